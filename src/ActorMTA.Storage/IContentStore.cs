@@ -1,0 +1,46 @@
+namespace ActorMTA.Storage;
+
+/// <summary>
+/// Message content lives outside the journal. The journal only holds content references.
+/// Every holder of a message (one mailbox entry, one queue entry) owns exactly one reference;
+/// the bytes are freed when the last reference is released, so nobody has to keep a shared count.
+/// </summary>
+public interface IContentStore
+{
+    /// <summary>Starts a new content file. Bytes are streamed in; nothing is durable yet.</summary>
+    ContentWriter BeginWrite(string messageId);
+
+    /// <summary>
+    /// Makes the written content durable (fsync via group commit with other sessions' commits)
+    /// and returns <paramref name="references"/> independent references to it.
+    /// Completes only when the data and the directory entries are on disk.
+    /// </summary>
+    Task<IReadOnlyList<string>> CommitAsync(ContentWriter writer, int references, CancellationToken cancellationToken = default);
+
+    /// <summary>Drops a content file that was never committed (client went away, message refused).</summary>
+    void Abort(ContentWriter writer);
+
+    /// <summary>Opens a committed reference for reading (bytes exactly as stored).</summary>
+    Stream OpenRead(string reference);
+
+    /// <summary>Size in bytes of the content behind a reference.</summary>
+    long GetLength(string reference);
+
+    /// <summary>Creates one more reference to the same bytes (IMAP COPY, a bounce holding the original).</summary>
+    string AddReference(string reference);
+
+    /// <summary>Releases one reference; the bytes go when none is left. Releasing an unknown reference is a no-op.</summary>
+    void Release(string reference);
+
+    /// <summary>True when the reference exists.</summary>
+    bool Exists(string reference);
+}
+
+/// <summary>A content file being written. Write to <see cref="Stream"/>; the store owns the file.</summary>
+public abstract class ContentWriter : IDisposable
+{
+    public abstract string MessageId { get; }
+    public abstract Stream Stream { get; }
+    public abstract long Length { get; }
+    public abstract void Dispose();
+}
