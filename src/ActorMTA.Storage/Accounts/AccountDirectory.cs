@@ -1,0 +1,176 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace ActorMTA.Storage.Accounts;
+
+/// <summary>
+/// Users and local domains in <c>accounts.db</c>, as changed by <c>actormta user ...</c> / <c>domain ...</c>.
+/// Addresses and domains are normalised (<see cref="AccountAddress"/>); passwords are stored only as PBKDF2 hashes.
+/// A running server does not use this class: it reads through <see cref="AccountCache"/>, which notices changes.
+/// </summary>
+public sealed class AccountDirectory : IDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly AccountOptions _options;
+    private readonly Lock _gate = new();
+
+    public AccountDirectory(string databasePath, AccountOptions? options = null)
+    {
+        _options = options ?? new AccountOptions();
+        _options.Validate();
+        _connection = AccountDatabase.Open(databasePath, _options);
+    }
+
+    public void AddDomain(string domain)
+    {
+        var name = AccountAddress.NormalizeDomain(domain);
+        InTransaction(transaction =>
+        {
+            if (DomainExists(transaction, name))
+                throw new AccountException($"domain already exists: {name}");
+            Execute(transaction, "INSERT INTO domains(name) VALUES ($name)", ("$name", name));
+        });
+    }
+
+    /// <summary>Removes a domain that has no users left.</summary>
+    public void RemoveDomain(string domain)
+    {
+        var name = AccountAddress.NormalizeDomain(domain);
+        InTransaction(transaction =>
+        {
+            if (!DomainExists(transaction, name))
+                throw new AccountException($"unknown domain: {name}");
+            var users = Convert.ToInt64(Scalar(transaction, "SELECT COUNT(*) FROM users WHERE domain = $name", ("$name", name)));
+            if (users > 0)
+                throw new AccountException($"domain {name} still has {users} user(s); delete them first");
+            Execute(transaction, "DELETE FROM domains WHERE name = $name", ("$name", name));
+        });
+    }
+
+    public IReadOnlyList<string> ListDomains()
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT name FROM domains ORDER BY name";
+            using var reader = command.ExecuteReader();
+            var domains = new List<string>();
+            while (reader.Read())
+                domains.Add(reader.GetString(0));
+            return domains;
+        }
+    }
+
+    public void AddUser(string address, string password)
+    {
+        var normalized = AccountAddress.Normalize(address, out var domain);
+        var hash = HashPassword(password);
+        InTransaction(transaction =>
+        {
+            if (!DomainExists(transaction, domain))
+                throw new AccountException($"unknown domain: {domain} (add it first with 'actormta domain add {domain}')");
+            if (Scalar(transaction, "SELECT 1 FROM users WHERE address = $address", ("$address", normalized)) is not null)
+                throw new AccountException($"user already exists: {normalized}");
+            Execute(transaction,
+                "INSERT INTO users(address, domain, password_hash, created_utc) VALUES ($address, $domain, $hash, $created)",
+                ("$address", normalized), ("$domain", domain), ("$hash", hash),
+                ("$created", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture)));
+        });
+    }
+
+    public void DeleteUser(string address)
+    {
+        var normalized = AccountAddress.Normalize(address, out _);
+        InTransaction(transaction =>
+        {
+            if (Execute(transaction, "DELETE FROM users WHERE address = $address", ("$address", normalized)) == 0)
+                throw new AccountException($"unknown user: {normalized}");
+        });
+    }
+
+    public void SetPassword(string address, string password)
+    {
+        var normalized = AccountAddress.Normalize(address, out _);
+        var hash = HashPassword(password);
+        InTransaction(transaction =>
+        {
+            if (Execute(transaction, "UPDATE users SET password_hash = $hash WHERE address = $address",
+                    ("$hash", hash), ("$address", normalized)) == 0)
+                throw new AccountException($"unknown user: {normalized}");
+        });
+    }
+
+    /// <summary>All users, or those of one domain, ordered by address.</summary>
+    public IReadOnlyList<AccountUser> ListUsers(string? domain = null)
+    {
+        var domainFilter = domain is null ? null : AccountAddress.NormalizeDomain(domain);
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = domainFilter is null
+                ? "SELECT address, domain, created_utc FROM users ORDER BY address"
+                : "SELECT address, domain, created_utc FROM users WHERE domain = $domain ORDER BY address";
+            if (domainFilter is not null)
+                command.Parameters.AddWithValue("$domain", domainFilter);
+            using var reader = command.ExecuteReader();
+            var users = new List<AccountUser>();
+            while (reader.Read())
+            {
+                var created = DateTime.Parse(reader.GetString(2), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+                users.Add(new AccountUser(reader.GetString(0), reader.GetString(1), created));
+            }
+            return users;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+            _connection.Dispose();
+    }
+
+    private string HashPassword(string password)
+    {
+        if (string.IsNullOrEmpty(password))
+            throw new AccountException("password must not be empty");
+        return PasswordHasher.Hash(password, _options.Pbkdf2Iterations);
+    }
+
+    // Writes take the lock up front (BEGIN IMMEDIATE) so check-then-insert cannot race the other process.
+    private void InTransaction(Action<SqliteTransaction> work)
+    {
+        lock (_gate)
+        {
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            work(transaction);
+            transaction.Commit();
+        }
+    }
+
+    private static bool DomainExists(SqliteTransaction transaction, string name)
+    {
+        return Scalar(transaction, "SELECT 1 FROM domains WHERE name = $name", ("$name", name)) is not null;
+    }
+
+    private static object? Scalar(SqliteTransaction transaction, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = Prepare(transaction, sql, parameters);
+        return command.ExecuteScalar();
+    }
+
+    private static int Execute(SqliteTransaction transaction, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = Prepare(transaction, sql, parameters);
+        return command.ExecuteNonQuery();
+    }
+
+    private static SqliteCommand Prepare(SqliteTransaction transaction, string sql, (string Name, object Value)[] parameters)
+    {
+        var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+            command.Parameters.AddWithValue(name, value);
+        return command;
+    }
+}

@@ -1,0 +1,142 @@
+namespace ActorMTA.Storage.Content;
+
+/// <summary>
+/// Message content as files in a spool directory. Each reference is a hard link to the same inode, so
+/// releasing a reference is one unlink and the filesystem frees the bytes with the last link: reference
+/// counting that survives crashes without a shared counter. Commits are made durable by a
+/// <see cref="GroupCommitter"/> shared by all sessions. Thread-safe.
+/// </summary>
+public sealed class FileContentStore : IContentStore, IDisposable
+{
+    private const int ReadBufferSize = 64 * 1024;
+
+    private readonly SpoolLayout _layout;
+    private readonly GroupCommitter _committer;
+    private int _disposed;
+
+    public FileContentStore(ContentStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        _layout = new SpoolLayout(options.RootDirectory);
+        _layout.Initialize();
+        _committer = new GroupCommitter(_layout, options);
+    }
+
+    public FileContentStore(string rootDirectory) : this(new ContentStoreOptions(rootDirectory))
+    {
+    }
+
+    public ContentStoreOptions Options { get; }
+
+    /// <summary>Absolute path of the spool root.</summary>
+    public string RootDirectory => _layout.Root;
+
+    public GroupCommitStatistics Statistics => _committer.Statistics;
+
+    public ContentWriter BeginWrite(string messageId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(messageId);
+        ThrowIfDisposed();
+        return new FileContentWriter(this, messageId, _layout.NewTempPath(messageId));
+    }
+
+    /// <remarks>
+    /// Throws <see cref="IOException"/> when the content could not be made durable (the session answers 451);
+    /// the temp file is gone then. If <paramref name="cancellationToken"/> fires while the commit still waits for
+    /// a batch, the content is dropped and the task is cancelled; once a batch has it, the commit completes.
+    /// </remarks>
+    public async Task<IReadOnlyList<string>> CommitAsync(ContentWriter writer, int references, CancellationToken cancellationToken = default)
+    {
+        var file = OwnWriter(writer);
+        ArgumentOutOfRangeException.ThrowIfLessThan(references, 1);
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!file.TryBeginCommit())
+            throw new InvalidOperationException($"Content '{file.MessageId}' was already committed or aborted.");
+
+        try
+        {
+            // Moves the last buffered bytes into the page cache; the fsync happens in the batch.
+            await file.FileStream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            file.SealLength();
+        }
+        catch
+        {
+            file.DeleteAfterFailedCommit();
+            throw;
+        }
+        return await _committer.Enqueue(new PendingCommit(file, references), cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Abort(ContentWriter writer)
+    {
+        OwnWriter(writer).Abort();
+    }
+
+    public Stream OpenRead(string reference)
+    {
+        return new FileStream(_layout.PathOf(reference), FileMode.Open, FileAccess.Read,
+            FileShare.ReadWrite | FileShare.Delete, ReadBufferSize, FileOptions.SequentialScan);
+    }
+
+    public long GetLength(string reference)
+    {
+        var info = new FileInfo(_layout.PathOf(reference));
+        if (!info.Exists)
+            throw new FileNotFoundException("Content reference does not exist.", reference);
+        return info.Length;
+    }
+
+    /// <remarks>Synchronous: the new name is durable (directory fsync'd) when this returns.</remarks>
+    public string AddReference(string reference)
+    {
+        ThrowIfDisposed();
+        var added = _layout.AddName(reference, out var directory);
+        try
+        {
+            NativeFileSystem.FsyncDirectory(directory);
+        }
+        catch
+        {
+            _layout.Unlink(added);
+            throw;
+        }
+        return added;
+    }
+
+    /// <remarks>
+    /// The unlink is not fsync'd: if a crash loses it, the name comes back as an orphan the journal no longer
+    /// refers to (wasted space, never lost mail) — cheaper than a directory sync per delivered message.
+    /// </remarks>
+    public void Release(string reference)
+    {
+        _layout.Unlink(reference);
+    }
+
+    public bool Exists(string reference)
+    {
+        return File.Exists(_layout.PathOf(reference));
+    }
+
+    /// <summary>Waits for queued commits to finish, then stops the committer threads.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            _committer.Dispose();
+    }
+
+    private FileContentWriter OwnWriter(ContentWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (writer is not FileContentWriter file || !ReferenceEquals(file.Owner, this))
+            throw new ArgumentException("The writer was not created by this content store.", nameof(writer));
+        return file;
+    }
+
+    private void ThrowIfDisposed()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+    }
+}

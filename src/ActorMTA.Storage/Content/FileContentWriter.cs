@@ -1,0 +1,80 @@
+namespace ActorMTA.Storage.Content;
+
+/// <summary>
+/// A temp file in the spool being written through a buffered FileStream: bytes go to the page cache, never
+/// into memory as a whole message. The state decides who may still touch the file (writer, committer or nobody).
+/// </summary>
+internal sealed class FileContentWriter : ContentWriter
+{
+    private const int BufferSize = 64 * 1024;
+
+    private const int Writing = 0;
+    private const int Committing = 1;
+    private const int Finished = 2;
+
+    private readonly FileStream _stream;
+    private int _state = Writing;
+    private long _finalLength = -1;
+
+    public FileContentWriter(FileContentStore owner, string messageId, string tempPath)
+    {
+        Owner = owner;
+        MessageId = messageId;
+        TempPath = tempPath;
+        _stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.Read, BufferSize, FileOptions.None);
+    }
+
+    public FileContentStore Owner { get; }
+    public string TempPath { get; }
+    public override string MessageId { get; }
+    public override Stream Stream => _stream;
+    public FileStream FileStream => _stream;
+
+    public override long Length => _finalLength >= 0 ? _finalLength : _stream.Length;
+
+    /// <summary>Hands the file to the committer; false when it was already committed or aborted.</summary>
+    public bool TryBeginCommit()
+    {
+        return Interlocked.CompareExchange(ref _state, Committing, Writing) == Writing;
+    }
+
+    /// <summary>Records the final size once the buffer is flushed, before the committer may close the stream.</summary>
+    public void SealLength()
+    {
+        _finalLength = _stream.Length;
+    }
+
+    /// <summary>Called by the committer once the file is synced; closes the handle.</summary>
+    public void CloseAfterCommit()
+    {
+        _stream.Dispose();
+        Volatile.Write(ref _state, Finished);
+    }
+
+    /// <summary>Deletes the temp file unless the committer owns it. Safe to call more than once.</summary>
+    public void Abort()
+    {
+        if (Interlocked.CompareExchange(ref _state, Finished, Writing) != Writing)
+            return;
+        DeleteQuietly();
+    }
+
+    /// <summary>Deletes the temp file on behalf of the committer (failed or cancelled commit).</summary>
+    public void DeleteAfterFailedCommit()
+    {
+        DeleteQuietly();
+        Volatile.Write(ref _state, Finished);
+    }
+
+    public override void Dispose()
+    {
+        // Disposing a writer that was never committed drops its content; after a commit it is a no-op.
+        Abort();
+    }
+
+    private void DeleteQuietly()
+    {
+        try { _stream.Dispose(); } catch (IOException) { /* buffered bytes we are discarding anyway */ }
+        try { File.Delete(TempPath); } catch (IOException) { /* leftover is removed at next startup */ }
+    }
+}
