@@ -1,0 +1,35 @@
+using System.Buffers;
+using ActorMTA.Protocol.Text;
+
+namespace ActorMTA.Protocol.Pop3;
+
+/// <summary>
+/// Turns a stored message, read in chunks, into the body of a RETR or TOP response: the TOP excerpt
+/// when a line count is given, dot-stuffed, then the ".\r\n" terminator. This is what the I/O side
+/// runs for <see cref="Pop3Effect.SendMessage"/>.
+/// </summary>
+public sealed class Pop3ContentEncoder
+{
+    private readonly DotStuffer stuffer = new();
+    private readonly TopFilter? top;
+
+    public Pop3ContentEncoder(int? topLines)
+    {
+        top = topLines is { } lines ? new TopFilter(lines) : null;
+    }
+
+    /// <summary>Encodes one chunk of the stored message. Returns false once no more input is wanted
+    /// (TOP has all its lines), so the caller can stop reading and call <see cref="Complete"/>.</summary>
+    public bool Encode(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output)
+    {
+        if (top is null)
+        {
+            stuffer.Encode(chunk, output);
+            return true;
+        }
+        stuffer.Encode(top.Take(chunk), output);
+        return !top.IsComplete;
+    }
+
+    public void Complete(IBufferWriter<byte> output) => stuffer.Complete(output);
+}
