@@ -1,0 +1,126 @@
+using System.Text.Json;
+using ActorMTA.Host;
+using ActorMTA.Server.Hosting;
+using ActorMTA.Storage.Accounts;
+
+const string Usage = """
+usage: actormta <command> [--config FILE] [--data-dir DIR]
+
+  run                                   start the server (one-node cluster, all listeners)
+  user add ADDRESS --password PW        create a mailbox user (its domain must exist)
+  user del ADDRESS                      delete a user
+  user passwd ADDRESS --password PW     change a password
+  user list [--json]                    list users
+  domain add NAME                       accept mail for a local domain
+  domain list [--json]                  list local domains
+
+--data-dir defaults to the actormta.data-dir key (./data). The user and domain commands work
+while the server runs; it notices changes within actormta.accounts.refresh-interval.
+Exit codes: 0 success, 1 failure (reason on stderr), 2 bad usage.
+""";
+
+try
+{
+    var cl = CommandLine.Parse(args);
+    if (cl.Words.Count == 0 || cl.Flag("--help") || cl.Flag("-h"))
+    {
+        Console.WriteLine(Usage);
+        return cl.Words.Count == 0 && !cl.Flag("--help") && !cl.Flag("-h") ? 2 : 0;
+    }
+    var config = ConfigLoader.Load(cl.Option("--config"));
+    var settings = ServerSettings.FromConfig(config, cl.Option("--data-dir"));
+
+    switch (cl.Words[0])
+    {
+        case "run":
+            return await ServerNode.RunUntilStoppedAsync(config, settings);
+        case "user":
+            return UserCommand(cl, settings);
+        case "domain":
+            return DomainCommand(cl, settings);
+        default:
+            throw new UsageException($"unknown command '{cl.Words[0]}' (try --help)");
+    }
+}
+catch (UsageException e)
+{
+    Console.Error.WriteLine($"actormta: {e.Message}");
+    return 2;
+}
+catch (Exception e) when (e is AccountException or InvalidOperationException or IOException or Akka.Configuration.ConfigurationException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"actormta: {e.Message}");
+    return 1;
+}
+
+static AccountDirectory OpenAccounts(ServerSettings settings)
+{
+    Directory.CreateDirectory(Path.GetDirectoryName(settings.AccountsFile)!);
+    return new AccountDirectory(settings.AccountsFile, new AccountOptions(settings.Pbkdf2Iterations));
+}
+
+static string Password(CommandLine cl)
+{
+    var pw = cl.Option("--password");
+    if (pw is null && Console.IsInputRedirected) pw = Console.In.ReadLine();
+    if (string.IsNullOrEmpty(pw)) throw new UsageException("--password PW is required");
+    return pw;
+}
+
+static int UserCommand(CommandLine cl, ServerSettings settings)
+{
+    using var accounts = OpenAccounts(settings);
+    switch (cl.Word(1, "user subcommand (add|del|passwd|list)"))
+    {
+        case "add":
+            {
+                var address = cl.Word(2, "ADDRESS");
+                accounts.AddUser(address, Password(cl));
+                Console.WriteLine($"user {address} added");
+                return 0;
+            }
+        case "del":
+            {
+                var address = cl.Word(2, "ADDRESS");
+                accounts.DeleteUser(address);
+                Console.WriteLine($"user {address} deleted");
+                return 0;
+            }
+        case "passwd":
+            {
+                var address = cl.Word(2, "ADDRESS");
+                accounts.SetPassword(address, Password(cl));
+                Console.WriteLine($"password of {address} changed");
+                return 0;
+            }
+        case "list":
+            var users = accounts.ListUsers();
+            if (cl.Flag("--json"))
+                Console.WriteLine(JsonSerializer.Serialize(users.Select(u => new { address = u.Address, domain = u.Domain, created = u.CreatedUtc })));
+            else
+                foreach (var u in users) Console.WriteLine($"{u.Address,-40} {u.CreatedUtc:yyyy-MM-dd HH:mm:ss}Z");
+            return 0;
+        default:
+            throw new UsageException($"unknown user subcommand '{cl.Words[1]}'");
+    }
+}
+
+static int DomainCommand(CommandLine cl, ServerSettings settings)
+{
+    using var accounts = OpenAccounts(settings);
+    switch (cl.Word(1, "domain subcommand (add|list)"))
+    {
+        case "add":
+            var name = cl.Word(2, "NAME");
+            accounts.AddDomain(name);
+            Console.WriteLine($"domain {name} added");
+            return 0;
+        case "list":
+            var domains = accounts.ListDomains();
+            if (cl.Flag("--json")) Console.WriteLine(JsonSerializer.Serialize(domains));
+            else foreach (var d in domains) Console.WriteLine(d);
+            return 0;
+        default:
+            throw new UsageException($"unknown domain subcommand '{cl.Words[1]}'");
+    }
+}

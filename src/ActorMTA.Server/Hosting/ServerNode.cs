@@ -1,0 +1,138 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using ActorMTA.Server.Cluster;
+using ActorMTA.Server.Inbound;
+using ActorMTA.Server.Net;
+using ActorMTA.Storage;
+using ActorMTA.Storage.Accounts;
+using ActorMTA.Storage.Content;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Event;
+
+namespace ActorMTA.Server.Hosting;
+
+/// <summary>
+/// One ActorMTA node: storage, the actor system joined to its cluster, the sharded entities and
+/// the listeners. The host builds it; a graceful stop unwinds it in the reverse order.
+/// </summary>
+public sealed class ServerNode : IAsyncDisposable
+{
+    private readonly List<(string Name, IActorRef Listener)> _listeners = new();
+    private Timer? _accountsRefresh;
+
+    private ServerNode(ServerSettings settings, ActorSystem system, AccountCache accounts, FileContentStore content, ShardRegions regions)
+    {
+        Settings = settings;
+        System = system;
+        Accounts = accounts;
+        Content = content;
+        Regions = regions;
+    }
+
+    public ServerSettings Settings { get; }
+    public ActorSystem System { get; }
+    public AccountCache Accounts { get; }
+    public IContentStore Content { get; }
+    public ShardRegions Regions { get; }
+    public IReadOnlyList<IPEndPoint> BoundEndPoints => _bound;
+    private readonly List<IPEndPoint> _bound = new();
+
+    /// <summary>`actormta run`: start, serve until Ctrl-C or SIGTERM, then stop gracefully.</summary>
+    public static async Task<int> RunUntilStoppedAsync(Config config, ServerSettings settings)
+    {
+        using var dataLock = DataDirectoryLock.Acquire(settings.DataDirectory);
+        var node = await StartAsync(config, settings);
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
+        await stop.Task;
+        node.System.Log.Info("Shutting down: no new connections, finishing sessions");
+        await node.DisposeAsync();
+        return 0;
+    }
+
+    public static async Task<ServerNode> StartAsync(Config config, ServerSettings settings)
+    {
+        Directory.CreateDirectory(settings.DataDirectory);
+        var accounts = new AccountCache(settings.AccountsFile, new AccountOptions(settings.Pbkdf2Iterations) { RefreshInterval = settings.AccountsRefreshInterval });
+        var content = new FileContentStore(new ContentStoreOptions(settings.SpoolDirectory, settings.GroupCommitMaxBatch, settings.GroupCommitParallelism));
+        JournalDatabase.Prepare(settings.JournalFile);
+        var akkaConfig = AkkaConfig.Build(config, settings.JournalFile, remotingPort: 0);
+        var system = ActorSystem.Create("actormta", akkaConfig);
+        await ClusterBootstrap.JoinSelfAsync(system);
+        var regions = ShardRegions.Start(system, content);
+        var node = new ServerNode(settings, system, accounts, content, regions);
+        node._accountsRefresh = new Timer(_ => accounts.RefreshIfChanged(), null, settings.AccountsRefreshInterval, settings.AccountsRefreshInterval);
+        try
+        {
+            node.StartListeners(TlsCertificates.LoadOrCreate(settings));
+        }
+        catch
+        {
+            await node.DisposeAsync();
+            throw;
+        }
+        system.Log.Info("ActorMTA ready: node {0}, data dir {1}", Akka.Cluster.Cluster.Get(system).SelfAddress, settings.DataDirectory);
+        return node;
+    }
+
+    private void StartListeners(X509Certificate2 certificate)
+    {
+        var services = new InboundServices(Settings, Accounts, Content, Regions.Mailbox, Regions.DomainQueue, certificate);
+        var smtpLimiter = new ConnectionLimiter(Settings.Smtp.MaxConnections, Settings.Smtp.MaxConnectionsPerIp);
+        var pop3Limiter = new ConnectionLimiter(Settings.Pop3.MaxConnections, Settings.Pop3.MaxConnectionsPerIp);
+        foreach (var listener in Settings.Listeners.Where(l => l.Enabled))
+        {
+            var socket = Bind(listener);
+            var endpoint = (IPEndPoint)socket.LocalEndPoint!;
+            _bound.Add(endpoint);
+            var (limiter, props, busy) = listener.Protocol switch
+            {
+                ListenerProtocol.Smtp => (smtpLimiter, (Func<Socket, Props>)(s => SmtpSession.Props(services, listener, s)),
+                    $"421 4.7.0 {Settings.HostName} Too many connections, try again later\r\n"),
+                ListenerProtocol.Pop3 => (pop3Limiter, s => Pop3Session.Props(services, listener, s),
+                    "-ERR [SYS/TEMP] Too many connections, try again later\r\n"),
+                _ => throw new ConfigurationException($"listener {listener.Name}: protocol {listener.Protocol} is not served yet"),
+            };
+            var actor = System.ActorOf(Listener.Props(listener.Name, socket, limiter, props, Encoding.ASCII.GetBytes(busy)), "listener-" + listener.Name);
+            _listeners.Add((listener.Name, actor));
+            System.Log.Info("Listening: {0} {1} on {2} (tls={3}{4})", listener.Name, listener.Protocol.ToString().ToLowerInvariant(),
+                endpoint, listener.Tls.ToString().ToLowerInvariant(), listener.Submission ? ", submission" : "");
+        }
+    }
+
+    private static Socket Bind(ListenerSettings listener)
+    {
+        var socket = new Socket(listener.Bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(new IPEndPoint(listener.Bind, listener.Port));
+            socket.Listen(4096);
+            return socket;
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new InvalidOperationException($"cannot listen on {listener.Bind}:{listener.Port} for {listener.Name}: {e.Message}");
+        }
+    }
+
+    /// <summary>Stop accepting, let sessions finish (or tell them 421), then leave the cluster and flush storage.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (_, listener) in _listeners) listener.Tell(new Listener.StopAccepting());
+        var drains = _listeners.Select(l => l.Listener.Ask<Listener.Drained>(new Listener.Drain(), TimeSpan.FromSeconds(15)));
+        try { await Task.WhenAll(drains); }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { System.Log.Warning("Some sessions did not finish in time"); }
+        _accountsRefresh?.Dispose();
+        await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        await System.WhenTerminated;
+        (Content as IDisposable)?.Dispose();
+        Accounts.Dispose();
+    }
+}

@@ -1,0 +1,90 @@
+using System.Net;
+using Akka.Configuration;
+
+namespace ActorMTA.Server.Hosting;
+
+public sealed record SmtpLimits(
+    long MaxMessageSize, int MaxRecipients, int MaxLineLength, int MaxHeaderSize,
+    int MaxConnections, int MaxConnectionsPerIp, TimeSpan CommandTimeout, TimeSpan DataTimeout,
+    bool AuthRequiresTls, TimeSpan AuthFailureDelay, int MaxAuthFailures, TimeSpan AcceptTimeout, int MaxCommands);
+
+public sealed record Pop3Limits(
+    TimeSpan CommandTimeout, bool AuthRequiresTls, TimeSpan AuthFailureDelay, int MaxAuthFailures,
+    int MaxLineLength, int MaxConnections, int MaxConnectionsPerIp);
+
+/// <summary>The actormta { } section of the configuration, read once at start-up.</summary>
+public sealed record ServerSettings(
+    string HostName,
+    string DataDirectory,
+    IReadOnlyList<ListenerSettings> Listeners,
+    SmtpLimits Smtp,
+    Pop3Limits Pop3,
+    string TlsCertificate,
+    string TlsCertificatePassword,
+    TimeSpan TlsHandshakeTimeout,
+    string SpoolDirectory,
+    string JournalFile,
+    string AccountsFile,
+    int GroupCommitMaxBatch,
+    int GroupCommitParallelism,
+    int Pbkdf2Iterations,
+    TimeSpan AccountsRefreshInterval)
+{
+    public static ServerSettings FromConfig(Config root, string? dataDirOverride = null)
+    {
+        var c = root.GetConfig("actormta") ?? throw new ConfigurationException("missing actormta section");
+        var dataDir = Path.GetFullPath(dataDirOverride ?? c.GetString("data-dir", "data"));
+        string UnderData(string path) => Path.IsPathRooted(path) ? path : Path.Combine(dataDir, path);
+
+        var listeners = new List<ListenerSettings>();
+        var listenersConfig = c.GetConfig("listeners");
+        if (listenersConfig is not null)
+        {
+            foreach (var entry in listenersConfig.AsEnumerable().Select(kv => kv.Key.Split('.')[0]).Distinct())
+            {
+                var l = listenersConfig.GetConfig(entry);
+                listeners.Add(new ListenerSettings(
+                    entry,
+                    Enum.Parse<ListenerProtocol>(l.GetString("protocol"), ignoreCase: true),
+                    IPAddress.Parse(l.GetString("bind", "127.0.0.1")),
+                    l.GetInt("port"),
+                    l.GetString("tls", "none").ToLowerInvariant() switch
+                    {
+                        "none" => TlsMode.None,
+                        "starttls" => TlsMode.StartTls,
+                        "implicit" => TlsMode.Implicit,
+                        var other => throw new ConfigurationException($"listener {entry}: unknown tls mode '{other}'"),
+                    },
+                    l.GetBoolean("submission", false),
+                    l.GetBoolean("enabled", true)));
+            }
+        }
+
+        var s = c.GetConfig("smtp");
+        var p = c.GetConfig("pop3");
+        var st = c.GetConfig("storage");
+        return new ServerSettings(
+            c.GetString("hostname", "mail.localhost"),
+            dataDir,
+            listeners,
+            new SmtpLimits(
+                s.GetLong("max-message-size"), s.GetInt("max-recipients"), s.GetInt("max-line-length"), s.GetInt("max-header-size"),
+                s.GetInt("max-connections"), s.GetInt("max-connections-per-ip"),
+                s.GetTimeSpan("command-timeout"), s.GetTimeSpan("data-timeout"),
+                s.GetBoolean("auth-requires-tls"), s.GetTimeSpan("auth-failure-delay"), s.GetInt("max-auth-failures"),
+                s.GetTimeSpan("accept-timeout"), s.GetInt("max-commands")),
+            new Pop3Limits(
+                p.GetTimeSpan("command-timeout"), p.GetBoolean("auth-requires-tls"), p.GetTimeSpan("auth-failure-delay"),
+                p.GetInt("max-auth-failures"), p.GetInt("max-line-length"), p.GetInt("max-connections"), p.GetInt("max-connections-per-ip")),
+            c.GetString("tls.certificate", ""),
+            c.GetString("tls.certificate-password", ""),
+            c.GetTimeSpan("tls.handshake-timeout", TimeSpan.FromSeconds(30)),
+            UnderData(st.GetString("spool-dir")),
+            UnderData(st.GetString("journal-file")),
+            UnderData(st.GetString("accounts-file")),
+            st.GetInt("group-commit-max-batch"),
+            st.GetInt("group-commit-parallelism"),
+            c.GetInt("accounts.pbkdf2-iterations"),
+            c.GetTimeSpan("accounts.refresh-interval"));
+    }
+}

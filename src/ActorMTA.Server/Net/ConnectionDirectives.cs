@@ -1,0 +1,72 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace ActorMTA.Server.Net;
+
+/// <summary>
+/// What a session actor asks its <see cref="SocketConnection"/> to do. The connection runs them
+/// strictly in order, so a reply written before a read is always on the wire before the read waits.
+/// </summary>
+public abstract record ConnectionDirective;
+
+/// <summary>Queue bytes for sending. They are flushed before the connection waits for input (RFC 2920 batching).</summary>
+public sealed record SendBytes(ReadOnlyMemory<byte> Bytes) : ConnectionDirective;
+
+/// <summary>Read one line (without CRLF). Answers <see cref="LineReceived"/>, <see cref="LineTooLong"/> or <see cref="ReadTimedOut"/>.</summary>
+public sealed record ReadLine(int MaxLength, TimeSpan Timeout) : ConnectionDirective;
+
+/// <summary>Read SMTP DATA until CRLF.CRLF, dot-unstuffed, into the sink. Answers <see cref="DataCompleted"/>.</summary>
+public sealed record ReadDotTerminated(IMessageSink Sink, long MaxBytes, TimeSpan Timeout) : ConnectionDirective;
+
+/// <summary>Read exactly Count bytes (BDAT chunk, IMAP literal) into the sink. Answers <see cref="DataCompleted"/>.</summary>
+public sealed record ReadExactly(IMessageSink Sink, long Count, long MaxBytes, TimeSpan Timeout) : ConnectionDirective;
+
+/// <summary>Stream stored content to the client, dot-stuffed and terminated with ".\r\n" (POP3 RETR/TOP). Answers <see cref="ContentSent"/>.</summary>
+public sealed record SendDotStuffed(Func<Stream> OpenContent, int? TopLines) : ConnectionDirective;
+
+/// <summary>Flush, then run the TLS handshake as server. Answers <see cref="TlsEstablished"/> or <see cref="ConnectionClosed"/>.</summary>
+public sealed record StartTls(X509Certificate2 Certificate, TimeSpan HandshakeTimeout) : ConnectionDirective;
+
+/// <summary>Flush what is queued and close the socket.</summary>
+public sealed record CloseConnection : ConnectionDirective
+{
+    public static readonly CloseConnection Instance = new();
+}
+
+/// <summary>What the connection reports back to its session actor.</summary>
+public abstract record ConnectionEvent;
+
+public sealed record LineReceived(byte[] Line) : ConnectionEvent;
+
+public sealed record LineTooLong : ConnectionEvent
+{
+    public static readonly LineTooLong Instance = new();
+}
+
+public sealed record ReadTimedOut : ConnectionEvent
+{
+    public static readonly ReadTimedOut Instance = new();
+}
+
+/// <summary>Data phase ended. TooBig: the terminator was read but bytes past MaxBytes were discarded.</summary>
+public sealed record DataCompleted(long Bytes, bool TooBig) : ConnectionEvent;
+
+public sealed record ContentSent(bool Ok) : ConnectionEvent;
+
+public sealed record TlsEstablished(string Protocol, string Cipher) : ConnectionEvent;
+
+/// <summary>The peer went away, a write failed, or the connection was closed on request.</summary>
+public sealed record ConnectionClosed(string Reason) : ConnectionEvent;
+
+/// <summary>Receives message bytes as they arrive, so a message is never held whole in memory.</summary>
+public interface IMessageSink
+{
+    ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+}
+
+/// <summary>A sink that drops what it gets: reading data that will be refused anyway.</summary>
+public sealed class DiscardingSink : IMessageSink
+{
+    public static readonly DiscardingSink Instance = new();
+
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+}

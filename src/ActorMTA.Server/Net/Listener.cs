@@ -1,0 +1,134 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorMTA.Server.Net;
+
+/// <summary>
+/// Accepts connections on one bound socket and makes each one a session actor (a child, so
+/// sessions live on the node that owns their socket). Enforces the connection limits before a
+/// session exists, answering with the protocol's own "too busy" line.
+/// </summary>
+public sealed class Listener : ReceiveActor
+{
+    public sealed record Accepted(Socket Socket);
+    public sealed record AcceptLoopEnded(string Reason);
+    /// <summary>Stop accepting new connections (first step of a graceful shutdown).</summary>
+    public sealed record StopAccepting;
+    /// <summary>Ask every session to finish; the listener answers <see cref="Drained"/> when none is left.</summary>
+    public sealed record Drain;
+    public sealed record Drained(string Listener);
+
+    private sealed record SessionEnded(IPAddress Address);
+
+    private readonly string _name;
+    private readonly Socket _listenSocket;
+    private readonly ConnectionLimiter _limiter;
+    private readonly Func<Socket, Props> _sessionProps;
+    private readonly byte[] _busyReply;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<IActorRef, IPAddress> _sessions = new();
+    private readonly List<IActorRef> _drainWaiters = new();
+    private bool _accepting = true;
+
+    public Listener(string name, Socket listenSocket, ConnectionLimiter limiter, Func<Socket, Props> sessionProps, byte[] busyReply)
+    {
+        _name = name;
+        _listenSocket = listenSocket;
+        _limiter = limiter;
+        _sessionProps = sessionProps;
+        _busyReply = busyReply;
+
+        Receive<Accepted>(OnAccepted);
+        Receive<AcceptLoopEnded>(m =>
+        {
+            if (_accepting) _log.Warning("Listener {0} stopped accepting: {1}", _name, m.Reason);
+        });
+        Receive<Terminated>(t =>
+        {
+            if (_sessions.Remove(t.ActorRef, out var address)) _limiter.Release(address);
+            if (_sessions.Count == 0) ReplyDrained();
+        });
+        Receive<StopAccepting>(_ => CloseListenSocket());
+        Receive<Drain>(_ =>
+        {
+            CloseListenSocket();
+            _drainWaiters.Add(Sender);
+            foreach (var session in _sessions.Keys) session.Tell(SessionShutdown.Instance);
+            if (_sessions.Count == 0) ReplyDrained();
+        });
+    }
+
+    public static Props Props(string name, Socket listenSocket, ConnectionLimiter limiter, Func<Socket, Props> sessionProps, byte[] busyReply) =>
+        Akka.Actor.Props.Create(() => new Listener(name, listenSocket, limiter, sessionProps, busyReply));
+
+    protected override void PreStart()
+    {
+        var self = Self;
+        var socket = _listenSocket;
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                try
+                {
+                    var client = await socket.AcceptAsync();
+                    self.Tell(new Accepted(client));
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    self.Tell(new AcceptLoopEnded(e.Message));
+                    return;
+                }
+            }
+        });
+    }
+
+    protected override void PostStop() => CloseListenSocket();
+
+    private void OnAccepted(Accepted accepted)
+    {
+        var socket = accepted.Socket;
+        var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        if (!_accepting || !_limiter.TryAcquire(address))
+        {
+            _log.Warning("Listener {0} refused {1}: connection limit reached", _name, address);
+            RefuseAsync(socket, _busyReply);
+            return;
+        }
+        var session = Context.ActorOf(_sessionProps(socket));
+        Context.Watch(session);
+        _sessions[session] = address;
+    }
+
+    private static void RefuseAsync(Socket socket, byte[] reply) => _ = Task.Run(async () =>
+    {
+        try
+        {
+            await socket.SendAsync(reply, SocketFlags.None);
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
+        finally { socket.Dispose(); }
+    });
+
+    private void CloseListenSocket()
+    {
+        if (!_accepting) return;
+        _accepting = false;
+        try { _listenSocket.Close(); } catch (SocketException) { }
+    }
+
+    private void ReplyDrained()
+    {
+        foreach (var waiter in _drainWaiters) waiter.Tell(new Drained(_name));
+        _drainWaiters.Clear();
+    }
+}
+
+/// <summary>Sent to every session when the server stops: finish the current exchange, then say goodbye.</summary>
+public sealed record SessionShutdown
+{
+    public static readonly SessionShutdown Instance = new();
+}

@@ -1,0 +1,356 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using ActorMTA.Protocol.Pop3;
+using ActorMTA.Protocol.Text;
+using Akka.Actor;
+
+namespace ActorMTA.Server.Net;
+
+/// <summary>
+/// The I/O adapter of one client connection: it owns the socket and moves bytes, nothing else.
+/// The session actor posts <see cref="ConnectionDirective"/>s; one loop runs them in order and
+/// tells the actor what happened. Replies are buffered and flushed only when the connection is
+/// about to wait for input, which gives PIPELINING clients one packet per command group.
+/// </summary>
+public sealed class SocketConnection
+{
+    private const int ChunkSize = 64 * 1024;
+
+    private readonly Socket _socket;
+    private readonly IActorRef _session;
+    private readonly Channel<ConnectionDirective> _directives =
+        Channel.CreateUnbounded<ConnectionDirective>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly CancellationTokenSource _interrupt = new();
+    private ReadOnlyMemory<byte>? _farewell;
+    private Stream _stream;
+    private PipeReader _reader;
+    private PipeWriter _writer;
+    private bool _outputPending;
+
+    public SocketConnection(Socket socket, IActorRef session)
+    {
+        _socket = socket;
+        _session = session;
+        _socket.NoDelay = true;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        _reader = CreateReader(_stream);
+        _writer = CreateWriter(_stream);
+        RemoteEndPoint = (IPEndPoint)socket.RemoteEndPoint!;
+        LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+    }
+
+    public IPEndPoint RemoteEndPoint { get; }
+    public IPEndPoint LocalEndPoint { get; }
+    public bool IsTls => _stream is SslStream;
+
+    public void Start() => _ = Task.Run(RunAsync);
+
+    /// <summary>Non-blocking: safe to call from the actor.</summary>
+    public void Post(ConnectionDirective directive) => _directives.Writer.TryWrite(directive);
+
+    /// <summary>
+    /// Server shutdown while the connection waits for the client: stop waiting, send the farewell
+    /// (421 / -ERR), close. Directives still queued are dropped.
+    /// </summary>
+    public void Interrupt(ReadOnlyMemory<byte> farewell)
+    {
+        _farewell = farewell;
+        try { _interrupt.Cancel(); } catch (ObjectDisposedException) { }
+    }
+
+    /// <summary>Drop the connection at once (the actor is stopping).</summary>
+    public void Abort()
+    {
+        _directives.Writer.TryComplete();
+        try { _lifetime.Cancel(); } catch (ObjectDisposedException) { }
+        try { _socket.Close(); } catch { /* already closed */ }
+    }
+
+    private static PipeReader CreateReader(Stream s) =>
+        PipeReader.Create(s, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true));
+
+    private static PipeWriter CreateWriter(Stream s) =>
+        PipeWriter.Create(s, new StreamPipeWriterOptions(minimumBufferSize: 4096, leaveOpen: true));
+
+    private async Task RunAsync()
+    {
+        var reason = "closed";
+        try
+        {
+            await foreach (var directive in _directives.Reader.ReadAllAsync(_lifetime.Token))
+            {
+                switch (directive)
+                {
+                    case SendBytes send:
+                        _writer.Write(send.Bytes.Span);
+                        _outputPending = true;
+                        break;
+                    case ReadLine read:
+                        if (!await ReadLineAsync(read)) { reason = "peer closed"; return; }
+                        break;
+                    case ReadDotTerminated data:
+                        if (!await ReadDotTerminatedAsync(data)) { reason = "peer closed during data"; return; }
+                        break;
+                    case ReadExactly exact:
+                        if (!await ReadExactlyAsync(exact)) { reason = "peer closed during data"; return; }
+                        break;
+                    case SendDotStuffed content:
+                        await SendDotStuffedAsync(content);
+                        break;
+                    case StartTls tls:
+                        await StartTlsAsync(tls);
+                        break;
+                    case CloseConnection:
+                        await FlushAsync();
+                        return;
+                }
+            }
+        }
+        catch (InterruptedException)
+        {
+            reason = "server shutdown";
+            try
+            {
+                if (_farewell is { } farewell) _writer.Write(farewell.Span);
+                _outputPending = true;
+                await FlushAsync();
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException) { }
+        }
+        catch (OperationCanceledException) { reason = "aborted"; }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
+        {
+            reason = e.Message;
+        }
+        finally
+        {
+            _directives.Writer.TryComplete();
+            await CloseAsync();
+            _session.Tell(new ConnectionClosed(reason));
+        }
+    }
+
+    private async ValueTask FlushAsync()
+    {
+        if (!_outputPending) return;
+        _outputPending = false;
+        await _writer.FlushAsync(_lifetime.Token);
+    }
+
+    /// <summary>Reads whatever is buffered, or flushes pending replies and waits up to the timeout for more.</summary>
+    private async ValueTask<ReadResult> ReadAsync(bool tryBufferedFirst, TimeSpan timeout)
+    {
+        if (tryBufferedFirst && _reader.TryRead(out var buffered)) return buffered;
+        await FlushAsync();
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token, _interrupt.Token);
+        timer.CancelAfter(timeout);
+        try
+        {
+            return await _reader.ReadAsync(timer.Token);
+        }
+        catch (OperationCanceledException) when (_interrupt.IsCancellationRequested)
+        {
+            throw new InterruptedException();
+        }
+        catch (OperationCanceledException) when (!_lifetime.IsCancellationRequested)
+        {
+            throw new ReadTimeoutException();
+        }
+    }
+
+    private async Task<bool> ReadLineAsync(ReadLine request)
+    {
+        var discarding = false;
+        var first = true;
+        try
+        {
+            while (true)
+            {
+                var result = await ReadAsync(first, request.Timeout);
+                first = false;
+                var buffer = result.Buffer;
+                var newline = buffer.PositionOf((byte)'\n');
+                if (newline is { } lf)
+                {
+                    var line = buffer.Slice(0, lf);
+                    var next = buffer.GetPosition(1, lf);
+                    if (discarding || line.Length + 1 > request.MaxLength)
+                    {
+                        _reader.AdvanceTo(next);
+                        _session.Tell(LineTooLong.Instance);
+                        return true;
+                    }
+                    var bytes = line.ToArray();
+                    _reader.AdvanceTo(next);
+                    var length = bytes.Length > 0 && bytes[^1] == (byte)'\r' ? bytes.Length - 1 : bytes.Length;
+                    _session.Tell(new LineReceived(length == bytes.Length ? bytes : bytes.AsSpan(0, length).ToArray()));
+                    return true;
+                }
+                if (buffer.Length > request.MaxLength)
+                {
+                    // A line over the limit is read to its end and thrown away, so one huge line costs no memory.
+                    discarding = true;
+                    _reader.AdvanceTo(buffer.End);
+                }
+                else
+                {
+                    _reader.AdvanceTo(buffer.Start, buffer.End);
+                }
+                if (result.IsCompleted) return false;
+            }
+        }
+        catch (ReadTimeoutException)
+        {
+            _session.Tell(ReadTimedOut.Instance);
+            return true;
+        }
+    }
+
+    private async Task<bool> ReadDotTerminatedAsync(ReadDotTerminated request)
+    {
+        var unstuffer = new DotUnstuffer();
+        var output = new ArrayBufferWriter<byte>(ChunkSize);
+        long total = 0;
+        var tooBig = false;
+        var first = true;
+        try
+        {
+            while (true)
+            {
+                var result = await ReadAsync(first, request.Timeout);
+                first = false;
+                var buffer = result.Buffer;
+                var complete = unstuffer.Decode(buffer, output, out var consumed) == OperationStatus.Done;
+                _reader.AdvanceTo(consumed, buffer.End);
+                if (output.WrittenCount > 0)
+                {
+                    total += output.WrittenCount;
+                    if (total > request.MaxBytes) tooBig = true;
+                    else await request.Sink.WriteAsync(output.WrittenMemory, _lifetime.Token);
+                    output.ResetWrittenCount();
+                }
+                if (complete)
+                {
+                    _session.Tell(new DataCompleted(total, tooBig));
+                    return true;
+                }
+                if (result.IsCompleted) return false;
+            }
+        }
+        catch (ReadTimeoutException)
+        {
+            _session.Tell(ReadTimedOut.Instance);
+            return true;
+        }
+    }
+
+    private async Task<bool> ReadExactlyAsync(ReadExactly request)
+    {
+        long remaining = request.Count;
+        long written = 0;
+        var tooBig = false;
+        var first = true;
+        try
+        {
+            while (remaining > 0)
+            {
+                var result = await ReadAsync(first, request.Timeout);
+                first = false;
+                var buffer = result.Buffer;
+                var take = buffer.Slice(0, Math.Min(remaining, buffer.Length));
+                foreach (var segment in take)
+                {
+                    if (written + segment.Length > request.MaxBytes) tooBig = true;
+                    if (!tooBig) await request.Sink.WriteAsync(segment, _lifetime.Token);
+                    written += segment.Length;
+                }
+                remaining -= take.Length;
+                _reader.AdvanceTo(take.End);
+                if (remaining > 0 && result.IsCompleted) return false;
+            }
+            _session.Tell(new DataCompleted(written, tooBig));
+            return true;
+        }
+        catch (ReadTimeoutException)
+        {
+            _session.Tell(ReadTimedOut.Instance);
+            return true;
+        }
+    }
+
+    private async Task SendDotStuffedAsync(SendDotStuffed request)
+    {
+        Stream content;
+        try
+        {
+            content = request.OpenContent();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            _session.Tell(new ContentSent(false));
+            return;
+        }
+        await using (content)
+        {
+            var encoder = new Pop3ContentEncoder(request.TopLines);
+            var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
+            try
+            {
+                int read;
+                while ((read = await content.ReadAsync(chunk.AsMemory(0, ChunkSize), _lifetime.Token)) > 0)
+                {
+                    var more = encoder.Encode(chunk.AsSpan(0, read), _writer);
+                    await _writer.FlushAsync(_lifetime.Token);
+                    if (!more) break;
+                }
+                encoder.Complete(_writer);
+                _outputPending = true;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
+            }
+        }
+        _session.Tell(new ContentSent(true));
+    }
+
+    private async Task StartTlsAsync(StartTls request)
+    {
+        await FlushAsync();
+        // Anything the client sent after STARTTLS and before the handshake is dropped with the old
+        // reader (RFC 3207 §4.2: plaintext injected before TLS must not be acted on).
+        await _reader.CompleteAsync();
+        await _writer.CompleteAsync();
+        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
+        timer.CancelAfter(request.HandshakeTimeout);
+        await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+        {
+            ServerCertificate = request.Certificate,
+            ClientCertificateRequired = false,
+        }, timer.Token);
+        _stream = ssl;
+        _reader = CreateReader(ssl);
+        _writer = CreateWriter(ssl);
+        _session.Tell(new TlsEstablished(ssl.SslProtocol.ToString(), ssl.NegotiatedCipherSuite.ToString()));
+    }
+
+    private async Task CloseAsync()
+    {
+        try { await _writer.CompleteAsync(); } catch { /* peer gone */ }
+        try { await _reader.CompleteAsync(); } catch { /* peer gone */ }
+        try { _socket.Shutdown(SocketShutdown.Both); } catch { /* peer gone */ }
+        try { await _stream.DisposeAsync(); } catch { /* peer gone */ }
+        _lifetime.Dispose();
+        _interrupt.Dispose();
+    }
+
+    private sealed class ReadTimeoutException : Exception;
+
+    private sealed class InterruptedException : Exception;
+}

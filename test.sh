@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs the whole test suite. Installs what the tests need on a fresh Debian machine that has the
+# .NET SDK: Debian's python3 (smtplib/poplib/imaplib clients), swaks.
+set -euo pipefail
+cd "$(dirname "$0")"
+need=()
+[ -x /usr/bin/python3 ] || need+=(python3)
+command -v swaks >/dev/null 2>&1 || need+=(swaks)
+if [ ${#need[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq >/dev/null
+  $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+dotnet build -c Release -nologo -v quiet ActorMTA.sln
+dotnet test ActorMTA.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@"
