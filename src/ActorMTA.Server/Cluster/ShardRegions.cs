@@ -1,0 +1,58 @@
+using ActorMTA.Server.Mailboxes;
+using ActorMTA.Server.Queues;
+using ActorMTA.Storage;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+
+namespace ActorMTA.Server.Cluster;
+
+/// <summary>
+/// The two sharded entity types of a node. Send <see cref="IMailboxCommand"/>s to <see cref="Mailbox"/>
+/// and <see cref="IDomainQueueCommand"/>s to <see cref="DomainQueue"/>; sharding finds the entity
+/// wherever it lives in the cluster.
+/// </summary>
+public sealed class ShardRegions
+{
+    public const string MailboxTypeName = "mailbox";
+    public const string DomainQueueTypeName = "domain-queue";
+
+    private ShardRegions(IActorRef mailbox, IActorRef domainQueue)
+    {
+        Mailbox = mailbox;
+        DomainQueue = domainQueue;
+    }
+
+    public IActorRef Mailbox { get; }
+    public IActorRef DomainQueue { get; }
+
+    /// <summary>Starts both regions with the settings in the system's actormta section.</summary>
+    public static ShardRegions Start(ActorSystem system, IContentStore content)
+    {
+        var config = system.Settings.Config;
+        return Start(system, content, MailboxSettings.FromConfig(config), DomainQueueSettings.FromConfig(config), config.GetInt("actormta.cluster.shard-count"));
+    }
+
+    public static ShardRegions Start(ActorSystem system, IContentStore content, MailboxSettings mailbox, DomainQueueSettings queue, int shardCount)
+    {
+        var sharding = ClusterSharding.Get(system);
+        var counters = EntityPersistenceCounters.Get(system);
+        var defaults = ClusterShardingSettings.Create(system);
+
+        // Mailboxes passivate themselves after passivate-after and are recreated by the next message:
+        // nothing to remember, and sharding's own idle passivation stays out of the way.
+        var mailboxRegion = sharding.Start(
+            MailboxTypeName,
+            address => Mailboxes.Mailbox.Props(address, content, mailbox, counters.Mailbox),
+            defaults.WithRememberEntities(false).WithPassivateIdleAfter(TimeSpan.Zero),
+            new EntityMessageExtractor<IMailboxCommand>(shardCount, c => c.Address));
+
+        // A queue holding mail must come back after a restart without waiting for new mail.
+        var queueRegion = sharding.Start(
+            DomainQueueTypeName,
+            queueId => Queues.DomainQueue.Props(queueId, content, queue, counters.DomainQueue),
+            defaults.WithRememberEntities(true),
+            new EntityMessageExtractor<IDomainQueueCommand>(shardCount, c => c.QueueId));
+
+        return new ShardRegions(mailboxRegion, queueRegion);
+    }
+}

@@ -1,0 +1,7 @@
+namespace ActorMTA.Server.Mailboxes;
+
+/// <summary>A message for the Mailbox entity of <see cref="Address"/> (routed by the lower-cased address).</summary>
+public interface IMailboxCommand
+{
+    string Address { get; }
+}

@@ -1,0 +1,156 @@
+using ActorMTA.Server.Cluster;
+using ActorMTA.Storage;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorMTA.Server.Mailboxes;
+
+/// <summary>
+/// The Mailbox entity: one per normalised address, sharded across the cluster, persistent.
+/// Holds folders, uids and content references (never bodies); writes in batches
+/// (see <see cref="BatchingPersistentEntity"/>) and passivates after
+/// actormta.mailbox.passivate-after without traffic.
+/// </summary>
+public sealed class Mailbox : BatchingPersistentEntity
+{
+    private readonly IContentStore _content;
+    private MailboxState _state = new();
+
+    public Mailbox(string address, IContentStore content, MailboxSettings settings, PersistenceCounter counter)
+        : base(settings.MaxBatch, settings.SnapshotEvery, counter)
+    {
+        _content = content;
+        PersistenceId = PersistenceIdOf(address);
+        Context.SetReceiveTimeout(settings.PassivateAfter);
+    }
+
+    public override string PersistenceId { get; }
+
+    public static string PersistenceIdOf(string address) => "mailbox|" + address;
+
+    public static Props Props(string address, IContentStore content, MailboxSettings settings, PersistenceCounter counter) =>
+        Akka.Actor.Props.Create(() => new Mailbox(address, content, settings, counter));
+
+    protected override bool IsCommand(object message) => message is IMailboxCommand;
+
+    protected override void Decide(object command, IActorRef sender, CommandBatch batch)
+    {
+        switch (command)
+        {
+            case DeliverToMailbox deliver:
+                Deliver(deliver, sender, batch);
+                break;
+            case RetractDelivery retract:
+                Retract(retract, sender, batch);
+                break;
+            case ExpungeMessages expunge:
+                Expunge(expunge, sender, batch);
+                break;
+            case GetMaildrop get:
+                var folder = _state.Folder(get.Folder);
+                batch.Reply(sender, new Maildrop(get.Address, folder is null ? Array.Empty<MailboxMessage>() : folder.Messages.ToArray()));
+                break;
+            case GetMailboxStats stats:
+                batch.Reply(sender, new MailboxStats(stats.Address, _state.Folders
+                    .Select(f => new FolderStats(f.Name, f.Count, f.Bytes, f.UidValidity, f.UidNext))
+                    .ToArray()));
+                break;
+            default:
+                Unhandled(command);
+                break;
+        }
+    }
+
+    private void Deliver(DeliverToMailbox deliver, IActorRef sender, CommandBatch batch)
+    {
+        var existing = _state.FindByContentRef(deliver.ContentRef);
+        if (existing is not null && existing.MessageId == deliver.MessageId)
+        {
+            // A re-sent command: the entry (possibly still in flight in this batch) is the answer.
+            batch.Reply(sender, new MailboxDelivered(deliver.Address, deliver.CorrelationId, existing.Uid));
+            return;
+        }
+        var inbox = _state.Inbox;
+        if (inbox.UidValidity == 0)
+            batch.Emit(new FolderCreated(MailboxFolders.Inbox, NewUidValidity()));
+        var uid = inbox.UidNext;
+        batch.Emit(new MessageAppended(MailboxFolders.Inbox, uid, deliver.MessageId, deliver.ContentRef, deliver.Size, deliver.InternalDate, MailboxMessage.NoFlags));
+        batch.Reply(sender, new MailboxDelivered(deliver.Address, deliver.CorrelationId, uid));
+    }
+
+    private void Retract(RetractDelivery retract, IActorRef sender, CommandBatch batch)
+    {
+        var released = new List<string>();
+        foreach (var folder in _state.Folders.ToList())
+        {
+            var uids = folder.Messages.Where(m => m.MessageId == retract.MessageId).ToList();
+            if (uids.Count == 0) continue;
+            released.AddRange(uids.Select(m => m.ContentRef));
+            batch.Emit(new MessagesRemoved(folder.Name, uids.Select(m => m.Uid).ToArray(), RemovalReason.Retracted));
+        }
+        batch.Reply(sender, new DeliveryRetracted(retract.Address, retract.MessageId, retract.CorrelationId));
+        if (released.Count > 0) batch.After(() => Release(released));
+    }
+
+    private void Expunge(ExpungeMessages expunge, IActorRef sender, CommandBatch batch)
+    {
+        var folder = _state.Folder(expunge.Folder);
+        var removed = folder is null
+            ? new List<MailboxMessage>()
+            : expunge.Uids.Distinct().Select(folder.Get).OfType<MailboxMessage>().ToList();
+        if (removed.Count > 0)
+            batch.Emit(new MessagesRemoved(folder!.Name, removed.Select(m => m.Uid).ToArray(), RemovalReason.Expunged));
+        batch.Reply(sender, new MessagesExpunged(expunge.Address, expunge.Folder, removed.Select(m => m.Uid).ToArray(), expunge.CorrelationId));
+        if (removed.Count > 0)
+        {
+            var references = removed.Select(m => m.ContentRef).ToList();
+            batch.After(() => Release(references));
+        }
+    }
+
+    /// <summary>
+    /// After the removal is persisted, off the actor thread (unlinking files may be slow). A crash before
+    /// this runs leaves an orphan content file, never an entry pointing at freed content.
+    /// </summary>
+    private void Release(IReadOnlyList<string> references)
+    {
+        var content = _content;
+        var log = Log;
+        var id = PersistenceId;
+        _ = Task.Run(() =>
+        {
+            foreach (var reference in references)
+            {
+                try { content.Release(reference); }
+                catch (Exception e) { log.Warning(e, "{0}: releasing content {1} failed; the file stays as an orphan", id, reference); }
+            }
+        });
+    }
+
+    // UIDVALIDITY is a 32-bit non-zero value that must change if uids are ever reused; seconds since
+    // the epoch are unique per folder creation for the next 80 years.
+    private static long NewUidValidity() => Math.Max(1, DateTimeOffset.UtcNow.ToUnixTimeSeconds() & 0xFFFFFFFFL);
+
+    protected override bool ApplyEvent(object @event)
+    {
+        if (@event is not IMailboxEvent e) return false;
+        _state.Apply(e);
+        return true;
+    }
+
+    protected override object CreateSnapshot() => _state.ToSnapshot();
+
+    protected override bool ApplySnapshot(object snapshot)
+    {
+        if (snapshot is not MailboxSnapshot s) return false;
+        _state = MailboxState.FromSnapshot(s);
+        return true;
+    }
+
+    protected override bool ReceiveOther(object message)
+    {
+        if (message is not ReceiveTimeout) return false;
+        RequestPassivation();
+        return true;
+    }
+}

@@ -1,0 +1,41 @@
+namespace ActorMTA.Server.Mailboxes;
+
+/// <summary>
+/// Stores a delivered message in INBOX. Answered with <see cref="MailboxDelivered"/> once persisted.
+/// The mailbox takes over <paramref name="ContentRef"/> (one reference per mailbox entry).
+/// Sending the same MessageId + ContentRef again does not add a second entry.
+/// </summary>
+public sealed record DeliverToMailbox(string Address, string MessageId, string ContentRef, long Size, DateTimeOffset InternalDate, long CorrelationId) : IMailboxCommand;
+
+public sealed record MailboxDelivered(string Address, long CorrelationId, long Uid);
+
+/// <summary>
+/// Takes back what <see cref="DeliverToMailbox"/> stored for a transaction that failed afterwards
+/// (the client gets 451, so nothing may stay half-delivered). Releases the content reference.
+/// Answered with <see cref="DeliveryRetracted"/> also when there was nothing to retract.
+/// </summary>
+public sealed record RetractDelivery(string Address, string MessageId, long CorrelationId) : IMailboxCommand;
+
+public sealed record DeliveryRetracted(string Address, string MessageId, long CorrelationId);
+
+/// <summary>The messages of one folder ordered by uid (no persistence, no content reads).</summary>
+public sealed record GetMaildrop(string Address, string Folder = MailboxFolders.Inbox) : IMailboxCommand;
+
+public sealed record Maildrop(string Address, IReadOnlyList<MailboxMessage> Messages);
+
+/// <summary>
+/// Removes messages for good (POP3 QUIT, IMAP EXPUNGE). Answered with <see cref="MessagesExpunged"/>
+/// after the removal is persisted; the content references are released after that.
+/// Uids that do not exist are ignored (another session expunged them first).
+/// </summary>
+public sealed record ExpungeMessages(string Address, string Folder, IReadOnlyList<long> Uids, long CorrelationId) : IMailboxCommand;
+
+/// <param name="Uids">The uids that were actually removed.</param>
+public sealed record MessagesExpunged(string Address, string Folder, IReadOnlyList<long> Uids, long CorrelationId);
+
+public sealed record GetMailboxStats(string Address) : IMailboxCommand;
+
+public sealed record MailboxStats(string Address, IReadOnlyList<FolderStats> Folders);
+
+/// <param name="UidValidity">0 while the folder has never been written to.</param>
+public sealed record FolderStats(string Folder, int Messages, long Bytes, long UidValidity, long UidNext);

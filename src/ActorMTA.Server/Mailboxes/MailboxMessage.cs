@@ -1,0 +1,16 @@
+using System.Collections.Immutable;
+
+namespace ActorMTA.Server.Mailboxes;
+
+/// <summary>
+/// One message in a mailbox folder. Immutable: a flag change replaces the record, so a maildrop handed
+/// to a session never changes under it.
+/// </summary>
+/// <param name="MessageId">The queue id the message was accepted under (shared by all its copies).</param>
+/// <param name="ContentRef">This entry's own reference in the content store.</param>
+public sealed record MailboxMessage(long Uid, string MessageId, string ContentRef, long Size, DateTimeOffset InternalDate, IReadOnlySet<string> Flags)
+{
+    public static readonly IReadOnlySet<string> NoFlags = ImmutableSortedSet.Create<string>(StringComparer.OrdinalIgnoreCase);
+
+    public static IReadOnlySet<string> FlagSet(IEnumerable<string> flags) => ImmutableSortedSet.CreateRange(StringComparer.OrdinalIgnoreCase, flags);
+}

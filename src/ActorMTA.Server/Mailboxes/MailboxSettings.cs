@@ -1,0 +1,14 @@
+using Akka.Configuration;
+
+namespace ActorMTA.Server.Mailboxes;
+
+/// <summary>The actormta.mailbox section.</summary>
+public sealed record MailboxSettings(int SnapshotEvery, int MaxBatch, TimeSpan PassivateAfter)
+{
+    /// <param name="root">Configuration holding the actormta section.</param>
+    public static MailboxSettings FromConfig(Config root)
+    {
+        var c = root.GetConfig("actormta.mailbox") ?? throw new ConfigurationException("missing actormta.mailbox section");
+        return new MailboxSettings(c.GetInt("snapshot-every"), c.GetInt("max-batch"), c.GetTimeSpan("passivate-after"));
+    }
+}

@@ -1,0 +1,5 @@
+using ActorMTA.Server.Serialization;
+
+namespace ActorMTA.Server.Queues;
+
+public sealed record DomainQueueSnapshot(IReadOnlyList<QueuedDelivery> Entries) : IPersistedRecord;

@@ -1,0 +1,190 @@
+using System.Runtime.Serialization;
+using ActorMTA.Server.Mailboxes;
+using ActorMTA.Server.Queues;
+using Akka.Actor;
+using Akka.Serialization;
+
+namespace ActorMTA.Server.Serialization;
+
+/// <summary>
+/// Binary serializer for every <see cref="IPersistedRecord"/> (bound in hocon/akka.conf). The manifest
+/// names the record type and its layout version; a layout, once written to a journal, is never changed:
+/// a new field means a new manifest (e.g. "MA2") written from then on, while the old one stays readable.
+/// </summary>
+public sealed class EntityRecordSerializer : SerializerWithStringManifest
+{
+    /// <summary>Stored in every journal row; never change it.</summary>
+    public const int Id = 4711;
+
+    // Manifests: M = mailbox, Q = domain queue; the digit is the layout version.
+    internal const string FolderCreatedV1 = "MF1";
+    internal const string MessageAppendedV1 = "MA1";
+    internal const string MessagesRemovedV1 = "MR1";
+    internal const string MailboxSnapshotV1 = "MS1";
+    internal const string DeliveryQueuedV1 = "QQ1";
+    internal const string DeliveryRemovedV1 = "QR1";
+    internal const string DomainQueueSnapshotV1 = "QS1";
+
+    public EntityRecordSerializer(ExtendedActorSystem system) : base(system) { }
+
+    public override int Identifier => Id;
+
+    public override string Manifest(object o) => o switch
+    {
+        FolderCreated => FolderCreatedV1,
+        MessageAppended => MessageAppendedV1,
+        MessagesRemoved => MessagesRemovedV1,
+        MailboxSnapshot => MailboxSnapshotV1,
+        DeliveryQueued => DeliveryQueuedV1,
+        DeliveryRemoved => DeliveryRemovedV1,
+        DomainQueueSnapshot => DomainQueueSnapshotV1,
+        _ => throw new SerializationException($"{nameof(EntityRecordSerializer)} cannot serialize {o.GetType().FullName}"),
+    };
+
+    public override byte[] ToBinary(object obj)
+    {
+        using var w = new RecordWriter();
+        switch (obj)
+        {
+            case FolderCreated e:
+                w.String(e.Folder);
+                w.Long(e.UidValidity);
+                break;
+            case MessageAppended e:
+                w.String(e.Folder);
+                w.Long(e.Uid);
+                WriteMessageFields(w, e.MessageId, e.ContentRef, e.Size, e.InternalDate, e.Flags);
+                break;
+            case MessagesRemoved e:
+                w.String(e.Folder);
+                w.Longs(e.Uids);
+                w.Byte((byte)e.Reason);
+                break;
+            case MailboxSnapshot s:
+                w.Int(s.Folders.Count);
+                foreach (var folder in s.Folders)
+                {
+                    w.String(folder.Folder);
+                    w.Long(folder.UidValidity);
+                    w.Long(folder.UidNext);
+                    w.Int(folder.Messages.Count);
+                    foreach (var m in folder.Messages)
+                    {
+                        w.Long(m.Uid);
+                        WriteMessageFields(w, m.MessageId, m.ContentRef, m.Size, m.InternalDate, m.Flags);
+                    }
+                }
+                break;
+            case DeliveryQueued e:
+                w.String(e.MessageId);
+                w.String(e.ContentRef);
+                w.String(e.ReversePath);
+                w.Strings(e.Recipients);
+                w.Long(e.Size);
+                w.Timestamp(e.QueuedAt);
+                break;
+            case DeliveryRemoved e:
+                w.String(e.MessageId);
+                w.Byte((byte)e.Reason);
+                break;
+            case DomainQueueSnapshot s:
+                w.Int(s.Entries.Count);
+                foreach (var d in s.Entries)
+                {
+                    w.String(d.MessageId);
+                    w.String(d.ContentRef);
+                    w.String(d.ReversePath);
+                    w.Strings(d.Recipients);
+                    w.Long(d.Size);
+                    w.Timestamp(d.QueuedAt);
+                    w.Int(d.Attempts);
+                    w.Timestamp(d.NextAttemptAt);
+                    w.NullableString(d.LastResult);
+                }
+                break;
+            default:
+                throw new SerializationException($"{nameof(EntityRecordSerializer)} cannot serialize {obj.GetType().FullName}");
+        }
+        return w.ToArray();
+    }
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        using var r = new RecordReader(bytes);
+        object result = manifest switch
+        {
+            FolderCreatedV1 => new FolderCreated(r.String(), r.Long()),
+            MessageAppendedV1 => ReadMessageAppended(r),
+            MessagesRemovedV1 => new MessagesRemoved(r.String(), r.Longs(), ReadEnum<RemovalReason>(r)),
+            MailboxSnapshotV1 => ReadMailboxSnapshot(r),
+            DeliveryQueuedV1 => new DeliveryQueued(r.String(), r.String(), r.String(), r.Strings(), r.Long(), r.Timestamp()),
+            DeliveryRemovedV1 => new DeliveryRemoved(r.String(), ReadEnum<QueueRemovalReason>(r)),
+            DomainQueueSnapshotV1 => ReadDomainQueueSnapshot(r),
+            _ => throw new SerializationException($"{nameof(EntityRecordSerializer)}: unknown manifest '{manifest}' (journal written by a newer version?)"),
+        };
+        r.End();
+        return result;
+    }
+
+    private static void WriteMessageFields(RecordWriter w, string messageId, string contentRef, long size, DateTimeOffset internalDate, IReadOnlySet<string> flags)
+    {
+        w.String(messageId);
+        w.String(contentRef);
+        w.Long(size);
+        w.Timestamp(internalDate);
+        w.Strings(flags);
+    }
+
+    private static MessageAppended ReadMessageAppended(RecordReader r)
+    {
+        var folder = r.String();
+        var uid = r.Long();
+        var m = ReadMessage(r, uid);
+        return new MessageAppended(folder, uid, m.MessageId, m.ContentRef, m.Size, m.InternalDate, m.Flags);
+    }
+
+    private static MailboxMessage ReadMessage(RecordReader r, long uid)
+    {
+        var messageId = r.String();
+        var contentRef = r.String();
+        var size = r.Long();
+        var internalDate = r.Timestamp();
+        var flags = r.Strings();
+        return new MailboxMessage(uid, messageId, contentRef, size, internalDate, flags.Length == 0 ? MailboxMessage.NoFlags : MailboxMessage.FlagSet(flags));
+    }
+
+    private static MailboxSnapshot ReadMailboxSnapshot(RecordReader r)
+    {
+        var folders = new FolderSnapshot[r.Count()];
+        for (var i = 0; i < folders.Length; i++)
+        {
+            var name = r.String();
+            var uidValidity = r.Long();
+            var uidNext = r.Long();
+            var messages = new MailboxMessage[r.Count()];
+            for (var j = 0; j < messages.Length; j++) messages[j] = ReadMessage(r, r.Long());
+            folders[i] = new FolderSnapshot(name, uidValidity, uidNext, messages);
+        }
+        return new MailboxSnapshot(folders);
+    }
+
+    private static DomainQueueSnapshot ReadDomainQueueSnapshot(RecordReader r)
+    {
+        var entries = new QueuedDelivery[r.Count()];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            entries[i] = new QueuedDelivery(
+                MessageId: r.String(), ContentRef: r.String(), ReversePath: r.String(), Recipients: r.Strings(),
+                Size: r.Long(), QueuedAt: r.Timestamp(), Attempts: r.Int(), NextAttemptAt: r.Timestamp(), LastResult: r.NullableString());
+        }
+        return new DomainQueueSnapshot(entries);
+    }
+
+    private static T ReadEnum<T>(RecordReader r) where T : struct, Enum
+    {
+        var value = r.Byte();
+        var result = (T)Enum.ToObject(typeof(T), value);
+        if (!Enum.IsDefined(result)) throw new SerializationException($"unknown {typeof(T).Name} value {value}");
+        return result;
+    }
+}

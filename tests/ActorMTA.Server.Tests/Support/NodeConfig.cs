@@ -1,0 +1,23 @@
+using ActorMTA.Server.Cluster;
+using Akka.Configuration;
+
+namespace ActorMTA.Server.Tests.Support;
+
+/// <summary>The production configuration path (hocon/actormta.conf + hocon/akka.conf + runtime values) for a test node.</summary>
+public static class NodeConfig
+{
+    public static string HoconDirectory => Path.Combine(AppContext.BaseDirectory, "hocon");
+
+    public static Config ActorMta(string? overrides = null)
+    {
+        var defaults = ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(HoconDirectory, "actormta.conf")));
+        return overrides is null ? defaults : ConfigurationFactory.ParseString(overrides).WithFallback(defaults);
+    }
+
+    /// <summary>Prepares the journal file (WAL) and builds the node's config with remoting on a free port.</summary>
+    public static Config For(string journalFile, string? overrides = null)
+    {
+        JournalDatabase.Prepare(journalFile);
+        return AkkaConfig.Build(ActorMta(overrides), journalFile, remotingPort: 0, HoconDirectory);
+    }
+}
