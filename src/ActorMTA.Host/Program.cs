@@ -13,6 +13,9 @@ usage: actormta <command> [--config FILE] [--data-dir DIR]
   user list [--json]                    list users
   domain add NAME                       accept mail for a local domain
   domain list [--json]                  list local domains
+  ctl cluster show|shards stats|queue list|queue show DOMAIN|queue suspend|resume|flush DOMAIN|
+      queue bounce DOMAIN|MESSAGE-ID|queue delete MESSAGE-ID|mailbox stats ADDRESS  [--json]
+                                        inspect and steer a running node (same --data-dir as run)
 
 --data-dir defaults to the actormta.data-dir key (./data). The user and domain commands work
 while the server runs; it notices changes within actormta.accounts.refresh-interval.
@@ -38,6 +41,9 @@ try
             return UserCommand(cl, settings);
         case "domain":
             return DomainCommand(cl, settings);
+        case "ctl":
+            if (cl.Words.Count < 2) throw new UsageException("ctl needs a command, e.g. 'ctl queue list'");
+            return await ControlClient.RunAsync(cl.Words.Skip(1).ToList(), settings.DataDirectory, cl.Flag("--json"));
         default:
             throw new UsageException($"unknown command '{cl.Words[0]}' (try --help)");
     }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using ActorMTA.Server.Admin;
 using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Inbound;
 using ActorMTA.Server.Net;
@@ -23,6 +24,7 @@ public sealed class ServerNode : IAsyncDisposable
 {
     private readonly List<(string Name, IActorRef Listener)> _listeners = new();
     private Timer? _accountsRefresh;
+    private AdminEndpoint? _admin;
 
     private ServerNode(ServerSettings settings, ActorSystem system, AccountCache accounts, FileContentStore content, ShardRegions regions)
     {
@@ -69,6 +71,7 @@ public sealed class ServerNode : IAsyncDisposable
         node._accountsRefresh = new Timer(_ => accounts.RefreshIfChanged(), null, settings.AccountsRefreshInterval, settings.AccountsRefreshInterval);
         try
         {
+            node._admin = AdminEndpoint.Start(settings.DataDirectory, settings.AdminBind, settings.AdminPort, new AdminCommands(system, regions));
             node.StartListeners(TlsCertificates.LoadOrCreate(settings));
         }
         catch
@@ -130,6 +133,7 @@ public sealed class ServerNode : IAsyncDisposable
         try { await Task.WhenAll(drains); }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { System.Log.Warning("Some sessions did not finish in time"); }
         _accountsRefresh?.Dispose();
+        if (_admin is not null) await _admin.DisposeAsync();
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
         await System.WhenTerminated;
         (Content as IDisposable)?.Dispose();

@@ -28,7 +28,9 @@ public sealed record ServerSettings(
     int GroupCommitMaxBatch,
     int GroupCommitParallelism,
     int Pbkdf2Iterations,
-    TimeSpan AccountsRefreshInterval)
+    TimeSpan AccountsRefreshInterval,
+    IPAddress AdminBind,
+    int AdminPort)
 {
     public static ServerSettings FromConfig(Config root, string? dataDirOverride = null)
     {
@@ -85,6 +87,8 @@ public sealed record ServerSettings(
             st.GetInt("group-commit-max-batch"),
             st.GetInt("group-commit-parallelism"),
             c.GetInt("accounts.pbkdf2-iterations"),
-            c.GetTimeSpan("accounts.refresh-interval"));
+            c.GetTimeSpan("accounts.refresh-interval"),
+            IPAddress.Parse(c.GetString("admin.bind", "127.0.0.1")),
+            c.GetInt("admin.port", 0));
     }
 }

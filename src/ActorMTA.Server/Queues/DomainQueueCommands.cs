@@ -19,4 +19,13 @@ public sealed record EnqueueRetracted(string QueueId, string MessageId, long Cor
 public sealed record GetQueueStatus(string QueueId) : IDomainQueueCommand;
 
 /// <param name="Entries">Ordered by the time they were queued.</param>
-public sealed record QueueStatus(string QueueId, int Pending, IReadOnlyList<QueuedDelivery> Entries);
+public sealed record QueueStatus(string QueueId, int Pending, IReadOnlyList<QueuedDelivery> Entries)
+{
+    /// <summary>Delivery attempts are stopped by an operator.</summary>
+    public bool Suspended { get; init; }
+
+    /// <summary>Messages that failed at least once and wait for their next attempt.</summary>
+    public int Deferred => Entries.Count(e => e.Attempts > 0);
+
+    public DateTimeOffset? NextAttemptAt => Entries.Count == 0 ? null : Entries.Min(e => e.NextAttemptAt);
+}

@@ -1,0 +1,193 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ActorMTA.Server.Cluster;
+using ActorMTA.Server.Mailboxes;
+using ActorMTA.Server.Queues;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+
+namespace ActorMTA.Server.Admin;
+
+/// <summary>What `actormta ctl` can ask a running node. Runs outside actors: it only asks them.</summary>
+public sealed class AdminCommands(ActorSystem system, ShardRegions regions)
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
+
+    public const string Usage = """
+        ctl cluster show                         members of the cluster
+        ctl shards stats                         shard regions: shards and entities per node
+        ctl queue list                           every domain queue: pending, deferred, next attempt, suspended
+        ctl queue show DOMAIN                    the messages of one queue with their last results
+        ctl queue suspend|resume|flush DOMAIN    stop / restart / retry-now delivery for a domain
+        ctl queue bounce DOMAIN|MESSAGE-ID       fail queued mail with a bounce to the sender
+        ctl queue delete MESSAGE-ID              drop a queued message without a bounce
+        ctl mailbox stats ADDRESS                folders, messages and bytes of a mailbox
+        """;
+
+    public Task<AdminResult> ExecuteAsync(string[] args) => (args.ElementAtOrDefault(0), args.ElementAtOrDefault(1)) switch
+    {
+        ("cluster", "show") => ClusterShow(),
+        ("shards", "stats") => ShardStats(),
+        ("queue", "list") => QueueList(),
+        ("queue", "show") => QueueShow(Arg(args, 2, "DOMAIN")),
+        ("queue", "suspend") => QueueControl(Arg(args, 2, "DOMAIN"), id => new SuspendQueue(id)),
+        ("queue", "resume") => QueueControl(Arg(args, 2, "DOMAIN"), id => new ResumeQueue(id)),
+        ("queue", "flush") => QueueControl(Arg(args, 2, "DOMAIN"), id => new FlushQueue(id)),
+        ("queue", "bounce") => QueueBounce(Arg(args, 2, "DOMAIN or MESSAGE-ID")),
+        ("queue", "delete") => QueueDelete(Arg(args, 2, "MESSAGE-ID")),
+        ("mailbox", "stats") => MailboxStats(Arg(args, 2, "ADDRESS")),
+        _ => throw new AdminException("unknown ctl command; commands:\n" + Usage),
+    };
+
+    private static string Arg(string[] args, int i, string what) =>
+        i < args.Length ? args[i] : throw new AdminException($"missing {what}");
+
+    private Task<AdminResult> ClusterShow()
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var members = cluster.State.Members.OrderBy(m => m.Address.ToString()).ToList();
+        var rows = members.Select(m => (IReadOnlyList<string>)[m.Address.ToString(), m.Status.ToString(), string.Join(",", m.Roles),
+            m.Address == cluster.SelfAddress ? "self" : "", cluster.State.Leader == m.Address ? "leader" : ""]).ToList();
+        var data = new JsonArray(members.Select(m => (JsonNode)new JsonObject
+        {
+            ["address"] = m.Address.ToString(), ["status"] = m.Status.ToString(),
+            ["roles"] = new JsonArray(m.Roles.Select(r => (JsonNode)r).ToArray()),
+            ["leader"] = cluster.State.Leader == m.Address,
+        }).ToArray());
+        return Task.FromResult(new AdminResult(TextTable.Render(["ADDRESS", "STATUS", "ROLES", "", ""], rows), data));
+    }
+
+    private async Task<AdminResult> ShardStats()
+    {
+        var data = new JsonObject();
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var type in new[] { ShardRegions.MailboxTypeName, ShardRegions.DomainQueueTypeName })
+        {
+            var region = ClusterSharding.Get(system).ShardRegion(type);
+            var stats = await region.Ask<ClusterShardingStats>(new GetClusterShardingStats(AskTimeout), AskTimeout);
+            var nodes = new JsonObject();
+            foreach (var (address, regionStats) in stats.Regions)
+            {
+                var entities = regionStats.Stats.Values.Sum();
+                nodes[address.ToString()] = new JsonObject { ["shards"] = regionStats.Stats.Count, ["entities"] = entities };
+                rows.Add([type, address.ToString(), regionStats.Stats.Count.ToString(CultureInfo.InvariantCulture), entities.ToString(CultureInfo.InvariantCulture)]);
+            }
+            data[type] = nodes;
+        }
+        return new AdminResult(TextTable.Render(["REGION", "NODE", "SHARDS", "ENTITIES"], rows), data);
+    }
+
+    /// <summary>Every live domain-queue entity on every node (queues holding mail are always live: remembered).</summary>
+    private async Task<IReadOnlyList<string>> QueueIds()
+    {
+        var ids = new SortedSet<string>(StringComparer.Ordinal);
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        foreach (var member in cluster.State.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up))
+        {
+            var region = system.ActorSelection(new RootActorPath(member.Address) / "system" / "sharding" / ShardRegions.DomainQueueTypeName);
+            var state = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, AskTimeout);
+            foreach (var shard in state.Shards) ids.UnionWith(shard.EntityIds);
+        }
+        return ids.ToList();
+    }
+
+    private Task<QueueStatus> Status(string queueId) =>
+        regions.DomainQueue.Ask<QueueStatus>(new GetQueueStatus(queueId), AskTimeout);
+
+    /// <summary>A domain's queue may be split in partitions domain#0..N-1: a domain name means all of them.</summary>
+    private async Task<IReadOnlyList<string>> PartitionsOf(string domain)
+    {
+        domain = domain.ToLowerInvariant();
+        var ids = (await QueueIds()).Where(id => id == domain || id.StartsWith(domain + "#", StringComparison.Ordinal)).ToList();
+        return ids.Count > 0 ? ids : [domain];
+    }
+
+    private async Task<AdminResult> QueueList()
+    {
+        var statuses = await Task.WhenAll((await QueueIds()).Select(Status));
+        var rows = statuses.Select(s => (IReadOnlyList<string>)[
+            s.QueueId, s.Pending.ToString(CultureInfo.InvariantCulture), s.Deferred.ToString(CultureInfo.InvariantCulture),
+            s.NextAttemptAt?.ToString("u", CultureInfo.InvariantCulture) ?? "-", s.Suspended ? "yes" : "no"]).ToList();
+        var data = new JsonArray(statuses.Select(s => (JsonNode)new JsonObject
+        {
+            ["queue"] = s.QueueId, ["pending"] = s.Pending, ["deferred"] = s.Deferred,
+            ["next_attempt"] = s.NextAttemptAt?.ToString("o", CultureInfo.InvariantCulture), ["suspended"] = s.Suspended,
+        }).ToArray());
+        return new AdminResult(TextTable.Render(["QUEUE", "PENDING", "DEFERRED", "NEXT ATTEMPT", "SUSPENDED"], rows), data);
+    }
+
+    private async Task<AdminResult> QueueShow(string domain)
+    {
+        var statuses = await Task.WhenAll((await PartitionsOf(domain)).Select(Status));
+        var entries = statuses.SelectMany(s => s.Entries.Select(e => (s.QueueId, e))).OrderBy(x => x.e.QueuedAt).ToList();
+        var rows = entries.Select(x => (IReadOnlyList<string>)[
+            x.e.MessageId, x.QueueId, "<" + x.e.ReversePath + ">", string.Join(",", x.e.Recipients), x.e.Size.ToString(CultureInfo.InvariantCulture),
+            x.e.Attempts.ToString(CultureInfo.InvariantCulture), x.e.NextAttemptAt.ToString("u", CultureInfo.InvariantCulture), x.e.LastResult ?? "-"]).ToList();
+        var data = new JsonObject
+        {
+            ["domain"] = domain,
+            ["suspended"] = statuses.Any(s => s.Suspended),
+            ["messages"] = new JsonArray(entries.Select(x => (JsonNode)new JsonObject
+            {
+                ["message_id"] = x.e.MessageId, ["queue"] = x.QueueId, ["from"] = x.e.ReversePath,
+                ["recipients"] = new JsonArray(x.e.Recipients.Select(r => (JsonNode)r).ToArray()),
+                ["size"] = x.e.Size, ["queued_at"] = x.e.QueuedAt.ToString("o", CultureInfo.InvariantCulture),
+                ["attempts"] = x.e.Attempts, ["next_attempt"] = x.e.NextAttemptAt.ToString("o", CultureInfo.InvariantCulture),
+                ["last_result"] = x.e.LastResult,
+            }).ToArray()),
+        };
+        var header = $"queue {domain}: {entries.Count} messages{(statuses.Any(s => s.Suspended) ? ", suspended" : "")}\n";
+        return new AdminResult(header + TextTable.Render(["MESSAGE-ID", "QUEUE", "FROM", "TO", "SIZE", "ATTEMPTS", "NEXT ATTEMPT", "LAST RESULT"], rows), data);
+    }
+
+    private async Task<AdminResult> QueueControl(string domain, Func<string, IDomainQueueCommand> command)
+    {
+        var done = await Task.WhenAll((await PartitionsOf(domain)).Select(id =>
+            regions.DomainQueue.Ask<QueueControlDone>(command(id), AskTimeout)));
+        var affected = done.Sum(d => d.Affected);
+        return new AdminResult($"{domain}: ok ({affected} messages affected)\n", new JsonObject { ["domain"] = domain, ["affected"] = affected });
+    }
+
+    /// <summary>A message id is found by asking every queue; anything else is taken as a domain.</summary>
+    private async Task<(string QueueId, QueuedDelivery Entry)?> FindMessage(string messageId)
+    {
+        foreach (var status in await Task.WhenAll((await QueueIds()).Select(Status)))
+        {
+            var entry = status.Entries.FirstOrDefault(e => e.MessageId == messageId);
+            if (entry is not null) return (status.QueueId, entry);
+        }
+        return null;
+    }
+
+    private async Task<AdminResult> QueueBounce(string target)
+    {
+        if (target.Contains('.') || target.Contains('#'))
+            return await QueueControl(target, id => new BounceQueued(id, null, "Message bounced by the administrator"));
+        var found = await FindMessage(target) ?? throw new AdminException($"no queued message {target}");
+        var done = await regions.DomainQueue.Ask<QueueControlDone>(new BounceQueued(found.QueueId, target, "Message bounced by the administrator"), AskTimeout);
+        return new AdminResult($"{target}: bounced ({done.Affected})\n", new JsonObject { ["message_id"] = target, ["queue"] = found.QueueId, ["affected"] = done.Affected });
+    }
+
+    private async Task<AdminResult> QueueDelete(string messageId)
+    {
+        var found = await FindMessage(messageId) ?? throw new AdminException($"no queued message {messageId}");
+        var done = await regions.DomainQueue.Ask<QueueControlDone>(new DeleteQueued(found.QueueId, messageId), AskTimeout);
+        return new AdminResult($"{messageId}: deleted ({done.Affected})\n", new JsonObject { ["message_id"] = messageId, ["queue"] = found.QueueId, ["affected"] = done.Affected });
+    }
+
+    private async Task<AdminResult> MailboxStats(string address)
+    {
+        var stats = await regions.Mailbox.Ask<MailboxStats>(new GetMailboxStats(address.ToLowerInvariant()), AskTimeout);
+        var rows = stats.Folders.Select(f => (IReadOnlyList<string>)[f.Folder, f.Messages.ToString(CultureInfo.InvariantCulture), f.Bytes.ToString(CultureInfo.InvariantCulture),
+            f.UidValidity.ToString(CultureInfo.InvariantCulture), f.UidNext.ToString(CultureInfo.InvariantCulture)]).ToList();
+        var data = new JsonObject
+        {
+            ["address"] = stats.Address,
+            ["folders"] = new JsonArray(stats.Folders.Select(f => (JsonNode)new JsonObject
+            {
+                ["folder"] = f.Folder, ["messages"] = f.Messages, ["bytes"] = f.Bytes, ["uidvalidity"] = f.UidValidity, ["uidnext"] = f.UidNext,
+            }).ToArray()),
+        };
+        return new AdminResult(TextTable.Render(["FOLDER", "MESSAGES", "BYTES", "UIDVALIDITY", "UIDNEXT"], rows), data);
+    }
+}
