@@ -1,0 +1,32 @@
+namespace ActorMTA.Protocol.Smtp.Client;
+
+/// <summary>
+/// One message to transfer on an outbound session: the envelope and what the content needs from the
+/// server. The content itself never passes through the engine; the actor streams it on
+/// <see cref="ClientEffect.SendContent"/>.
+/// </summary>
+/// <param name="MessageId">The spool id, handed back in <see cref="ClientEffect.SendContent"/> and the result.</param>
+/// <param name="ReversePath">The MAIL FROM address without angle brackets; "" for the null reverse-path of bounces.</param>
+/// <param name="Recipients">RCPT TO addresses without angle brackets, in the order they are sent.</param>
+/// <param name="Size">Content size in bytes before dot-stuffing, declared as SIZE= (RFC 1870); 0 when unknown.</param>
+/// <param name="Needs8BitMime">The content has 8-bit MIME parts (RFC 6152 BODY=8BITMIME).</param>
+/// <param name="NeedsSmtpUtf8">The message has UTF-8 headers (RFC 6531). A non-ASCII address implies it.</param>
+public sealed record OutboundMessage(
+    string MessageId,
+    string ReversePath,
+    IReadOnlyList<string> Recipients,
+    long Size,
+    bool Needs8BitMime,
+    bool NeedsSmtpUtf8)
+{
+    /// <summary>True when SMTPUTF8 is needed, either declared or because an address is not ASCII.</summary>
+    public bool RequiresSmtpUtf8 =>
+        NeedsSmtpUtf8 || !System.Text.Ascii.IsValid(ReversePath) || Recipients.Any(r => !System.Text.Ascii.IsValid(r));
+
+    public bool Equals(OutboundMessage? other) =>
+        other is not null && MessageId == other.MessageId && ReversePath == other.ReversePath
+        && Recipients.SequenceEqual(other.Recipients) && Size == other.Size
+        && Needs8BitMime == other.Needs8BitMime && NeedsSmtpUtf8 == other.NeedsSmtpUtf8;
+
+    public override int GetHashCode() => HashCode.Combine(MessageId, ReversePath, Recipients.Count, Size);
+}
