@@ -53,7 +53,8 @@ catch (UsageException e)
     Console.Error.WriteLine($"actormta: {e.Message}");
     return 2;
 }
-catch (Exception e) when (e is AccountException or InvalidOperationException or IOException or Akka.Configuration.ConfigurationException or UnauthorizedAccessException)
+catch (Exception e) when (e is AccountException or InvalidOperationException or IOException or UnauthorizedAccessException
+    or Akka.Configuration.ConfigurationException or FormatException)
 {
     Console.Error.WriteLine($"actormta: {e.Message}");
     return 1;

@@ -11,9 +11,23 @@ public static class ConfigLoader
 
     public static Config Load(string? overlayFile)
     {
-        var defaults = ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(HoconDirectory, "actormta.conf")));
+        var defaults = Parse(Path.Combine(HoconDirectory, "actormta.conf"));
         if (overlayFile is null) return defaults;
         if (!File.Exists(overlayFile)) throw new FileNotFoundException($"config file {overlayFile} not found");
-        return ConfigurationFactory.ParseString(File.ReadAllText(overlayFile)).WithFallback(defaults);
+        return Parse(overlayFile).WithFallback(defaults);
+    }
+
+    private static Config Parse(string file)
+    {
+        try
+        {
+            return ConfigurationFactory.ParseString(File.ReadAllText(file));
+        }
+        catch (FormatException e)
+        {
+            // The parser's message draws a caret under the text over several lines; operators get one.
+            var firstLine = e.Message.Split('\n', 2)[0].Trim().TrimEnd(':');
+            throw new ConfigurationException($"{file}: {firstLine}");
+        }
     }
 }

@@ -49,7 +49,8 @@ public sealed class Pop3Session : ReceiveActor, IWithTimers
         _engine = new Pop3ServerEngine(new Pop3ServerOptions(
             services.Settings.HostName,
             TlsAvailable: services.Certificate is not null && listener.Tls == TlsMode.StartTls,
-            TlsActive: false,
+            // On an implicit-TLS port the engine only starts after the handshake.
+            TlsActive: listener.Tls == TlsMode.Implicit,
             _limits.AuthRequiresTls,
             _limits.MaxAuthFailures));
 

@@ -62,7 +62,8 @@ public sealed class SmtpSession : ReceiveActor, IWithTimers
             services.Settings.HostName,
             listener.Submission,
             TlsAvailable: tlsPossible && listener.Tls == TlsMode.StartTls,
-            TlsActive: false,
+            // On an implicit-TLS port the engine only starts after the handshake.
+            TlsActive: listener.Tls == TlsMode.Implicit,
             _limits.AuthRequiresTls,
             _limits.MaxMessageSize,
             _limits.MaxRecipients,
