@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 
 namespace ActorMTA.Server.Tests.Cluster;
 
-public sealed class PassivationTests(ITestOutputHelper output) : EntityTestKit(output, "actormta.mailbox.passivate-after = 300ms")
+public sealed class PassivationTests(ITestOutputHelper output) : EntityTestKit(output, "actormta.mailbox.passivate-after = 300ms\nactormta.queue.passivate-after = 300ms")
 {
     private static readonly DateTimeOffset Arrival = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
