@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 
 namespace ActorMTA.Server.Tests.Cluster;
 
-public sealed class PassivationTests(ITestOutputHelper output) : EntityTestKit(output, "actormta.mailbox.passivate-after = 300ms\nactormta.queue.passivate-after = 300ms")
+public sealed class PassivationTests(ITestOutputHelper output) : EntityTestKit(output, "actormta.mailbox.passivate-after = 1500ms\nactormta.queue.passivate-after = 1500ms")
 {
     private static readonly DateTimeOffset Arrival = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
@@ -42,7 +42,7 @@ public sealed class PassivationTests(ITestOutputHelper output) : EntityTestKit(o
 
         AwaitCondition(() => !RunningEntities(Regions.DomainQueue).Contains("emptied.example"), TimeSpan.FromSeconds(10));
         // Well past the idle time: the queue with mail is still running.
-        Thread.Sleep(TimeSpan.FromSeconds(1));
+        Thread.Sleep(TimeSpan.FromSeconds(3));
         Assert.Contains("held.example", RunningEntities(Regions.DomainQueue));
     }
 }
