@@ -1,0 +1,15 @@
+namespace ActorMTA.Server.Delivery.Bounces;
+
+/// <summary>
+/// Everything needed to write one delivery status notification for one queued message.
+/// <paramref name="OriginalContent"/> is the stored message; only its header section is read.
+/// <paramref name="IsDelayWarning"/> turns the failure report into a "still being retried" warning.
+/// </summary>
+public sealed record BounceRequest(
+    string ReportingMta,
+    string OriginalMessageId,
+    string OriginalEnvelopeFrom,
+    IReadOnlyList<FailedRecipient> Recipients,
+    Stream OriginalContent,
+    DateTimeOffset ArrivalDate,
+    bool IsDelayWarning);
