@@ -1,3 +1,4 @@
+using ActorMTA.TestSupport;
 using System.Net;
 using ActorMTA.Server.Delivery;
 using Xunit;

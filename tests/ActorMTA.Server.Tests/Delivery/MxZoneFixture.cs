@@ -1,3 +1,4 @@
+using ActorMTA.TestSupport;
 using Xunit;
 
 namespace ActorMTA.Server.Tests.Delivery;

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using DnsClient;
 
-namespace ActorMTA.Server.Tests.Delivery;
+namespace ActorMTA.TestSupport;
 
 /// <summary>
 /// A real dnsmasq on 127.0.0.1 and a free port, serving the zones in the given config (dnsmasq
