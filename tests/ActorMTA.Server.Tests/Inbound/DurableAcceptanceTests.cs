@@ -1,0 +1,142 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using ActorMTA.Server.Hosting;
+using ActorMTA.Server.Inbound;
+using ActorMTA.Server.Mailboxes;
+using ActorMTA.Server.Queues;
+using ActorMTA.Server.Tests.Support;
+using ActorMTA.Storage.Accounts;
+using ActorMTA.Storage.Content;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.TestKit;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ActorMTA.Server.Tests.Inbound;
+
+/// <summary>
+/// The 250-after-DATA contract of one SmtpSession over a real socket, with the sharded entities
+/// replaced by probes so a test decides which enqueues are acknowledged.
+/// </summary>
+public sealed class DurableAcceptanceTests : Akka.TestKit.Xunit2.TestKit
+{
+    private readonly TempDirectory _temp = new();
+    private readonly AccountCache _accounts;
+    private readonly FileContentStore _content;
+    private readonly TestProbe _mailboxes;
+    private readonly TestProbe _queues;
+    private readonly InboundServices _services;
+
+    public DurableAcceptanceTests(ITestOutputHelper output) : base(output: output)
+    {
+        var accountsFile = Path.Combine(_temp.Path, "accounts.db");
+        using (var directory = new AccountDirectory(accountsFile, new AccountOptions(1000)))
+        {
+            directory.AddDomain("local.test");
+            directory.AddUser("u@local.test", "pw");
+            directory.AddUser("v@local.test", "pw");
+        }
+        _accounts = new AccountCache(accountsFile, new AccountOptions(1000));
+        _content = new FileContentStore(new ContentStoreOptions(Path.Combine(_temp.Path, "spool")));
+        _mailboxes = CreateTestProbe();
+        _queues = CreateTestProbe();
+        var config = ConfigurationFactory.ParseString($"actormta.smtp.accept-timeout = 1s\nactormta.data-dir = \"{_temp.Path}\"")
+            .WithFallback(ConfigLoader.Load(null));
+        _services = new InboundServices(ServerSettings.FromConfig(config), _accounts, _content, _mailboxes.Ref, _queues.Ref, Certificate: null);
+    }
+
+    private async Task<(StreamReader Reader, Stream Stream, TcpClient Client)> OpenSessionAsync()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+        var socket = await listener.AcceptSocketAsync();
+        var settings = new ListenerSettings("smtp", ListenerProtocol.Smtp, IPAddress.Loopback, 0, TlsMode.None, Submission: false, Enabled: true);
+        Sys.ActorOf(SmtpSession.Props(_services, settings, socket));
+        var stream = client.GetStream();
+        var reader = new StreamReader(stream, Encoding.ASCII);
+        Assert.StartsWith("220 ", await reader.ReadLineAsync());
+        return (reader, stream, client);
+    }
+
+    private static async Task<string> CommandAsync(Stream stream, StreamReader reader, string line)
+    {
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(line + "\r\n"));
+        string reply;
+        do reply = (await reader.ReadLineAsync())!;
+        while (reply.Length > 3 && reply[3] == '-');
+        return reply;
+    }
+
+    private static async Task SendEnvelopeAndDataAsync(Stream stream, StreamReader reader)
+    {
+        Assert.StartsWith("250", await CommandAsync(stream, reader, "EHLO client.test"));
+        Assert.StartsWith("250", await CommandAsync(stream, reader, "MAIL FROM:<sender@remote.test>"));
+        Assert.StartsWith("250", await CommandAsync(stream, reader, "RCPT TO:<u@local.test>"));
+        Assert.StartsWith("250", await CommandAsync(stream, reader, "RCPT TO:<v@local.test>"));
+        Assert.StartsWith("354", await CommandAsync(stream, reader, "DATA"));
+        await stream.WriteAsync("Subject: durable\r\n\r\nbody\r\n.\r\n"u8.ToArray());
+    }
+
+    [Fact]
+    public async Task A_persistence_timeout_answers_451_and_tells_every_target_to_retract()
+    {
+        var (reader, stream, client) = await OpenSessionAsync();
+        using var _ = client;
+        await SendEnvelopeAndDataAsync(stream, reader);
+
+        var first = _mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
+        var firstSender = _mailboxes.LastSender;
+        var second = _mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
+        Assert.Equal(first.MessageId, second.MessageId);
+        // One mailbox persisted, the other never answers: the message must not stay half-delivered.
+        firstSender.Tell(new MailboxDelivered(first.Address, first.CorrelationId, 1));
+
+        var reply = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.StartsWith("451 4.3.0", reply);
+        var retracted = new[] { _mailboxes.ExpectMsg<RetractDelivery>(), _mailboxes.ExpectMsg<RetractDelivery>() };
+        Assert.All(retracted, r => Assert.Equal(first.MessageId, r.MessageId));
+        Assert.Equal(new[] { first.Address, second.Address }.Order(), retracted.Select(r => r.Address).Order());
+        _queues.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        // The session stays usable after the failure.
+        Assert.StartsWith("250", await CommandAsync(stream, reader, "NOOP"));
+    }
+
+    [Fact]
+    public async Task Two_fifty_comes_only_after_every_enqueue_is_acknowledged()
+    {
+        var (reader, stream, client) = await OpenSessionAsync();
+        using var _ = client;
+        await SendEnvelopeAndDataAsync(stream, reader);
+
+        var first = _mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
+        var firstSender = _mailboxes.LastSender;
+        var second = _mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
+        // The content reference handed to the mailbox is already durable in the store.
+        Assert.True(_content.Exists(first.ContentRef));
+        Assert.True(_content.Exists(second.ContentRef));
+
+        firstSender.Tell(new MailboxDelivered(first.Address, first.CorrelationId, 1));
+        var early = reader.ReadLineAsync();
+        Assert.False(await Task.WhenAny(early, Task.Delay(300)) == early, "no reply may come before the last acknowledgement");
+
+        firstSender.Tell(new MailboxDelivered(second.Address, second.CorrelationId, 1));
+        var reply = await early.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.StartsWith("250 2.0.0", reply);
+        Assert.Contains(first.MessageId, reply);
+        _mailboxes.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (!disposing) return;
+        _content.Dispose();
+        _accounts.Dispose();
+        _temp.Dispose();
+    }
+}
