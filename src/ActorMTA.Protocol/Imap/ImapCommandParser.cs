@@ -1,0 +1,596 @@
+using System.Text;
+
+namespace ActorMTA.Protocol.Imap;
+
+/// <summary>
+/// Turns a complete command (its lines and the literals between them) into a typed
+/// <see cref="ImapCommand"/>, following the formal syntax of RFC 3501 section 9 and the extensions
+/// advertised by <see cref="ImapCapabilities"/>. Keywords are case-insensitive; SP is exactly one space.
+/// </summary>
+internal static class ImapCommandParser
+{
+    private const int MaxSearchDepth = 64;
+    private const int MaxIdParameters = 30;
+
+    /// <summary>The tag of a command line, or null when the line does not start with a valid tag.</summary>
+    public static string? ReadTag(ReadOnlySpan<byte> line)
+    {
+        var end = line.IndexOf((byte)' ');
+        var tag = end < 0 ? line : line[..end];
+        if (tag.IsEmpty) return null;
+        foreach (var b in tag)
+        {
+            // tag = 1*<any ASTRING-CHAR except "+">
+            if (!ImapWireText.IsAstringChar(b) || b == (byte)'+') return null;
+        }
+        return Encoding.ASCII.GetString(tag);
+    }
+
+    public static ImapCommand Parse(IReadOnlyList<byte[]> lines, IReadOnlyList<ImapAppendMessage> literals)
+    {
+        var cursor = new ImapCommandCursor(lines, literals);
+        var tag = ReadTag(lines[0]) ?? throw new ImapSyntaxException("Invalid tag");
+        cursor.ReadWhile(b => b != (byte)' ');
+        cursor.ExpectSpace("command name");
+        var name = cursor.ReadAtom("a command name").ToUpperInvariant();
+        var command = ParseCommand(cursor, tag, name);
+        cursor.ExpectEnd();
+        return command;
+    }
+
+    /// <summary>
+    /// Whether the literal announced at the end of the last line is the message of an APPEND (so the
+    /// adapter may spool it): the command is APPEND and its mailbox, optional flags and optional date
+    /// are complete before the marker.
+    /// </summary>
+    public static bool IsAppendMessagePending(IReadOnlyList<byte[]> lines, IReadOnlyList<ImapAppendMessage> literals)
+    {
+        try
+        {
+            var cursor = new ImapCommandCursor(lines, literals);
+            if (ReadTag(lines[0]) is null) return false;
+            cursor.ReadWhile(b => b != (byte)' ');
+            cursor.ExpectSpace("command name");
+            if (!cursor.ReadAtom("command").Equals("APPEND", StringComparison.OrdinalIgnoreCase)) return false;
+            cursor.ExpectSpace("mailbox");
+            // Throws (so: not the message) when the pending literal is the mailbox name itself.
+            ReadMailbox(cursor);
+            cursor.ExpectSpace("message");
+            if (cursor.PeekIs('('))
+            {
+                ReadFlagList(cursor);
+                cursor.ExpectSpace("message");
+            }
+            if (cursor.PeekIs('"'))
+            {
+                cursor.ReadString("date-time");
+                cursor.ExpectSpace("message");
+            }
+            return IsPendingLiteral(cursor, lines, literals);
+        }
+        catch (ImapSyntaxException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsPendingLiteral(ImapCommandCursor cursor, IReadOnlyList<byte[]> lines, IReadOnlyList<ImapAppendMessage> literals)
+    {
+        if (!cursor.PeekIs('{')) return false;
+        // The pending literal is the one after the last line; a literal already received is not pending.
+        try
+        {
+            cursor.ReadLiteral("probe");
+            return false;
+        }
+        catch (ImapSyntaxException)
+        {
+            return lines.Count == literals.Count + 1;
+        }
+    }
+
+    private static ImapCommand ParseCommand(ImapCommandCursor cursor, string tag, string name)
+    {
+        switch (name)
+        {
+            case "CAPABILITY": return new ImapCommand.Capability(tag);
+            case "NOOP": return new ImapCommand.Noop(tag);
+            case "LOGOUT": return new ImapCommand.Logout(tag);
+            case "STARTTLS": return new ImapCommand.StartTls(tag);
+            case "CHECK": return new ImapCommand.Check(tag);
+            case "CLOSE": return new ImapCommand.Close(tag);
+            case "UNSELECT": return new ImapCommand.Unselect(tag);
+            case "EXPUNGE": return new ImapCommand.Expunge(tag, null);
+            case "IDLE": return new ImapCommand.Idle(tag);
+            case "NAMESPACE": return new ImapCommand.Namespace(tag);
+            case "AUTHENTICATE": return ParseAuthenticate(cursor, tag);
+            case "LOGIN":
+            {
+                cursor.ExpectSpace("user name");
+                var user = cursor.ReadAstring("user name");
+                cursor.ExpectSpace("password");
+                return new ImapCommand.Login(tag, user, cursor.ReadAstring("password"));
+            }
+            case "SELECT": return new ImapCommand.Select(tag, ReadMailboxArgument(cursor));
+            case "EXAMINE": return new ImapCommand.Examine(tag, ReadMailboxArgument(cursor));
+            case "CREATE": return new ImapCommand.Create(tag, ReadMailboxArgument(cursor));
+            case "DELETE": return new ImapCommand.Delete(tag, ReadMailboxArgument(cursor));
+            case "SUBSCRIBE": return new ImapCommand.Subscribe(tag, ReadMailboxArgument(cursor));
+            case "UNSUBSCRIBE": return new ImapCommand.Unsubscribe(tag, ReadMailboxArgument(cursor));
+            case "RENAME":
+            {
+                var from = ReadMailboxArgument(cursor);
+                return new ImapCommand.Rename(tag, from, ReadMailboxArgument(cursor));
+            }
+            case "LIST":
+            case "LSUB":
+            {
+                var reference = ReadMailboxArgument(cursor);
+                cursor.ExpectSpace("mailbox pattern");
+                var pattern = cursor.ReadListMailbox();
+                return name == "LIST" ? new ImapCommand.List(tag, reference, pattern) : new ImapCommand.Lsub(tag, reference, pattern);
+            }
+            case "STATUS": return ParseStatus(cursor, tag);
+            case "APPEND": return ParseAppend(cursor, tag);
+            case "SEARCH": return ParseSearch(cursor, tag, byUid: false);
+            case "FETCH": return ParseFetch(cursor, tag, byUid: false);
+            case "STORE": return ParseStore(cursor, tag, byUid: false);
+            case "COPY": return ParseCopyOrMove(cursor, tag, byUid: false, move: false);
+            case "MOVE": return ParseCopyOrMove(cursor, tag, byUid: false, move: true);
+            case "UID": return ParseUid(cursor, tag);
+            case "ENABLE":
+            {
+                var capabilities = new List<string>();
+                do
+                {
+                    cursor.ExpectSpace("capability");
+                    capabilities.Add(cursor.ReadAtom("a capability name"));
+                } while (!cursor.AtEnd);
+                return new ImapCommand.Enable(tag, capabilities);
+            }
+            case "ID": return ParseId(cursor, tag);
+            default:
+                throw new ImapSyntaxException("Unknown command");
+        }
+    }
+
+    private static ImapCommand ParseUid(ImapCommandCursor cursor, string tag)
+    {
+        cursor.ExpectSpace("UID command");
+        var name = cursor.ReadAtom("a UID command").ToUpperInvariant();
+        switch (name)
+        {
+            case "FETCH": return ParseFetch(cursor, tag, byUid: true);
+            case "SEARCH": return ParseSearch(cursor, tag, byUid: true);
+            case "STORE": return ParseStore(cursor, tag, byUid: true);
+            case "COPY": return ParseCopyOrMove(cursor, tag, byUid: true, move: false);
+            case "MOVE": return ParseCopyOrMove(cursor, tag, byUid: true, move: true);
+            case "EXPUNGE":
+                cursor.ExpectSpace("UID set");
+                return new ImapCommand.Expunge(tag, ReadSequenceSet(cursor));
+            default:
+                throw new ImapSyntaxException("Unknown UID command");
+        }
+    }
+
+    private static ImapCommand ParseAuthenticate(ImapCommandCursor cursor, string tag)
+    {
+        cursor.ExpectSpace("authentication mechanism");
+        var mechanism = cursor.ReadAtom("an authentication mechanism").ToUpperInvariant();
+        string? initial = null;
+        if (cursor.TryConsume(' '))
+        {
+            // SASL-IR (RFC 4959): base64 or "=" for an empty initial response.
+            initial = cursor.ReadWhile(b => b is >= (byte)'A' and <= (byte)'Z' or >= (byte)'a' and <= (byte)'z'
+                or >= (byte)'0' and <= (byte)'9' or (byte)'+' or (byte)'/' or (byte)'=');
+            if (initial.Length == 0) throw new ImapSyntaxException("Invalid initial response");
+        }
+        return new ImapCommand.Authenticate(tag, mechanism, initial);
+    }
+
+    private static ImapCommand ParseStatus(ImapCommandCursor cursor, string tag)
+    {
+        var mailbox = ReadMailboxArgument(cursor);
+        cursor.ExpectSpace("status items");
+        cursor.Expect('(', "status items");
+        var items = new List<ImapStatusItem>();
+        do
+        {
+            var item = cursor.ReadAtom("a status item").ToUpperInvariant() switch
+            {
+                "MESSAGES" => ImapStatusItem.Messages,
+                "RECENT" => ImapStatusItem.Recent,
+                "UIDNEXT" => ImapStatusItem.UidNext,
+                "UIDVALIDITY" => ImapStatusItem.UidValidity,
+                "UNSEEN" => ImapStatusItem.Unseen,
+                var other => throw new ImapSyntaxException($"Unknown status item {other}"),
+            };
+            items.Add(item);
+        } while (cursor.TryConsume(' '));
+        cursor.Expect(')', "status items");
+        return new ImapCommand.Status(tag, mailbox, items);
+    }
+
+    private static ImapCommand ParseAppend(ImapCommandCursor cursor, string tag)
+    {
+        var mailbox = ReadMailboxArgument(cursor);
+        cursor.ExpectSpace("message literal");
+        IReadOnlyList<string> flags = [];
+        if (cursor.PeekIs('('))
+        {
+            flags = ReadFlagList(cursor);
+            cursor.ExpectSpace("message literal");
+        }
+        DateTimeOffset? date = null;
+        if (cursor.PeekIs('"'))
+        {
+            var text = cursor.ReadString("date-time");
+            if (!ImapDateTime.TryParseDateTime(text, out var parsed)) throw new ImapSyntaxException("Invalid date-time");
+            date = parsed;
+            cursor.ExpectSpace("message literal");
+        }
+        if (!cursor.PeekIs('{')) throw new ImapSyntaxException("Expected the message as a literal");
+        var message = cursor.ReadLiteral("message");
+        return new ImapCommand.Append(tag, mailbox, flags, date, message);
+    }
+
+    private static ImapCommand ParseCopyOrMove(ImapCommandCursor cursor, string tag, bool byUid, bool move)
+    {
+        cursor.ExpectSpace("sequence set");
+        var set = ReadSequenceSet(cursor);
+        var mailbox = ReadMailboxArgument(cursor);
+        return move ? new ImapCommand.Move(tag, byUid, set, mailbox) : new ImapCommand.Copy(tag, byUid, set, mailbox);
+    }
+
+    private static ImapCommand ParseStore(ImapCommandCursor cursor, string tag, bool byUid)
+    {
+        cursor.ExpectSpace("sequence set");
+        var set = ReadSequenceSet(cursor);
+        cursor.ExpectSpace("store item");
+        var item = cursor.ReadWhile(b => b != (byte)' ').ToUpperInvariant();
+        var silent = item.EndsWith(".SILENT", StringComparison.Ordinal);
+        if (silent) item = item[..^".SILENT".Length];
+        var mode = item switch
+        {
+            "FLAGS" => StoreMode.Replace,
+            "+FLAGS" => StoreMode.Add,
+            "-FLAGS" => StoreMode.Remove,
+            _ => throw new ImapSyntaxException("Unknown store item"),
+        };
+        cursor.ExpectSpace("flags");
+        IReadOnlyList<string> flags;
+        if (cursor.PeekIs('('))
+        {
+            flags = ReadFlagList(cursor);
+        }
+        else
+        {
+            var list = new List<string> { ReadFlag(cursor) };
+            while (cursor.TryConsume(' ')) list.Add(ReadFlag(cursor));
+            flags = list;
+        }
+        return new ImapCommand.Store(tag, byUid, set, mode, silent, flags);
+    }
+
+    private static ImapCommand ParseId(ImapCommandCursor cursor, string tag)
+    {
+        cursor.ExpectSpace("ID parameters");
+        if (cursor.TryConsumeWord("NIL")) return new ImapCommand.Id(tag, null);
+        cursor.Expect('(', "ID parameters");
+        var parameters = new List<KeyValuePair<string, string?>>();
+        if (!cursor.PeekIs(')'))
+        {
+            do
+            {
+                var key = cursor.ReadString("ID field name");
+                cursor.ExpectSpace("ID field value");
+                parameters.Add(new(key, cursor.ReadNString("ID field value")));
+                if (parameters.Count > MaxIdParameters) throw new ImapSyntaxException("Too many ID parameters");
+            } while (cursor.TryConsume(' '));
+        }
+        cursor.Expect(')', "ID parameters");
+        return new ImapCommand.Id(tag, parameters);
+    }
+
+    // ----- FETCH -----
+
+    private static ImapCommand ParseFetch(ImapCommandCursor cursor, string tag, bool byUid)
+    {
+        cursor.ExpectSpace("sequence set");
+        var set = ReadSequenceSet(cursor);
+        cursor.ExpectSpace("fetch items");
+        var attributes = new List<FetchAttribute>();
+        if (cursor.TryConsume('('))
+        {
+            do
+            {
+                attributes.Add(ReadFetchAttribute(cursor));
+            } while (cursor.TryConsume(' '));
+            cursor.Expect(')', "fetch items");
+        }
+        else if (cursor.TryConsumeWord("ALL"))
+        {
+            attributes.AddRange([FetchAttribute.Flags.Instance, FetchAttribute.InternalDate.Instance, FetchAttribute.Rfc822Size.Instance, FetchAttribute.Envelope.Instance]);
+        }
+        else if (cursor.TryConsumeWord("FAST"))
+        {
+            attributes.AddRange([FetchAttribute.Flags.Instance, FetchAttribute.InternalDate.Instance, FetchAttribute.Rfc822Size.Instance]);
+        }
+        else if (cursor.TryConsumeWord("FULL"))
+        {
+            attributes.AddRange([FetchAttribute.Flags.Instance, FetchAttribute.InternalDate.Instance, FetchAttribute.Rfc822Size.Instance, FetchAttribute.Envelope.Instance, FetchAttribute.Body.Instance]);
+        }
+        else
+        {
+            attributes.Add(ReadFetchAttribute(cursor));
+        }
+        return new ImapCommand.Fetch(tag, byUid, set, attributes);
+    }
+
+    private static FetchAttribute ReadFetchAttribute(ImapCommandCursor cursor)
+    {
+        var name = cursor.ReadWhile(b => ImapWireText.IsAtomChar(b) && b is not ((byte)'[' or (byte)'<')).ToUpperInvariant();
+        switch (name)
+        {
+            case "ENVELOPE": return FetchAttribute.Envelope.Instance;
+            case "FLAGS": return FetchAttribute.Flags.Instance;
+            case "INTERNALDATE": return FetchAttribute.InternalDate.Instance;
+            case "RFC822": return FetchAttribute.Rfc822.Instance;
+            case "RFC822.HEADER": return FetchAttribute.Rfc822Header.Instance;
+            case "RFC822.SIZE": return FetchAttribute.Rfc822Size.Instance;
+            case "RFC822.TEXT": return FetchAttribute.Rfc822Text.Instance;
+            case "UID": return FetchAttribute.Uid.Instance;
+            case "BODYSTRUCTURE": return FetchAttribute.BodyStructure.Instance;
+            case "BODY" when !cursor.PeekIs('['): return FetchAttribute.Body.Instance;
+            case "BODY":
+            case "BODY.PEEK":
+            {
+                var section = ReadSection(cursor);
+                FetchPartial? partial = null;
+                if (cursor.TryConsume('<'))
+                {
+                    var origin = cursor.ReadNumber("partial origin");
+                    cursor.Expect('.', "partial");
+                    var length = cursor.ReadNumber("partial length");
+                    if (length == 0) throw new ImapSyntaxException("Partial length must not be 0");
+                    cursor.Expect('>', "partial");
+                    partial = new FetchPartial(origin, length);
+                }
+                return new FetchAttribute.Section(section, name == "BODY.PEEK", partial);
+            }
+            case "":
+                throw new ImapSyntaxException("Expected a fetch item");
+            default:
+                throw new ImapSyntaxException($"Unknown fetch item {name}");
+        }
+    }
+
+    private static BodySection ReadSection(ImapCommandCursor cursor)
+    {
+        cursor.Expect('[', "section");
+        var spec = cursor.ReadWhile(b => b is >= (byte)'0' and <= (byte)'9' or (byte)'.' or >= (byte)'A' and <= (byte)'Z' or >= (byte)'a' and <= (byte)'z');
+        var parts = new List<int>();
+        var words = spec.Length == 0 ? [] : spec.Split('.');
+        var i = 0;
+        for (; i < words.Length && words[i].Length > 0 && char.IsAsciiDigit(words[i][0]); i++)
+        {
+            // nz-number: no leading zero, no 0.
+            if (words[i][0] == '0' || !words[i].All(char.IsAsciiDigit) || !int.TryParse(words[i], out var number))
+                throw new ImapSyntaxException("Invalid section part number");
+            parts.Add(number);
+        }
+        var suffix = string.Join('.', words[i..]).ToUpperInvariant();
+        var text = suffix switch
+        {
+            "" => BodySectionText.Whole,
+            "HEADER" => BodySectionText.Header,
+            "HEADER.FIELDS" => BodySectionText.HeaderFields,
+            "HEADER.FIELDS.NOT" => BodySectionText.HeaderFieldsNot,
+            "TEXT" => BodySectionText.Text,
+            "MIME" when parts.Count > 0 => BodySectionText.Mime,
+            _ => throw new ImapSyntaxException("Invalid section specifier"),
+        };
+        if (spec.EndsWith('.')) throw new ImapSyntaxException("Invalid section specifier");
+        var fields = new List<string>();
+        if (text is BodySectionText.HeaderFields or BodySectionText.HeaderFieldsNot)
+        {
+            cursor.ExpectSpace("header list");
+            cursor.Expect('(', "header list");
+            do
+            {
+                fields.Add(cursor.ReadAstring("a header field name"));
+            } while (cursor.TryConsume(' '));
+            cursor.Expect(')', "header list");
+        }
+        cursor.Expect(']', "section");
+        return new BodySection(parts, text, fields);
+    }
+
+    // ----- SEARCH -----
+
+    private static ImapCommand ParseSearch(ImapCommandCursor cursor, string tag, bool byUid)
+    {
+        cursor.ExpectSpace("search criteria");
+        string? charset = null;
+        Encoding encoding = Encoding.UTF8;
+        if (cursor.TryConsumeWord("CHARSET"))
+        {
+            cursor.ExpectSpace("charset");
+            charset = cursor.ReadAstring("charset");
+            encoding = SearchEncoding(charset);
+            cursor.ExpectSpace("search criteria");
+        }
+        var keys = new List<SearchKey>();
+        do
+        {
+            keys.Add(ReadSearchKey(cursor, encoding, 0));
+        } while (cursor.TryConsume(' '));
+        var criteria = keys.Count == 1 ? keys[0] : new SearchKey.And(keys);
+        return new ImapCommand.Search(tag, byUid, charset, criteria);
+    }
+
+    private static Encoding SearchEncoding(string charset)
+    {
+        if (charset.Equals("UTF-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("UTF8", StringComparison.OrdinalIgnoreCase))
+            return Encoding.UTF8;
+        if (charset.Equals("US-ASCII", StringComparison.OrdinalIgnoreCase)) return Encoding.UTF8; // ASCII is a subset
+        if (charset.Equals("ISO-8859-1", StringComparison.OrdinalIgnoreCase)) return Encoding.Latin1;
+        // RFC 3501 section 6.4.4: an unsupported charset is NO (not BAD) with BADCHARSET.
+        throw new ImapSyntaxException("Unsupported charset", ImapStatus.No, ImapResponseCode.BadCharset(["US-ASCII", "UTF-8"]));
+    }
+
+    private static SearchKey ReadSearchKey(ImapCommandCursor cursor, Encoding encoding, int depth)
+    {
+        if (depth > MaxSearchDepth) throw new ImapSyntaxException("Search criteria nested too deeply");
+        if (cursor.TryConsume('('))
+        {
+            var keys = new List<SearchKey>();
+            do
+            {
+                keys.Add(ReadSearchKey(cursor, encoding, depth + 1));
+            } while (cursor.TryConsume(' '));
+            cursor.Expect(')', "search criteria");
+            return keys.Count == 1 ? keys[0] : new SearchKey.And(keys);
+        }
+        if (cursor.Peek() is >= '0' and <= '9' or '*') return new SearchKey.SequenceNumbers(ReadSequenceSet(cursor));
+
+        var word = cursor.ReadAtom("a search key").ToUpperInvariant();
+        switch (word)
+        {
+            case "ALL": return SearchKey.All.Instance;
+            case "ANSWERED": return new SearchKey.Flag(@"\Answered", true);
+            case "UNANSWERED": return new SearchKey.Flag(@"\Answered", false);
+            case "DELETED": return new SearchKey.Flag(@"\Deleted", true);
+            case "UNDELETED": return new SearchKey.Flag(@"\Deleted", false);
+            case "DRAFT": return new SearchKey.Flag(@"\Draft", true);
+            case "UNDRAFT": return new SearchKey.Flag(@"\Draft", false);
+            case "FLAGGED": return new SearchKey.Flag(@"\Flagged", true);
+            case "UNFLAGGED": return new SearchKey.Flag(@"\Flagged", false);
+            case "SEEN": return new SearchKey.Flag(@"\Seen", true);
+            case "UNSEEN": return new SearchKey.Flag(@"\Seen", false);
+            case "RECENT": return new SearchKey.Flag(@"\Recent", true);
+            case "OLD": return new SearchKey.Flag(@"\Recent", false);
+            case "NEW": return new SearchKey.And([new SearchKey.Flag(@"\Recent", true), new SearchKey.Flag(@"\Seen", false)]);
+            case "KEYWORD":
+                cursor.ExpectSpace("keyword");
+                return new SearchKey.Flag(cursor.ReadAtom("a keyword"), true);
+            case "UNKEYWORD":
+                cursor.ExpectSpace("keyword");
+                return new SearchKey.Flag(cursor.ReadAtom("a keyword"), false);
+            case "BCC": return new SearchKey.Header("Bcc", SearchString(cursor, encoding));
+            case "CC": return new SearchKey.Header("Cc", SearchString(cursor, encoding));
+            case "FROM": return new SearchKey.Header("From", SearchString(cursor, encoding));
+            case "TO": return new SearchKey.Header("To", SearchString(cursor, encoding));
+            case "SUBJECT": return new SearchKey.Header("Subject", SearchString(cursor, encoding));
+            case "HEADER":
+            {
+                cursor.ExpectSpace("header field name");
+                var field = cursor.ReadAstring("a header field name");
+                return new SearchKey.Header(field, SearchString(cursor, encoding));
+            }
+            case "BODY": return new SearchKey.Body(SearchString(cursor, encoding));
+            case "TEXT": return new SearchKey.Text(SearchString(cursor, encoding));
+            case "BEFORE": return new SearchKey.InternalDate(DateComparison.Before, SearchDate(cursor));
+            case "ON": return new SearchKey.InternalDate(DateComparison.On, SearchDate(cursor));
+            case "SINCE": return new SearchKey.InternalDate(DateComparison.Since, SearchDate(cursor));
+            case "SENTBEFORE": return new SearchKey.SentDate(DateComparison.Before, SearchDate(cursor));
+            case "SENTON": return new SearchKey.SentDate(DateComparison.On, SearchDate(cursor));
+            case "SENTSINCE": return new SearchKey.SentDate(DateComparison.Since, SearchDate(cursor));
+            case "LARGER":
+                cursor.ExpectSpace("size");
+                return new SearchKey.Size(SizeComparison.Larger, cursor.ReadNumber("size"));
+            case "SMALLER":
+                cursor.ExpectSpace("size");
+                return new SearchKey.Size(SizeComparison.Smaller, cursor.ReadNumber("size"));
+            case "UID":
+                cursor.ExpectSpace("UID set");
+                return new SearchKey.Uids(ReadSequenceSet(cursor));
+            case "NOT":
+                cursor.ExpectSpace("search key");
+                return new SearchKey.Not(ReadSearchKey(cursor, encoding, depth + 1));
+            case "OR":
+            {
+                cursor.ExpectSpace("search key");
+                var left = ReadSearchKey(cursor, encoding, depth + 1);
+                cursor.ExpectSpace("search key");
+                return new SearchKey.Or(left, ReadSearchKey(cursor, encoding, depth + 1));
+            }
+            default:
+                throw new ImapSyntaxException($"Unknown search key {word}");
+        }
+    }
+
+    private static string SearchString(ImapCommandCursor cursor, Encoding encoding)
+    {
+        cursor.ExpectSpace("search string");
+        return encoding.GetString(cursor.ReadAstringBytes("a search string"));
+    }
+
+    private static DateOnly SearchDate(ImapCommandCursor cursor)
+    {
+        cursor.ExpectSpace("date");
+        var text = cursor.PeekIs('"')
+            ? cursor.ReadString("date")
+            : cursor.ReadWhile(b => b is >= (byte)'0' and <= (byte)'9' or (byte)'-' or >= (byte)'A' and <= (byte)'Z' or >= (byte)'a' and <= (byte)'z');
+        if (!ImapDateTime.TryParseDate(text, out var date)) throw new ImapSyntaxException("Invalid date");
+        return date;
+    }
+
+    // ----- shared pieces -----
+
+    private static string ReadMailboxArgument(ImapCommandCursor cursor)
+    {
+        cursor.ExpectSpace("mailbox name");
+        return ReadMailbox(cursor);
+    }
+
+    private static string ReadMailbox(ImapCommandCursor cursor)
+    {
+        var name = cursor.ReadAstring("a mailbox name");
+        // mailbox = "INBOX" / astring: INBOX is case-insensitive.
+        return name.Equals("INBOX", StringComparison.OrdinalIgnoreCase) ? "INBOX" : name;
+    }
+
+    private static SequenceSet ReadSequenceSet(ImapCommandCursor cursor)
+    {
+        var text = cursor.ReadWhile(b => b is >= (byte)'0' and <= (byte)'9' or (byte)'*' or (byte)':' or (byte)',');
+        if (!SequenceSet.TryParse(text, out var set)) throw new ImapSyntaxException("Invalid sequence set");
+        // A sequence set is followed by a space, a parenthesis or the end; anything else (e.g. "1a") is malformed.
+        if (!(cursor.AtEnd || cursor.PeekIs(' ') || cursor.PeekIs(')') || cursor.Peek() == -1)) throw new ImapSyntaxException("Invalid sequence set");
+        return set;
+    }
+
+    private static IReadOnlyList<string> ReadFlagList(ImapCommandCursor cursor)
+    {
+        cursor.Expect('(', "flag list");
+        var flags = new List<string>();
+        if (!cursor.PeekIs(')'))
+        {
+            do
+            {
+                flags.Add(ReadFlag(cursor));
+            } while (cursor.TryConsume(' '));
+        }
+        cursor.Expect(')', "flag list");
+        return flags;
+    }
+
+    private static string ReadFlag(ImapCommandCursor cursor)
+    {
+        var system = cursor.TryConsume('\\');
+        var atom = cursor.ReadAtom("a flag");
+        return system ? CanonicalSystemFlag(atom) : atom;
+    }
+
+    /// <summary>System flags are case-insensitive; give them one spelling so the mailbox compares them simply.</summary>
+    private static string CanonicalSystemFlag(string atom) => atom.ToUpperInvariant() switch
+    {
+        "ANSWERED" => @"\Answered",
+        "FLAGGED" => @"\Flagged",
+        "DELETED" => @"\Deleted",
+        "SEEN" => @"\Seen",
+        "DRAFT" => @"\Draft",
+        "RECENT" => @"\Recent",
+        _ => "\\" + atom,
+    };
+}

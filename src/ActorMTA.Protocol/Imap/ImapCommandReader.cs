@@ -1,0 +1,221 @@
+using System.Globalization;
+using System.Text;
+
+namespace ActorMTA.Protocol.Imap;
+
+/// <summary>
+/// Assembles client commands from lines (without CRLF) and literals, one instance per connection.
+/// The I/O adapter feeds a line with <see cref="OnLine"/> and does what the result says: nothing more
+/// to do (<see cref="ImapReadResult.NeedLine"/>), execute a command, read or discard a literal, or send
+/// a rejection. Limits are checked before any literal byte is requested: a synchronizing literal over
+/// the limit is refused outright (RFC 3501 section 7.5), a LITERAL+ one (RFC 7888) is discarded unread
+/// and its command rejected once complete.
+/// </summary>
+public sealed class ImapCommandReader
+{
+    private static readonly HashSet<string> KnownCommands = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "CAPABILITY", "NOOP", "LOGOUT", "STARTTLS", "AUTHENTICATE", "LOGIN", "SELECT", "EXAMINE", "CREATE",
+        "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE", "LIST", "LSUB", "STATUS", "APPEND", "CHECK", "CLOSE",
+        "UNSELECT", "EXPUNGE", "SEARCH", "FETCH", "STORE", "COPY", "MOVE", "UID", "IDLE", "NAMESPACE",
+        "ENABLE", "ID",
+    };
+
+    private readonly ImapServerOptions options;
+    private readonly List<byte[]> lines = [];
+    private readonly List<ImapAppendMessage> literals = [];
+    private long commandSize;
+    private string? tag;
+    private Expecting expecting = Expecting.Line;
+    private long expectedLiteralSize;
+    private bool expectedLiteralIsMessage;
+    private ImapResponse.StatusResponse? rejection;
+
+    public ImapCommandReader(ImapServerOptions options)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxCommandSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxLiteralSize);
+        this.options = options;
+    }
+
+    private enum Expecting
+    {
+        Line,
+        Literal,
+        Discard,
+    }
+
+    /// <summary>Part of a command has been received and its rest is awaited.</summary>
+    public bool IsInsideCommand => lines.Count > 0;
+
+    /// <summary>One line of client input, without its CRLF.</summary>
+    public ImapReadResult OnLine(ReadOnlySpan<byte> line)
+    {
+        if (expecting != Expecting.Line) throw new InvalidOperationException($"A literal is expected, not a line ({expecting}).");
+
+        var marker = FindLiteralMarker(line);
+        if (rejection is not null) return ContinueRejected(marker);
+
+        if (lines.Count == 0)
+        {
+            if (line.IsEmpty) return Fail(null, "Empty command line");
+            tag = ImapCommandParser.ReadTag(line);
+        }
+        lines.Add(line.ToArray());
+        commandSize += line.Length + 2;
+        if (commandSize > options.MaxCommandSize) return Reject(marker, ImapStatus.Bad, null, "Command too long");
+
+        if (marker is null) return ParseCommand();
+        if (marker.Value.Size < 0) return Reject(marker, ImapStatus.Bad, null, "Invalid literal size");
+
+        if (lines.Count == 1 && RefuseBeforeLiteral(line) is { } refusal) return Reject(marker, ImapStatus.Bad, null, refusal);
+
+        var (size, nonSynchronizing) = marker.Value;
+        var isMessage = ImapCommandParser.IsAppendMessagePending(lines, literals);
+        if (isMessage && size > options.MaxLiteralSize)
+            return Reject(marker, ImapStatus.No, ImapResponseCode.TooBig, "Message too large");
+        if (!isMessage && commandSize + size > options.MaxCommandSize)
+            return Reject(marker, ImapStatus.Bad, null, "Literal too large");
+
+        expecting = Expecting.Literal;
+        expectedLiteralSize = size;
+        expectedLiteralIsMessage = isMessage;
+        return new ImapReadResult.NeedLiteral(size, nonSynchronizing, isMessage);
+    }
+
+    /// <summary>The bytes of the literal asked for by <see cref="ImapReadResult.NeedLiteral"/>.</summary>
+    public ImapReadResult OnLiteral(ReadOnlySpan<byte> data)
+    {
+        if (expecting != Expecting.Literal) throw new InvalidOperationException("No literal is expected.");
+        if (data.Length != expectedLiteralSize) throw new ArgumentException($"Expected {expectedLiteralSize} bytes, got {data.Length}.", nameof(data));
+        literals.Add(new ImapAppendMessage(data.Length, data.ToArray()));
+        if (!expectedLiteralIsMessage) commandSize += data.Length;
+        expecting = Expecting.Line;
+        return ImapReadResult.NeedLine.Instance;
+    }
+
+    /// <summary>The adapter read (spooled) the APPEND message literal itself; the command's
+    /// <see cref="ImapAppendMessage.Content"/> will be null.</summary>
+    public ImapReadResult OnLiteralConsumed()
+    {
+        if (expecting != Expecting.Literal || !expectedLiteralIsMessage)
+            throw new InvalidOperationException("Only an APPEND message literal may be consumed by the adapter.");
+        literals.Add(new ImapAppendMessage(expectedLiteralSize, null));
+        expecting = Expecting.Line;
+        return ImapReadResult.NeedLine.Instance;
+    }
+
+    /// <summary>The bytes asked for by <see cref="ImapReadResult.DiscardLiteral"/> were read and dropped.</summary>
+    public ImapReadResult OnLiteralDiscarded()
+    {
+        if (expecting != Expecting.Discard) throw new InvalidOperationException("No literal is being discarded.");
+        expecting = Expecting.Line;
+        return ImapReadResult.NeedLine.Instance;
+    }
+
+    /// <summary>The adapter's line reader dropped a line over its length limit: the command is lost.</summary>
+    public ImapReadResult OnLineTooLong()
+    {
+        var knownTag = rejection is null && lines.Count > 0 ? tag : null;
+        Reset();
+        return Fail(knownTag, "Command line too long");
+    }
+
+    /// <summary>Forget any partial command (e.g. after STARTTLS, when plaintext input must be dropped).</summary>
+    public void Reset()
+    {
+        lines.Clear();
+        literals.Clear();
+        commandSize = 0;
+        tag = null;
+        expecting = Expecting.Line;
+        rejection = null;
+    }
+
+    private ImapReadResult ParseCommand()
+    {
+        try
+        {
+            var command = ImapCommandParser.Parse(lines, literals);
+            Reset();
+            return new ImapReadResult.Complete(command);
+        }
+        catch (ImapSyntaxException e)
+        {
+            var knownTag = tag;
+            Reset();
+            return new ImapReadResult.Error(knownTag, new ImapResponse.StatusResponse(knownTag, e.Status, e.Code, e.Message));
+        }
+    }
+
+    /// <summary>RFC 3501 section 7.5 example: an unknown command announcing a literal is refused
+    /// without asking for it.</summary>
+    private string? RefuseBeforeLiteral(ReadOnlySpan<byte> line)
+    {
+        if (tag is null) return "Invalid tag";
+        var rest = line[(tag.Length + (line.Length > tag.Length ? 1 : 0))..];
+        var end = rest.IndexOf((byte)' ');
+        var name = Encoding.ASCII.GetString(end < 0 ? rest : rest[..end]);
+        return KnownCommands.Contains(name) ? null : "Unknown command";
+    }
+
+    private ImapReadResult Reject((long Size, bool NonSynchronizing)? marker, ImapStatus status, ImapResponseCode? code, string text)
+    {
+        var response = new ImapResponse.StatusResponse(tag, status, code, text);
+        if (marker is { NonSynchronizing: true, Size: >= 0 } pending)
+        {
+            // LITERAL+: the bytes are already on their way; drop them, then reject the whole command.
+            rejection = response;
+            expecting = Expecting.Discard;
+            return new ImapReadResult.DiscardLiteral(pending.Size);
+        }
+        var knownTag = tag;
+        Reset();
+        return new ImapReadResult.Error(knownTag, response);
+    }
+
+    private ImapReadResult ContinueRejected((long Size, bool NonSynchronizing)? marker)
+    {
+        if (marker is { NonSynchronizing: true, Size: >= 0 } pending)
+        {
+            expecting = Expecting.Discard;
+            return new ImapReadResult.DiscardLiteral(pending.Size);
+        }
+        // End of the command, or a synchronizing literal the client waits to be invited for: answer now.
+        var response = rejection!;
+        var knownTag = tag;
+        Reset();
+        return new ImapReadResult.Error(knownTag, response);
+    }
+
+    private static ImapReadResult Fail(string? tag, string text) =>
+        new ImapReadResult.Error(tag, new ImapResponse.StatusResponse(tag, ImapStatus.Bad, null, text));
+
+    /// <summary>
+    /// The {n} or {n+} that ends a line, outside any quoted string. Size -1 marks a marker whose
+    /// number is not valid.
+    /// </summary>
+    public static (long Size, bool NonSynchronizing)? FindLiteralMarker(ReadOnlySpan<byte> line)
+    {
+        if (line.IsEmpty || line[^1] != (byte)'}') return null;
+        var open = line.LastIndexOf((byte)'{');
+        if (open < 0) return null;
+        var inQuote = false;
+        for (var i = 0; i < open; i++)
+        {
+            var b = line[i];
+            if (inQuote && b == (byte)'\\') i++;
+            else if (b == (byte)'"') inQuote = !inQuote;
+        }
+        if (inQuote) return null;
+        var inner = line[(open + 1)..^1];
+        var nonSynchronizing = inner.Length > 0 && inner[^1] == (byte)'+';
+        if (nonSynchronizing) inner = inner[..^1];
+        if (inner.IsEmpty || inner.Length > 18) return (-1, nonSynchronizing);
+        foreach (var b in inner)
+        {
+            if (b is < (byte)'0' or > (byte)'9') return (-1, nonSynchronizing);
+        }
+        return (long.Parse(Encoding.ASCII.GetString(inner), NumberStyles.None, CultureInfo.InvariantCulture), nonSynchronizing);
+    }
+}

@@ -1,0 +1,52 @@
+namespace ActorMTA.Protocol.Imap;
+
+/// <summary>
+/// A server response (RFC 3501 section 7). Turn it into bytes with
+/// <see cref="ImapResponseFormatter.Format"/> (or <see cref="ImapResponseFormatter.FormatSegments"/>
+/// when a FETCH carries streamed content).
+/// </summary>
+public abstract record ImapResponse
+{
+    private ImapResponse()
+    {
+    }
+
+    /// <summary>"+ Ready for literal data", the invitation to send a synchronizing literal.</summary>
+    public static readonly Continuation ReadyForLiteral = new("Ready for literal data");
+
+    /// <summary>OK/NO/BAD (tagged, or untagged when <paramref name="Tag"/> is null), PREAUTH, BYE.</summary>
+    public sealed record StatusResponse(string? Tag, ImapStatus Status, ImapResponseCode? Code, string Text) : ImapResponse;
+
+    /// <summary>Command continuation request: "+ text" (for SASL challenges the text is base64, may be empty).</summary>
+    public sealed record Continuation(string Text) : ImapResponse;
+
+    public sealed record Exists(uint Count) : ImapResponse;
+
+    public sealed record Recent(uint Count) : ImapResponse;
+
+    public sealed record Expunge(uint SequenceNumber) : ImapResponse;
+
+    public sealed record Flags(IReadOnlyList<string> Values) : ImapResponse;
+
+    /// <summary>LIST, or LSUB when <paramref name="Lsub"/>; <paramref name="Delimiter"/> null is NIL.</summary>
+    public sealed record List(IReadOnlyList<string> Attributes, char? Delimiter, string Mailbox, bool Lsub = false) : ImapResponse;
+
+    public sealed record MailboxStatus(string Mailbox, IReadOnlyList<KeyValuePair<ImapStatusItem, ulong>> Items) : ImapResponse;
+
+    public sealed record Search(IReadOnlyList<uint> Numbers) : ImapResponse;
+
+    public sealed record Capability(IReadOnlyList<string> Capabilities) : ImapResponse;
+
+    /// <summary>NAMESPACE (RFC 2342): personal, other users', shared; null is NIL.</summary>
+    public sealed record Namespace(
+        IReadOnlyList<ImapNamespace>? Personal,
+        IReadOnlyList<ImapNamespace>? OtherUsers,
+        IReadOnlyList<ImapNamespace>? Shared) : ImapResponse;
+
+    public sealed record Enabled(IReadOnlyList<string> Capabilities) : ImapResponse;
+
+    /// <summary>ID (RFC 2971); null parameters is NIL.</summary>
+    public sealed record Id(IReadOnlyList<KeyValuePair<string, string?>>? Parameters) : ImapResponse;
+
+    public sealed record Fetch(uint SequenceNumber, IReadOnlyList<ImapFetchItem> Items) : ImapResponse;
+}

@@ -1,0 +1,11 @@
+namespace ActorMTA.Protocol.Imap;
+
+/// <summary>Data items of the STATUS command (RFC 3501 section 6.3.10).</summary>
+public enum ImapStatusItem
+{
+    Messages,
+    Recent,
+    UidNext,
+    UidValidity,
+    Unseen,
+}
