@@ -14,177 +14,128 @@ namespace ActorMTA.Server.Inbound;
 /// authenticates, loads the maildrop from the Mailbox entity (wherever it lives in the cluster),
 /// streams message content from the content store and commits deletions at QUIT.
 /// </summary>
-public sealed class Pop3Session : ReceiveActor, IWithTimers
+public sealed class Pop3Session : ProtocolSession
 {
-    public ITimerScheduler Timers { get; set; } = null!;
-
-    private sealed record AuthChecked(bool Ok, string User);
-    private sealed record AuthDelayOver(string User);
     private sealed record MailboxTimedOut(long Correlation);
 
-    private readonly InboundServices _services;
-    private readonly ListenerSettings _listener;
+    private enum Waiting { Nothing, Maildrop, Commit }
+
+    private static readonly byte[] Farewell = Encoding.ASCII.GetBytes("-ERR [SYS/TEMP] server shutting down\r\n");
+
     private readonly Pop3Limits _limits;
-    private readonly SocketConnection _connection;
     private readonly Pop3ServerEngine _engine;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly string _sessionId = QueueIds.New();
     private readonly TimeSpan _mailboxTimeout;
     private string? _user;
     private Dictionary<string, MailboxMessage> _byUid = new();
-    private bool _greeted;
-    private bool _waitingForCommand;
-    private bool _shutdownRequested;
-    private int _authFailures;
+    private Waiting _waiting;
     private long _pendingCorrelation = -1;
     private long _nextCorrelation;
 
-    public Pop3Session(InboundServices services, ListenerSettings listener, Socket socket)
+    public Pop3Session(InboundServices services, ListenerSettings listener, Socket socket) : base(services, listener, socket)
     {
-        _services = services;
-        _listener = listener;
         _limits = services.Settings.Pop3;
         _mailboxTimeout = services.Settings.Smtp.AcceptTimeout;
-        _connection = new SocketConnection(socket, Self);
         _engine = new Pop3ServerEngine(new Pop3ServerOptions(
-            services.Settings.HostName,
-            TlsAvailable: services.Certificate is not null && listener.Tls == TlsMode.StartTls,
-            // On an implicit-TLS port the engine only starts after the handshake.
-            TlsActive: listener.Tls == TlsMode.Implicit,
-            _limits.AuthRequiresTls,
-            _limits.MaxAuthFailures));
+            services.Settings.HostName, StartTlsAvailable, TlsActiveAtStart, _limits.AuthRequiresTls, _limits.MaxAuthFailures));
 
-        Receive<LineReceived>(m => { _waitingForCommand = false; Apply(_engine.OnLine(m.Line)); });
-        Receive<LineTooLong>(_ => { _waitingForCommand = false; Apply(_engine.OnLineTooLong()); });
-        Receive<ReadTimedOut>(_ => { _waitingForCommand = false; Apply(_engine.OnTimeout()); });
-        Receive<TlsEstablished>(_ => Apply(_listener.Tls == TlsMode.Implicit && !_greeted ? Greet() : _engine.OnTlsEstablished()));
-        Receive<ConnectionClosed>(_ => Context.Stop(Self));
+        Receive<LineReceived>(m => { InputArrived(); Apply(_engine.OnLine(m.Line)); });
+        Receive<LineTooLong>(_ => { InputArrived(); Apply(_engine.OnLineTooLong()); });
+        Receive<ReadTimedOut>(_ => { InputArrived(); Apply(_engine.OnTimeout()); });
         Receive<ContentSent>(m =>
         {
-            if (!m.Ok) _log.Warning("pop3 session={SessionId} user={User} message content missing during RETR", _sessionId, _user);
+            if (!m.Ok) Log.Warning("pop3 session={0} user={1} message content missing during RETR", SessionId, _user);
             Apply(_engine.OnMessageSent(m.Ok));
         });
-        Receive<AuthChecked>(OnAuthChecked);
-        Receive<AuthDelayOver>(_ => Apply(_engine.OnAuthResult(false, null)));
         Receive<Maildrop>(m =>
         {
-            if (_pendingCorrelation < 0) return;
-            _pendingCorrelation = -1;
+            if (_waiting != Waiting.Maildrop) return;
+            Answered();
             _byUid = m.Messages.ToDictionary(UidOf);
             Apply(_engine.OnAuthResult(true, m.Messages.Select(x => new Pop3Message(UidOf(x), x.Size)).ToList()));
         });
         Receive<MessagesExpunged>(m =>
         {
-            if (m.CorrelationId != _pendingCorrelation) return;
-            _pendingCorrelation = -1;
-            _log.Info("pop3 session={SessionId} user={User} deleted {Count} messages", _sessionId, _user, m.Uids.Count);
+            if (_waiting != Waiting.Commit || m.CorrelationId != _pendingCorrelation) return;
+            Answered();
+            Log.Info("pop3 session={0} user={1} deleted {2} messages", SessionId, _user, m.Uids.Count);
             Apply(_engine.OnCommitted(true));
         });
         Receive<MailboxTimedOut>(m =>
         {
             if (m.Correlation != _pendingCorrelation) return;
-            _pendingCorrelation = -1;
-            _log.Error("pop3 session={SessionId} user={User} mailbox did not answer in {Timeout}", _sessionId, _user, _mailboxTimeout);
-            Apply(_user is not null && _byUid.Count == 0 && !_committing ? _engine.OnAuthResult(false, null) : _engine.OnCommitted(false));
-        });
-        Receive<SessionShutdown>(_ =>
-        {
-            _shutdownRequested = true;
-            if (_waitingForCommand) _connection.Interrupt(Encoding.ASCII.GetBytes("-ERR [SYS/TEMP] server shutting down\r\n"));
+            var waiting = _waiting;
+            Answered();
+            Log.Error("pop3 session={0} user={1} mailbox did not answer in {2}", SessionId, _user, _mailboxTimeout);
+            Apply(waiting == Waiting.Maildrop ? _engine.OnAuthUnavailable() : _engine.OnCommitted(false));
         });
     }
-
-    private bool _committing;
 
     public static Props Props(InboundServices services, ListenerSettings listener, Socket socket) =>
         Akka.Actor.Props.Create(() => new Pop3Session(services, listener, socket));
 
+    protected override string Protocol => "pop3";
+    protected override TimeSpan AuthFailureDelay => _limits.AuthFailureDelay;
+    protected override ReadOnlyMemory<byte> ShutdownFarewell => Farewell;
+
     // UIDL values must survive sessions and never be reused: the queue id is unique, the uid makes it unique per copy.
     private static string UidOf(MailboxMessage m) => $"{m.Uid}.{m.MessageId}";
 
-    protected override void PreStart()
+    protected override void OnGreeting() => Apply(_engine.Start());
+
+    protected override void OnTlsUpgraded() => Apply(_engine.OnTlsEstablished());
+
+    protected override void OnAuthenticated(string user)
     {
-        _connection.Start();
-        if (_listener.Tls == TlsMode.Implicit)
-        {
-            if (_services.Certificate is null) { _connection.Post(CloseConnection.Instance); return; }
-            _connection.Post(new StartTls(_services.Certificate, _services.Settings.TlsHandshakeTimeout));
-        }
-        else Apply(Greet());
+        _user = user.ToLowerInvariant();
+        AskMailbox(Waiting.Maildrop, _ => new GetMaildrop(_user));
     }
 
-    protected override void PostStop() => _connection.Abort();
-
-    private Pop3Step Greet()
-    {
-        _greeted = true;
-        return _engine.Start();
-    }
+    protected override void OnAuthenticationFailed(string user) => Apply(_engine.OnAuthResult(false, null));
 
     private void Apply(Pop3Step step)
     {
-        if (step.Lines.Count > 0) _connection.Post(new SendBytes(step.ToBytes()));
+        if (step.Lines.Count > 0) Connection.Post(new SendBytes(step.ToBytes()));
         switch (step.Effect)
         {
             case null:
-                if (_shutdownRequested)
-                {
-                    Apply(_engine.OnShutdown());
-                    return;
-                }
-                _waitingForCommand = true;
-                _connection.Post(new ReadLine(_limits.MaxLineLength, _limits.CommandTimeout));
+                if (ShutdownRequested) Apply(_engine.OnShutdown());
+                else ReadCommand(_limits.MaxLineLength, _limits.CommandTimeout);
                 break;
             case Pop3Effect.Authenticate auth:
-                var accounts = _services.Accounts;
-                var user = auth.User;
-                var password = auth.Password;
-                Task.Run(() => new AuthChecked(accounts.Verify(user, password), user)).PipeTo(Self);
+                VerifyCredentials(auth.User, auth.Password);
                 break;
             case Pop3Effect.SendMessage send:
                 var reference = _byUid[send.Uid].ContentRef;
-                var content = _services.Content;
-                _connection.Post(new SendDotStuffed(() => content.OpenRead(reference), send.TopLines));
+                var content = Services.Content;
+                Connection.Post(new SendDotStuffed(() => content.OpenRead(reference), send.TopLines));
                 break;
             case Pop3Effect.Commit commit:
-                _committing = true;
                 var uids = commit.DeletedUids.Select(u => _byUid[u].Uid).ToList();
-                if (uids.Count == 0)
-                {
-                    Apply(_engine.OnCommitted(true));
-                    break;
-                }
-                AskMailbox(correlation => new ExpungeMessages(_user!, "INBOX", uids, correlation));
+                if (uids.Count == 0) Apply(_engine.OnCommitted(true));
+                else AskMailbox(Waiting.Commit, correlation => new ExpungeMessages(_user!, MailboxFolders.Inbox, uids, correlation));
                 break;
             case Pop3Effect.StartTls:
-                if (_services.Certificate is null) { _connection.Post(CloseConnection.Instance); break; }
-                _connection.Post(new Net.StartTls(_services.Certificate, _services.Settings.TlsHandshakeTimeout));
+                UpgradeToTls();
                 break;
             case Pop3Effect.Close:
-                _connection.Post(CloseConnection.Instance);
+                Connection.Post(CloseConnection.Instance);
                 break;
         }
     }
 
-    private void OnAuthChecked(AuthChecked m)
-    {
-        if (m.Ok)
-        {
-            _user = m.User.ToLowerInvariant();
-            _log.Info("pop3 session={SessionId} client={Client} logged in as {User}", _sessionId, _connection.RemoteEndPoint, _user);
-            AskMailbox(_ => new GetMaildrop(_user));
-            return;
-        }
-        _authFailures++;
-        _log.Warning("pop3 session={SessionId} client={Client} authentication failed for {User} ({Failures} failures)", _sessionId, _connection.RemoteEndPoint, m.User, _authFailures);
-        Timers.StartSingleTimer("auth-delay", new AuthDelayOver(m.User), _limits.AuthFailureDelay * _authFailures);
-    }
-
-    private void AskMailbox(Func<long, IMailboxCommand> command)
+    private void AskMailbox(Waiting waiting, Func<long, IMailboxCommand> command)
     {
         var correlation = ++_nextCorrelation;
         _pendingCorrelation = correlation;
-        _services.MailboxRegion.Tell(command(correlation));
+        _waiting = waiting;
+        Services.MailboxRegion.Tell(command(correlation));
         Timers.StartSingleTimer("mailbox", new MailboxTimedOut(correlation), _mailboxTimeout);
+    }
+
+    private void Answered()
+    {
+        _waiting = Waiting.Nothing;
+        _pendingCorrelation = -1;
+        Timers.Cancel("mailbox");
     }
 }
