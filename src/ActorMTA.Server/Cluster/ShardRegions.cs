@@ -1,3 +1,4 @@
+using ActorMTA.Server.Delivery;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Queues;
 using ActorMTA.Storage;
@@ -25,14 +26,18 @@ public sealed class ShardRegions
     public IActorRef Mailbox { get; }
     public IActorRef DomainQueue { get; }
 
-    /// <summary>Starts both regions with the settings in the system's actormta section.</summary>
-    public static ShardRegions Start(ActorSystem system, IContentStore content)
+    /// <summary>
+    /// Starts both regions with the settings in the system's actormta section. Without
+    /// <paramref name="delivery"/> the domain queues only hold mail (entity tests); with it they deliver.
+    /// </summary>
+    public static ShardRegions Start(ActorSystem system, IContentStore content, DeliveryServices? delivery = null)
     {
         var config = system.Settings.Config;
-        return Start(system, content, MailboxSettings.FromConfig(config), DomainQueueSettings.FromConfig(config), config.GetInt("actormta.cluster.shard-count"));
+        return Start(system, content, MailboxSettings.FromConfig(config), DomainQueueSettings.FromConfig(config), config.GetInt("actormta.cluster.shard-count"), delivery);
     }
 
-    public static ShardRegions Start(ActorSystem system, IContentStore content, MailboxSettings mailbox, DomainQueueSettings queue, int shardCount)
+    public static ShardRegions Start(ActorSystem system, IContentStore content, MailboxSettings mailbox, DomainQueueSettings queue, int shardCount,
+        DeliveryServices? delivery = null)
     {
         var sharding = ClusterSharding.Get(system);
         var counters = EntityPersistenceCounters.Get(system);
@@ -49,7 +54,7 @@ public sealed class ShardRegions
         // A queue holding mail must come back after a restart without waiting for new mail.
         var queueRegion = sharding.Start(
             DomainQueueTypeName,
-            queueId => Queues.DomainQueue.Props(queueId, content, queue, counters.DomainQueue),
+            queueId => Queues.DomainQueue.Props(queueId, content, queue, counters.DomainQueue, delivery),
             defaults.WithRememberEntities(true),
             new EntityMessageExtractor<IDomainQueueCommand>(shardCount, c => c.QueueId));
 

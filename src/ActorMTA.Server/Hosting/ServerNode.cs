@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using ActorMTA.Server.Admin;
 using ActorMTA.Server.Cluster;
+using ActorMTA.Server.Delivery;
 using ActorMTA.Server.Inbound;
 using ActorMTA.Server.Net;
 using ActorMTA.Storage;
@@ -66,7 +67,10 @@ public sealed class ServerNode : IAsyncDisposable
         var akkaConfig = AkkaConfig.Build(config, settings.JournalFile, remotingPort: 0);
         var system = ActorSystem.Create("actormta", akkaConfig);
         await ClusterBootstrap.JoinSelfAsync(system);
-        var regions = ShardRegions.Start(system, content);
+        var delivery = DeliveryServices.Create(
+            DeliverySettings.FromConfig(system.Settings.Config), settings.HostName,
+            domain => accounts.Current.IsLocalDomain(domain), address => accounts.Current.UserExists(address));
+        var regions = ShardRegions.Start(system, content, delivery);
         var node = new ServerNode(settings, system, accounts, content, regions);
         node._accountsRefresh = new Timer(_ => accounts.RefreshIfChanged(), null, settings.AccountsRefreshInterval, settings.AccountsRefreshInterval);
         try

@@ -333,12 +333,15 @@ public sealed class SmtpSession : ReceiveActor, IWithTimers
             acceptance.Retractions.Add(new RetractDelivery(address, acceptance.QueueId, correlation));
         }
         var reversePath = _engine.ReversePath?.Address ?? "";
+        var partitions = Delivery.QueuePartitioner.Get(Context.System);
         foreach (var (domain, recipients) in _targets.Remote)
         {
             var correlation = ++_nextCorrelation;
             acceptance.Pending.Add(correlation);
-            _services.DomainQueueRegion.Tell(new EnqueueDelivery(domain, acceptance.QueueId, m.References[i++], reversePath, recipients, size, now, correlation));
-            acceptance.Retractions.Add(new RetractEnqueue(domain, acceptance.QueueId, correlation));
+            // A domain split into partitions (actormta.delivery.throttles) has its queue picked by the message id.
+            var queueId = partitions.QueueIdFor(domain, acceptance.QueueId);
+            _services.DomainQueueRegion.Tell(new EnqueueDelivery(queueId, acceptance.QueueId, m.References[i++], reversePath, recipients, size, now, correlation));
+            acceptance.Retractions.Add(new RetractEnqueue(queueId, acceptance.QueueId, correlation));
         }
         if (acceptance.Pending.Count == 0) FinishAcceptance();
     }

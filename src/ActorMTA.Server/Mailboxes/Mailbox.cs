@@ -63,11 +63,19 @@ public sealed class Mailbox : BatchingPersistentEntity
 
     private void Deliver(DeliverToMailbox deliver, IActorRef sender, CommandBatch batch)
     {
-        var existing = _state.FindByContentRef(deliver.ContentRef);
-        if (existing is not null && existing.MessageId == deliver.MessageId)
+        var existing = deliver.OncePerMessageId
+            ? _state.FindByMessageId(deliver.MessageId)
+            : _state.FindByContentRef(deliver.ContentRef) is { } same && same.MessageId == deliver.MessageId ? same : null;
+        if (existing is not null)
         {
-            // A re-sent command: the entry (possibly still in flight in this batch) is the answer.
+            // A re-sent command (a bounce stored again after a restart): the entry, possibly still in flight in
+            // this batch, is the answer. A second reference to the same message is surplus.
             batch.Reply(sender, new MailboxDelivered(deliver.Address, deliver.CorrelationId, existing.Uid));
+            if (existing.ContentRef != deliver.ContentRef)
+            {
+                var surplus = deliver.ContentRef;
+                batch.After(() => Release([surplus]));
+            }
             return;
         }
         var inbox = _state.Inbox;

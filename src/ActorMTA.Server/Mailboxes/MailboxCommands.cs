@@ -5,7 +5,15 @@ namespace ActorMTA.Server.Mailboxes;
 /// The mailbox takes over <paramref name="ContentRef"/> (one reference per mailbox entry).
 /// Sending the same MessageId + ContentRef again does not add a second entry.
 /// </summary>
-public sealed record DeliverToMailbox(string Address, string MessageId, string ContentRef, long Size, DateTimeOffset InternalDate, long CorrelationId) : IMailboxCommand;
+public sealed record DeliverToMailbox(string Address, string MessageId, string ContentRef, long Size, DateTimeOffset InternalDate, long CorrelationId) : IMailboxCommand
+{
+    /// <summary>
+    /// Idempotent per MessageId whatever the ContentRef: when the mailbox already holds the message, nothing is
+    /// added, the existing uid is the answer and this ContentRef is released. Set for generated messages (bounces)
+    /// that may be written again with a new content reference after a restart.
+    /// </summary>
+    public bool OncePerMessageId { get; init; }
+}
 
 public sealed record MailboxDelivered(string Address, long CorrelationId, long Uid);
 

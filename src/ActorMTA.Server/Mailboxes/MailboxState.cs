@@ -9,6 +9,8 @@ public sealed class MailboxState
     private readonly Dictionary<string, FolderState> _folders = new();
     // Content reference -> where it is stored: makes a re-sent delivery idempotent and finds refs to release.
     private readonly Dictionary<string, (string Folder, long Uid)> _byContentRef = new();
+    // Message id -> where it is stored: a delivery is idempotent per message id (bounces are re-sent after a restart).
+    private readonly Dictionary<string, (string Folder, long Uid)> _byMessageId = new(StringComparer.Ordinal);
 
     public MailboxState() => _folders[MailboxFolders.Inbox] = new FolderState(MailboxFolders.Inbox);
 
@@ -21,6 +23,9 @@ public sealed class MailboxState
     public MailboxMessage? FindByContentRef(string contentRef) =>
         _byContentRef.TryGetValue(contentRef, out var at) ? _folders[at.Folder].Get(at.Uid) : null;
 
+    public MailboxMessage? FindByMessageId(string messageId) =>
+        _byMessageId.TryGetValue(messageId, out var at) ? _folders[at.Folder].Get(at.Uid) : null;
+
     public void Apply(IMailboxEvent @event)
     {
         switch (@event)
@@ -32,6 +37,7 @@ public sealed class MailboxState
                 var folder = GetOrAdd(appended.Folder);
                 folder.Add(new MailboxMessage(appended.Uid, appended.MessageId, appended.ContentRef, appended.Size, appended.InternalDate, appended.Flags));
                 _byContentRef[appended.ContentRef] = (folder.Name, appended.Uid);
+                _byMessageId[appended.MessageId] = (folder.Name, appended.Uid);
                 break;
             case MessagesRemoved removed:
                 var from = Folder(removed.Folder);
@@ -39,7 +45,9 @@ public sealed class MailboxState
                 foreach (var uid in removed.Uids)
                 {
                     var message = from.Remove(uid);
-                    if (message is not null) _byContentRef.Remove(message.ContentRef);
+                    if (message is null) continue;
+                    _byContentRef.Remove(message.ContentRef);
+                    if (_byMessageId.TryGetValue(message.MessageId, out var at) && at == (from.Name, uid)) _byMessageId.Remove(message.MessageId);
                 }
                 break;
             default:
@@ -62,6 +70,7 @@ public sealed class MailboxState
             {
                 folder.Add(message);
                 state._byContentRef[message.ContentRef] = (folder.Name, message.Uid);
+                state._byMessageId[message.MessageId] = (folder.Name, message.Uid);
             }
             // UIDNEXT may be ahead of the highest stored uid (the newest messages were expunged).
             folder.UidNext = Math.Max(folder.UidNext, f.UidNext);

@@ -26,6 +26,14 @@ public sealed record SendDotStuffed(Func<Stream> OpenContent, int? TopLines) : C
 /// <summary>Flush, then run the TLS handshake as server. Answers <see cref="TlsEstablished"/> or <see cref="ConnectionClosed"/>.</summary>
 public sealed record StartTls(X509Certificate2 Certificate, TimeSpan HandshakeTimeout) : ConnectionDirective;
 
+/// <summary>
+/// Flush, then run the TLS handshake as client (outbound SMTP after 220 to STARTTLS). Bytes read before it
+/// are dropped (RFC 3207 section 5). The server certificate is checked only when <paramref name="VerifyCertificate"/>
+/// (opportunistic TLS is better than none, and most MX certificates do not match their MX names).
+/// Answers <see cref="TlsEstablished"/> or <see cref="ConnectionClosed"/>.
+/// </summary>
+public sealed record StartTlsClient(string TargetHost, bool VerifyCertificate, TimeSpan HandshakeTimeout) : ConnectionDirective;
+
 /// <summary>Flush what is queued and close the socket.</summary>
 public sealed record CloseConnection : ConnectionDirective
 {

@@ -105,6 +105,9 @@ public sealed class SocketConnection
                     case StartTls tls:
                         await StartTlsAsync(tls);
                         break;
+                    case StartTlsClient tls:
+                        await StartTlsClientAsync(tls);
+                        break;
                     case CloseConnection:
                         await FlushAsync();
                         return;
@@ -334,6 +337,23 @@ public sealed class SocketConnection
             ServerCertificate = request.Certificate,
             ClientCertificateRequired = false,
         }, timer.Token);
+        _stream = ssl;
+        _reader = CreateReader(ssl);
+        _writer = CreateWriter(ssl);
+        _session.Tell(new TlsEstablished(ssl.SslProtocol.ToString(), ssl.NegotiatedCipherSuite.ToString()));
+    }
+
+    private async Task StartTlsClientAsync(StartTlsClient request)
+    {
+        await FlushAsync();
+        await _reader.CompleteAsync();
+        await _writer.CompleteAsync();
+        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
+        timer.CancelAfter(request.HandshakeTimeout);
+        var options = new SslClientAuthenticationOptions { TargetHost = request.TargetHost };
+        if (!request.VerifyCertificate) options.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+        await ssl.AuthenticateAsClientAsync(options, timer.Token);
         _stream = ssl;
         _reader = CreateReader(ssl);
         _writer = CreateWriter(ssl);

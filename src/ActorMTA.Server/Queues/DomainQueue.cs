@@ -1,4 +1,8 @@
+using ActorMTA.Protocol.Smtp;
+using ActorMTA.Protocol.Smtp.Client;
 using ActorMTA.Server.Cluster;
+using ActorMTA.Server.Delivery;
+using ActorMTA.Server.Delivery.Bounces;
 using ActorMTA.Storage;
 using Akka.Actor;
 using Akka.Event;
@@ -6,23 +10,55 @@ using Akka.Event;
 namespace ActorMTA.Server.Queues;
 
 /// <summary>
-/// The DomainQueue entity: one per recipient domain, sharded and persistent, remembered by sharding so
-/// that a queue holding mail comes back by itself after a restart. For now it holds accepted remote
-/// mail durably; outbound delivery (attempts, retries, bounces) will be driven from here.
+/// The DomainQueue entity: one per recipient domain (or partition "domain#k"), sharded and persistent,
+/// remembered by sharding so that a queue holding mail comes back by itself after a restart and resumes
+/// delivery. It schedules due messages onto <see cref="DeliveryAgent"/> children (one per connection) within
+/// the domain's throttles, persists every outcome, retries on the schedule with jitter, fails expired mail,
+/// and hands bounces to the sender before it lets go of a message. Without <see cref="DeliveryServices"/> it
+/// only holds mail.
 /// </summary>
-public sealed class DomainQueue : BatchingPersistentEntity
+public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
 {
+    // Messages the queue sends itself that change state: decided and persisted in order with the commands.
+    private interface ISelfCommand;
+    private sealed record TargetsResolved(ResolvedTargets Result) : ISelfCommand;
+    private sealed record ExpireDue(IReadOnlyList<string> MessageIds) : ISelfCommand;
+    private sealed record DsnStored(DsnOutcome Outcome) : ISelfCommand;
+    private sealed record AgentStopped(IActorRef Agent) : ISelfCommand;
+    private sealed record DsnFailed(DsnJob Job, string Reason);
+    private sealed record DispatchTick { public static readonly DispatchTick Instance = new(); }
+    private sealed record DsnRetryTick { public static readonly DsnRetryTick Instance = new(); }
+
+    private const int MaxDsnsInFlight = 16;
+    private const int MaxExpiriesPerTick = 1000;
+    private static readonly SmtpReply Expired = new(451, "4.4.7", "Delivery time expired");
+
     private readonly string _queueId;
+    private readonly string _domain;
     private readonly IContentStore _content;
     private readonly DomainQueueSettings _settings;
+    private readonly DeliveryServices? _delivery;
+    private readonly Dictionary<string, IActorRef> _inFlight = new(StringComparer.Ordinal);
+    private readonly HashSet<IActorRef> _agents = new();
+    private readonly HashSet<string> _dsnsInFlight = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<FailedRecipient>> _warningsDue = new(StringComparer.Ordinal);
+    private readonly Random _random = new();
     private DomainQueueState _state = new();
+    private bool _resolving;
+    private bool _dispatchRequested;
+    private DateTimeOffset _backoffUntil = DateTimeOffset.MinValue;
+    private TokenBucket? _bucket;
 
-    public DomainQueue(string queueId, IContentStore content, DomainQueueSettings settings, PersistenceCounter counter)
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public DomainQueue(string queueId, IContentStore content, DomainQueueSettings settings, PersistenceCounter counter, DeliveryServices? delivery = null)
         : base(settings.MaxBatch, settings.SnapshotEvery, counter)
     {
         _queueId = queueId;
+        _domain = QueuePartitions.DomainOf(queueId);
         _content = content;
         _settings = settings;
+        _delivery = delivery;
         PersistenceId = PersistenceIdOf(queueId);
     }
 
@@ -30,10 +66,14 @@ public sealed class DomainQueue : BatchingPersistentEntity
 
     public static string PersistenceIdOf(string queueId) => "domain-queue|" + queueId;
 
-    public static Props Props(string queueId, IContentStore content, DomainQueueSettings settings, PersistenceCounter counter) =>
-        Akka.Actor.Props.Create(() => new DomainQueue(queueId, content, settings, counter));
+    public static Props Props(string queueId, IContentStore content, DomainQueueSettings settings, PersistenceCounter counter, DeliveryServices? delivery = null) =>
+        Akka.Actor.Props.Create(() => new DomainQueue(queueId, content, settings, counter, delivery));
 
-    protected override bool IsCommand(object message) => message is IDomainQueueCommand;
+    private DateTimeOffset Now => _delivery?.Clock.GetUtcNow() ?? DateTimeOffset.UtcNow;
+
+    private DomainThrottle Throttle => _delivery!.Settings.ThrottleFor(_domain).PerPartition();
+
+    protected override bool IsCommand(object message) => message is IDomainQueueCommand or IDeliveryReport or ISelfCommand;
 
     protected override void Decide(object command, IActorRef sender, CommandBatch batch)
     {
@@ -49,7 +89,69 @@ public sealed class DomainQueue : BatchingPersistentEntity
                 if (entry is not null) batch.After(() => Release(entry.ContentRef));
                 break;
             case GetQueueStatus status:
-                batch.Reply(sender, new QueueStatus(status.QueueId, _state.Pending, _state.Entries()));
+                batch.Reply(sender, new QueueStatus(status.QueueId, _state.Pending, _state.Entries()) { Suspended = _state.Suspended });
+                break;
+            case SuspendQueue suspend:
+                if (!_state.Suspended) batch.Emit(new QueueSuspensionChanged(true));
+                Log.Info("{0}: delivery suspended", PersistenceId);
+                batch.Reply(sender, new QueueControlDone(suspend.QueueId, _state.Pending));
+                break;
+            case ResumeQueue resume:
+                if (_state.Suspended) batch.Emit(new QueueSuspensionChanged(false));
+                Log.Info("{0}: delivery resumed", PersistenceId);
+                batch.Reply(sender, new QueueControlDone(resume.QueueId, _state.Pending));
+                RequestDispatch();
+                break;
+            case FlushQueue flush:
+                Flush(flush, sender, batch);
+                break;
+            case BounceQueued bounce:
+                BounceByOperator(bounce, sender, batch);
+                break;
+            case DeleteQueued delete:
+                var deleted = _state.Find(delete.MessageId);
+                if (deleted is not null)
+                {
+                    batch.Emit(new DeliveryRemoved(delete.MessageId, QueueRemovalReason.Deleted));
+                    _warningsDue.Remove(delete.MessageId);
+                    Log.Info("{0}: message {1} deleted by the administrator (no bounce)", PersistenceId, delete.MessageId);
+                    batch.After(() => Release(deleted.ContentRef));
+                }
+                batch.Reply(sender, new QueueControlDone(delete.QueueId, deleted is null ? 0 : 1));
+                break;
+            case MessageAttempted attempted:
+                _inFlight.Remove(attempted.MessageId);
+                if (_state.Find(attempted.MessageId) is { } tried)
+                    Settle(tried, attempted.Results, attempted.MxHost, counted: true, logEach: false, batch);
+                break;
+            case AgentFinished finished:
+                AgentDone(finished, sender, batch);
+                break;
+            case AgentStopped stopped:
+                if (_agents.Remove(stopped.Agent))
+                {
+                    // Stopped without its final report (it failed): its messages go back to the queue untried.
+                    FreeInFlightOf(stopped.Agent);
+                    _backoffUntil = Now + _delivery!.Settings.DomainBackoff;
+                    Log.Warning("{0}: a delivery agent stopped unexpectedly; the domain waits {1}", PersistenceId, _delivery.Settings.DomainBackoff);
+                }
+                RequestDispatch();
+                UpdatePassivation();
+                break;
+            case TargetsResolved resolved:
+                _resolving = false;
+                OnTargets(resolved.Result, batch);
+                break;
+            case ExpireDue expire:
+                foreach (var id in expire.MessageIds)
+                {
+                    _inFlight.Remove(id);
+                    if (_state.Find(id) is { } old)
+                        Settle(old, old.Recipients.Select(r => new RecipientResult(r, Expired)).ToArray(), null, counted: false, logEach: true, batch);
+                }
+                break;
+            case DsnStored stored:
+                DsnDone(stored.Outcome, batch);
                 break;
             default:
                 Unhandled(command);
@@ -66,6 +168,325 @@ public sealed class DomainQueue : BatchingPersistentEntity
         // The queue holds one reference per message; a second one for the same message is surplus.
         if (existing is not null && existing.ContentRef != enqueue.ContentRef)
             batch.After(() => Release(enqueue.ContentRef));
+    }
+
+    private void Flush(FlushQueue flush, IActorRef sender, CommandBatch batch)
+    {
+        var now = Now;
+        var later = _state.ByNextAttempt().Count(e => e.NextAttemptAt > now);
+        if (later > 0) batch.Emit(new QueueFlushed(now));
+        _backoffUntil = DateTimeOffset.MinValue;
+        Log.Info("{0}: flushed, {1} deferred messages due now", PersistenceId, later);
+        batch.Reply(sender, new QueueControlDone(flush.QueueId, later));
+        RequestDispatch();
+    }
+
+    private void BounceByOperator(BounceQueued bounce, IActorRef sender, CommandBatch batch)
+    {
+        var targets = bounce.MessageId is null
+            ? _state.ByNextAttempt().ToList()
+            : _state.Find(bounce.MessageId) is { Recipients.Count: > 0 } one ? [one] : [];
+        var reply = new SmtpReply(550, "5.0.0", bounce.Reason);
+        foreach (var entry in targets)
+            Settle(entry, entry.Recipients.Select(r => new RecipientResult(r, reply)).ToArray(), null, counted: false, logEach: true, batch);
+        Log.Info("{0}: {1} messages bounced by the administrator", PersistenceId, targets.Count);
+        batch.Reply(sender, new QueueControlDone(bounce.QueueId, targets.Count));
+    }
+
+    private void AgentDone(AgentFinished finished, IActorRef agent, CommandBatch batch)
+    {
+        _agents.Remove(agent);
+        if (finished.BackoffDomain)
+        {
+            _backoffUntil = Now + _delivery!.Settings.DomainBackoff;
+            Log.Info("{0}: {1} ({2}); the domain waits {3}", PersistenceId, finished.Reason, finished.MxHost ?? "no host", _delivery.Settings.DomainBackoff);
+        }
+        foreach (var id in finished.Unattempted)
+        {
+            _inFlight.Remove(id);
+            if (_state.Find(id) is { } entry)
+                Settle(entry, entry.Recipients.Select(r => new RecipientResult(r, finished.Reason)).ToArray(), finished.MxHost, counted: true, logEach: true, batch);
+        }
+        // Handed over after the agent had decided to stop (a MoreMessages it never read): untried, due again.
+        FreeInFlightOf(agent);
+        RequestDispatch();
+        UpdatePassivation();
+    }
+
+    /// <summary>
+    /// Records what happened to a message's pending recipients: delivered ones are done, 5xx ones wait for the
+    /// bounce, 4xx ones are retried on the schedule unless the message is older than max-age (then they fail
+    /// with 4.4.7). Results for recipients no longer pending (deleted or bounced meanwhile) are ignored.
+    /// </summary>
+    private void Settle(QueuedDelivery entry, IReadOnlyList<RecipientResult> results, string? mx, bool counted, bool logEach, CommandBatch batch)
+    {
+        var settings = _delivery?.Settings ?? new DeliverySettings();
+        var now = Now;
+        var pending = entry.Recipients.ToHashSet(StringComparer.Ordinal);
+        var delivered = new List<string>();
+        var failed = new List<FailedDelivery>();
+        var deferred = new List<RecipientResult>();
+        foreach (var result in results)
+        {
+            if (!pending.Remove(result.Recipient)) continue;
+            if (logEach) DeliveryLog.Write(Log, entry.MessageId, result.Recipient, mx, result.Reply, 0);
+            if (result.Accepted) delivered.Add(result.Recipient);
+            else if (result.IsPermanentFailure) failed.Add(Failure(result.Recipient, result.Reply, mx, now));
+            else deferred.Add(result);
+        }
+        if (delivered.Count == 0 && failed.Count == 0 && deferred.Count == 0) return;
+
+        var next = entry.NextAttemptAt;
+        var expired = now - entry.QueuedAt >= settings.MaxAge;
+        if (deferred.Count > 0 && expired)
+        {
+            foreach (var d in deferred)
+                failed.Add(new FailedDelivery(d.Recipient, "4.4.7",
+                    $"X-ActorMTA; delivery time expired after {(now - entry.QueuedAt).TotalHours:0.#} hours, last error: {OneLine(d.Reply)}", mx, now));
+            Log.Info("{0}: message {1} expired after {2}", PersistenceId, entry.MessageId, now - entry.QueuedAt);
+            deferred.Clear();
+        }
+        else if (deferred.Count > 0)
+        {
+            next = now + settings.RetryDelay(entry.Attempts + (counted ? 1 : 0), _random);
+            if (_backoffUntil > next) next = _backoffUntil;
+        }
+        var lastText = deferred.Count > 0 ? OneLine(deferred[0].Reply)
+            : failed.Count > 0 ? failed[0].Status + " " + failed[0].Diagnostic
+            : "delivered";
+        batch.Emit(new DeliveryAttempted(entry.MessageId, delivered, failed, counted, next, lastText));
+        if (failed.Count > 0 && !BounceBuilder.ShouldBounce(entry.ReversePath))
+            Log.Info("{0}: message {1} from <> failed for {2} recipients: dropped, never bounced", PersistenceId, entry.MessageId, failed.Count);
+        if (deferred.Count > 0) MaybeWarn(entry, deferred, mx, now, settings);
+        CompleteIfSettled(entry.MessageId, batch);
+    }
+
+    private void MaybeWarn(QueuedDelivery entry, List<RecipientResult> deferred, string? mx, DateTimeOffset now, DeliverySettings settings)
+    {
+        if (settings.DelayWarningAfter <= TimeSpan.Zero || entry.DelayWarningSent || _warningsDue.ContainsKey(entry.MessageId)) return;
+        if (now - entry.QueuedAt < settings.DelayWarningAfter || !BounceBuilder.ShouldBounce(entry.ReversePath)) return;
+        _warningsDue[entry.MessageId] = deferred
+            .Select(d => new FailedRecipient(d.Recipient, d.Reply.EnhancedCode ?? "4.0.0", "smtp; " + OneLine(d.Reply), mx, now))
+            .ToArray();
+    }
+
+    private static FailedDelivery Failure(string recipient, SmtpReply reply, string? mx, DateTimeOffset now)
+    {
+        var status = reply.EnhancedCode ?? $"{reply.Code / 100}.0.0";
+        // A reply from a server is "smtp; ..."; one we made up (DNS, operator) is ours.
+        var diagnostic = mx is not null ? "smtp; " + OneLine(reply) : "X-ActorMTA; " + string.Join(" ", reply.Lines);
+        return new FailedDelivery(recipient, status, diagnostic, string.IsNullOrEmpty(mx) ? null : mx, now);
+    }
+
+    private static string OneLine(SmtpReply reply) => reply.ToString().Replace("\r\n", " ");
+
+    /// <summary>Every recipient delivered or failed and every bounce stored: the message leaves, and so does its content.</summary>
+    private void CompleteIfSettled(string messageId, CommandBatch batch)
+    {
+        var entry = _state.Find(messageId);
+        if (entry is null || entry.Recipients.Count > 0 || entry.Failures.Count > 0) return;
+        batch.Emit(new DeliveryRemoved(messageId, QueueRemovalReason.Completed));
+        _warningsDue.Remove(messageId);
+        var reference = entry.ContentRef;
+        batch.After(() => Release(reference));
+    }
+
+    // ---- scheduling ----
+
+    private void RequestDispatch()
+    {
+        if (_delivery is null || _dispatchRequested) return;
+        _dispatchRequested = true;
+        Self.Tell(DispatchTick.Instance);
+    }
+
+    private bool IsExpired(QueuedDelivery entry, DateTimeOffset now) => now - entry.QueuedAt >= _delivery!.Settings.MaxAge;
+
+    private void Dispatch()
+    {
+        _dispatchRequested = false;
+        if (_delivery is null || _state.Suspended || _resolving) return;
+        var now = Now;
+        if (_backoffUntil > now)
+        {
+            Wake(_backoffUntil, now);
+            return;
+        }
+        if (_agents.Count >= Throttle.MaxConnections) return;
+
+        var expired = new List<string>();
+        var anyDue = false;
+        foreach (var entry in _state.ByNextAttempt())
+        {
+            if (entry.NextAttemptAt > now) break;
+            if (_inFlight.ContainsKey(entry.MessageId)) continue;
+            if (IsExpired(entry, now))
+            {
+                expired.Add(entry.MessageId);
+                if (expired.Count >= MaxExpiriesPerTick) break;
+            }
+            else anyDue = true;
+        }
+        if (expired.Count > 0)
+        {
+            foreach (var id in expired) _inFlight[id] = ActorRefs.Nobody;
+            Self.Tell(new ExpireDue(expired));
+        }
+        if (!anyDue)
+        {
+            ScheduleNextWake(now);
+            return;
+        }
+        _resolving = true;
+        ResolvedTargets.ForDomainAsync(_domain, _delivery, CancellationToken.None)
+            .PipeTo(Self, success: r => new TargetsResolved(r),
+                failure: e => new TargetsResolved(new ResolvedTargets([], new MxResolution.Failure(false, "4.4.3", "DNS lookup failed: " + e.Message))));
+    }
+
+    private void OnTargets(ResolvedTargets result, CommandBatch batch)
+    {
+        if (_state.Suspended) return;
+        var now = Now;
+        if (result.Failure is { } failure)
+        {
+            // Permanent (NXDOMAIN, null MX): nothing will ever be deliverable, so all pending mail fails now.
+            // Temporary: only the mail that was due waits for its next attempt.
+            var entries = _state.ByNextAttempt()
+                .Where(e => !_inFlight.ContainsKey(e.MessageId) && (failure.Permanent || e.NextAttemptAt <= now))
+                .ToList();
+            var reply = new SmtpReply(failure.Permanent ? 550 : 451, failure.EnhancedCode, failure.Text);
+            foreach (var entry in entries)
+                Settle(entry, entry.Recipients.Select(r => new RecipientResult(r, reply)).ToArray(), null, counted: true, logEach: true, batch);
+            return;
+        }
+        StartAgents(result.Targets, now);
+    }
+
+    private void StartAgents(IReadOnlyList<DeliveryTarget> targets, DateTimeOffset now)
+    {
+        var throttle = Throttle;
+        while (_agents.Count < throttle.MaxConnections)
+        {
+            var items = TakeDue(throttle.MaxMessagesPerConnection, now);
+            if (items.Count == 0) break;
+            var job = new DeliveryJob(_queueId, targets, items) { MaxMessages = throttle.MaxMessagesPerConnection };
+            var agent = Context.ActorOf(DeliveryAgent.Props(job, _delivery!.Settings, _content));
+            Context.Watch(agent);
+            _agents.Add(agent);
+            foreach (var item in items) _inFlight[item.MessageId] = agent;
+        }
+        ScheduleNextWake(now);
+    }
+
+    /// <summary>Up to <paramref name="max"/> due messages nobody is delivering, within the per-minute budget.</summary>
+    private IReadOnlyList<OutboundItem> TakeDue(int max, DateTimeOffset now)
+    {
+        _bucket ??= new TokenBucket(Throttle.MaxMessagesPerMinute, now);
+        var candidates = _state.ByNextAttempt()
+            .TakeWhile(e => e.NextAttemptAt <= now)
+            .Where(e => !_inFlight.ContainsKey(e.MessageId) && !IsExpired(e, now))
+            .Take(max)
+            .ToList();
+        if (candidates.Count == 0) return [];
+        var granted = _bucket.Take(candidates.Count, now);
+        return candidates.Take(granted)
+            .Select(e => new OutboundItem(e.MessageId, e.ContentRef, e.ReversePath, e.Recipients, e.Size))
+            .ToArray();
+    }
+
+    /// <summary>An agent with an idle session wants more: hand it due mail, unless the queue must not send now.</summary>
+    private void GiveMoreWork(MoreWork more, IActorRef agent)
+    {
+        var now = Now;
+        IReadOnlyList<OutboundItem> items = [];
+        if (_delivery is not null && _agents.Contains(agent) && !_state.Suspended && _backoffUntil <= now)
+            items = TakeDue(more.Capacity, now);
+        foreach (var item in items) _inFlight[item.MessageId] = agent;
+        agent.Tell(new MoreMessages(items));
+    }
+
+    private void FreeInFlightOf(IActorRef agent)
+    {
+        foreach (var id in _inFlight.Where(p => p.Value.Equals(agent)).Select(p => p.Key).ToList()) _inFlight.Remove(id);
+    }
+
+    /// <summary>Sets the one wake-up timer to the earliest moment something may become deliverable.</summary>
+    private void ScheduleNextWake(DateTimeOffset now)
+    {
+        if (_state.Suspended) return;
+        if (_backoffUntil > now)
+        {
+            Wake(_backoffUntil, now);
+            return;
+        }
+        var next = _state.ByNextAttempt().FirstOrDefault(e => !_inFlight.ContainsKey(e.MessageId));
+        if (next is null) return;
+        if (next.NextAttemptAt > now) Wake(next.NextAttemptAt, now);
+        // Due now but not started: either every connection is busy (an agent's end dispatches again) or the
+        // per-minute budget is spent (wait for the next token).
+        else if (_agents.Count < Throttle.MaxConnections && _bucket is { Unlimited: false }) Wake(_bucket.NextTokenAt(now), now);
+    }
+
+    private void Wake(DateTimeOffset at, DateTimeOffset now)
+    {
+        var delay = at - now;
+        if (delay < TimeSpan.FromMilliseconds(1)) delay = TimeSpan.FromMilliseconds(1);
+        Timers.StartSingleTimer("wake", DispatchTick.Instance, delay);
+    }
+
+    // ---- bounces and delay warnings ----
+
+    private void SendDsns()
+    {
+        if (_delivery is null) return;
+        foreach (var entry in _state.AwaitingBounce().ToList())
+        {
+            if (_dsnsInFlight.Count >= MaxDsnsInFlight) return;
+            var number = entry.BouncesSent + 1;
+            var id = $"{entry.MessageId}.B{number}";
+            if (_dsnsInFlight.Contains(id)) continue;
+            var recipients = entry.Failures.Select(f => new FailedRecipient(f.Recipient, f.Status, f.Diagnostic, f.RemoteMta, f.At)).ToArray();
+            Launch(new DsnJob(id, entry.MessageId, entry.ContentRef, entry.ReversePath, recipients, entry.QueuedAt, false, number));
+        }
+        foreach (var (messageId, recipients) in _warningsDue.ToList())
+        {
+            if (_dsnsInFlight.Count >= MaxDsnsInFlight) return;
+            var entry = _state.Find(messageId);
+            if (entry is null || entry.DelayWarningSent)
+            {
+                _warningsDue.Remove(messageId);
+                continue;
+            }
+            var id = messageId + ".W";
+            if (!_dsnsInFlight.Contains(id))
+                Launch(new DsnJob(id, messageId, entry.ContentRef, entry.ReversePath, recipients, entry.QueuedAt, true, 0));
+        }
+    }
+
+    private void Launch(DsnJob job)
+    {
+        _dsnsInFlight.Add(job.DsnMessageId);
+        DsnCourier.SendAsync(job, _content, _delivery!, Context.System)
+            .PipeTo(Self, success: outcome => new DsnStored(outcome), failure: e => new DsnFailed(job, e.Message));
+    }
+
+    private void DsnDone(DsnOutcome outcome, CommandBatch batch)
+    {
+        var job = outcome.Job;
+        _dsnsInFlight.Remove(job.DsnMessageId);
+        if (outcome.Stored) Log.Info("{0}: {1} {2} for message {3} stored in {4}", PersistenceId, job.IsDelayWarning ? "delay warning" : "bounce", job.DsnMessageId, job.OriginalMessageId, outcome.Destination);
+        else Log.Warning("{0}: {1} for message {2} dropped: {3}", PersistenceId, job.DsnMessageId, job.OriginalMessageId, outcome.Destination);
+        var entry = _state.Find(job.OriginalMessageId);
+        if (entry is null) return;
+        if (job.IsDelayWarning)
+        {
+            _warningsDue.Remove(job.OriginalMessageId);
+            if (!entry.DelayWarningSent) batch.Emit(new DelayWarningSent(job.OriginalMessageId));
+            return;
+        }
+        if (entry.BouncesSent >= job.BounceNumber) return;
+        batch.Emit(new BounceSent(job.OriginalMessageId, job.BounceNumber, job.Recipients.Select(r => r.Address).ToArray()));
+        CompleteIfSettled(job.OriginalMessageId, batch);
     }
 
     private void Release(string reference)
@@ -101,22 +522,56 @@ public sealed class DomainQueue : BatchingPersistentEntity
         if (_state.Pending > 0) Log.Info("{0}: recovered with {1} pending deliveries", PersistenceId, _state.Pending);
         Context.System.EventStream.Publish(new DomainQueueRecovered(_queueId, _state.Pending));
         UpdatePassivation();
+        if (_state.Pending > 0)
+        {
+            RequestDispatch();
+            SendDsns();
+        }
     }
 
-    protected override void OnBatchPersisted() => UpdatePassivation();
+    protected override void OnBatchPersisted()
+    {
+        UpdatePassivation();
+        RequestDispatch();
+        SendDsns();
+    }
 
     // With remember-entities on, only passivation takes an entity out of the remembered set: a queue
     // holding mail must stay (and come back after a restart); an empty one may go.
     private void UpdatePassivation()
     {
-        if (_state.Pending == 0) Context.SetReceiveTimeout(_settings.IdlePassivateAfter);
+        if (_state.Pending == 0 && _agents.Count == 0) Context.SetReceiveTimeout(_settings.IdlePassivateAfter);
         else Context.SetReceiveTimeout(null);
     }
 
     protected override bool ReceiveOther(object message)
     {
-        if (message is not ReceiveTimeout) return false;
-        if (_state.Pending == 0 && IsIdle) RequestPassivation();
-        return true;
+        switch (message)
+        {
+            case DispatchTick:
+                Dispatch();
+                return true;
+            case MoreWork more:
+                GiveMoreWork(more, Sender);
+                return true;
+            case Terminated terminated:
+                // Through the command buffer, so that the agent's own final report (sent before it stopped) is decided first.
+                Self.Tell(new AgentStopped(terminated.ActorRef));
+                return true;
+            case DsnFailed failed:
+                _dsnsInFlight.Remove(failed.Job.DsnMessageId);
+                Log.Warning("{0}: {1} for message {2} not stored ({3}); trying again", PersistenceId, failed.Job.DsnMessageId, failed.Job.OriginalMessageId, failed.Reason);
+                var retry = _delivery!.Settings.RetrySchedule[0];
+                Timers.StartSingleTimer("dsn-retry", DsnRetryTick.Instance, retry < TimeSpan.FromSeconds(30) ? retry : TimeSpan.FromSeconds(30));
+                return true;
+            case DsnRetryTick:
+                SendDsns();
+                return true;
+            case ReceiveTimeout:
+                if (_state.Pending == 0 && _agents.Count == 0 && IsIdle) RequestPassivation();
+                return true;
+            default:
+                return false;
+        }
     }
 }

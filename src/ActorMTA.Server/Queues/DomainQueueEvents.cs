@@ -13,6 +13,33 @@ public enum QueueRemovalReason : byte
 {
     /// <summary>The enqueueing transaction failed after the entry was stored.</summary>
     Retracted = 1,
+
+    /// <summary>Every recipient is delivered or failed and every bounce is stored.</summary>
+    Completed = 2,
+
+    /// <summary>An operator deleted it (no bounce).</summary>
+    Deleted = 3,
 }
 
 public sealed record DeliveryRemoved(string MessageId, QueueRemovalReason Reason) : IDomainQueueEvent;
+
+/// <summary>
+/// The outcome of an attempt (or of an operator's bounce, an expiry, a permanent DNS failure): recipients
+/// delivered, recipients failed for good (kept for the bounce unless the sender is &lt;&gt;), the rest stay
+/// pending until <paramref name="NextAttemptAt"/>. <paramref name="Counted"/>: it was a real attempt.
+/// </summary>
+public sealed record DeliveryAttempted(
+    string MessageId, IReadOnlyList<string> Delivered, IReadOnlyList<FailedDelivery> Failed, bool Counted,
+    DateTimeOffset NextAttemptAt, string? LastResult) : IDomainQueueEvent;
+
+/// <summary>Bounce number <paramref name="Number"/> reporting <paramref name="Recipients"/> was stored by its destination.</summary>
+public sealed record BounceSent(string MessageId, int Number, IReadOnlyList<string> Recipients) : IDomainQueueEvent;
+
+/// <summary>The "delayed" DSN of a message was stored by its destination.</summary>
+public sealed record DelayWarningSent(string MessageId) : IDomainQueueEvent;
+
+/// <summary>An operator suspended (true) or resumed (false) delivery of this queue.</summary>
+public sealed record QueueSuspensionChanged(bool Suspended) : IDomainQueueEvent;
+
+/// <summary>An operator asked to retry now: every pending message due later is due at <paramref name="At"/>.</summary>
+public sealed record QueueFlushed(DateTimeOffset At) : IDomainQueueEvent;

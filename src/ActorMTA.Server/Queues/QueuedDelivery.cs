@@ -1,8 +1,9 @@
 namespace ActorMTA.Server.Queues;
 
 /// <summary>
-/// One message waiting in a domain queue, with the delivery bookkeeping outbound delivery will update:
-/// attempts made, when the next one is due and what the last one said.
+/// One message waiting in a domain queue with its delivery bookkeeping: the recipients still to deliver,
+/// attempts made, when the next one is due, what the last one said, and the recipients that failed for good
+/// and wait for their bounce (<see cref="Failures"/>). The entry leaves the queue once both lists are empty.
 /// </summary>
 public sealed record QueuedDelivery(
     string MessageId,
@@ -13,4 +14,21 @@ public sealed record QueuedDelivery(
     DateTimeOffset QueuedAt,
     int Attempts,
     DateTimeOffset NextAttemptAt,
-    string? LastResult);
+    string? LastResult)
+{
+    /// <summary>Recipients that failed permanently (or expired) and are not yet reported to the sender.</summary>
+    public IReadOnlyList<FailedDelivery> Failures { get; init; } = [];
+
+    /// <summary>Bounces acknowledged so far; the next one is number BouncesSent + 1 (its id is derived from it).</summary>
+    public int BouncesSent { get; init; }
+
+    /// <summary>The one "delayed" DSN for this message was stored.</summary>
+    public bool DelayWarningSent { get; init; }
+}
+
+/// <summary>
+/// A recipient that will not be delivered. <paramref name="Status"/> is the RFC 3463 code, <paramref name="Diagnostic"/>
+/// "type; text" for the DSN's Diagnostic-Code ("smtp; 550 5.1.1 no such user"), <paramref name="RemoteMta"/> the host
+/// that answered (null when none did).
+/// </summary>
+public sealed record FailedDelivery(string Recipient, string Status, string Diagnostic, string? RemoteMta, DateTimeOffset At);

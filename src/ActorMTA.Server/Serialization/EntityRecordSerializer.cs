@@ -24,6 +24,12 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
     internal const string DeliveryQueuedV1 = "QQ1";
     internal const string DeliveryRemovedV1 = "QR1";
     internal const string DomainQueueSnapshotV1 = "QS1";
+    internal const string DomainQueueSnapshotV2 = "QS2";
+    internal const string DeliveryAttemptedV1 = "QA1";
+    internal const string BounceSentV1 = "QB1";
+    internal const string DelayWarningSentV1 = "QW1";
+    internal const string QueueSuspensionChangedV1 = "QX1";
+    internal const string QueueFlushedV1 = "QF1";
 
     public EntityRecordSerializer(ExtendedActorSystem system) : base(system) { }
 
@@ -37,7 +43,12 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
         MailboxSnapshot => MailboxSnapshotV1,
         DeliveryQueued => DeliveryQueuedV1,
         DeliveryRemoved => DeliveryRemovedV1,
-        DomainQueueSnapshot => DomainQueueSnapshotV1,
+        DomainQueueSnapshot => DomainQueueSnapshotV2,
+        DeliveryAttempted => DeliveryAttemptedV1,
+        BounceSent => BounceSentV1,
+        DelayWarningSent => DelayWarningSentV1,
+        QueueSuspensionChanged => QueueSuspensionChangedV1,
+        QueueFlushed => QueueFlushedV1,
         _ => throw new SerializationException($"{nameof(EntityRecordSerializer)} cannot serialize {o.GetType().FullName}"),
     };
 
@@ -88,6 +99,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                 w.Byte((byte)e.Reason);
                 break;
             case DomainQueueSnapshot s:
+                // QS2: QS1's fields per entry, then failures, bounces sent and the warning flag; the suspension flag last.
                 w.Int(s.Entries.Count);
                 foreach (var d in s.Entries)
                 {
@@ -100,7 +112,33 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                     w.Int(d.Attempts);
                     w.Timestamp(d.NextAttemptAt);
                     w.NullableString(d.LastResult);
+                    WriteFailures(w, d.Failures);
+                    w.Int(d.BouncesSent);
+                    w.Byte(d.DelayWarningSent ? (byte)1 : (byte)0);
                 }
+                w.Byte(s.Suspended ? (byte)1 : (byte)0);
+                break;
+            case DeliveryAttempted e:
+                w.String(e.MessageId);
+                w.Strings(e.Delivered);
+                WriteFailures(w, e.Failed);
+                w.Byte(e.Counted ? (byte)1 : (byte)0);
+                w.Timestamp(e.NextAttemptAt);
+                w.NullableString(e.LastResult);
+                break;
+            case BounceSent e:
+                w.String(e.MessageId);
+                w.Int(e.Number);
+                w.Strings(e.Recipients);
+                break;
+            case DelayWarningSent e:
+                w.String(e.MessageId);
+                break;
+            case QueueSuspensionChanged e:
+                w.Byte(e.Suspended ? (byte)1 : (byte)0);
+                break;
+            case QueueFlushed e:
+                w.Timestamp(e.At);
                 break;
             default:
                 throw new SerializationException($"{nameof(EntityRecordSerializer)} cannot serialize {obj.GetType().FullName}");
@@ -119,7 +157,13 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
             MailboxSnapshotV1 => ReadMailboxSnapshot(r),
             DeliveryQueuedV1 => new DeliveryQueued(r.String(), r.String(), r.String(), r.Strings(), r.Long(), r.Timestamp()),
             DeliveryRemovedV1 => new DeliveryRemoved(r.String(), ReadEnum<QueueRemovalReason>(r)),
-            DomainQueueSnapshotV1 => ReadDomainQueueSnapshot(r),
+            DomainQueueSnapshotV1 => ReadDomainQueueSnapshot(r, version: 1),
+            DomainQueueSnapshotV2 => ReadDomainQueueSnapshot(r, version: 2),
+            DeliveryAttemptedV1 => new DeliveryAttempted(r.String(), r.Strings(), ReadFailures(r), r.Byte() != 0, r.Timestamp(), r.NullableString()),
+            BounceSentV1 => new BounceSent(r.String(), r.Int(), r.Strings()),
+            DelayWarningSentV1 => new DelayWarningSent(r.String()),
+            QueueSuspensionChangedV1 => new QueueSuspensionChanged(r.Byte() != 0),
+            QueueFlushedV1 => new QueueFlushed(r.Timestamp()),
             _ => throw new SerializationException($"{nameof(EntityRecordSerializer)}: unknown manifest '{manifest}' (journal written by a newer version?)"),
         };
         r.End();
@@ -168,7 +212,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
         return new MailboxSnapshot(folders);
     }
 
-    private static DomainQueueSnapshot ReadDomainQueueSnapshot(RecordReader r)
+    private static DomainQueueSnapshot ReadDomainQueueSnapshot(RecordReader r, int version)
     {
         var entries = new QueuedDelivery[r.Count()];
         for (var i = 0; i < entries.Length; i++)
@@ -176,8 +220,32 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
             entries[i] = new QueuedDelivery(
                 MessageId: r.String(), ContentRef: r.String(), ReversePath: r.String(), Recipients: r.Strings(),
                 Size: r.Long(), QueuedAt: r.Timestamp(), Attempts: r.Int(), NextAttemptAt: r.Timestamp(), LastResult: r.NullableString());
+            if (version >= 2)
+                entries[i] = entries[i] with { Failures = ReadFailures(r), BouncesSent = r.Int(), DelayWarningSent = r.Byte() != 0 };
         }
-        return new DomainQueueSnapshot(entries);
+        var suspended = version >= 2 && r.Byte() != 0;
+        return new DomainQueueSnapshot(entries) { Suspended = suspended };
+    }
+
+    private static void WriteFailures(RecordWriter w, IReadOnlyList<FailedDelivery> failures)
+    {
+        w.Int(failures.Count);
+        foreach (var f in failures)
+        {
+            w.String(f.Recipient);
+            w.String(f.Status);
+            w.String(f.Diagnostic);
+            w.NullableString(f.RemoteMta);
+            w.Timestamp(f.At);
+        }
+    }
+
+    private static FailedDelivery[] ReadFailures(RecordReader r)
+    {
+        var failures = new FailedDelivery[r.Count()];
+        for (var i = 0; i < failures.Length; i++)
+            failures[i] = new FailedDelivery(r.String(), r.String(), r.String(), r.NullableString(), r.Timestamp());
+        return failures;
     }
 
     private static T ReadEnum<T>(RecordReader r) where T : struct, Enum

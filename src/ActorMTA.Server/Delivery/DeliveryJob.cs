@@ -1,0 +1,43 @@
+using System.Net;
+using ActorMTA.Protocol.Smtp;
+using ActorMTA.Protocol.Smtp.Client;
+
+namespace ActorMTA.Server.Delivery;
+
+/// <summary>One address to connect to: the MX (or route) host name, one of its addresses, and the port.</summary>
+public sealed record DeliveryTarget(string HostName, IPAddress Address, int Port)
+{
+    public override string ToString() => $"{HostName}[{Address}]:{Port}";
+}
+
+/// <summary>One queued message as a DeliveryAgent carries it: envelope, pending recipients, content reference.</summary>
+public sealed record OutboundItem(string MessageId, string ContentRef, string ReversePath, IReadOnlyList<string> Recipients, long Size);
+
+/// <summary>
+/// What one DeliveryAgent (one outbound connection) is to do: targets in the order to try, messages in the order
+/// to send. <see cref="MaxMessages"/> (max-messages-per-connection): when the agent has sent its messages and the
+/// connection has room left, it asks its queue for more (<see cref="MoreWork"/>) instead of closing.
+/// </summary>
+public sealed record DeliveryJob(string QueueId, IReadOnlyList<DeliveryTarget> Targets, IReadOnlyList<OutboundItem> Messages)
+{
+    public int MaxMessages { get; init; } = Messages.Count;
+}
+
+/// <summary>An agent with an open, idle session asks its queue for up to <paramref name="Capacity"/> more due messages.</summary>
+public sealed record MoreWork(int Capacity);
+
+/// <summary>The queue's answer to <see cref="MoreWork"/>; empty when nothing is due (the agent then says QUIT).</summary>
+public sealed record MoreMessages(IReadOnlyList<OutboundItem> Messages);
+
+/// <summary>Reports of a DeliveryAgent to its DomainQueue (the parent), which persists their outcome.</summary>
+public interface IDeliveryReport;
+
+/// <summary>One message went through an SMTP transaction (or was refused locally before it): a result per recipient.</summary>
+public sealed record MessageAttempted(string MessageId, string MxHost, IReadOnlyList<RecipientResult> Results, DateTimeOffset At) : IDeliveryReport;
+
+/// <summary>
+/// The agent is done. <paramref name="Unattempted"/> are the messages it could not try (no host took a session,
+/// or the session broke); they all get <paramref name="Reason"/>. <paramref name="BackoffDomain"/>: the
+/// destination refused or broke the session (421, nothing reachable, repeated timeouts), so the whole domain waits.
+/// </summary>
+public sealed record AgentFinished(IReadOnlyList<string> Unattempted, SmtpReply Reason, string? MxHost, bool BackoffDomain) : IDeliveryReport;

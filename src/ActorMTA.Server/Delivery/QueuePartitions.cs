@@ -1,0 +1,74 @@
+using System.Text;
+using Akka.Actor;
+
+namespace ActorMTA.Server.Delivery;
+
+/// <summary>
+/// Which DomainQueue entity holds a message. A domain whose throttle has <c>partitions = N &gt; 1</c> is split
+/// into the entities "domain#0" .. "domain#N-1" and a message goes to the one its id hashes to; every
+/// partition enforces 1/N of the domain's limits. The one place both the SMTP session and the queues
+/// (for bounces) take the partition from.
+/// </summary>
+public static class QueuePartitions
+{
+    public const char Separator = '#';
+
+    /// <summary>The queue id for <paramref name="messageId"/> to <paramref name="domain"/> (lower-cased).</summary>
+    public static string QueueIdFor(string domain, string messageId, int partitions)
+    {
+        var normalized = domain.Trim().TrimEnd('.').ToLowerInvariant();
+        if (partitions <= 1) return normalized;
+        return normalized + Separator + PartitionOf(messageId, partitions);
+    }
+
+    /// <summary>Every queue id of a domain with <paramref name="partitions"/> partitions.</summary>
+    public static IReadOnlyList<string> AllQueueIds(string domain, int partitions)
+    {
+        var normalized = domain.Trim().TrimEnd('.').ToLowerInvariant();
+        return partitions <= 1 ? [normalized] : Enumerable.Range(0, partitions).Select(k => normalized + Separator + k).ToArray();
+    }
+
+    /// <summary>The recipient domain of a queue id ("example.org#3" → "example.org").</summary>
+    public static string DomainOf(string queueId)
+    {
+        var hash = queueId.LastIndexOf(Separator);
+        return hash < 0 ? queueId : queueId[..hash];
+    }
+
+    /// <summary>
+    /// FNV-1a of the UTF-8 id: stable across processes and nodes (string.GetHashCode is randomised per
+    /// process, which would move a message to another partition on retry).
+    /// </summary>
+    public static int PartitionOf(string messageId, int partitions)
+    {
+        var hash = 2166136261u;
+        foreach (var b in Encoding.UTF8.GetBytes(messageId))
+        {
+            hash ^= b;
+            hash *= 16777619u;
+        }
+        return (int)(hash % (uint)partitions);
+    }
+}
+
+/// <summary>
+/// The node's partition counts, read once from actormta.delivery.throttles: lets any actor find a
+/// message's queue with <c>QueuePartitioner.Get(system).QueueIdFor(domain, messageId)</c>.
+/// </summary>
+public sealed class QueuePartitioner : IExtension
+{
+    private readonly DeliverySettings _settings;
+
+    public QueuePartitioner(DeliverySettings settings) => _settings = settings;
+
+    public static QueuePartitioner Get(ActorSystem system) => system.WithExtension<QueuePartitioner, QueuePartitionerProvider>();
+
+    public string QueueIdFor(string domain, string messageId) =>
+        QueuePartitions.QueueIdFor(domain, messageId, _settings.ThrottleFor(domain).Partitions);
+}
+
+public sealed class QueuePartitionerProvider : ExtensionIdProvider<QueuePartitioner>
+{
+    public override QueuePartitioner CreateExtension(ExtendedActorSystem system) =>
+        new(DeliverySettings.FromConfig(system.Settings.Config));
+}

@@ -1,0 +1,34 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace ActorMTA.Server.Net;
+
+/// <summary>Opens outbound TCP connections (delivery to remote SMTP servers) for a <see cref="SocketConnection"/>.</summary>
+public static class OutboundSocket
+{
+    /// <summary>
+    /// Connects to <paramref name="remote"/>, giving up after <paramref name="timeout"/> (TimeoutException).
+    /// The socket is disposed on any failure.
+    /// </summary>
+    public static async Task<Socket> ConnectAsync(IPEndPoint remote, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var socket = new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer.CancelAfter(timeout);
+        try
+        {
+            await socket.ConnectAsync(remote, timer.Token).ConfigureAwait(false);
+            return socket;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new TimeoutException($"connecting to {remote} timed out after {timeout.TotalSeconds:0.#}s");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}
