@@ -8,6 +8,8 @@ using ActorMTA.Storage;
 using Akka.Actor;
 using Akka.Event;
 
+using ActorMTA.Server.Queues;
+
 namespace ActorMTA.Server.Delivery;
 
 /// <summary>
@@ -200,7 +202,8 @@ public sealed class DeliveryAgent : ReceiveActor
         }
         _current = _todo.Dequeue();
         _currentStarted = Stopwatch.GetTimestamp();
-        Apply(_engine!.Send(new OutboundMessage(_current.MessageId, _current.ReversePath, _current.Recipients, _current.Size, false, false)));
+        Apply(_engine!.Send(new OutboundMessage(_current.MessageId, _current.ReversePath, _current.Recipients, _current.Size,
+            Needs8BitMime: _current.Traits.HasFlag(ContentTraits.EightBitMime), NeedsSmtpUtf8: _current.Traits.HasFlag(ContentTraits.SmtpUtf8))));
     }
 
     private void OnSessionFailed(ClientEffect.ConnectionFailed failed)

@@ -2,6 +2,8 @@ using System.Net;
 using ActorMTA.Protocol.Smtp;
 using ActorMTA.Protocol.Smtp.Client;
 
+using ActorMTA.Server.Queues;
+
 namespace ActorMTA.Server.Delivery;
 
 /// <summary>One address to connect to: the MX (or route) host name, one of its addresses, and the port.</summary>
@@ -11,7 +13,7 @@ public sealed record DeliveryTarget(string HostName, IPAddress Address, int Port
 }
 
 /// <summary>One queued message as a DeliveryAgent carries it: envelope, pending recipients, content reference.</summary>
-public sealed record OutboundItem(string MessageId, string ContentRef, string ReversePath, IReadOnlyList<string> Recipients, long Size);
+public sealed record OutboundItem(string MessageId, string ContentRef, string ReversePath, IReadOnlyList<string> Recipients, long Size, ContentTraits Traits);
 
 /// <summary>
 /// What one DeliveryAgent (one outbound connection) is to do: targets in the order to try, messages in the order

@@ -340,7 +340,11 @@ public sealed class SmtpSession : ReceiveActor, IWithTimers
             acceptance.Pending.Add(correlation);
             // A domain split into partitions (actormta.delivery.throttles) has its queue picked by the message id.
             var queueId = partitions.QueueIdFor(domain, acceptance.QueueId);
-            _services.DomainQueueRegion.Tell(new EnqueueDelivery(queueId, acceptance.QueueId, m.References[i++], reversePath, recipients, size, now, correlation));
+            _services.DomainQueueRegion.Tell(new EnqueueDelivery(queueId, acceptance.QueueId, m.References[i++], reversePath, recipients, size, now, correlation)
+            {
+                Traits = (_engine.Body == BodyType.EightBitMime ? ContentTraits.EightBitMime : ContentTraits.None)
+                    | (_engine.SmtpUtf8 ? ContentTraits.SmtpUtf8 : ContentTraits.None),
+            });
             acceptance.Retractions.Add(new RetractEnqueue(queueId, acceptance.QueueId, correlation));
         }
         if (acceptance.Pending.Count == 0) FinishAcceptance();

@@ -163,7 +163,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     {
         var existing = _state.Find(enqueue.MessageId);
         if (existing is null)
-            batch.Emit(new DeliveryQueued(enqueue.MessageId, enqueue.ContentRef, enqueue.ReversePath, enqueue.Recipients.ToArray(), enqueue.Size, enqueue.QueuedAt));
+            batch.Emit(new DeliveryQueued(enqueue.MessageId, enqueue.ContentRef, enqueue.ReversePath, enqueue.Recipients.ToArray(), enqueue.Size, enqueue.QueuedAt) { Traits = enqueue.Traits });
         batch.Reply(sender, new DeliveryEnqueued(enqueue.QueueId, enqueue.CorrelationId));
         // The queue holds one reference per message; a second one for the same message is surplus.
         if (existing is not null && existing.ContentRef != enqueue.ContentRef)
@@ -390,7 +390,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         if (candidates.Count == 0) return [];
         var granted = _bucket.Take(candidates.Count, now);
         return candidates.Take(granted)
-            .Select(e => new OutboundItem(e.MessageId, e.ContentRef, e.ReversePath, e.Recipients, e.Size))
+            .Select(e => new OutboundItem(e.MessageId, e.ContentRef, e.ReversePath, e.Recipients, e.Size, e.Traits))
             .ToArray();
     }
 

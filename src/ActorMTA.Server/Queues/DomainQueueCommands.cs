@@ -7,7 +7,10 @@ namespace ActorMTA.Server.Queues;
 /// </summary>
 public sealed record EnqueueDelivery(
     string QueueId, string MessageId, string ContentRef, string ReversePath, IReadOnlyList<string> Recipients,
-    long Size, DateTimeOffset QueuedAt, long CorrelationId) : IDomainQueueCommand;
+    long Size, DateTimeOffset QueuedAt, long CorrelationId) : IDomainQueueCommand
+{
+    public ContentTraits Traits { get; init; }
+}
 
 public sealed record DeliveryEnqueued(string QueueId, long CorrelationId);
 

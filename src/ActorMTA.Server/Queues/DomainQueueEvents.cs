@@ -7,7 +7,10 @@ public interface IDomainQueueEvent : IPersistedRecord;
 
 /// <summary>A message entered the queue; it is due for its first attempt at once.</summary>
 public sealed record DeliveryQueued(
-    string MessageId, string ContentRef, string ReversePath, IReadOnlyList<string> Recipients, long Size, DateTimeOffset QueuedAt) : IDomainQueueEvent;
+    string MessageId, string ContentRef, string ReversePath, IReadOnlyList<string> Recipients, long Size, DateTimeOffset QueuedAt) : IDomainQueueEvent
+{
+    public ContentTraits Traits { get; init; }
+}
 
 public enum QueueRemovalReason : byte
 {

@@ -33,7 +33,7 @@ public sealed class DomainQueueState
         {
             case DeliveryQueued queued:
                 Put(new QueuedDelivery(queued.MessageId, queued.ContentRef, queued.ReversePath, queued.Recipients,
-                    queued.Size, queued.QueuedAt, Attempts: 0, NextAttemptAt: queued.QueuedAt, LastResult: null));
+                    queued.Size, queued.QueuedAt, Attempts: 0, NextAttemptAt: queued.QueuedAt, LastResult: null) { Traits = queued.Traits });
                 break;
             case DeliveryRemoved removed:
                 Remove(removed.MessageId);

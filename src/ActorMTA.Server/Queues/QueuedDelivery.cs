@@ -24,6 +24,18 @@ public sealed record QueuedDelivery(
 
     /// <summary>The one "delayed" DSN for this message was stored.</summary>
     public bool DelayWarningSent { get; init; }
+
+    /// <summary>How the message was received, so it is relayed with the same BODY/SMTPUTF8 declarations.</summary>
+    public ContentTraits Traits { get; init; }
+}
+
+/// <summary>What a receiving server must support to take the message unchanged (RFC 6152, RFC 6531).</summary>
+[Flags]
+public enum ContentTraits : byte
+{
+    None = 0,
+    EightBitMime = 1,
+    SmtpUtf8 = 2,
 }
 
 /// <summary>

@@ -22,9 +22,11 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
     internal const string MessagesRemovedV1 = "MR1";
     internal const string MailboxSnapshotV1 = "MS1";
     internal const string DeliveryQueuedV1 = "QQ1";
+    internal const string DeliveryQueuedV2 = "QQ2";
     internal const string DeliveryRemovedV1 = "QR1";
     internal const string DomainQueueSnapshotV1 = "QS1";
     internal const string DomainQueueSnapshotV2 = "QS2";
+    internal const string DomainQueueSnapshotV3 = "QS3";
     internal const string DeliveryAttemptedV1 = "QA1";
     internal const string BounceSentV1 = "QB1";
     internal const string DelayWarningSentV1 = "QW1";
@@ -41,9 +43,9 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
         MessageAppended => MessageAppendedV1,
         MessagesRemoved => MessagesRemovedV1,
         MailboxSnapshot => MailboxSnapshotV1,
-        DeliveryQueued => DeliveryQueuedV1,
+        DeliveryQueued => DeliveryQueuedV2,
         DeliveryRemoved => DeliveryRemovedV1,
-        DomainQueueSnapshot => DomainQueueSnapshotV2,
+        DomainQueueSnapshot => DomainQueueSnapshotV3,
         DeliveryAttempted => DeliveryAttemptedV1,
         BounceSent => BounceSentV1,
         DelayWarningSent => DelayWarningSentV1,
@@ -93,13 +95,14 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                 w.Strings(e.Recipients);
                 w.Long(e.Size);
                 w.Timestamp(e.QueuedAt);
+                w.Byte((byte)e.Traits); // QQ2
                 break;
             case DeliveryRemoved e:
                 w.String(e.MessageId);
                 w.Byte((byte)e.Reason);
                 break;
             case DomainQueueSnapshot s:
-                // QS2: QS1's fields per entry, then failures, bounces sent and the warning flag; the suspension flag last.
+                // QS3: QS1's fields per entry, then failures, bounces sent, the warning flag and (QS3) the content traits; the suspension flag last.
                 w.Int(s.Entries.Count);
                 foreach (var d in s.Entries)
                 {
@@ -115,6 +118,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                     WriteFailures(w, d.Failures);
                     w.Int(d.BouncesSent);
                     w.Byte(d.DelayWarningSent ? (byte)1 : (byte)0);
+                    w.Byte((byte)d.Traits);
                 }
                 w.Byte(s.Suspended ? (byte)1 : (byte)0);
                 break;
@@ -156,9 +160,11 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
             MessagesRemovedV1 => new MessagesRemoved(r.String(), r.Longs(), ReadEnum<RemovalReason>(r)),
             MailboxSnapshotV1 => ReadMailboxSnapshot(r),
             DeliveryQueuedV1 => new DeliveryQueued(r.String(), r.String(), r.String(), r.Strings(), r.Long(), r.Timestamp()),
+            DeliveryQueuedV2 => new DeliveryQueued(r.String(), r.String(), r.String(), r.Strings(), r.Long(), r.Timestamp()) { Traits = (ContentTraits)r.Byte() },
             DeliveryRemovedV1 => new DeliveryRemoved(r.String(), ReadEnum<QueueRemovalReason>(r)),
             DomainQueueSnapshotV1 => ReadDomainQueueSnapshot(r, version: 1),
             DomainQueueSnapshotV2 => ReadDomainQueueSnapshot(r, version: 2),
+            DomainQueueSnapshotV3 => ReadDomainQueueSnapshot(r, version: 3),
             DeliveryAttemptedV1 => new DeliveryAttempted(r.String(), r.Strings(), ReadFailures(r), r.Byte() != 0, r.Timestamp(), r.NullableString()),
             BounceSentV1 => new BounceSent(r.String(), r.Int(), r.Strings()),
             DelayWarningSentV1 => new DelayWarningSent(r.String()),
@@ -222,6 +228,8 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                 Size: r.Long(), QueuedAt: r.Timestamp(), Attempts: r.Int(), NextAttemptAt: r.Timestamp(), LastResult: r.NullableString());
             if (version >= 2)
                 entries[i] = entries[i] with { Failures = ReadFailures(r), BouncesSent = r.Int(), DelayWarningSent = r.Byte() != 0 };
+            if (version >= 3)
+                entries[i] = entries[i] with { Traits = (ContentTraits)r.Byte() };
         }
         var suspended = version >= 2 && r.Byte() != 0;
         return new DomainQueueSnapshot(entries) { Suspended = suspended };

@@ -100,10 +100,10 @@ public sealed class DeliveryTestBed : IAsyncDisposable
         $"Subject: {token}\r\n\r\ntoken {token}\r\n{extraBody}");
 
     /// <summary>Submits through the submission port (STARTTLS, AUTH as the sender, who is also MAIL FROM); requires 250.</summary>
-    public async Task SubmitAsync(TestUser sender, IReadOnlyList<string> recipients, byte[] message)
+    public async Task SubmitAsync(TestUser sender, IReadOnlyList<string> recipients, byte[] message, string mailParameters = "")
     {
         await using var smtp = await SmtpConversation.OpenReadyAsync(Server.Ports.Submission, startTls: true, auth: sender);
-        SmtpConversation.Expect(await smtp.SendMessageAsync(sender.Address, recipients, message), 250);
+        SmtpConversation.Expect(await smtp.SendMessageAsync(sender.Address, recipients, message, mailParameters), 250);
         await smtp.QuitAsync();
     }
 

@@ -73,10 +73,12 @@ public sealed class OutboundDeliveryTests(OutboundDeliveryTests.Bed bed, ITestOu
         // Transparency and 8-bit: a leading dot, a lone dot line, a long line, non-ASCII text.
         var body = ".starts with a dot\r\n.\r\n..\r\n" + new string('x', 900) + "\r\ngrüße, 日本語\r\n";
         var sent = DeliveryTestBed.Message(E2eSender.Address, "someone@e2e.test", token, body);
-        await TestBed.SubmitAsync(E2eSender, ["someone@e2e.test"], sent);
+        await TestBed.SubmitAsync(E2eSender, ["someone@e2e.test"], sent, "BODY=8BITMIME");
 
         var received = Assert.Single(await TestBed.Receiver(PrimaryMx).WaitForMessagesAsync(1, TimeSpan.FromSeconds(20)));
         Assert.Equal(E2eSender.Address, received.MailFrom);
+        // Received as 8BITMIME, relayed as 8BITMIME (RFC 6152): the declaration travels with the message.
+        Assert.Contains("BODY=8BITMIME", received.MailParameters, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(["someone@e2e.test"], received.Recipients);
         var (trace, rest) = StoredMessage.SplitReceived(received.Data);
         output.WriteLine(trace);

@@ -8,7 +8,7 @@ using Xunit;
 
 namespace ActorMTA.Server.Tests.Queues;
 
-/// <summary>The delivery events and the QS2 snapshot go through the bound serializer; journals with QS1 snapshots stay readable.</summary>
+/// <summary>The delivery events and the current snapshot layout go through the bound serializer; journals with QS1 snapshots stay readable.</summary>
 public sealed class DomainQueueRecordTests : Akka.TestKit.Xunit2.TestKit
 {
     private static readonly DateTimeOffset Then = new(2025, 6, 30, 8, 0, 1, 5, TimeSpan.FromHours(2));
@@ -26,10 +26,12 @@ public sealed class DomainQueueRecordTests : Akka.TestKit.Xunit2.TestKit
         [new DelayWarningSent("Q1")],
         [new QueueSuspensionChanged(true)],
         [new QueueFlushed(Then)],
+        [new DeliveryQueued("Q1", "ref/1", "s@h.test", ["a@y.test"], 10, Then) { Traits = ContentTraits.EightBitMime | ContentTraits.SmtpUtf8 }],
+        [new DeliveryQueued("Q2", "ref/2", "", ["b@y.test"], 0, Then)],
         [new DeliveryRemoved("Q1", QueueRemovalReason.Completed)],
         [new DeliveryRemoved("Q1", QueueRemovalReason.Deleted)],
         [new DomainQueueSnapshot([
-            new QueuedDelivery("Q1", "ref/1", "s@h.test", ["a@y.test"], 10, Then, 2, Then.AddHours(1), "451 x") { Failures = [Failed], BouncesSent = 1, DelayWarningSent = true },
+            new QueuedDelivery("Q1", "ref/1", "s@h.test", ["a@y.test"], 10, Then, 2, Then.AddHours(1), "451 x") { Failures = [Failed], BouncesSent = 1, DelayWarningSent = true, Traits = ContentTraits.EightBitMime },
             new QueuedDelivery("Q2", "ref/2", "", [], 0, Then, 0, Then, null),
         ]) { Suspended = true }],
     };
@@ -45,6 +47,24 @@ public sealed class DomainQueueRecordTests : Akka.TestKit.Xunit2.TestKit
         var back = Sys.Serialization.Deserialize(bytes, serializer.Identifier, Akka.Serialization.Serialization.ManifestFor(serializer, record));
 
         Assert.Equal(JsonSerializer.Serialize(record, record.GetType()), JsonSerializer.Serialize(back, back.GetType()));
+    }
+
+    [Fact]
+    public void A_queued_event_written_before_content_traits_reads_as_plain_seven_bit()
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write("Q1"); w.Write("ref/1"); w.Write("s@h.test");
+            w.Write7BitEncodedInt(1); w.Write("a@y.test");
+            w.Write7BitEncodedInt64(10);
+            w.Write(Then.UtcTicks); w.Write((short)120);
+        }
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(DeliveryQueued));
+
+        var queued = Assert.IsType<DeliveryQueued>(serializer.FromBinary(buffer.ToArray(), "QQ1"));
+
+        Assert.Equal(("Q1", ContentTraits.None), (queued.MessageId, queued.Traits));
     }
 
     [Fact]
