@@ -17,12 +17,14 @@ public sealed class QueueControlTests(QueueControlTests.Bed bed, ITestOutputHelp
     private const string FlushMx = "127.0.0.4";
     private const string BounceMx = "127.0.0.5";
     private const string DeleteMx = "127.0.0.6";
+    private const string BounceAllMx = "127.0.0.7";
 
     private static readonly TestUser ListSender = TestUser.Local("ctl-list");
     private static readonly TestUser SuspendSender = TestUser.Local("ctl-suspend");
     private static readonly TestUser FlushSender = TestUser.Local("ctl-flush");
     private static readonly TestUser BounceSender = TestUser.Local("ctl-bounce");
     private static readonly TestUser DeleteSender = TestUser.Local("ctl-delete");
+    private static readonly TestUser BounceAllSender = TestUser.Local("ctl-bounce-all");
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
@@ -37,7 +39,8 @@ public sealed class QueueControlTests(QueueControlTests.Bed bed, ITestOutputHelp
             new RemoteDomain("flush.test", FlushMx),
             new RemoteDomain("bounce.test", BounceMx),
             new RemoteDomain("delete.test", DeleteMx),
-        ], [ListSender, SuspendSender, FlushSender, BounceSender, DeleteSender], retrySchedule: "[1h]");
+            new RemoteDomain("bounceall.test", BounceAllMx),
+        ], [ListSender, SuspendSender, FlushSender, BounceSender, DeleteSender, BounceAllSender], retrySchedule: "[1h]");
 
         public async Task DisposeAsync()
         {
@@ -141,6 +144,27 @@ public sealed class QueueControlTests(QueueControlTests.Bed bed, ITestOutputHelp
         Assert.Contains("someone@bounce.test", recipient["Final-Recipient"], StringComparison.OrdinalIgnoreCase);
         Assert.Contains(token, Encoding.UTF8.GetString(raw));
         await TestBed.WaitForQueueAsync("bounce.test", m => m.Count == 0, Patience, "queue empty after the bounce");
+    }
+
+    [Fact]
+    public async Task Bounce_by_domain_fails_every_queued_message_with_one_dsn_each()
+    {
+        TestBed.Receiver(BounceAllMx).Down();
+        var tokens = Enumerable.Range(0, 3).Select(i => $"bounceall{i}-" + Guid.NewGuid().ToString("N")).ToList();
+        foreach (var token in tokens)
+            await TestBed.SubmitAsync(BounceAllSender, ["someone@bounceall.test"], DeliveryTestBed.Message(BounceAllSender.Address, "someone@bounceall.test", token));
+        await TestBed.WaitForQueueAsync("bounceall.test", m => m.Count == 3 && m.All(e => e["attempts"]!.GetValue<int>() >= 1), Patience, "three messages deferred");
+
+        var result = TestBed.CtlJson("queue", "bounce", "bounceall.test");
+        output.WriteLine(result.ToJsonString());
+        Assert.Equal(3, result["affected"]!.GetValue<int>());
+
+        var dsns = await TestBed.WaitForMailboxAsync(BounceAllSender, 3, Patience);
+        Assert.Equal(3, dsns.Count);
+        var texts = dsns.Select(raw => Encoding.UTF8.GetString(raw)).ToList();
+        Assert.All(tokens, token => Assert.Single(texts, t => t.Contains(token)));
+        Assert.All(dsns, raw => Assert.Equal("failed", DeliveryStatusReport.Parse(raw).Recipient["Action"]?.Trim(), ignoreCase: true));
+        await TestBed.WaitForQueueAsync("bounceall.test", m => m.Count == 0, Patience, "queue empty after the bounce");
     }
 
     [Fact]
