@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace ActorMTA.Protocol.Pop3;
 
 /// <summary>
@@ -8,20 +6,8 @@ namespace ActorMTA.Protocol.Pop3;
 /// </summary>
 internal sealed record Pop3CommandLine(string Keyword, IReadOnlyList<string> Arguments, string Rest)
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     /// <summary>Decodes a line without CRLF; null if it is not valid UTF-8.</summary>
-    public static string? Decode(ReadOnlySpan<byte> line)
-    {
-        try
-        {
-            return StrictUtf8.GetString(line);
-        }
-        catch (DecoderFallbackException)
-        {
-            return null;
-        }
-    }
+    public static string? Decode(ReadOnlySpan<byte> line) => Text.StrictUtf8.Decode(line);
 
     public static Pop3CommandLine Parse(string line)
     {

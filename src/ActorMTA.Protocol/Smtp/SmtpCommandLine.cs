@@ -1,24 +1,10 @@
-using System.Text;
-
 namespace ActorMTA.Protocol.Smtp;
 
 /// <summary>A command line split into its verb (upper-cased) and the text after the first space.</summary>
 public readonly record struct SmtpCommandLine(string Verb, string Arguments)
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     /// <summary>Decodes a line (UTF-8, which includes ASCII); null if the bytes are not valid UTF-8.</summary>
-    public static string? Decode(ReadOnlySpan<byte> line)
-    {
-        try
-        {
-            return StrictUtf8.GetString(line);
-        }
-        catch (DecoderFallbackException)
-        {
-            return null;
-        }
-    }
+    public static string? Decode(ReadOnlySpan<byte> line) => Text.StrictUtf8.Decode(line);
 
     public static SmtpCommandLine Parse(string text)
     {
