@@ -229,7 +229,10 @@ public sealed class SocketConnection
                 first = false;
                 var buffer = result.Buffer;
                 var complete = unstuffer.Decode(buffer, output, out var consumed) == OperationStatus.Done;
-                _reader.AdvanceTo(consumed, buffer.End);
+                // Bytes after the terminating dot are the client's next (pipelined) commands: leave them
+                // unexamined, or the next read would wait for new input instead of answering them.
+                if (complete) _reader.AdvanceTo(consumed);
+                else _reader.AdvanceTo(consumed, buffer.End);
                 if (output.WrittenCount > 0)
                 {
                     total += output.WrittenCount;

@@ -32,11 +32,12 @@ public sealed class SharedServerFixture : IAsyncLifetime
     public static readonly TestUser PopUidl = TestUser.Local("pop-uidl");
     public static readonly TestUser PopTls = TestUser.Local("pop-tls");
     public static readonly TestUser CliPasswd = TestUser.Local("cli-passwd");
+    public static readonly TestUser Pipelining = TestUser.Local("pipelining");
 
     public static IReadOnlyList<TestUser> Users =>
     [
         MailKitPlain, MailKitSubmission, MailKitSmtps, Python8Bit, PythonUtf8, PythonLarge, PythonDots, Bdat,
-        SubmissionAdded, SubmissionKept, SubmissionAuth, PopDele, PopAbort, PopRset, PopTop, PopUidl, PopTls, CliPasswd,
+        SubmissionAdded, SubmissionKept, SubmissionAuth, PopDele, PopAbort, PopRset, PopTop, PopUidl, PopTls, CliPasswd, Pipelining,
     ];
 
     private ServerProcess? _server;
