@@ -168,7 +168,7 @@ public sealed class SocketConnection
 
     private async Task<bool> ReadLineAsync(ReadLine request)
     {
-        var discarding = false;
+        var lines = new LineReader(request.MaxLength);
         var first = true;
         try
         {
@@ -176,35 +176,24 @@ public sealed class SocketConnection
             {
                 var result = await ReadAsync(first, request.Timeout);
                 first = false;
-                var buffer = result.Buffer;
-                var newline = buffer.PositionOf((byte)'\n');
-                if (newline is { } lf)
+                var rest = result.Buffer;
+                switch (lines.TryRead(ref rest, out var line))
                 {
-                    var line = buffer.Slice(0, lf);
-                    var next = buffer.GetPosition(1, lf);
-                    if (discarding || line.Length + 1 > request.MaxLength)
-                    {
-                        _reader.AdvanceTo(next);
+                    case LineReadStatus.Line:
+                        var bytes = line.ToArray();
+                        _reader.AdvanceTo(rest.Start);
+                        _session.Tell(new LineReceived(bytes));
+                        return true;
+                    case LineReadStatus.TooLong:
+                        // The over-long line was read to its end and dropped, so one huge line costs no memory.
+                        _reader.AdvanceTo(rest.Start);
                         _session.Tell(LineTooLong.Instance);
                         return true;
-                    }
-                    var bytes = line.ToArray();
-                    _reader.AdvanceTo(next);
-                    var length = bytes.Length > 0 && bytes[^1] == (byte)'\r' ? bytes.Length - 1 : bytes.Length;
-                    _session.Tell(new LineReceived(length == bytes.Length ? bytes : bytes.AsSpan(0, length).ToArray()));
-                    return true;
+                    default:
+                        _reader.AdvanceTo(rest.Start, result.Buffer.End);
+                        if (result.IsCompleted) return false;
+                        break;
                 }
-                if (buffer.Length > request.MaxLength)
-                {
-                    // A line over the limit is read to its end and thrown away, so one huge line costs no memory.
-                    discarding = true;
-                    _reader.AdvanceTo(buffer.End);
-                }
-                else
-                {
-                    _reader.AdvanceTo(buffer.Start, buffer.End);
-                }
-                if (result.IsCompleted) return false;
             }
         }
         catch (ReadTimeoutException)
