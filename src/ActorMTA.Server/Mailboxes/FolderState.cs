@@ -3,12 +3,18 @@ namespace ActorMTA.Server.Mailboxes;
 /// <summary>One folder: its messages by uid plus the IMAP counters that must never go backwards.</summary>
 public sealed class FolderState(string name)
 {
-    public string Name { get; } = name;
+    public string Name { get; internal set; } = name;
 
     /// <summary>0 until the folder's <see cref="FolderCreated"/> event is persisted.</summary>
     public long UidValidity { get; internal set; }
 
     public long UidNext { get; internal set; } = 1;
+
+    /// <summary>Messages with uid &gt;= this are \Recent for the next session that selects the folder.</summary>
+    public long RecentBoundary { get; internal set; } = 1;
+
+    /// <summary>RFC 6154 attribute (\Sent, \Drafts, \Trash, \Junk) or null.</summary>
+    public string? SpecialUse { get; internal set; }
 
     public long Bytes { get; private set; }
 
@@ -19,7 +25,24 @@ public sealed class FolderState(string name)
 
     public int Count => _messages.Count;
 
+    public int RecentCount => Count - LowerBound(RecentBoundary);
+
+    public int UnseenCount => _messages.Values.Count(m => !m.HasFlag(MailboxFlags.Seen));
+
     public MailboxMessage? Get(long uid) => _messages.GetValueOrDefault(uid);
+
+    /// <summary>Index of the first message with uid &gt;= <paramref name="uid"/> (Count when none).</summary>
+    public int LowerBound(long uid)
+    {
+        var keys = _messages.Keys;
+        int lo = 0, hi = keys.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (keys[mid] < uid) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
 
     internal void Add(MailboxMessage message)
     {
@@ -27,6 +50,8 @@ public sealed class FolderState(string name)
         Bytes += message.Size;
         if (message.Uid >= UidNext) UidNext = message.Uid + 1;
     }
+
+    internal void Replace(MailboxMessage message) => _messages[message.Uid] = message;
 
     internal MailboxMessage? Remove(long uid)
     {

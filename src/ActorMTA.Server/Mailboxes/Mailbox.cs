@@ -7,13 +7,15 @@ namespace ActorMTA.Server.Mailboxes;
 
 /// <summary>
 /// The Mailbox entity: one per normalised address, sharded across the cluster, persistent.
-/// Holds folders, uids and content references (never bodies); writes in batches
+/// Holds folders, uids, flags and content references (never bodies); writes in batches
 /// (see <see cref="BatchingPersistentEntity"/>) and passivates after
-/// actormta.mailbox.passivate-after without traffic.
+/// actormta.mailbox.passivate-after without traffic, unless an IMAP session has a folder selected.
+/// Sessions with a folder selected get a <see cref="FolderChanged"/> after every persisted change made by someone else.
 /// </summary>
-public sealed class Mailbox : BatchingPersistentEntity
+public sealed partial class Mailbox : BatchingPersistentEntity
 {
     private readonly IContentStore _content;
+    private readonly FolderSessions _sessions = new();
     private MailboxState _state = new();
 
     public Mailbox(string address, IContentStore content, MailboxSettings settings, PersistenceCounter counter)
@@ -56,7 +58,7 @@ public sealed class Mailbox : BatchingPersistentEntity
                     .ToArray()));
                 break;
             default:
-                Unhandled(command);
+                if (!DecideImap(command, sender, batch)) Unhandled(command);
                 break;
         }
     }
@@ -78,12 +80,11 @@ public sealed class Mailbox : BatchingPersistentEntity
             }
             return;
         }
-        var inbox = _state.Inbox;
-        if (inbox.UidValidity == 0)
-            batch.Emit(new FolderCreated(MailboxFolders.Inbox, NewUidValidity()));
+        var inbox = EnsureUidValidity(_state.Inbox, batch);
         var uid = inbox.UidNext;
         batch.Emit(new MessageAppended(MailboxFolders.Inbox, uid, deliver.MessageId, deliver.ContentRef, deliver.Size, deliver.InternalDate, MailboxMessage.NoFlags));
         batch.Reply(sender, new MailboxDelivered(deliver.Address, deliver.CorrelationId, uid));
+        NotifyAppended(deliver.Address, inbox, [inbox.Get(uid)!], except: null, batch);
     }
 
     private void Retract(RetractDelivery retract, IActorRef sender, CommandBatch batch)
@@ -94,7 +95,9 @@ public sealed class Mailbox : BatchingPersistentEntity
             var uids = folder.Messages.Where(m => m.MessageId == retract.MessageId).ToList();
             if (uids.Count == 0) continue;
             released.AddRange(uids.Select(m => m.ContentRef));
-            batch.Emit(new MessagesRemoved(folder.Name, uids.Select(m => m.Uid).ToArray(), RemovalReason.Retracted));
+            var removed = uids.Select(m => m.Uid).ToArray();
+            batch.Emit(new MessagesRemoved(folder.Name, removed, RemovalReason.Retracted));
+            NotifyExpunged(retract.Address, folder, removed, except: null, batch);
         }
         batch.Reply(sender, new DeliveryRetracted(retract.Address, retract.MessageId, retract.CorrelationId));
         if (released.Count > 0) batch.After(() => Release(released));
@@ -107,7 +110,11 @@ public sealed class Mailbox : BatchingPersistentEntity
             ? new List<MailboxMessage>()
             : expunge.Uids.Distinct().Select(folder.Get).OfType<MailboxMessage>().ToList();
         if (removed.Count > 0)
-            batch.Emit(new MessagesRemoved(folder!.Name, removed.Select(m => m.Uid).ToArray(), RemovalReason.Expunged));
+        {
+            var uids = removed.Select(m => m.Uid).ToArray();
+            batch.Emit(new MessagesRemoved(folder!.Name, uids, RemovalReason.Expunged));
+            NotifyExpunged(expunge.Address, folder, uids, except: null, batch);
+        }
         batch.Reply(sender, new MessagesExpunged(expunge.Address, expunge.Folder, removed.Select(m => m.Uid).ToArray(), expunge.CorrelationId));
         if (removed.Count > 0)
         {
@@ -135,9 +142,20 @@ public sealed class Mailbox : BatchingPersistentEntity
         });
     }
 
-    // UIDVALIDITY is a 32-bit non-zero value that must change if uids are ever reused; seconds since
-    // the epoch are unique per folder creation for the next 80 years.
-    private static long NewUidValidity() => Math.Max(1, DateTimeOffset.UtcNow.ToUnixTimeSeconds() & 0xFFFFFFFFL);
+    /// <summary>
+    /// UIDVALIDITY is a 32-bit non-zero value that must change whenever uids of a name could be reused: seconds since
+    /// the epoch, but always above every value this mailbox handed out before (two folders created in one second,
+    /// a name deleted and re-created at once).
+    /// </summary>
+    private long NewUidValidity() =>
+        Math.Max(_state.LastUidValidity + 1, Math.Max(1, DateTimeOffset.UtcNow.ToUnixTimeSeconds() & 0xFFFFFFFFL));
+
+    /// <summary>INBOX exists from the start but gets its UIDVALIDITY with the first write that needs it.</summary>
+    private FolderState EnsureUidValidity(FolderState folder, CommandBatch batch)
+    {
+        if (folder.UidValidity == 0) batch.Emit(new FolderCreated(folder.Name, NewUidValidity()) { SpecialUse = folder.SpecialUse });
+        return folder;
+    }
 
     protected override bool ApplyEvent(object @event)
     {
@@ -157,8 +175,17 @@ public sealed class Mailbox : BatchingPersistentEntity
 
     protected override bool ReceiveOther(object message)
     {
-        if (message is not ReceiveTimeout) return false;
-        RequestPassivation();
-        return true;
+        switch (message)
+        {
+            case ReceiveTimeout:
+                // A session with a folder selected waits for pushes (IDLE): stopping would silently cut them off.
+                if (_sessions.IsEmpty) RequestPassivation();
+                return true;
+            case Terminated dead:
+                _sessions.Remove(dead.ActorRef);
+                return true;
+            default:
+                return false;
+        }
     }
 }

@@ -13,4 +13,9 @@ public sealed record MailboxMessage(long Uid, string MessageId, string ContentRe
     public static readonly IReadOnlySet<string> NoFlags = ImmutableSortedSet.Create<string>(StringComparer.OrdinalIgnoreCase);
 
     public static IReadOnlySet<string> FlagSet(IEnumerable<string> flags) => ImmutableSortedSet.CreateRange(StringComparer.OrdinalIgnoreCase, flags);
+
+    /// <summary>The IMAP ENVELOPE/BODYSTRUCTURE blob once computed (<see cref="MessageStructureComputed"/>), else null.</summary>
+    public byte[]? Structure { get; init; }
+
+    public bool HasFlag(string flag) => Flags.Contains(flag);
 }

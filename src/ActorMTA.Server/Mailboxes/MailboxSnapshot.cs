@@ -3,6 +3,19 @@ using ActorMTA.Server.Serialization;
 namespace ActorMTA.Server.Mailboxes;
 
 /// <summary>The whole mailbox at one sequence number; immutable so the snapshot store may serialize it later.</summary>
-public sealed record MailboxSnapshot(IReadOnlyList<FolderSnapshot> Folders) : IPersistedRecord;
+public sealed record MailboxSnapshot(IReadOnlyList<FolderSnapshot> Folders) : IPersistedRecord
+{
+    /// <summary>Subscribed folder names (LSUB), existing or not. Layout MS2 on.</summary>
+    public IReadOnlyList<string> Subscriptions { get; init; } = [];
 
-public sealed record FolderSnapshot(string Folder, long UidValidity, long UidNext, IReadOnlyList<MailboxMessage> Messages);
+    /// <summary>The highest UIDVALIDITY ever handed out, so a re-created name never gets an old value. Layout MS2 on.</summary>
+    public long LastUidValidity { get; init; }
+}
+
+public sealed record FolderSnapshot(string Folder, long UidValidity, long UidNext, IReadOnlyList<MailboxMessage> Messages)
+{
+    /// <summary>Layout MS2 on; MS1 folders read as 1 (everything recent until a session selects read-write).</summary>
+    public long RecentBoundary { get; init; } = 1;
+
+    public string? SpecialUse { get; init; }
+}

@@ -7,10 +7,12 @@ namespace ActorMTA.Server.Mailboxes;
 public sealed class MailboxState
 {
     private readonly Dictionary<string, FolderState> _folders = new();
+    // Indexes point at the FolderState object, not its name, so a rename does not invalidate them.
     // Content reference -> where it is stored: makes a re-sent delivery idempotent and finds refs to release.
-    private readonly Dictionary<string, (string Folder, long Uid)> _byContentRef = new();
-    // Message id -> where it is stored: a delivery is idempotent per message id (bounces are re-sent after a restart).
-    private readonly Dictionary<string, (string Folder, long Uid)> _byMessageId = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (FolderState Folder, long Uid)> _byContentRef = new();
+    // Message id -> every entry holding it (copies share the id): a delivery is idempotent per message id.
+    private readonly Dictionary<string, List<(FolderState Folder, long Uid)>> _byMessageId = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _subscriptions = new(StringComparer.Ordinal);
 
     public MailboxState() => _folders[MailboxFolders.Inbox] = new FolderState(MailboxFolders.Inbox);
 
@@ -18,37 +20,72 @@ public sealed class MailboxState
 
     public IEnumerable<FolderState> Folders => _folders.Values;
 
+    public IReadOnlyCollection<string> Subscriptions => _subscriptions;
+
+    /// <summary>The highest UIDVALIDITY this mailbox ever used (new ones are strictly greater).</summary>
+    public long LastUidValidity { get; private set; }
+
     public FolderState? Folder(string name) => _folders.GetValueOrDefault(MailboxFolders.Normalize(name));
 
+    public bool IsSubscribed(string name) => _subscriptions.Contains(MailboxFolders.Normalize(name));
+
     public MailboxMessage? FindByContentRef(string contentRef) =>
-        _byContentRef.TryGetValue(contentRef, out var at) ? _folders[at.Folder].Get(at.Uid) : null;
+        _byContentRef.TryGetValue(contentRef, out var at) ? at.Folder.Get(at.Uid) : null;
 
     public MailboxMessage? FindByMessageId(string messageId) =>
-        _byMessageId.TryGetValue(messageId, out var at) ? _folders[at.Folder].Get(at.Uid) : null;
+        _byMessageId.TryGetValue(messageId, out var all) && all.Count > 0 ? all[0].Folder.Get(all[0].Uid) : null;
 
     public void Apply(IMailboxEvent @event)
     {
         switch (@event)
         {
             case FolderCreated created:
-                GetOrAdd(created.Folder).UidValidity = created.UidValidity;
+                var newFolder = GetOrAdd(created.Folder);
+                newFolder.UidValidity = created.UidValidity;
+                newFolder.SpecialUse = created.SpecialUse;
+                LastUidValidity = Math.Max(LastUidValidity, created.UidValidity);
                 break;
             case MessageAppended appended:
-                var folder = GetOrAdd(appended.Folder);
-                folder.Add(new MailboxMessage(appended.Uid, appended.MessageId, appended.ContentRef, appended.Size, appended.InternalDate, appended.Flags));
-                _byContentRef[appended.ContentRef] = (folder.Name, appended.Uid);
-                _byMessageId[appended.MessageId] = (folder.Name, appended.Uid);
+                Index(GetOrAdd(appended.Folder), new MailboxMessage(appended.Uid, appended.MessageId, appended.ContentRef, appended.Size, appended.InternalDate, appended.Flags));
                 break;
             case MessagesRemoved removed:
-                var from = Folder(removed.Folder);
-                if (from is null) break;
-                foreach (var uid in removed.Uids)
+                if (Folder(removed.Folder) is { } from)
+                    foreach (var uid in removed.Uids) Unindex(from, uid);
+                break;
+            case FolderDeleted deleted:
+                if (Folder(deleted.Folder) is not { } gone || gone == Inbox) break;
+                foreach (var uid in gone.Messages.Select(m => m.Uid).ToList()) Unindex(gone, uid);
+                _folders.Remove(gone.Name);
+                break;
+            case FolderRenamed renamed:
+                foreach (var folder in _folders.Values.Where(f => f.Name == renamed.From || MailboxFolders.IsBelow(f.Name, renamed.From)).ToList())
                 {
-                    var message = from.Remove(uid);
-                    if (message is null) continue;
-                    _byContentRef.Remove(message.ContentRef);
-                    if (_byMessageId.TryGetValue(message.MessageId, out var at) && at == (from.Name, uid)) _byMessageId.Remove(message.MessageId);
+                    _folders.Remove(folder.Name);
+                    folder.Name = renamed.To + folder.Name[renamed.From.Length..];
+                    _folders[folder.Name] = folder;
                 }
+                break;
+            case FolderSubscriptionChanged subscription:
+                if (subscription.Subscribed) _subscriptions.Add(MailboxFolders.Normalize(subscription.Folder));
+                else _subscriptions.Remove(MailboxFolders.Normalize(subscription.Folder));
+                break;
+            case MessageFlagsSet flags:
+                if (Folder(flags.Folder) is not { } flagged) break;
+                foreach (var change in flags.Changes)
+                    if (flagged.Get(change.Uid) is { } message) flagged.Replace(message with { Flags = change.Flags });
+                break;
+            case RecentBoundaryMoved recent:
+                if (Folder(recent.Folder) is { } seen) seen.RecentBoundary = Math.Max(seen.RecentBoundary, recent.Boundary);
+                break;
+            case MessagesMoved moved:
+                if (Folder(moved.From) is not { } source) break;
+                var target = GetOrAdd(moved.To);
+                for (var i = 0; i < moved.FromUids.Count; i++)
+                    if (Unindex(source, moved.FromUids[i]) is { } message) Index(target, message with { Uid = moved.ToUids[i] });
+                break;
+            case MessageStructureComputed structure:
+                if (Folder(structure.Folder)?.Get(structure.Uid) is { } described)
+                    Folder(structure.Folder)!.Replace(described with { Structure = structure.Structure });
                 break;
             default:
                 throw new ArgumentException($"unknown mailbox event {@event.GetType().Name}", nameof(@event));
@@ -56,8 +93,12 @@ public sealed class MailboxState
     }
 
     public MailboxSnapshot ToSnapshot() => new(_folders.Values
-        .Select(f => new FolderSnapshot(f.Name, f.UidValidity, f.UidNext, f.Messages.ToArray()))
-        .ToArray());
+        .Select(f => new FolderSnapshot(f.Name, f.UidValidity, f.UidNext, f.Messages.ToArray()) { RecentBoundary = f.RecentBoundary, SpecialUse = f.SpecialUse })
+        .ToArray())
+    {
+        Subscriptions = _subscriptions.ToArray(),
+        LastUidValidity = LastUidValidity,
+    };
 
     public static MailboxState FromSnapshot(MailboxSnapshot snapshot)
     {
@@ -66,16 +107,37 @@ public sealed class MailboxState
         {
             var folder = state.GetOrAdd(f.Folder);
             folder.UidValidity = f.UidValidity;
-            foreach (var message in f.Messages)
-            {
-                folder.Add(message);
-                state._byContentRef[message.ContentRef] = (folder.Name, message.Uid);
-                state._byMessageId[message.MessageId] = (folder.Name, message.Uid);
-            }
+            folder.SpecialUse = f.SpecialUse;
+            folder.RecentBoundary = f.RecentBoundary;
+            foreach (var message in f.Messages) state.Index(folder, message);
             // UIDNEXT may be ahead of the highest stored uid (the newest messages were expunged).
             folder.UidNext = Math.Max(folder.UidNext, f.UidNext);
+            state.LastUidValidity = Math.Max(state.LastUidValidity, f.UidValidity);
         }
+        foreach (var name in snapshot.Subscriptions) state._subscriptions.Add(name);
+        state.LastUidValidity = Math.Max(state.LastUidValidity, snapshot.LastUidValidity);
         return state;
+    }
+
+    private void Index(FolderState folder, MailboxMessage message)
+    {
+        folder.Add(message);
+        _byContentRef[message.ContentRef] = (folder, message.Uid);
+        if (!_byMessageId.TryGetValue(message.MessageId, out var all)) _byMessageId[message.MessageId] = all = new List<(FolderState, long)>(1);
+        all.Add((folder, message.Uid));
+    }
+
+    private MailboxMessage? Unindex(FolderState folder, long uid)
+    {
+        var message = folder.Remove(uid);
+        if (message is null) return null;
+        _byContentRef.Remove(message.ContentRef);
+        if (_byMessageId.TryGetValue(message.MessageId, out var all))
+        {
+            all.Remove((folder, uid));
+            if (all.Count == 0) _byMessageId.Remove(message.MessageId);
+        }
+        return message;
     }
 
     private FolderState GetOrAdd(string name)

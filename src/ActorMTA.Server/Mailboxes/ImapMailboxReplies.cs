@@ -1,0 +1,62 @@
+namespace ActorMTA.Server.Mailboxes;
+
+public enum MailboxRefusal : byte
+{
+    /// <summary>The folder does not exist (IMAP: NO [TRYCREATE] for APPEND/COPY/MOVE targets, NO [NONEXISTENT] otherwise).</summary>
+    NoSuchFolder,
+    AlreadyExists,
+    /// <summary>Empty level, wildcard or control character in the name.</summary>
+    InvalidName,
+    CannotDeleteInbox,
+}
+
+/// <summary>The command was not carried out; nothing changed.</summary>
+public sealed record MailboxCommandRefused(string Address, string Folder, MailboxRefusal Reason);
+
+/// <summary>CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE succeeded (persisted).</summary>
+public sealed record FolderCommandDone(string Address, string Folder);
+
+/// <param name="Subscriptions">Subscribed names, also of folders that do not exist (LSUB).</param>
+public sealed record FolderList(string Address, IReadOnlyList<FolderInfo> Folders, IReadOnlyList<string> Subscriptions);
+
+/// <summary>One folder for LIST/STATUS. <paramref name="Recent"/> counts messages not yet taken by a read-write select.</summary>
+public sealed record FolderInfo(string Name, bool Subscribed, string? SpecialUse, bool HasChildren,
+    int Messages, int Recent, int Unseen, long Bytes, long UidValidity, long UidNext);
+
+/// <param name="Created">Folders created by this command (empty when all existed).</param>
+public sealed record SpecialFoldersEnsured(string Address, IReadOnlyList<string> Created);
+
+/// <summary>
+/// The SELECT/EXAMINE snapshot. Messages are in sequence order (index + 1 = sequence number); their flags never hold
+/// \Recent: a message is \Recent for this session when its uid &gt;= <see cref="RecentFrom"/>.
+/// </summary>
+/// <param name="FirstUnseen">Sequence number of the first message without \Seen, or null.</param>
+/// <param name="Flags">FLAGS: system flags plus keywords in use in the folder.</param>
+public sealed record FolderSelected(string Address, string Folder, bool ReadOnly, long UidValidity, long UidNext, long RecentFrom,
+    IReadOnlyList<MailboxMessage> Messages, int? FirstUnseen, IReadOnlyList<string> Flags, IReadOnlyList<string> PermanentFlags)
+{
+    public int Exists => Messages.Count;
+    public int Recent => Messages.Count(m => m.Uid >= RecentFrom);
+}
+
+public sealed record FolderUnselected(string Address);
+
+/// <summary>The new flags of every requested uid that exists (changed or not), for the untagged FETCH responses.</summary>
+public sealed record FlagsStored(string Address, string Folder, IReadOnlyList<FlagChange> Flags);
+
+/// <summary>APPENDUID data.</summary>
+public sealed record MessageAppendedToFolder(string Address, string Folder, long UidValidity, long Uid);
+
+/// <summary>COPYUID data: SourceUids[i] became TargetUids[i] in <paramref name="To"/>. Uids that did not exist are left out.</summary>
+public sealed record MessagesCopied(string Address, string From, string To, long UidValidity, IReadOnlyList<long> SourceUids, IReadOnlyList<long> TargetUids, bool Moved);
+
+/// <summary>
+/// Pushed to every session with <paramref name="Folder"/> selected after a change made by somebody else is persisted.
+/// </summary>
+/// <param name="Exists">The folder's message count after the change when messages were added, else null.</param>
+/// <param name="Appended">The added messages (uid order), so the session extends its sequence map without asking.</param>
+/// <param name="RecentUids">Added messages that are \Recent for this session (it is the one session that gets them).</param>
+/// <param name="ExpungedUids">Messages that are gone (EXPUNGE responses).</param>
+/// <param name="FlagChanges">New flags of changed messages (FETCH FLAGS responses).</param>
+public sealed record FolderChanged(string Address, string Folder, int? Exists, IReadOnlyList<MailboxMessage> Appended, IReadOnlyList<long> RecentUids,
+    IReadOnlyList<long> ExpungedUids, IReadOnlyList<FlagChange> FlagChanges);
