@@ -92,6 +92,7 @@ public sealed class ServerNode : IAsyncDisposable
         var services = new InboundServices(Settings, Accounts, Content, Regions.Mailbox, Regions.DomainQueue, certificate);
         var smtpLimiter = new ConnectionLimiter(Settings.Smtp.MaxConnections, Settings.Smtp.MaxConnectionsPerIp);
         var pop3Limiter = new ConnectionLimiter(Settings.Pop3.MaxConnections, Settings.Pop3.MaxConnectionsPerIp);
+        var imapLimiter = new ConnectionLimiter(Settings.Imap.MaxConnections, Settings.Imap.MaxConnectionsPerIp);
         foreach (var listener in Settings.Listeners.Where(l => l.Enabled))
         {
             var socket = Bind(listener);
@@ -103,6 +104,8 @@ public sealed class ServerNode : IAsyncDisposable
                     $"421 4.7.0 {Settings.HostName} Too many connections, try again later\r\n"),
                 ListenerProtocol.Pop3 => (pop3Limiter, s => Pop3Session.Props(services, listener, s),
                     "-ERR [SYS/TEMP] Too many connections, try again later\r\n"),
+                ListenerProtocol.Imap => (imapLimiter, s => ImapSession.Props(services, listener, s),
+                    "* BYE [UNAVAILABLE] Too many connections, try again later\r\n"),
                 _ => throw new ConfigurationException($"listener {listener.Name}: protocol {listener.Protocol} is not served yet"),
             };
             var actor = System.ActorOf(Listener.Props(listener.Name, socket, limiter, props, Encoding.ASCII.GetBytes(busy)), "listener-" + listener.Name);

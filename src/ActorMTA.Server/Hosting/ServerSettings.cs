@@ -12,6 +12,11 @@ public sealed record Pop3Limits(
     TimeSpan CommandTimeout, bool AuthRequiresTls, TimeSpan AuthFailureDelay, int MaxAuthFailures,
     int MaxLineLength, int MaxConnections, int MaxConnectionsPerIp);
 
+/// <summary>The actormta.imap section: timeouts, login policy and the size limits of commands and APPEND literals.</summary>
+public sealed record ImapLimits(
+    TimeSpan CommandTimeout, TimeSpan IdleTimeout, bool AuthRequiresTls, TimeSpan AuthFailureDelay, int MaxAuthFailures,
+    int MaxLineLength, long MaxLiteralSize, long MaxCommandSize, int MaxConnections, int MaxConnectionsPerIp);
+
 /// <summary>The actormta { } section of the configuration, read once at start-up.</summary>
 public sealed record ServerSettings(
     string HostName,
@@ -19,6 +24,7 @@ public sealed record ServerSettings(
     IReadOnlyList<ListenerSettings> Listeners,
     SmtpLimits Smtp,
     Pop3Limits Pop3,
+    ImapLimits Imap,
     string TlsCertificate,
     string TlsCertificatePassword,
     TimeSpan TlsHandshakeTimeout,
@@ -64,6 +70,7 @@ public sealed record ServerSettings(
 
         var s = c.GetConfig("smtp");
         var p = c.GetConfig("pop3");
+        var i = c.GetConfig("imap");
         var st = c.GetConfig("storage");
         return new ServerSettings(
             c.GetString("hostname", "mail.localhost"),
@@ -78,6 +85,10 @@ public sealed record ServerSettings(
             new Pop3Limits(
                 p.GetTimeSpan("command-timeout"), p.GetBoolean("auth-requires-tls"), p.GetTimeSpan("auth-failure-delay"),
                 p.GetInt("max-auth-failures"), p.GetInt("max-line-length"), p.GetInt("max-connections"), p.GetInt("max-connections-per-ip")),
+            new ImapLimits(
+                i.GetTimeSpan("command-timeout"), i.GetTimeSpan("idle-timeout"), i.GetBoolean("auth-requires-tls"),
+                i.GetTimeSpan("auth-failure-delay"), i.GetInt("max-auth-failures"), i.GetInt("max-line-length"),
+                i.GetLong("max-literal-size"), i.GetLong("max-command-size"), i.GetInt("max-connections"), i.GetInt("max-connections-per-ip")),
             c.GetString("tls.certificate", ""),
             c.GetString("tls.certificate-password", ""),
             c.GetTimeSpan("tls.handshake-timeout", TimeSpan.FromSeconds(30)),

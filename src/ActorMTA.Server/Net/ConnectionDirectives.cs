@@ -23,6 +23,13 @@ public sealed record ReadExactly(IMessageSink Sink, long Count, long MaxBytes, T
 /// <summary>Stream stored content to the client, dot-stuffed and terminated with ".\r\n" (POP3 RETR/TOP). Answers <see cref="ContentSent"/>.</summary>
 public sealed record SendDotStuffed(Func<Stream> OpenContent, int? TopLines) : ConnectionDirective;
 
+/// <summary>
+/// Copy <paramref name="Length"/> bytes from <paramref name="Offset"/> of stored content to the client as they are
+/// (an IMAP literal's payload, framed by the SendBytes around it). Answers <see cref="ContentSent"/> only on failure,
+/// after which the connection closes: the client was promised exactly Length bytes.
+/// </summary>
+public sealed record SendContentSlice(Func<Stream> OpenContent, long Offset, long Length) : ConnectionDirective;
+
 /// <summary>Flush, then run the TLS handshake as server. Answers <see cref="TlsEstablished"/> or <see cref="ConnectionClosed"/>.</summary>
 public sealed record StartTls(X509Certificate2 Certificate, TimeSpan HandshakeTimeout) : ConnectionDirective;
 

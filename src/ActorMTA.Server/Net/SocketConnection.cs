@@ -31,6 +31,11 @@ public sealed class SocketConnection
     private PipeReader _reader;
     private PipeWriter _writer;
     private bool _outputPending;
+    // Unsolicited output (IMAP untagged updates, IDLE): written straight to the stream while the loop waits for input.
+    private readonly object _waitLock = new();
+    private bool _waitingForInput;
+    private Task _directWrites = Task.CompletedTask;
+    private readonly Queue<ReadOnlyMemory<byte>> _unsolicited = new();
 
     public SocketConnection(Socket socket, IActorRef session)
     {
@@ -61,6 +66,39 @@ public sealed class SocketConnection
     {
         _farewell = farewell;
         try { _interrupt.Cancel(); } catch (ObjectDisposedException) { }
+    }
+
+    /// <summary>
+    /// Bytes the server sends on its own (IMAP untagged EXISTS/EXPUNGE/FETCH while the client is idle or in IDLE).
+    /// While the connection waits for input they are written at once (a read and a write may run together);
+    /// otherwise they are queued like <see cref="SendBytes"/> and go out before the next wait.
+    /// </summary>
+    public void SendUnsolicited(ReadOnlyMemory<byte> bytes)
+    {
+        lock (_waitLock)
+        {
+            if (!_waitingForInput)
+            {
+                // Not behind directives already queued (a ReadLine would hold it until the client speaks):
+                // the loop writes it just before it next waits for input.
+                _unsolicited.Enqueue(bytes);
+                return;
+            }
+            var stream = _stream;
+            var token = _lifetime.Token;
+            _directWrites = _directWrites.ContinueWith(async _ =>
+            {
+                try
+                {
+                    await stream.WriteAsync(bytes, token);
+                    await stream.FlushAsync(token);
+                }
+                catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+                {
+                    // The read side notices the broken connection and reports it.
+                }
+            }, token, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+        }
     }
 
     /// <summary>Drop the connection at once (the actor is stopping).</summary>
@@ -101,6 +139,9 @@ public sealed class SocketConnection
                         break;
                     case SendDotStuffed content:
                         await SendDotStuffedAsync(content);
+                        break;
+                    case SendContentSlice slice:
+                        if (!await SendContentSliceAsync(slice)) { reason = "stored content unreadable"; return; }
                         break;
                     case StartTls tls:
                         await StartTlsAsync(tls);
@@ -149,7 +190,26 @@ public sealed class SocketConnection
     private async ValueTask<ReadResult> ReadAsync(bool tryBufferedFirst, TimeSpan timeout)
     {
         if (tryBufferedFirst && _reader.TryRead(out var buffered)) return buffered;
-        await FlushAsync();
+        while (true)
+        {
+            lock (_waitLock)
+            {
+                while (_unsolicited.TryDequeue(out var bytes))
+                {
+                    _writer.Write(bytes.Span);
+                    _outputPending = true;
+                }
+            }
+            await FlushAsync();
+            lock (_waitLock)
+            {
+                if (_unsolicited.Count == 0)
+                {
+                    _waitingForInput = true;
+                    break;
+                }
+            }
+        }
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token, _interrupt.Token);
         timer.CancelAfter(timeout);
         try
@@ -163,6 +223,17 @@ public sealed class SocketConnection
         catch (OperationCanceledException) when (!_lifetime.IsCancellationRequested)
         {
             throw new ReadTimeoutException();
+        }
+        finally
+        {
+            Task pending;
+            lock (_waitLock)
+            {
+                _waitingForInput = false;
+                pending = _directWrites;
+            }
+            // The loop writes again only after unsolicited bytes already on their way are out.
+            await pending;
         }
     }
 
@@ -312,6 +383,45 @@ public sealed class SocketConnection
             }
         }
         _session.Tell(new ContentSent(true));
+    }
+
+    private async Task<bool> SendContentSliceAsync(SendContentSlice request)
+    {
+        var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            await using var content = request.OpenContent();
+            if (content.CanSeek) content.Seek(request.Offset, SeekOrigin.Begin);
+            else
+            {
+                for (var skip = request.Offset; skip > 0;)
+                {
+                    var skipped = await content.ReadAsync(chunk.AsMemory(0, (int)Math.Min(ChunkSize, skip)), _lifetime.Token);
+                    if (skipped == 0) throw new EndOfStreamException("stored content is shorter than announced");
+                    skip -= skipped;
+                }
+            }
+            var remaining = request.Length;
+            while (remaining > 0)
+            {
+                var read = await content.ReadAsync(chunk.AsMemory(0, (int)Math.Min(ChunkSize, remaining)), _lifetime.Token);
+                if (read == 0) throw new EndOfStreamException("stored content is shorter than announced");
+                _writer.Write(chunk.AsSpan(0, read));
+                await _writer.FlushAsync(_lifetime.Token);
+                remaining -= read;
+            }
+            _outputPending = true;
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            _session.Tell(new ContentSent(false));
+            return false;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
     }
 
     private async Task StartTlsAsync(StartTls request)

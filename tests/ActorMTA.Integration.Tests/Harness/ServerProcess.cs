@@ -216,6 +216,8 @@ public sealed class ServerProcess : IAsyncDisposable
             {{Listener("smtps", Ports.Smtps)}}
             {{Listener("pop3", Ports.Pop3)}}
             {{Listener("pop3s", Ports.Pop3s)}}
+            {{Listener("imap", Ports.Imap)}}
+            {{Listener("imaps", Ports.Imaps)}}
               }
               accounts.refresh-interval = 200ms
             }

@@ -1,0 +1,462 @@
+using ActorMTA.Protocol.Imap;
+using ActorMTA.Server.Imap;
+using ActorMTA.Server.Mailboxes;
+using ActorMTA.Storage;
+using Akka.Actor;
+using Akka.Event;
+using MimeKit;
+
+namespace ActorMTA.Server.Inbound;
+
+/// <summary>Message commands of the selected folder (FETCH, STORE, SEARCH, COPY, MOVE, EXPUNGE) and APPEND.
+/// Content is read and parsed off the actor thread; results come back as messages.</summary>
+public sealed partial class ImapSession
+{
+    private sealed record FetchReady(IReadOnlyList<ImapResponse.Fetch> Responses, IReadOnlyList<(long Uid, byte[] Structure)> NewStructures,
+        IReadOnlyList<long> SeenUids, string? Error);
+
+    private sealed record SearchReady(IReadOnlyList<uint> Numbers, string? Error);
+
+    private sealed record AppendSpooled(string? ContentRef, string MessageId, long Size, string? Error);
+
+    private void ReceiveMessageWork()
+    {
+        Receive<FetchReady>(OnFetchReady);
+        Receive<SearchReady>(m =>
+        {
+            if (m.Error is not null)
+            {
+                Log.Warning("imap session={0} user={1} SEARCH failed: {2}", SessionId, _user, m.Error);
+                Complete(ImapStatus.No, null, "SEARCH failed");
+                return;
+            }
+            Send(new ImapResponse.Search(m.Numbers));
+            Complete(ImapStatus.Ok, null, _running!.Name + " completed");
+        });
+        Receive<AppendSpooled>(OnAppendSpooled);
+    }
+
+    private bool ExecuteMessageCommand(ImapCommand command)
+    {
+        switch (command)
+        {
+            case ImapCommand.Fetch fetch:
+                Fetch(fetch);
+                return true;
+            case ImapCommand.Store store:
+                Store(store);
+                return true;
+            case ImapCommand.Search search:
+                Search(search);
+                return true;
+            case ImapCommand.Copy copy:
+                CopyOrMove(copy.ByUid, copy.Set, copy.Mailbox, move: false);
+                return true;
+            case ImapCommand.Move move:
+                CopyOrMove(move.ByUid, move.Set, move.Mailbox, move: true);
+                return true;
+            case ImapCommand.Expunge expunge:
+                var uids = expunge.Uids is null ? null : Resolve(true, expunge.Uids).Select(x => x.Message.Uid).ToList();
+                AskMailbox(new ExpungeDeleted(_user!, _selected!.Name, uids, Self), reply =>
+                {
+                    if (reply is MessagesExpunged expunged) SendExpunges(expunged.Uids);
+                    Complete(ImapStatus.Ok, null, command.Name + " completed");
+                });
+                return true;
+            case ImapCommand.Append append:
+                Append(append);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The messages a sequence set or UID set names, in sequence order; UIDs that are gone are skipped.</summary>
+    private List<(uint Sequence, MailboxMessage Message)> Resolve(bool byUid, SequenceSet set)
+    {
+        var messages = _selected!.Messages;
+        var result = new List<(uint, MailboxMessage)>();
+        if (messages.Count == 0) return result;
+        var largest = byUid ? (uint)messages[^1].Uid : (uint)messages.Count;
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var key = byUid ? (uint)messages[i].Uid : (uint)(i + 1);
+            if (set.Contains(key, largest)) result.Add(((uint)(i + 1), messages[i]));
+        }
+        return result;
+    }
+
+    private void SendExpunges(IEnumerable<long> uids)
+    {
+        foreach (var uid in uids)
+        {
+            var index = _selected!.IndexOf(uid);
+            if (index < 0) continue;
+            _selected.Messages.RemoveAt(index);
+            _selected.Recent.Remove(uid);
+            Send(new ImapResponse.Expunge((uint)index + 1));
+        }
+    }
+
+    // ---- FETCH ----
+
+    private void Fetch(ImapCommand.Fetch fetch)
+    {
+        var targets = Resolve(fetch.ByUid, fetch.Set);
+        var attributes = fetch.Attributes.ToList();
+        if (fetch.ByUid && !attributes.OfType<FetchAttribute.Uid>().Any()) attributes.Insert(0, FetchAttribute.Uid.Instance);
+        var recent = _selected!.Recent.ToHashSet();
+        var markSeen = !_selected.ReadOnly && attributes.Any(a => a.SetsSeen);
+        var content = Services.Content;
+        Task.Run(() => BuildFetch(content, targets, attributes, recent, markSeen)).PipeTo(Self,
+            failure: e => new FetchReady([], [], [], e.Message));
+    }
+
+    private static FetchReady BuildFetch(IContentStore content, List<(uint Sequence, MailboxMessage Message)> targets,
+        List<FetchAttribute> attributes, HashSet<long> recent, bool markSeen)
+    {
+        var responses = new List<ImapResponse.Fetch>();
+        var newStructures = new List<(long, byte[])>();
+        var seen = new List<long>();
+        var needsStructure = attributes.Any(a => a is FetchAttribute.Envelope or FetchAttribute.Body or FetchAttribute.BodyStructure || a.NeedsContent);
+        foreach (var (sequence, message) in targets)
+        {
+            Stream Open() => content.OpenRead(message.ContentRef);
+            MessageStructure? structure = null;
+            if (needsStructure)
+            {
+                if (message.Structure is { } blob) structure = MessageStructure.Deserialize(blob);
+                else
+                {
+                    using (var raw = Open()) structure = MessageStructure.Compute(raw);
+                    newStructures.Add((message.Uid, structure.Serialize()));
+                }
+            }
+            var items = new List<ImapFetchItem>();
+            foreach (var attribute in attributes)
+            {
+                switch (attribute)
+                {
+                    case FetchAttribute.Uid:
+                        items.Add(new ImapFetchItem.Uid((uint)message.Uid));
+                        break;
+                    case FetchAttribute.Flags:
+                        var flags = message.Flags.ToList();
+                        if (markSeen && !message.HasFlag(MailboxFlags.Seen)) flags.Add(MailboxFlags.Seen);
+                        if (recent.Contains(message.Uid)) flags.Add(MailboxFlags.Recent);
+                        items.Add(new ImapFetchItem.Flags(flags));
+                        break;
+                    case FetchAttribute.InternalDate:
+                        items.Add(new ImapFetchItem.InternalDate(message.InternalDate));
+                        break;
+                    case FetchAttribute.Rfc822Size:
+                        items.Add(new ImapFetchItem.Rfc822Size(message.Size));
+                        break;
+                    case FetchAttribute.Envelope:
+                        items.Add(new ImapFetchItem.Envelope(structure!.Envelope));
+                        break;
+                    case FetchAttribute.Body:
+                        items.Add(new ImapFetchItem.BodyStructure(structure!.Body, false));
+                        break;
+                    case FetchAttribute.BodyStructure:
+                        items.Add(new ImapFetchItem.BodyStructure(structure!.Body, true));
+                        break;
+                    case FetchAttribute.Section section:
+                        items.Add(ImapFetchItem.Content.ForSection(section, ReadSection(structure!, Open, section.Spec, section.Partial)));
+                        break;
+                    case FetchAttribute.Rfc822:
+                        items.Add(new ImapFetchItem.Content("RFC822", null, ReadSection(structure!, Open, BodySection.Entire, null)));
+                        break;
+                    case FetchAttribute.Rfc822Header:
+                        items.Add(new ImapFetchItem.Content("RFC822.HEADER", null,
+                            ReadSection(structure!, Open, new BodySection([], BodySectionText.Header, []), null)));
+                        break;
+                    case FetchAttribute.Rfc822Text:
+                        items.Add(new ImapFetchItem.Content("RFC822.TEXT", null,
+                            ReadSection(structure!, Open, new BodySection([], BodySectionText.Text, []), null)));
+                        break;
+                }
+            }
+            if (markSeen && !message.HasFlag(MailboxFlags.Seen)) seen.Add(message.Uid);
+            responses.Add(new ImapResponse.Fetch(sequence, items));
+        }
+        return new FetchReady(responses, newStructures, seen, null);
+    }
+
+    /// <summary>The section in memory. Sections are cut at the recorded offsets, so only the asked-for bytes are read.</summary>
+    private static ImapContent? ReadSection(MessageStructure structure, Func<Stream> open, BodySection section, FetchPartial? partial) =>
+        BodySectionReader.Read(structure, open, section, partial, InlineSectionLimit) switch
+        {
+            // Long sections go from the file to the socket; remember which file.
+            ImapContent.Streamed { Source: BodySectionReader.RawSlice slice } streamed => new ImapContent.Streamed(streamed.ByteCount, new StreamedSection(open, slice)),
+            var other => other,
+        };
+
+    /// <summary>Sections up to this size are read into the response; longer ones are copied from the content store by the connection.</summary>
+    private const long InlineSectionLimit = 64 * 1024;
+
+    private sealed record StreamedSection(Func<Stream> Open, BodySectionReader.RawSlice Slice);
+
+    private void SendFetch(ImapResponse.Fetch response)
+    {
+        foreach (var segment in ImapResponseFormatter.FormatSegments(response))
+        {
+            switch (segment)
+            {
+                case ImapWireSegment.Bytes bytes:
+                    Connection.Post(new Net.SendBytes(bytes.Data));
+                    break;
+                case ImapWireSegment.Payload { Content.Source: StreamedSection section }:
+                    Connection.Post(new Net.SendContentSlice(section.Open, section.Slice.Offset, section.Slice.Length));
+                    break;
+            }
+        }
+    }
+
+    private void OnFetchReady(FetchReady ready)
+    {
+        if (ready.Error is not null)
+        {
+            Log.Warning("imap session={0} user={1} FETCH failed: {2}", SessionId, _user, ready.Error);
+            Complete(ImapStatus.No, ImapResponseCode.ServerBug, "FETCH failed");
+            return;
+        }
+        foreach (var (uid, blob) in ready.NewStructures)
+            Services.MailboxRegion.Tell(new StoreMessageStructure(_user!, _selected!.Name, uid, blob));
+        foreach (var response in ready.Responses) SendFetch(response);
+        if (ready.SeenUids.Count == 0)
+        {
+            Complete(ImapStatus.Ok, null, _running!.Name + " completed");
+            return;
+        }
+        AskMailbox(new StoreFlags(_user!, _selected!.Name, ready.SeenUids, FlagStoreMode.Add, [MailboxFlags.Seen], Self), reply =>
+        {
+            if (reply is FlagsStored stored)
+            {
+                UpdateFlags(stored.Flags);
+                // The implicit \Seen is reported (RFC 3501 section 6.4.5) unless FLAGS was asked for and already shows it.
+                var fetch = (ImapCommand.Fetch)_running!;
+                if (!fetch.Attributes.OfType<FetchAttribute.Flags>().Any())
+                {
+                    foreach (var change in stored.Flags)
+                    {
+                        var index = _selected!.IndexOf(change.Uid);
+                        if (index < 0) continue;
+                        var items = new List<ImapFetchItem> { new ImapFetchItem.Flags(FlagsOf(_selected.Messages[index])) };
+                        if (fetch.ByUid) items.Add(new ImapFetchItem.Uid((uint)change.Uid));
+                        Send(new ImapResponse.Fetch((uint)index + 1, items));
+                    }
+                }
+            }
+            Complete(ImapStatus.Ok, null, _running!.Name + " completed");
+        });
+    }
+
+    private void UpdateFlags(IReadOnlyList<FlagChange> changes)
+    {
+        foreach (var change in changes)
+        {
+            var index = _selected?.IndexOf(change.Uid) ?? -1;
+            if (index >= 0) _selected!.Messages[index] = _selected.Messages[index] with { Flags = change.Flags };
+        }
+    }
+
+    // ---- STORE ----
+
+    private void Store(ImapCommand.Store store)
+    {
+        var uids = Resolve(store.ByUid, store.Set).Select(x => x.Message.Uid).ToList();
+        var mode = store.Mode switch
+        {
+            StoreMode.Add => FlagStoreMode.Add,
+            StoreMode.Remove => FlagStoreMode.Remove,
+            _ => FlagStoreMode.Replace,
+        };
+        AskMailbox(new StoreFlags(_user!, _selected!.Name, uids, mode, MailboxFlags.Storable(store.Flags).ToList(), Self), reply =>
+        {
+            if (reply is FlagsStored stored)
+            {
+                UpdateFlags(stored.Flags);
+                if (!store.Silent)
+                {
+                    foreach (var change in stored.Flags)
+                    {
+                        var index = _selected!.IndexOf(change.Uid);
+                        if (index < 0) continue;
+                        var items = new List<ImapFetchItem> { new ImapFetchItem.Flags(FlagsOf(_selected.Messages[index])) };
+                        if (store.ByUid) items.Add(new ImapFetchItem.Uid((uint)change.Uid));
+                        Send(new ImapResponse.Fetch((uint)index + 1, items));
+                    }
+                }
+            }
+            Complete(ImapStatus.Ok, null, store.Name + " completed");
+        });
+    }
+
+    // ---- COPY / MOVE ----
+
+    private void CopyOrMove(bool byUid, SequenceSet set, string mailbox, bool move)
+    {
+        var uids = Resolve(byUid, set).Select(x => x.Message.Uid).ToList();
+        var name = _running!.Name;
+        if (uids.Count == 0)
+        {
+            Complete(ImapStatus.Ok, null, name + " completed");
+            return;
+        }
+        var target = Folder(mailbox);
+        // COPY: no Session, so a copy into the selected folder comes back as a push like anyone else's.
+        IMailboxCommand request = move
+            ? new MoveMessages(_user!, _selected!.Name, uids, target, Self)
+            : new CopyMessages(_user!, _selected!.Name, uids, target);
+        AskMailbox(request, reply =>
+        {
+            if (reply is not MessagesCopied copied)
+            {
+                RefusedReply(reply);
+                return;
+            }
+            var code = copied.SourceUids.Count == 0 ? null
+                : ImapResponseCode.CopyUid((uint)copied.UidValidity, copied.SourceUids.Select(u => (uint)u).ToList(),
+                    copied.TargetUids.Select(u => (uint)u).ToList());
+            if (move)
+            {
+                // RFC 6851: COPYUID goes in an untagged OK before the EXPUNGEs.
+                if (code is not null) Send(new ImapResponse.StatusResponse(null, ImapStatus.Ok, code, "Moved"));
+                SendExpunges(copied.SourceUids);
+                Complete(ImapStatus.Ok, null, name + " completed");
+            }
+            else
+            {
+                Complete(ImapStatus.Ok, code, name + " completed");
+            }
+        });
+    }
+
+    // ---- SEARCH ----
+
+    private void Search(ImapCommand.Search search)
+    {
+        var snapshot = _selected!.Messages.ToList();
+        var recent = _selected.Recent.ToHashSet();
+        var content = Services.Content;
+        var byUid = search.ByUid;
+        Task.Run(() =>
+        {
+            var numbers = new List<uint>();
+            var largestUid = snapshot.Count == 0 ? 0u : (uint)snapshot[^1].Uid;
+            for (var i = 0; i < snapshot.Count; i++)
+            {
+                var candidate = new SearchCandidate((uint)(i + 1), (uint)snapshot.Count, largestUid, snapshot[i], recent.Contains(snapshot[i].Uid), content);
+                if (candidate.Matches(search.Criteria)) numbers.Add(byUid ? (uint)snapshot[i].Uid : (uint)(i + 1));
+            }
+            return new SearchReady(numbers, null);
+        }).PipeTo(Self, failure: e => new SearchReady([], e.Message));
+    }
+
+    /// <summary>One message tested against SEARCH keys; its content is parsed once, only if a key needs it.</summary>
+    private sealed class SearchCandidate(uint sequence, uint count, uint largestUid, MailboxMessage message, bool recent, IContentStore content)
+    {
+        private MimeMessage? _parsed;
+
+        private MimeMessage Parsed
+        {
+            get
+            {
+                if (_parsed is null)
+                {
+                    using var raw = content.OpenRead(message.ContentRef);
+                    _parsed = MimeMessage.Load(raw);
+                }
+                return _parsed;
+            }
+        }
+
+        public bool Matches(SearchKey key) => key switch
+        {
+            SearchKey.All => true,
+            SearchKey.Flag flag => (string.Equals(flag.Name, MailboxFlags.Recent, StringComparison.OrdinalIgnoreCase)
+                ? recent : message.HasFlag(flag.Name)) == flag.Present,
+            SearchKey.Header header => HeaderContains(header.FieldName, header.Value),
+            SearchKey.Body body => Contains(Parsed.TextBody ?? Parsed.HtmlBody, body.Value),
+            SearchKey.Text text => Contains(Parsed.TextBody ?? Parsed.HtmlBody, text.Value)
+                || Parsed.Headers.Any(h => Contains(h.Value, text.Value)),
+            SearchKey.InternalDate date => Compare(DateOnly.FromDateTime(message.InternalDate.Date), date.Comparison, date.Date),
+            SearchKey.SentDate date => Compare(DateOnly.FromDateTime(Parsed.Date.Date), date.Comparison, date.Date),
+            SearchKey.Size size => size.Comparison == SizeComparison.Larger ? message.Size > size.Octets : message.Size < size.Octets,
+            SearchKey.SequenceNumbers numbers => numbers.Set.Contains(sequence, count),
+            SearchKey.Uids uids => uids.Set.Contains((uint)message.Uid, largestUid),
+            SearchKey.Not not => !Matches(not.Key),
+            SearchKey.Or or => Matches(or.Left) || Matches(or.Right),
+            SearchKey.And and => and.Keys.All(Matches),
+            _ => false,
+        };
+
+        private bool HeaderContains(string field, string value)
+        {
+            var present = false;
+            foreach (var header in Parsed.Headers)
+            {
+                if (!string.Equals(header.Field, field, StringComparison.OrdinalIgnoreCase)) continue;
+                present = true;
+                if (Contains(header.Value, value)) return true;
+            }
+            return present && value.Length == 0;
+        }
+
+        private static bool Contains(string? haystack, string needle) =>
+            haystack is not null && haystack.Contains(needle, StringComparison.OrdinalIgnoreCase);
+
+        private static bool Compare(DateOnly actual, DateComparison comparison, DateOnly date) => comparison switch
+        {
+            DateComparison.Before => actual < date,
+            DateComparison.On => actual == date,
+            _ => actual >= date,
+        };
+    }
+
+    // ---- APPEND ----
+
+    private void Append(ImapCommand.Append append)
+    {
+        var writer = _appendWriter;
+        _appendWriter = null;
+        var content = Services.Content;
+        if (writer is null)
+        {
+            writer = content.BeginWrite(QueueIds.New());
+            if (append.Message.Content is { } bytes) writer.Stream.Write(bytes.Span);
+        }
+        var size = append.Message.Size;
+        var messageId = writer.MessageId;
+        Task.Run(async () =>
+        {
+            var references = await content.CommitAsync(writer, 1);
+            return new AppendSpooled(references[0], messageId, size, null);
+        }).PipeTo(Self, failure: e =>
+        {
+            content.Abort(writer);
+            return new AppendSpooled(null, messageId, size, e.Message);
+        });
+    }
+
+    private void OnAppendSpooled(AppendSpooled spooled)
+    {
+        if (_running is not ImapCommand.Append append) return;
+        if (spooled.ContentRef is null)
+        {
+            Log.Error("imap session={0} user={1} APPEND could not be stored: {2}", SessionId, _user, spooled.Error);
+            Complete(ImapStatus.No, ImapResponseCode.Unavailable, "Message could not be stored");
+            return;
+        }
+        var flags = MailboxFlags.Storable(append.Flags).ToList();
+        // No Session: when the target is the selected folder the append comes back as a push (EXISTS).
+        AskMailbox(new AppendMessage(_user!, Folder(append.Mailbox), spooled.MessageId, spooled.ContentRef, spooled.Size,
+            append.InternalDate ?? DateTimeOffset.Now, flags), reply =>
+        {
+            if (reply is MessageAppendedToFolder appended)
+                Complete(ImapStatus.Ok, ImapResponseCode.AppendUid((uint)appended.UidValidity, (uint)appended.Uid), "APPEND completed");
+            else RefusedReply(reply);
+        });
+    }
+}

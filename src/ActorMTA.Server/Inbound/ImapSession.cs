@@ -1,0 +1,386 @@
+using System.Net.Sockets;
+using System.Text;
+using ActorMTA.Protocol.Imap;
+using ActorMTA.Protocol.Smtp;
+using ActorMTA.Server.Hosting;
+using ActorMTA.Server.Mailboxes;
+using ActorMTA.Server.Net;
+using ActorMTA.Storage;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorMTA.Server.Inbound;
+
+/// <summary>
+/// One IMAP connection. The pure <see cref="ImapCommandReader"/> assembles commands from lines and
+/// literals; this actor runs them one at a time against the Mailbox entity (wherever it lives in the
+/// cluster), reads message content off the actor thread and keeps the selected folder's
+/// sequence-number ↔ uid map. This file: input, literals, login, dispatch and completion.
+/// </summary>
+public sealed partial class ImapSession : ProtocolSession
+{
+    private sealed record MailboxTimedOut(long Correlation);
+
+    /// <summary>What the next client line is for.</summary>
+    private enum LineMode { Command, Idle, SaslResponse }
+
+    private static readonly byte[] Farewell = Encoding.ASCII.GetBytes("* BYE Server shutting down\r\n");
+
+    private readonly ImapLimits _limits;
+    private readonly ImapServerOptions _options;
+    private readonly ImapCommandReader _reader;
+    private readonly TimeSpan _mailboxTimeout;
+    private ImapState _state = ImapState.NotAuthenticated;
+    private bool _tlsActive;
+    private string? _user;
+    private LineMode _lineMode = LineMode.Command;
+    private int _authFailures;
+
+    // The command being executed (one at a time), and the handler for the mailbox's answer to it.
+    private ImapCommand? _running;
+    private Action<object>? _onMailboxReply;
+    private long _pendingCorrelation = -1;
+    private long _nextCorrelation;
+
+    // The literal being read: into memory (command strings) or into the content store (APPEND message).
+    private MemorySink? _literalSink;
+    private ContentWriter? _appendWriter;
+    private bool _discardingLiteral;
+
+    public ImapSession(InboundServices services, ListenerSettings listener, Socket socket) : base(services, listener, socket)
+    {
+        _limits = services.Settings.Imap;
+        _mailboxTimeout = services.Settings.Smtp.AcceptTimeout;
+        _options = new ImapServerOptions(StartTlsAvailable, _limits.AuthRequiresTls, _limits.MaxLiteralSize, _limits.MaxCommandSize);
+        _reader = new ImapCommandReader(_options);
+        _tlsActive = TlsActiveAtStart;
+
+        Receive<LineReceived>(m => { InputArrived(); OnLine(m.Line); });
+        Receive<LineTooLong>(_ => { InputArrived(); ApplyRead(_reader.OnLineTooLong()); });
+        Receive<ReadTimedOut>(_ => { InputArrived(); Bye("Autologout; idle for too long"); });
+        Receive<DataCompleted>(OnLiteralRead);
+        Receive<ContentSent>(m =>
+        {
+            // Only failures are reported: the connection closes, the literal it promised cannot be completed.
+            if (!m.Ok) Log.Warning("imap session={0} user={1} stored content missing during FETCH", SessionId, _user);
+        });
+        Receive<MailboxTimedOut>(m =>
+        {
+            if (m.Correlation != _pendingCorrelation || _running is null) return;
+            _onMailboxReply = null;
+            _pendingCorrelation = -1;
+            Log.Error("imap session={0} user={1} mailbox did not answer in {2}", SessionId, _user, _mailboxTimeout);
+            Complete(ImapStatus.No, ImapResponseCode.Unavailable, "Mailbox temporarily unavailable");
+        });
+        Receive<FolderChanged>(OnFolderChanged);
+        Receive<MailboxCommandRefused>(OnMailboxReply);
+        Receive<FolderCommandDone>(OnMailboxReply);
+        Receive<FolderList>(OnMailboxReply);
+        Receive<FolderInfo>(OnMailboxReply);
+        Receive<SpecialFoldersEnsured>(OnMailboxReply);
+        Receive<FolderSelected>(OnMailboxReply);
+        Receive<FolderUnselected>(OnMailboxReply);
+        Receive<FlagsStored>(OnMailboxReply);
+        Receive<MessageAppendedToFolder>(OnMailboxReply);
+        Receive<MessagesCopied>(OnMailboxReply);
+        Receive<MessagesExpunged>(OnMailboxReply);
+        ReceiveMessageWork();
+    }
+
+    public static Props Props(InboundServices services, ListenerSettings listener, Socket socket) =>
+        Akka.Actor.Props.Create(() => new ImapSession(services, listener, socket));
+
+    protected override string Protocol => "imap";
+    protected override TimeSpan AuthFailureDelay => _limits.AuthFailureDelay;
+    protected override ReadOnlyMemory<byte> ShutdownFarewell => Farewell;
+
+    private IReadOnlyList<string> Capabilities => ImapCapabilities.For(_options, _state, _tlsActive);
+
+    protected override void OnGreeting()
+    {
+        Send(new ImapResponse.StatusResponse(null, ImapStatus.Ok, ImapResponseCode.Capability(Capabilities), "ActorMTA IMAP4rev1 ready"));
+        NextCommand();
+    }
+
+    protected override void OnTlsUpgraded()
+    {
+        _tlsActive = true;
+        // Plaintext sent after STARTTLS must not be taken as commands (RFC 3501 section 6.2.1).
+        _reader.Reset();
+        NextCommand();
+    }
+
+    protected override void OnAuthenticated(string user)
+    {
+        _user = user.ToLowerInvariant();
+        // First login creates INBOX's UIDVALIDITY and the special-use folders; idempotent later.
+        AskMailbox(new EnsureSpecialFolders(_user), _ =>
+        {
+            _state = ImapState.Authenticated;
+            Complete(ImapStatus.Ok, ImapResponseCode.Capability(Capabilities), "Logged in");
+        });
+    }
+
+    protected override void OnAuthenticationFailed(string user)
+    {
+        if (++_authFailures >= _limits.MaxAuthFailures)
+        {
+            SendTagged(ImapStatus.No, ImapResponseCode.AuthenticationFailed, "Invalid credentials");
+            _running = null;
+            Bye("Too many failed logins");
+            return;
+        }
+        Complete(ImapStatus.No, ImapResponseCode.AuthenticationFailed, "Invalid credentials");
+    }
+
+    protected override void OnConnectionClosed(string reason)
+    {
+        if (_appendWriter is not null) Services.Content.Abort(_appendWriter);
+        _appendWriter = null;
+        if (_user is not null && _selected is not null) Services.MailboxRegion.Tell(new UnselectFolder(_user, Self));
+    }
+
+    // ---- input ----
+
+    private void NextCommand()
+    {
+        if (ShutdownRequested)
+        {
+            Bye("Server shutting down");
+            return;
+        }
+        _lineMode = LineMode.Command;
+        ReadCommand(_limits.MaxLineLength, _limits.CommandTimeout);
+    }
+
+    private void OnLine(byte[] line)
+    {
+        switch (_lineMode)
+        {
+            case LineMode.Idle:
+                EndIdle(line);
+                return;
+            case LineMode.SaslResponse:
+                OnSaslResponse(ImapContinuationLine.ParseSaslResponse(line));
+                return;
+            default:
+                ApplyRead(_reader.OnLine(line));
+                return;
+        }
+    }
+
+    private void ApplyRead(ImapReadResult result)
+    {
+        switch (result)
+        {
+            case ImapReadResult.NeedLine:
+                ReadCommand(_limits.MaxLineLength, _limits.CommandTimeout);
+                break;
+            case ImapReadResult.NeedLiteral literal:
+                if (!literal.NonSynchronizing) Send(ImapResponse.ReadyForLiteral);
+                IMessageSink sink;
+                if (literal.IsAppendMessage)
+                {
+                    _appendWriter = Services.Content.BeginWrite(QueueIds.New());
+                    sink = new ContentWriterSink(_appendWriter);
+                }
+                else
+                {
+                    sink = _literalSink = new MemorySink();
+                }
+                Connection.Post(new ReadExactly(sink, literal.Size, literal.Size, _limits.CommandTimeout));
+                break;
+            case ImapReadResult.DiscardLiteral discard:
+                _discardingLiteral = true;
+                Connection.Post(new ReadExactly(DiscardingSink.Instance, discard.Size, 0, _limits.CommandTimeout));
+                break;
+            case ImapReadResult.Error error:
+                AbortAppendWriter();
+                Send(error.Response);
+                NextCommand();
+                break;
+            case ImapReadResult.Complete complete:
+                Execute(complete.Command);
+                break;
+        }
+    }
+
+    private void OnLiteralRead(DataCompleted m)
+    {
+        InputArrived();
+        if (_discardingLiteral)
+        {
+            _discardingLiteral = false;
+            ApplyRead(_reader.OnLiteralDiscarded());
+        }
+        else if (_literalSink is { } sink)
+        {
+            _literalSink = null;
+            ApplyRead(_reader.OnLiteral(sink.ToArray()));
+        }
+        else
+        {
+            ApplyRead(_reader.OnLiteralConsumed());
+        }
+    }
+
+    private void AbortAppendWriter()
+    {
+        if (_appendWriter is null) return;
+        Services.Content.Abort(_appendWriter);
+        _appendWriter = null;
+    }
+
+    // ---- dispatch ----
+
+    private void Execute(ImapCommand command)
+    {
+        _running = command;
+        if (ImapStateRules.Check(command, _state, _tlsActive, _options, _selected?.ReadOnly ?? false) is { } rejection)
+        {
+            AbortAppendWriter();
+            Send(rejection);
+            _running = null;
+            FlushUpdates(command);
+            NextCommand();
+            return;
+        }
+        switch (command)
+        {
+            case ImapCommand.Capability:
+                Send(new ImapResponse.Capability(Capabilities));
+                Complete(ImapStatus.Ok, null, "CAPABILITY completed");
+                break;
+            case ImapCommand.Noop or ImapCommand.Check:
+                Complete(ImapStatus.Ok, null, command.Name + " completed");
+                break;
+            case ImapCommand.Logout:
+                Send(new ImapResponse.StatusResponse(null, ImapStatus.Bye, null, "Logging out"));
+                SendTagged(ImapStatus.Ok, null, "LOGOUT completed");
+                _running = null;
+                _state = ImapState.Logout;
+                Connection.Post(CloseConnection.Instance);
+                break;
+            case ImapCommand.StartTls:
+                SendTagged(ImapStatus.Ok, null, "Begin TLS negotiation now");
+                _running = null;
+                UpgradeToTls();
+                break;
+            case ImapCommand.Login login:
+                VerifyCredentials(login.UserName, login.Password);
+                break;
+            case ImapCommand.Authenticate auth:
+                StartAuthenticate(auth);
+                break;
+            case ImapCommand.Id:
+                Send(new ImapResponse.Id([new("name", "ActorMTA")]));
+                Complete(ImapStatus.Ok, null, "ID completed");
+                break;
+            case ImapCommand.Namespace:
+                Send(new ImapResponse.Namespace([new ImapNamespace("", MailboxFolders.Delimiter)], null, null));
+                Complete(ImapStatus.Ok, null, "NAMESPACE completed");
+                break;
+            case ImapCommand.Enable:
+                // No ENABLE-able extension is implemented: nothing is enabled (RFC 5161 section 3.1).
+                Send(new ImapResponse.Enabled([]));
+                Complete(ImapStatus.Ok, null, "ENABLE completed");
+                break;
+            case ImapCommand.Idle:
+                StartIdle();
+                break;
+            default:
+                if (!ExecuteMailboxCommand(command) && !ExecuteMessageCommand(command))
+                    Complete(ImapStatus.Bad, null, "Command not implemented");
+                break;
+        }
+    }
+
+    /// <summary>Ends the running command: pending untagged updates, the tagged status, then the next command.</summary>
+    private void Complete(ImapStatus status, ImapResponseCode? code, string text)
+    {
+        var command = _running;
+        if (command is not null) FlushUpdates(command);
+        SendTagged(status, code, text);
+        _running = null;
+        NextCommand();
+    }
+
+    private void SendTagged(ImapStatus status, ImapResponseCode? code, string text) =>
+        Send(new ImapResponse.StatusResponse(_running?.Tag, status, code, text));
+
+    private void Send(ImapResponse response) => Connection.Post(new SendBytes(ImapResponseFormatter.Format(response)));
+
+    private void Bye(string text)
+    {
+        Send(new ImapResponse.StatusResponse(null, ImapStatus.Bye, null, text));
+        _state = ImapState.Logout;
+        Connection.Post(CloseConnection.Instance);
+    }
+
+    // ---- AUTHENTICATE PLAIN ----
+
+    private void StartAuthenticate(ImapCommand.Authenticate auth)
+    {
+        if (!string.Equals(auth.Mechanism, "PLAIN", StringComparison.OrdinalIgnoreCase))
+        {
+            Complete(ImapStatus.No, null, "Unsupported authentication mechanism");
+            return;
+        }
+        if (auth.InitialResponse is { } initial)
+        {
+            OnSaslResponse(new ImapSaslResponse(false, initial == "=" ? "" : initial));
+            return;
+        }
+        Send(new ImapResponse.Continuation(""));
+        _lineMode = LineMode.SaslResponse;
+        ReadCommand(_limits.MaxLineLength, _limits.CommandTimeout);
+    }
+
+    private void OnSaslResponse(ImapSaslResponse response)
+    {
+        _lineMode = LineMode.Command;
+        if (response.Cancelled)
+        {
+            Complete(ImapStatus.Bad, null, "AUTHENTICATE cancelled");
+            return;
+        }
+        if (!SaslDecoder.TryDecodePlain(response.Base64, out _, out var user, out var password))
+        {
+            Complete(ImapStatus.Bad, null, "Invalid SASL PLAIN response");
+            return;
+        }
+        VerifyCredentials(user, password);
+    }
+
+    // ---- mailbox requests ----
+
+    /// <summary>Sends a command to the user's Mailbox entity; <paramref name="onReply"/> gets its answer.</summary>
+    private void AskMailbox(IMailboxCommand command, Action<object> onReply)
+    {
+        var correlation = ++_nextCorrelation;
+        _pendingCorrelation = correlation;
+        _onMailboxReply = onReply;
+        Services.MailboxRegion.Tell(command);
+        Timers.StartSingleTimer("mailbox", new MailboxTimedOut(correlation), _mailboxTimeout);
+    }
+
+    private void OnMailboxReply(object reply)
+    {
+        if (_onMailboxReply is not { } handler)
+        {
+            // FolderUnselected after a connection-level unselect, or an answer that came after its timeout.
+            return;
+        }
+        _onMailboxReply = null;
+        _pendingCorrelation = -1;
+        Timers.Cancel("mailbox");
+        handler(reply);
+    }
+
+    /// <summary>Writes the APPEND literal into the content store as it arrives.</summary>
+    private sealed class ContentWriterSink(ContentWriter writer) : IMessageSink
+    {
+        public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+            writer.Stream.WriteAsync(data, cancellationToken);
+    }
+}
