@@ -24,13 +24,14 @@ public sealed class ImapServerFixture : IAsyncLifetime
     public static readonly TestUser Raw = TestUser.Local("imap-raw");
     public static readonly TestUser Literals = TestUser.Local("imap-literals");
     public static readonly TestUser Large = TestUser.Local("imap-large");
+    public static readonly TestUser Python = TestUser.Local("imap-python");
 
     private ServerProcess? _server;
 
     public ServerProcess Server => _server ?? throw new InvalidOperationException("imap server not started");
 
     public async Task InitializeAsync() =>
-        _server = await ServerProcess.StartAsync("", [Fetching, Implicit, Flags, Appending, Folders, Idling, Shared, PopView, Searching, Raw, Literals, Large]);
+        _server = await ServerProcess.StartAsync("", [Fetching, Implicit, Flags, Appending, Folders, Idling, Shared, PopView, Searching, Raw, Literals, Large, Python]);
 
     public async Task DisposeAsync()
     {
@@ -439,5 +440,21 @@ public sealed class ImapTests(ImapServerFixture fixture) : IClassFixture<ImapSer
         await attachment.Content.DecodeToAsync(decoded);
         Assert.Equal(payload, decoded.ToArray());
         await client.DisconnectAsync(true);
+    }
+}
+
+/// <summary>The same mailbox through Python's imaplib (Debian's python3), a second real client.</summary>
+[Trait("Category", "Integration")]
+public sealed class ImaplibTests(ImapServerFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<ImapServerFixture>
+{
+    [Fact]
+    public async Task Imaplib_reads_flags_searches_copies_and_expunges()
+    {
+        var server = fixture.Server;
+        var user = ImapServerFixture.Python;
+        var (exit, text) = await PythonScript.RunAsync("imap_roundtrip.py",
+            "127.0.0.1", server.Ports.Smtp.ToString(), server.Ports.Imap.ToString(), user.Address, user.Password);
+        output.WriteLine(text);
+        Assert.True(exit == 0, $"imaplib client failed (exit {exit}):\n{text}");
     }
 }
