@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ActorMTA.Integration.Tests.Harness;
 using Xunit;
 
@@ -85,5 +86,33 @@ public sealed class ImapBadInputTests : IAsyncLifetime
         while (!(line = (await raw.ReadLineAsync())!).StartsWith("c4 ", StringComparison.Ordinal)) status.Add(line);
         Assert.StartsWith("c4 OK", line);
         Assert.Contains(status, l => l.Contains("MESSAGES 0"));
+    }
+
+    [Fact]
+    public async Task Login_failures_are_counted_per_client_address_across_connections()
+    {
+        async Task<TimeSpan> FailOnceOnNewConnectionAsync(string tag)
+        {
+            await using var raw = await TextConnection.ConnectAsync(_server.Ports.Imaps, implicitTls: true);
+            Assert.StartsWith("* OK", await raw.ReadLineAsync());
+            var clock = Stopwatch.StartNew();
+            await raw.WriteLineAsync($"{tag} LOGIN {User.Address} wrong-password");
+            var reply = await TaggedAsync(raw, tag);
+            Assert.StartsWith($"{tag} NO", reply);
+            return clock.Elapsed;
+        }
+
+        // auth-failure-delay is 200ms: the n-th failure from 127.0.0.1 waits about n x 200ms,
+        // although every try comes on a fresh connection.
+        var first = await FailOnceOnNewConnectionAsync("d1");
+        var second = await FailOnceOnNewConnectionAsync("d2");
+        var third = await FailOnceOnNewConnectionAsync("d3");
+
+        Assert.True(first >= TimeSpan.FromMilliseconds(150), $"first failure answered after {first.TotalMilliseconds:F0} ms");
+        Assert.True(second >= TimeSpan.FromMilliseconds(350), $"second failure (new connection) answered after {second.TotalMilliseconds:F0} ms");
+        Assert.True(third >= TimeSpan.FromMilliseconds(550), $"third failure (new connection) answered after {third.TotalMilliseconds:F0} ms");
+
+        // The right password still works from that address.
+        await using var ok = await LoggedInAsync();
     }
 }

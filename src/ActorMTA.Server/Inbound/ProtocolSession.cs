@@ -19,7 +19,6 @@ public abstract class ProtocolSession : ReceiveActor, IWithTimers
 
     private bool _greeted;
     private bool _waitingForCommand;
-    private int _authFailures;
 
     protected ProtocolSession(InboundServices services, ListenerSettings listener, Socket socket)
     {
@@ -52,10 +51,11 @@ public abstract class ProtocolSession : ReceiveActor, IWithTimers
                 OnAuthenticated(m.User);
                 return;
             }
-            _authFailures++;
-            Log.Warning("{0} session={1} client={2} authentication failed for {3} ({4} failures)", Protocol, SessionId, Connection.RemoteEndPoint, m.User, _authFailures);
-            // Each failure waits longer than the last: guessing passwords gets slower, not cheaper.
-            Timers.StartSingleTimer("auth-failure-delay", new FailureDelayOver(m.User), AuthFailureDelay * _authFailures);
+            // Counted per client address, not per connection: each failure waits longer than the last,
+            // and reconnecting does not start the count again.
+            var failures = LoginFailures.Get(Context.System).RecordFailure(Connection.RemoteEndPoint.Address, DateTimeOffset.UtcNow);
+            Log.Warning("{0} session={1} client={2} authentication failed for {3} ({4} recent failures from this address)", Protocol, SessionId, Connection.RemoteEndPoint, m.User, failures);
+            Timers.StartSingleTimer("auth-failure-delay", new FailureDelayOver(m.User), AuthFailureDelay * failures);
         });
         Receive<FailureDelayOver>(m => OnAuthenticationFailed(m.User));
     }
