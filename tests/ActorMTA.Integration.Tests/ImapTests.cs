@@ -25,13 +25,14 @@ public sealed class ImapServerFixture : IAsyncLifetime
     public static readonly TestUser Literals = TestUser.Local("imap-literals");
     public static readonly TestUser Large = TestUser.Local("imap-large");
     public static readonly TestUser Python = TestUser.Local("imap-python");
+    public static readonly TestUser Sections = TestUser.Local("imap-sections");
 
     private ServerProcess? _server;
 
     public ServerProcess Server => _server ?? throw new InvalidOperationException("imap server not started");
 
     public async Task InitializeAsync() =>
-        _server = await ServerProcess.StartAsync("", [Fetching, Implicit, Flags, Appending, Folders, Idling, Shared, PopView, Searching, Raw, Literals, Large, Python]);
+        _server = await ServerProcess.StartAsync("", [Fetching, Implicit, Flags, Appending, Folders, Idling, Shared, PopView, Searching, Raw, Literals, Large, Python, Sections]);
 
     public async Task DisposeAsync()
     {
@@ -84,6 +85,47 @@ public sealed class ImapTests(ImapServerFixture fixture) : IClassFixture<ImapSer
     private Task DeliverAsync(TestUser user, string subject, string? raw = null) =>
         SmtpConversation.DeliverAsync(Server.Ports.Smtp, "sender@example.org", user.Address,
             Encoding.UTF8.GetBytes(raw ?? $"From: sender@example.org\r\nTo: {user.Address}\r\nSubject: {subject}\r\n\r\n{subject}\r\n"));
+
+    [Fact]
+    public async Task Nested_part_mime_header_and_selected_header_fields_come_back_byte_exact()
+    {
+        var user = ImapServerFixture.Sections;
+        const string htmlMime = "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
+        var raw =
+            $"From: Alice <alice@example.org>\r\nTo: {user.Address}\r\nSubject: nested parts\r\nMessage-ID: <nested-1@example.org>\r\n" +
+            "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n" +
+            "--outer\r\nContent-Type: multipart/alternative; boundary=\"inner\"\r\n\r\n" +
+            "--inner\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nplain text\r\n" +
+            "--inner\r\n" + htmlMime + "<p>html text</p>\r\n" +
+            "--inner--\r\n" +
+            "--outer\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\nAAEC\r\n" +
+            "--outer--\r\n";
+        await DeliverAsync(user, "", raw);
+
+        using var client = await LoginAsync(user);
+        var inbox = client.Inbox;
+        await inbox.OpenAsync(FolderAccess.ReadOnly);
+        var uid = (await inbox.SearchAsync(SearchQuery.All)).Single();
+
+        async Task<string> SectionAsync(string section)
+        {
+            await using var stream = await inbox.GetStreamAsync(uid, section);
+            var bytes = new MemoryStream();
+            await stream.CopyToAsync(bytes);
+            return Encoding.UTF8.GetString(bytes.ToArray());
+        }
+
+        Assert.Equal(htmlMime, await SectionAsync("1.2.MIME"));
+        Assert.Equal("<p>html text</p>", await SectionAsync("1.2"));
+        Assert.Equal("Subject: nested parts\r\nFrom: Alice <alice@example.org>\r\n\r\n", NormalizeOrder(await SectionAsync("HEADER.FIELDS (SUBJECT FROM)")));
+
+        // HEADER.FIELDS keeps the stored order; compare as a set of lines plus the closing blank line.
+        static string NormalizeOrder(string fields)
+        {
+            var lines = fields.Split("\r\n").Where(l => l.Length > 0).OrderByDescending(l => l.StartsWith("Subject")).ToList();
+            return string.Join("\r\n", lines) + "\r\n\r\n";
+        }
+    }
 
     [Fact]
     public async Task Starttls_login_lists_special_folders_and_fetches_envelope_structure_and_exact_part_bytes()
