@@ -1,3 +1,4 @@
+using ActorMTA.Storage;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
@@ -155,5 +156,23 @@ public abstract class BatchingPersistentEntity : PersistentActor
         base.OnPersistRejected(cause, @event, sequenceNr);
         _failed = true;
         Context.Stop(Self);
+    }
+
+    /// <summary>
+    /// Drops content references once the events that stopped using them are persisted, off the actor
+    /// thread (unlink is I/O). A crash before this runs leaves an orphan file, never an entry pointing at freed content.
+    /// </summary>
+    protected void ReleaseContent(IContentStore content, IReadOnlyList<string> references)
+    {
+        var log = Log;
+        var id = PersistenceId;
+        _ = Task.Run(() =>
+        {
+            foreach (var reference in references)
+            {
+                try { content.Release(reference); }
+                catch (Exception e) { log.Warning(e, "{0}: releasing content {1} failed; the file stays as an orphan", id, reference); }
+            }
+        });
     }
 }

@@ -123,24 +123,7 @@ public sealed partial class Mailbox : BatchingPersistentEntity
         }
     }
 
-    /// <summary>
-    /// After the removal is persisted, off the actor thread (unlinking files may be slow). A crash before
-    /// this runs leaves an orphan content file, never an entry pointing at freed content.
-    /// </summary>
-    private void Release(IReadOnlyList<string> references)
-    {
-        var content = _content;
-        var log = Log;
-        var id = PersistenceId;
-        _ = Task.Run(() =>
-        {
-            foreach (var reference in references)
-            {
-                try { content.Release(reference); }
-                catch (Exception e) { log.Warning(e, "{0}: releasing content {1} failed; the file stays as an orphan", id, reference); }
-            }
-        });
-    }
+    private void Release(IReadOnlyList<string> references) => ReleaseContent(_content, references);
 
     /// <summary>
     /// UIDVALIDITY is a 32-bit non-zero value that must change whenever uids of a name could be reused: seconds since

@@ -489,17 +489,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         CompleteIfSettled(job.OriginalMessageId, batch);
     }
 
-    private void Release(string reference)
-    {
-        var content = _content;
-        var log = Log;
-        var id = PersistenceId;
-        _ = Task.Run(() =>
-        {
-            try { content.Release(reference); }
-            catch (Exception e) { log.Warning(e, "{0}: releasing content {1} failed; the file stays as an orphan", id, reference); }
-        });
-    }
+    private void Release(string reference) => ReleaseContent(_content, [reference]);
 
     protected override bool ApplyEvent(object @event)
     {
