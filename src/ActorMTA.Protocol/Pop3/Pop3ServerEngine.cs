@@ -112,8 +112,7 @@ public sealed class Pop3ServerEngine
     public Pop3Step OnTlsEstablished()
     {
         if (State == Pop3SessionState.Closed) return Pop3Step.Empty;
-        Expect(Awaiting.TlsHandshake);
-        awaiting = Awaiting.Nothing;
+        Resume(Awaiting.TlsHandshake);
         tlsActive = true;
         // RFC 2595: nothing learned over plaintext survives the handshake.
         userName = null;
@@ -167,8 +166,7 @@ public sealed class Pop3ServerEngine
     public Pop3Step OnMessageSent(bool ok)
     {
         if (State == Pop3SessionState.Closed) return Pop3Step.Empty;
-        Expect(Awaiting.MessageSent);
-        awaiting = Awaiting.Nothing;
+        Resume(Awaiting.MessageSent);
         var step = new StepBuilder();
         if (!ok)
         {
@@ -183,8 +181,7 @@ public sealed class Pop3ServerEngine
     public Pop3Step OnCommitted(bool ok)
     {
         if (State == Pop3SessionState.Closed) return Pop3Step.Empty;
-        Expect(Awaiting.Commit);
-        awaiting = Awaiting.Nothing;
+        Resume(Awaiting.Commit);
         var step = new StepBuilder();
         if (ok)
         {
@@ -203,8 +200,7 @@ public sealed class Pop3ServerEngine
     private Pop3Step CompleteAuthWithoutLogin(string reply)
     {
         if (State == Pop3SessionState.Closed) return Pop3Step.Empty;
-        Expect(Awaiting.AuthResult);
-        awaiting = Awaiting.Nothing;
+        Resume(Awaiting.AuthResult);
         var step = new StepBuilder();
         step.Add(reply);
         Drain(step);
@@ -219,6 +215,13 @@ public sealed class Pop3ServerEngine
         if (awaiting is not (Awaiting.MessageSent or Awaiting.TlsHandshake)) step.Add(reply);
         Close(step);
         return step.Build();
+    }
+
+    /// <summary>The completion of the effect the engine was waiting for: checks it is that one, then stops waiting.</summary>
+    private void Resume(Awaiting expected)
+    {
+        Expect(expected);
+        awaiting = Awaiting.Nothing;
     }
 
     private void Expect(Awaiting expected)
