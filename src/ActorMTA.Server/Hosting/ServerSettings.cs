@@ -6,7 +6,18 @@ namespace ActorMTA.Server.Hosting;
 public sealed record SmtpLimits(
     long MaxMessageSize, int MaxRecipients, int MaxLineLength, int MaxHeaderSize,
     int MaxConnections, int MaxConnectionsPerIp, TimeSpan CommandTimeout, TimeSpan DataTimeout,
-    bool AuthRequiresTls, TimeSpan AuthFailureDelay, int MaxAuthFailures, TimeSpan AcceptTimeout, int MaxCommands);
+    bool AuthRequiresTls, TimeSpan AuthFailureDelay, int MaxAuthFailures, TimeSpan AcceptTimeout, int MaxCommands,
+    IReadOnlyList<IPNetwork> RelayNetworks)
+{
+    /// <summary>Clients in these networks may send mail to non-local domains without AUTH (Postfix's mynetworks).</summary>
+    public bool MayRelay(IPAddress client)
+    {
+        if (client.IsIPv4MappedToIPv6) client = client.MapToIPv4();
+        foreach (var network in RelayNetworks)
+            if (network.Contains(client)) return true;
+        return false;
+    }
+}
 
 public sealed record Pop3Limits(
     TimeSpan CommandTimeout, bool AuthRequiresTls, TimeSpan AuthFailureDelay, int MaxAuthFailures,
@@ -36,7 +47,8 @@ public sealed record ServerSettings(
     int Pbkdf2Iterations,
     TimeSpan AccountsRefreshInterval,
     IPAddress AdminBind,
-    int AdminPort)
+    int AdminPort,
+    bool InlineSocketCompletions)
 {
     public static ServerSettings FromConfig(Config root, string? dataDirOverride = null)
     {
@@ -81,7 +93,8 @@ public sealed record ServerSettings(
                 s.GetInt("max-connections"), s.GetInt("max-connections-per-ip"),
                 s.GetTimeSpan("command-timeout"), s.GetTimeSpan("data-timeout"),
                 s.GetBoolean("auth-requires-tls"), s.GetTimeSpan("auth-failure-delay"), s.GetInt("max-auth-failures"),
-                s.GetTimeSpan("accept-timeout"), s.GetInt("max-commands")),
+                s.GetTimeSpan("accept-timeout"), s.GetInt("max-commands"),
+                (s.GetStringList("relay-networks") ?? []).Select(n => IPNetwork.Parse(n)).ToArray()),
             new Pop3Limits(
                 p.GetTimeSpan("command-timeout"), p.GetBoolean("auth-requires-tls"), p.GetTimeSpan("auth-failure-delay"),
                 p.GetInt("max-auth-failures"), p.GetInt("max-line-length"), p.GetInt("max-connections"), p.GetInt("max-connections-per-ip")),
@@ -100,6 +113,7 @@ public sealed record ServerSettings(
             c.GetInt("accounts.pbkdf2-iterations"),
             c.GetTimeSpan("accounts.refresh-interval"),
             IPAddress.Parse(c.GetString("admin.bind", "127.0.0.1")),
-            c.GetInt("admin.port", 0));
+            c.GetInt("admin.port", 0),
+            c.GetBoolean("io.inline-socket-completions", true));
     }
 }

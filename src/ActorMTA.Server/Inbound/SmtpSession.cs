@@ -158,8 +158,10 @@ public sealed class SmtpSession : ProtocolSession
         if (recipient.Domain is null) return RecipientVerdict.UnknownUser;
         if (accounts.IsLocalDomain(recipient.Domain))
             return accounts.UserExists(recipient.Address) ? RecipientVerdict.Accept : RecipientVerdict.UnknownUser;
-        // Never an open relay: mail for other domains only from authenticated users.
-        return _engine.AuthenticatedUser is not null ? RecipientVerdict.Accept : RecipientVerdict.RelayDenied;
+        // Never an open relay: mail for other domains only from authenticated users or trusted networks.
+        return _engine.AuthenticatedUser is not null || _limits.MayRelay(Connection.RemoteEndPoint.Address)
+            ? RecipientVerdict.Accept
+            : RecipientVerdict.RelayDenied;
     }
 
     private void StartMessage()
