@@ -53,6 +53,15 @@ public abstract class BatchingPersistentEntity : PersistentActor
 
     protected abstract bool ApplySnapshot(object snapshot);
 
+    /// <summary>
+    /// Roughly how many records a snapshot holds (messages of a mailbox, entries of a queue). A snapshot is taken
+    /// after max(snapshot-every, this) events, so writing snapshots costs O(1) per event however large the state
+    /// grows, and recovery still replays no more events than the snapshot it starts from holds. With a fixed
+    /// interval a 40,000-message mailbox re-serialized all 40,000 entries every 500 deliveries: 5% of the
+    /// server's CPU in a profile of SMTP accept.
+    /// </summary>
+    protected virtual int SnapshotSize => 0;
+
     protected virtual void OnRecovered() { }
 
     /// <summary>Called after each persisted batch's effects have run, before the next batch is decided.</summary>
@@ -140,7 +149,7 @@ public abstract class BatchingPersistentEntity : PersistentActor
         _counter.Record(batch.Events.Count);
         _eventsSinceSnapshot += batch.Events.Count;
         batch.RunEffects();
-        if (_eventsSinceSnapshot >= SnapshotEvery)
+        if (_eventsSinceSnapshot >= Math.Max(SnapshotEvery, SnapshotSize))
         {
             SaveSnapshot(CreateSnapshot());
             _eventsSinceSnapshot = 0;

@@ -149,6 +149,8 @@ public sealed partial class Mailbox : BatchingPersistentEntity
 
     protected override object CreateSnapshot() => _state.ToSnapshot();
 
+    protected override int SnapshotSize => _state.MessageCount;
+
     protected override bool ApplySnapshot(object snapshot)
     {
         if (snapshot is not MailboxSnapshot s) return false;

@@ -92,6 +92,9 @@ public sealed class MailboxState
         }
     }
 
+    /// <summary>Messages in all folders: the size of a snapshot.</summary>
+    public int MessageCount => _folders.Values.Sum(f => f.Messages.Count);
+
     public MailboxSnapshot ToSnapshot() => new(_folders.Values
         .Select(f => new FolderSnapshot(f.Name, f.UidValidity, f.UidNext, f.Messages.ToArray()) { RecentBoundary = f.RecentBoundary, SpecialUse = f.SpecialUse })
         .ToArray())

@@ -500,6 +500,8 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
 
     protected override object CreateSnapshot() => _state.ToSnapshot();
 
+    protected override int SnapshotSize => _state.Pending;
+
     protected override bool ApplySnapshot(object snapshot)
     {
         if (snapshot is not DomainQueueSnapshot s) return false;
