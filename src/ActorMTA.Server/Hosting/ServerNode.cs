@@ -48,6 +48,9 @@ public sealed class ServerNode : IAsyncDisposable
     public static async Task<int> RunUntilStoppedAsync(Config config, ServerSettings settings)
     {
         using var dataLock = DataDirectoryLock.Acquire(settings.DataDirectory);
+        // Read once by the runtime when the first socket operation starts, so it is set before any socket exists.
+        if (settings.InlineSocketCompletions)
+            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
         var node = await StartAsync(config, settings);
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.TrySetResult(); });

@@ -9,6 +9,8 @@ namespace ActorMTA.Server.Inbound;
 /// Streams one incoming message into the content store. Only the header section is held in
 /// memory (bounded), because a submission server must add Message-ID:/Date: when they are missing
 /// and that can only be known at the end of the header. Everything after it passes straight through.
+/// Writes are synchronous: they land in the page cache in microseconds (durability comes later, from the
+/// group commit), while the async FileStream path hopped to a thread-pool thread for every flush.
 /// </summary>
 public sealed class MessageSpooler : IMessageSink
 {
@@ -33,38 +35,46 @@ public sealed class MessageSpooler : IMessageSink
 
     public ContentWriter Writer => _writer;
 
-    public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
+        Write(data.Span);
+        return ValueTask.CompletedTask;
+    }
+
+    private void Write(ReadOnlySpan<byte> data)
+    {
+        var stream = _writer.Stream;
         if (_header is null)
         {
-            await _writer.Stream.WriteAsync(data, cancellationToken);
+            stream.Write(data);
             return;
         }
-        var end = FindHeaderEnd(data.Span);
+        var end = FindHeaderEnd(data);
         if (end == NotFound)
         {
-            _header.Write(data.Span);
-            if (_header.WrittenCount > _maxHeaderSize) await FlushHeaderAsync(0, cancellationToken); // give up amending a giant header
+            _header.Write(data);
+            if (_header.WrittenCount > _maxHeaderSize) FlushHeader(0); // give up amending a giant header
             return;
         }
         if (end == BlankLineBeganInPreviousChunk)
         {
             // The CR of the blank line is already in the header buffer; it belongs to the body.
-            await FlushHeaderAsync(1, cancellationToken);
-            await _writer.Stream.WriteAsync("\r"u8.ToArray(), cancellationToken);
-            await _writer.Stream.WriteAsync(data, cancellationToken);
+            FlushHeader(1);
+            stream.Write("\r"u8);
+            stream.Write(data);
             return;
         }
-        _header.Write(data.Span[..end]);
-        await FlushHeaderAsync(0, cancellationToken);
-        await _writer.Stream.WriteAsync(data[end..], cancellationToken);
+        _header.Write(data[..end]);
+        FlushHeader(0);
+        stream.Write(data[end..]);
     }
 
     /// <summary>Ends the message: a message that never reached a blank line still gets its header amended.</summary>
-    public async ValueTask CompleteAsync(CancellationToken cancellationToken)
+    public ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
-        if (_header is not null) await FlushHeaderAsync(0, cancellationToken);
-        await _writer.Stream.FlushAsync(cancellationToken);
+        if (_header is not null) FlushHeader(0);
+        _writer.Stream.Flush();
+        return ValueTask.CompletedTask;
     }
 
     private const int NotFound = -2;
@@ -95,7 +105,7 @@ public sealed class MessageSpooler : IMessageSink
         return NotFound;
     }
 
-    private async ValueTask FlushHeaderAsync(int trimTail, CancellationToken cancellationToken)
+    private void FlushHeader(int trimTail)
     {
         var header = _header!;
         _header = null;
@@ -103,11 +113,12 @@ public sealed class MessageSpooler : IMessageSink
         var extra = new StringBuilder();
         if (_messageIdHeader is not null && !HasField(bytes.Span, "message-id")) extra.Append(_messageIdHeader);
         if (_dateHeader is not null && !HasField(bytes.Span, "date")) extra.Append(_dateHeader);
-        await _writer.Stream.WriteAsync(bytes, cancellationToken);
+        var stream = _writer.Stream;
+        stream.Write(bytes.Span);
         if (extra.Length > 0)
         {
-            if (bytes.Length > 0 && bytes.Span[^1] != (byte)'\n') await _writer.Stream.WriteAsync("\r\n"u8.ToArray(), cancellationToken);
-            await _writer.Stream.WriteAsync(Encoding.UTF8.GetBytes(extra.ToString()), cancellationToken);
+            if (bytes.Length > 0 && bytes.Span[^1] != (byte)'\n') stream.Write("\r\n"u8);
+            stream.Write(Encoding.UTF8.GetBytes(extra.ToString()));
         }
     }
 

@@ -8,7 +8,6 @@ namespace ActorMTA.Storage.Content;
 /// </summary>
 public sealed class FileContentStore : IContentStore, IDisposable
 {
-    private const int ReadBufferSize = 64 * 1024;
 
     private readonly SpoolLayout _layout;
     private readonly GroupCommitter _committer;
@@ -77,8 +76,7 @@ public sealed class FileContentStore : IContentStore, IDisposable
 
     public Stream OpenRead(string reference)
     {
-        return new FileStream(_layout.PathOf(reference), FileMode.Open, FileAccess.Read,
-            FileShare.ReadWrite | FileShare.Delete, ReadBufferSize, FileOptions.SequentialScan);
+        return new ContentReadStream(NativeFileSystem.OpenReadOnly(_layout.PathOf(reference)));
     }
 
     public long GetLength(string reference)

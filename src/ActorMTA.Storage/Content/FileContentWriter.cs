@@ -6,7 +6,9 @@ namespace ActorMTA.Storage.Content;
 /// </summary>
 internal sealed class FileContentWriter : ContentWriter
 {
-    private const int BufferSize = 64 * 1024;
+    // Small: it only gathers the few short writes of a message's header (Received:, added fields); body chunks
+    // from the socket are larger and bypass it. A 64 KiB buffer per message was 160 MB/s of garbage at 2,500 msg/s.
+    private const int BufferSize = 4 * 1024;
 
     private const int Writing = 0;
     private const int Committing = 1;

@@ -34,6 +34,25 @@ internal static class NativeFileSystem
         return renameat2(AT_FDCWD, oldPath, AT_FDCWD, newPath, RENAME_NOREPLACE) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
+    /// <summary>
+    /// Opens a file for reading with one open(2). FileStream adds fstat, flock and fadvise calls to every open, which
+    /// was a quarter of the server's time in an IMAP FETCH of 20,000 message bodies.
+    /// </summary>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle OpenReadOnly(string path)
+    {
+        int fd;
+        do
+        {
+            fd = open(path, O_RDONLY | O_CLOEXEC);
+        } while (fd < 0 && Marshal.GetLastPInvokeError() == EINTR);
+        if (fd >= 0)
+            return new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno == ENOENT)
+            throw new FileNotFoundException($"Content file '{path}' does not exist.", path);
+        throw ErrorFor("open", path, errno);
+    }
+
     /// <summary>Makes the entries of a directory (created, renamed, linked names) durable.</summary>
     public static void FsyncDirectory(string directory)
     {
