@@ -117,7 +117,10 @@ public sealed partial class ImapSession
                 return;
             }
             var messages = selected.Messages.ToList();
-            var recent = messages.Where(m => m.Uid >= selected.RecentFrom).Select(m => m.Uid).ToHashSet();
+            // Sorted by uid: the \Recent ones are a tail, found by binary search instead of a scan of the folder.
+            var firstRecent = FirstAtOrAbove(messages, selected.RecentFrom);
+            var recent = new HashSet<long>(messages.Count - firstRecent);
+            for (var i = firstRecent; i < messages.Count; i++) recent.Add(messages[i].Uid);
             _selected = new SelectedFolder(selected.Folder, selected.ReadOnly, selected.UidValidity, messages, recent);
             _pendingChanges.Clear();
             _state = ImapState.Selected;
@@ -133,6 +136,17 @@ public sealed partial class ImapSession
             var name = selected.ReadOnly ? "EXAMINE" : "SELECT";
             Complete(ImapStatus.Ok, selected.ReadOnly ? ImapResponseCode.ReadOnly : ImapResponseCode.ReadWrite, name + " completed");
         });
+    }
+
+    private static int FirstAtOrAbove(List<MailboxMessage> byUid, long uid)
+    {
+        int lo = 0, hi = byUid.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (byUid[mid].Uid < uid) lo = mid + 1; else hi = mid;
+        }
+        return lo;
     }
 
     private void Unselect()

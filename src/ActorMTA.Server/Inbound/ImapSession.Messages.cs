@@ -1,3 +1,4 @@
+using System.Buffers;
 using ActorMTA.Protocol.Imap;
 using ActorMTA.Server.Imap;
 using ActorMTA.Server.Mailboxes;
@@ -12,8 +13,16 @@ namespace ActorMTA.Server.Inbound;
 /// Content is read and parsed off the actor thread; results come back as messages.</summary>
 public sealed partial class ImapSession
 {
-    private sealed record FetchReady(IReadOnlyList<ImapResponse.Fetch> Responses, IReadOnlyList<(long Uid, byte[] Structure)> NewStructures,
-        IReadOnlyList<long> SeenUids, string? Error);
+    /// <summary>What is left of a FETCH: its targets from <see cref="Start"/> on.</summary>
+    private sealed record FetchJob(IContentStore Content, List<(uint Sequence, MailboxMessage Message)> Targets, int Start,
+        List<FetchAttribute> Attributes, HashSet<long> Recent, bool MarkSeen);
+
+    /// <summary>One chunk of a FETCH response, formatted off the actor thread; <see cref="Next"/> is the rest, if any.</summary>
+    private sealed record FetchReady(IReadOnlyList<Net.ConnectionDirective> Wire, IReadOnlyList<(long Uid, byte[] Structure)> NewStructures,
+        IReadOnlyList<long> SeenUids, string? Error, FetchJob? Next = null);
+
+    /// <summary>The connection has taken the previous chunk: time to build the next one.</summary>
+    private sealed record FetchChunkWritten(FetchJob Next);
 
     private sealed record SearchReady(IReadOnlyList<uint> Numbers, string? Error);
 
@@ -22,6 +31,7 @@ public sealed partial class ImapSession
     private void ReceiveMessageWork()
     {
         Receive<FetchReady>(OnFetchReady);
+        Receive<FetchChunkWritten>(m => StartFetchChunk(m.Next));
         Receive<SearchReady>(m =>
         {
             if (m.Error is not null)
@@ -107,20 +117,33 @@ public sealed partial class ImapSession
         if (fetch.ByUid && !attributes.OfType<FetchAttribute.Uid>().Any()) attributes.Insert(0, FetchAttribute.Uid.Instance);
         var recent = _selected!.Recent.ToHashSet();
         var markSeen = !_selected.ReadOnly && attributes.Any(a => a.SetsSeen);
-        var content = Services.Content;
-        Task.Run(() => BuildFetch(content, targets, attributes, recent, markSeen)).PipeTo(Self,
-            failure: e => new FetchReady([], [], [], e.Message));
+        _fetchSeen = [];
+        StartFetchChunk(new FetchJob(Services.Content, targets, 0, attributes, recent, markSeen));
     }
 
-    private static FetchReady BuildFetch(IContentStore content, List<(uint Sequence, MailboxMessage Message)> targets,
-        List<FetchAttribute> attributes, HashSet<long> recent, bool markSeen)
+    private List<long>? _fetchSeen;
+
+    // A FETCH goes out in chunks: the first bytes reach the client after one chunk is read and formatted, not after
+    // the whole folder, and memory holds one chunk (plus what the socket buffers), not 20,000 messages' bodies.
+    private const int FetchChunkMessages = 500;
+    private const int FetchChunkBytes = 1 << 20;
+
+    private void StartFetchChunk(FetchJob job) =>
+        Task.Run(() => BuildFetch(job)).PipeTo(Self, failure: e => new FetchReady([], [], [], e.Message));
+
+    private static FetchReady BuildFetch(FetchJob job)
     {
-        var responses = new List<ImapResponse.Fetch>();
+        var wire = new List<Net.ConnectionDirective>();
+        var pending = new ArrayBufferWriter<byte>(16 * 1024);
         var newStructures = new List<(long, byte[])>();
         var seen = new List<long>();
+        var attributes = job.Attributes;
         var needsStructure = attributes.Any(a => a is FetchAttribute.Envelope or FetchAttribute.Body or FetchAttribute.BodyStructure || a.NeedsContent);
-        foreach (var (sequence, message) in targets)
+        var index = job.Start;
+        for (; index < job.Targets.Count && index - job.Start < FetchChunkMessages && pending.WrittenCount < FetchChunkBytes; index++)
         {
+            var (sequence, message) = job.Targets[index];
+            var content = job.Content;
             Stream Open() => content.OpenRead(message.ContentRef);
             MessageStructure? structure = null;
             if (needsStructure)
@@ -132,7 +155,7 @@ public sealed partial class ImapSession
                     newStructures.Add((message.Uid, structure.Serialize()));
                 }
             }
-            var items = new List<ImapFetchItem>();
+            var items = new List<ImapFetchItem>(attributes.Count);
             foreach (var attribute in attributes)
             {
                 switch (attribute)
@@ -142,8 +165,8 @@ public sealed partial class ImapSession
                         break;
                     case FetchAttribute.Flags:
                         var flags = message.Flags.ToList();
-                        if (markSeen && !message.HasFlag(MailboxFlags.Seen)) flags.Add(MailboxFlags.Seen);
-                        if (recent.Contains(message.Uid)) flags.Add(MailboxFlags.Recent);
+                        if (job.MarkSeen && !message.HasFlag(MailboxFlags.Seen)) flags.Add(MailboxFlags.Seen);
+                        if (job.Recent.Contains(message.Uid)) flags.Add(MailboxFlags.Recent);
                         items.Add(new ImapFetchItem.Flags(flags));
                         break;
                     case FetchAttribute.InternalDate:
@@ -177,10 +200,29 @@ public sealed partial class ImapSession
                         break;
                 }
             }
-            if (markSeen && !message.HasFlag(MailboxFlags.Seen)) seen.Add(message.Uid);
-            responses.Add(new ImapResponse.Fetch(sequence, items));
+            if (job.MarkSeen && !message.HasFlag(MailboxFlags.Seen)) seen.Add(message.Uid);
+
+            // Byte runs of consecutive responses travel as one write; long sections are copied file-to-socket.
+            foreach (var segment in ImapResponseFormatter.FormatSegments(new ImapResponse.Fetch(sequence, items)))
+            {
+                switch (segment)
+                {
+                    case ImapWireSegment.Bytes bytes:
+                        pending.Write(bytes.Data.Span);
+                        break;
+                    case ImapWireSegment.Payload { Content.Source: StreamedSection streamed }:
+                        if (pending.WrittenCount > 0)
+                        {
+                            wire.Add(new Net.SendBytes(pending.WrittenMemory));
+                            pending = new ArrayBufferWriter<byte>(16 * 1024);
+                        }
+                        wire.Add(new Net.SendContentSlice(streamed.Open, streamed.Slice.Offset, streamed.Slice.Length));
+                        break;
+                }
+            }
         }
-        return new FetchReady(responses, newStructures, seen, null);
+        if (pending.WrittenCount > 0) wire.Add(new Net.SendBytes(pending.WrittenMemory));
+        return new FetchReady(wire, newStructures, seen, null, index < job.Targets.Count ? job with { Start = index } : null);
     }
 
     /// <summary>The section in memory. Sections are cut at the recorded offsets, so only the asked-for bytes are read.</summary>
@@ -197,39 +239,33 @@ public sealed partial class ImapSession
 
     private sealed record StreamedSection(Func<Stream> Open, BodySectionReader.RawSlice Slice);
 
-    private void SendFetch(ImapResponse.Fetch response)
-    {
-        foreach (var segment in ImapResponseFormatter.FormatSegments(response))
-        {
-            switch (segment)
-            {
-                case ImapWireSegment.Bytes bytes:
-                    Connection.Post(new Net.SendBytes(bytes.Data));
-                    break;
-                case ImapWireSegment.Payload { Content.Source: StreamedSection section }:
-                    Connection.Post(new Net.SendContentSlice(section.Open, section.Slice.Offset, section.Slice.Length));
-                    break;
-            }
-        }
-    }
-
     private void OnFetchReady(FetchReady ready)
     {
         if (ready.Error is not null)
         {
             Log.Warning("imap session={0} user={1} FETCH failed: {2}", SessionId, _user, ready.Error);
+            _fetchSeen = null;
             Complete(ImapStatus.No, ImapResponseCode.ServerBug, "FETCH failed");
             return;
         }
         foreach (var (uid, blob) in ready.NewStructures)
             Services.MailboxRegion.Tell(new StoreMessageStructure(_user!, _selected!.Name, uid, blob));
-        foreach (var response in ready.Responses) SendFetch(response);
-        if (ready.SeenUids.Count == 0)
+        foreach (var directive in ready.Wire) Connection.Post(directive);
+        _fetchSeen!.AddRange(ready.SeenUids);
+        if (ready.Next is { } next)
+        {
+            // The next chunk is built once the connection has taken this one, while the socket drains it.
+            Connection.Post(new Net.NotifyWhenWritten(new FetchChunkWritten(next)));
+            return;
+        }
+        var seenUids = _fetchSeen;
+        _fetchSeen = null;
+        if (seenUids.Count == 0)
         {
             Complete(ImapStatus.Ok, null, _running!.Name + " completed");
             return;
         }
-        AskMailbox(new StoreFlags(_user!, _selected!.Name, ready.SeenUids, FlagStoreMode.Add, [MailboxFlags.Seen], Self), reply =>
+        AskMailbox(new StoreFlags(_user!, _selected!.Name, seenUids, FlagStoreMode.Add, [MailboxFlags.Seen], Self), reply =>
         {
             if (reply is FlagsStored stored)
             {

@@ -19,6 +19,13 @@ public sealed class FolderState(string name)
     public long Bytes { get; private set; }
 
     private readonly SortedList<long, MailboxMessage> _messages = new();
+    private SelectView? _selectView;
+
+    /// <summary>
+    /// What SELECT reports, computed once per change of the folder: clients re-select their INBOX all the time, and
+    /// with 20,000 messages the scan for the first unseen message and the keywords in use cost milliseconds.
+    /// </summary>
+    public SelectView View => _selectView ??= SelectView.Of(_messages.Values);
 
     /// <summary>Sorted by uid; index i is IMAP sequence number i + 1. Read-only view.</summary>
     public IList<MailboxMessage> Messages => _messages.Values;
@@ -46,17 +53,39 @@ public sealed class FolderState(string name)
 
     internal void Add(MailboxMessage message)
     {
+        _selectView = null;
         _messages.Add(message.Uid, message);
         Bytes += message.Size;
         if (message.Uid >= UidNext) UidNext = message.Uid + 1;
     }
 
-    internal void Replace(MailboxMessage message) => _messages[message.Uid] = message;
+    internal void Replace(MailboxMessage message)
+    {
+        _selectView = null;
+        _messages[message.Uid] = message;
+    }
 
     internal MailboxMessage? Remove(long uid)
     {
         if (!_messages.Remove(uid, out var message)) return null;
+        _selectView = null;
         Bytes -= message.Size;
         return message;
+    }
+}
+
+/// <summary>A folder as SELECT sees it: an immutable copy of its messages (shared by every selecting session),
+/// the 0-based index of the first unseen one (-1: none) and the keywords in use.</summary>
+public sealed record SelectView(MailboxMessage[] Messages, int FirstUnseenIndex, IReadOnlyList<string> Keywords)
+{
+    public static SelectView Of(IList<MailboxMessage> messages)
+    {
+        var copy = messages.ToArray();
+        var firstUnseen = Array.FindIndex(copy, m => !m.HasFlag(MailboxFlags.Seen));
+        var keywords = new SortedSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var m in copy)
+            foreach (var flag in m.Flags)
+                if (!flag.StartsWith('\\')) keywords.Add(flag);
+        return new SelectView(copy, firstUnseen, [.. keywords]);
     }
 }

@@ -145,14 +145,9 @@ public sealed partial class Mailbox
         if (!c.ReadOnly && folder.UidNext > folder.RecentBoundary) batch.Emit(new RecentBoundaryMoved(folder.Name, folder.UidNext));
         if (_sessions.Register(c.Session, folder, c.ReadOnly)) Context.Watch(c.Session);
 
-        var messages = folder.Messages.ToArray();
-        var firstUnseen = Array.FindIndex(messages, m => !m.HasFlag(MailboxFlags.Seen));
-        var keywords = new SortedSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var m in messages)
-            foreach (var flag in m.Flags)
-                if (!flag.StartsWith('\\')) keywords.Add(flag);
-        batch.Reply(sender, new FolderSelected(c.Address, folder.Name, c.ReadOnly, folder.UidValidity, folder.UidNext, recentFrom, messages,
-            firstUnseen < 0 ? null : firstUnseen + 1, [.. MailboxFlags.System, .. keywords], MailboxFlags.Permanent));
+        var view = folder.View;
+        batch.Reply(sender, new FolderSelected(c.Address, folder.Name, c.ReadOnly, folder.UidValidity, folder.UidNext, recentFrom, view.Messages,
+            view.FirstUnseenIndex < 0 ? null : view.FirstUnseenIndex + 1, [.. MailboxFlags.System, .. view.Keywords], MailboxFlags.Permanent));
     }
 
     private void Store(StoreFlags c, IActorRef sender, CommandBatch batch)

@@ -42,6 +42,10 @@ public sealed record StartTls(X509Certificate2 Certificate, TimeSpan HandshakeTi
 public sealed record StartTlsClient(string TargetHost, bool VerifyCertificate, TimeSpan HandshakeTimeout) : ConnectionDirective;
 
 /// <summary>Flush what is queued and close the socket.</summary>
+/// <summary>Tells the session <paramref name="Message"/> once everything posted before it has been handed to the socket:
+/// lets a session produce a long response chunk by chunk without queueing all of it in memory.</summary>
+public sealed record NotifyWhenWritten(object Message) : ConnectionDirective;
+
 public sealed record CloseConnection : ConnectionDirective
 {
     public static readonly CloseConnection Instance = new();

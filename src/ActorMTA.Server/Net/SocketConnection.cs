@@ -149,6 +149,10 @@ public sealed class SocketConnection
                     case StartTlsClient tls:
                         await StartTlsClientAsync(tls);
                         break;
+                    case NotifyWhenWritten notify:
+                        await FlushWhenFullAsync();
+                        _session.Tell(notify.Message);
+                        break;
                     case CloseConnection:
                         await FlushAsync();
                         return;
@@ -368,10 +372,12 @@ public sealed class SocketConnection
             try
             {
                 int read;
-                while ((read = await content.ReadAsync(chunk.AsMemory(0, ChunkSize), _lifetime.Token)) > 0)
+                // Synchronous reads: stored content is page-cache hot (just written, or read by the client a moment ago);
+                // an async read on a Linux FileStream is a thread-pool hop per call.
+                while ((read = content.Read(chunk, 0, ChunkSize)) > 0)
                 {
                     var more = encoder.Encode(chunk.AsSpan(0, read), _writer);
-                    await _writer.FlushAsync(_lifetime.Token);
+                    await FlushWhenFullAsync();
                     if (!more) break;
                 }
                 encoder.Complete(_writer);
@@ -385,6 +391,11 @@ public sealed class SocketConnection
         _session.Tell(new ContentSent(true));
     }
 
+    private ValueTask<FlushResult> FlushWhenFullAsync() =>
+        !_writer.CanGetUnflushedBytes || _writer.UnflushedBytes >= ChunkSize
+            ? _writer.FlushAsync(_lifetime.Token)
+            : ValueTask.FromResult(default(FlushResult));
+
     private async Task<bool> SendContentSliceAsync(SendContentSlice request)
     {
         var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
@@ -396,7 +407,7 @@ public sealed class SocketConnection
             {
                 for (var skip = request.Offset; skip > 0;)
                 {
-                    var skipped = await content.ReadAsync(chunk.AsMemory(0, (int)Math.Min(ChunkSize, skip)), _lifetime.Token);
+                    var skipped = content.Read(chunk, 0, (int)Math.Min(ChunkSize, skip));
                     if (skipped == 0) throw new EndOfStreamException("stored content is shorter than announced");
                     skip -= skipped;
                 }
@@ -404,10 +415,11 @@ public sealed class SocketConnection
             var remaining = request.Length;
             while (remaining > 0)
             {
-                var read = await content.ReadAsync(chunk.AsMemory(0, (int)Math.Min(ChunkSize, remaining)), _lifetime.Token);
+                var read = content.Read(chunk, 0, (int)Math.Min(ChunkSize, remaining));
                 if (read == 0) throw new EndOfStreamException("stored content is shorter than announced");
                 _writer.Write(chunk.AsSpan(0, read));
-                await _writer.FlushAsync(_lifetime.Token);
+                // A FETCH of many small messages is one send per ~64 KiB, not one per message.
+                await FlushWhenFullAsync();
                 remaining -= read;
             }
             _outputPending = true;
