@@ -181,13 +181,15 @@ internal sealed class GroupCommitter : IDisposable
 
     private void Publish(List<PendingCommit> batch)
     {
+        // The whole batch goes into one directory: one directory fsync for the batch (see SpoolLayout).
+        var bucket = (int)(Interlocked.Read(ref _batches) % SpoolLayout.Buckets);
         foreach (var commit in batch)
         {
             if (commit.Failure is not null)
                 continue;
             try
             {
-                commit.References = _layout.Publish(commit.Writer.TempPath, commit.Writer.MessageId, commit.ReferenceCount, out var directory);
+                commit.References = _layout.Publish(commit.Writer.TempPath, commit.Writer.MessageId, commit.ReferenceCount, bucket, out var directory);
                 commit.Directory = directory;
             }
             catch (Exception e)
