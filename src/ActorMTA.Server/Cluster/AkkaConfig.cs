@@ -15,12 +15,13 @@ public static class AkkaConfig
     public static string DefaultHoconDirectory => Path.Combine(AppContext.BaseDirectory, "hocon");
 
     /// <param name="actormtaConfig">The loaded configuration (actormta.conf plus overlay); may also hold akka.* overrides, which win over akka.conf.</param>
-    /// <param name="journalFile">SQLite file for journal and snapshot store (see <see cref="JournalDatabase.Prepare"/>).</param>
+    /// <param name="journalFile">SQLite file of the journal (see <see cref="JournalDatabase.Prepare"/>).</param>
+    /// <param name="snapshotFile">SQLite file of the snapshot store (see <see cref="JournalDatabase.PrepareSnapshotStore"/>).</param>
     /// <param name="remotingPort">TCP port for cluster remoting; 0 picks a free one (a single node needs no fixed port); null keeps the configured one.</param>
-    public static Config Build(Config actormtaConfig, string journalFile, int? remotingPort) =>
-        Build(actormtaConfig, journalFile, remotingPort, DefaultHoconDirectory);
+    public static Config Build(Config actormtaConfig, string journalFile, string snapshotFile, int? remotingPort) =>
+        Build(actormtaConfig, journalFile, snapshotFile, remotingPort, DefaultHoconDirectory);
 
-    public static Config Build(Config actormtaConfig, string journalFile, int? remotingPort, string hoconDirectory)
+    public static Config Build(Config actormtaConfig, string journalFile, string snapshotFile, int? remotingPort, string hoconDirectory)
     {
         var path = Path.Combine(hoconDirectory, FileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"Akka configuration {path} not found", path);
@@ -31,7 +32,7 @@ public static class AkkaConfig
         var runtime = ConfigurationFactory.ParseString($$"""
             {{port}}
             akka.persistence.journal.sql.connection-string = {{connectionString}}
-            akka.persistence.snapshot-store.sql.connection-string = {{connectionString}}
+            akka.persistence.snapshot-store.sql.connection-string = {{Quote(JournalDatabase.ConnectionString(snapshotFile))}}
             """);
         // Without Akka.Persistence.Sql.Hosting nobody injects the plugin's reference configuration
         // (plugin class, table mappings) before the first journal is created, so it goes in here.

@@ -24,6 +24,7 @@ public abstract class BatchingPersistentEntity : PersistentActor
     private bool _failed;
     private bool _stopWhenIdle;
     private long _eventsSinceSnapshot;
+    private DateTime _lastJournalCleanup = DateTime.MinValue;
 
     protected BatchingPersistentEntity(int maxBatch, int snapshotEvery, PersistenceCounter counter)
     {
@@ -36,6 +37,11 @@ public abstract class BatchingPersistentEntity : PersistentActor
 
     protected int MaxBatch { get; }
     protected int SnapshotEvery { get; }
+
+    private TimeSpan JournalCleanupInterval =>
+        _journalCleanupInterval ??= Context.System.Settings.Config.GetTimeSpan("actormta.storage.journal-cleanup-interval", TimeSpan.FromMinutes(1));
+
+    private TimeSpan? _journalCleanupInterval;
 
     /// <summary>True while nothing is being written and nothing waits to be.</summary>
     protected bool IsIdle => !_writing && _waiting.Count == 0;
@@ -100,8 +106,15 @@ public abstract class BatchingPersistentEntity : PersistentActor
                 return true;
             case SaveSnapshotSuccess saved:
                 // The snapshot covers everything up to its sequence number: older events and snapshots only cost space.
-                DeleteMessages(saved.Metadata.SequenceNr);
+                // Older snapshots go at once (their own database); events only every journal-cleanup-interval, because
+                // deleting them holds the journal's single SQLite writer lock against the event writes of every entity.
                 DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
+                var now = DateTime.UtcNow;
+                if (now - _lastJournalCleanup >= JournalCleanupInterval)
+                {
+                    _lastJournalCleanup = now;
+                    DeleteMessages(saved.Metadata.SequenceNr);
+                }
                 return true;
             case SaveSnapshotFailure failed:
                 Log.Warning(failed.Cause, "{0}: snapshot at {1} failed; recovery replays more events until the next one", PersistenceId, failed.Metadata.SequenceNr);

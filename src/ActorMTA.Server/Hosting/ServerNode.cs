@@ -67,7 +67,8 @@ public sealed class ServerNode : IAsyncDisposable
         var accounts = new AccountCache(settings.AccountsFile, new AccountOptions(settings.Pbkdf2Iterations) { RefreshInterval = settings.AccountsRefreshInterval });
         var content = new FileContentStore(new ContentStoreOptions(settings.SpoolDirectory, settings.GroupCommitMaxBatch, settings.GroupCommitParallelism));
         JournalDatabase.Prepare(settings.JournalFile);
-        var akkaConfig = AkkaConfig.Build(config, settings.JournalFile, remotingPort: 0);
+        JournalDatabase.PrepareSnapshotStore(settings.SnapshotFile, settings.JournalFile);
+        var akkaConfig = AkkaConfig.Build(config, settings.JournalFile, settings.SnapshotFile, remotingPort: 0);
         var system = ActorSystem.Create("actormta", akkaConfig);
         await ClusterBootstrap.JoinSelfAsync(system);
         var delivery = DeliveryServices.Create(

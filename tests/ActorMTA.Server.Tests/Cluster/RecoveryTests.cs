@@ -22,7 +22,7 @@ public sealed class RecoveryTests(ITestOutputHelper output) : EntityTestKit(outp
 
     private long SnapshotRows(string persistenceId)
     {
-        using var connection = new SqliteConnection($"Data Source={JournalFile}");
+        using var connection = new SqliteConnection($"Data Source={NodeConfig.SnapshotFileFor(JournalFile)}");
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT COUNT(*) FROM snapshot WHERE persistence_id = $id";

@@ -15,7 +15,7 @@ public abstract class MailboxRecoveryImapTests(ITestOutputHelper output, string?
 
     private long SnapshotRows()
     {
-        using var connection = new SqliteConnection($"Data Source={JournalFile}");
+        using var connection = new SqliteConnection($"Data Source={NodeConfig.SnapshotFileFor(JournalFile)}");
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT COUNT(*) FROM snapshot WHERE persistence_id = $id";

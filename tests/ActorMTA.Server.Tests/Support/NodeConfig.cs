@@ -14,10 +14,14 @@ public static class NodeConfig
         return overrides is null ? defaults : ConfigurationFactory.ParseString(overrides).WithFallback(defaults);
     }
 
+    public static string SnapshotFileFor(string journalFile) => Path.ChangeExtension(journalFile, ".snapshots.db");
+
     /// <summary>Prepares the journal file (WAL) and builds the node's config with remoting on a free port.</summary>
     public static Config For(string journalFile, string? overrides = null)
     {
         JournalDatabase.Prepare(journalFile);
-        return AkkaConfig.Build(ActorMta(overrides), journalFile, remotingPort: 0, HoconDirectory);
+        var snapshotFile = SnapshotFileFor(journalFile);
+        JournalDatabase.PrepareSnapshotStore(snapshotFile, journalFile);
+        return AkkaConfig.Build(ActorMta(overrides), journalFile, snapshotFile, remotingPort: 0, HoconDirectory);
     }
 }
