@@ -30,6 +30,8 @@ public sealed record DeliverySettings
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromMinutes(5);
     public TimeSpan DataTimeout { get; init; } = TimeSpan.FromMinutes(10);
     public TimeSpan DomainBackoff { get; init; } = TimeSpan.FromMinutes(1);
+    /// <summary>How long an open connection with nothing to send waits for new mail before it says QUIT.</summary>
+    public TimeSpan ConnectionIdleTime { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>Longest reply line accepted from a remote server, CRLF included.</summary>
     public int MaxReplyLineLength { get; init; } = 4096;
     /// <summary>How long a bounce may take to be stored by its destination before it is tried again.</summary>
@@ -105,6 +107,7 @@ public sealed record DeliverySettings
             CommandTimeout = c.GetTimeSpan("command-timeout", defaults.CommandTimeout, allowInfinite: false),
             DataTimeout = c.GetTimeSpan("data-timeout", defaults.DataTimeout, allowInfinite: false),
             DomainBackoff = c.GetTimeSpan("domain-backoff", defaults.DomainBackoff, allowInfinite: false),
+            ConnectionIdleTime = c.GetTimeSpan("connection-idle-time", defaults.ConnectionIdleTime, allowInfinite: false),
             BounceTimeout = c.GetTimeSpan("bounce-timeout", defaults.BounceTimeout, allowInfinite: false),
             Routes = ReadRoutes(c, port),
             Throttles = ReadThrottles(c),

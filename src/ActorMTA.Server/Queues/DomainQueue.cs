@@ -27,6 +27,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     private sealed record AgentStopped(IActorRef Agent) : ISelfCommand;
     private sealed record DsnFailed(DsnJob Job, string Reason);
     private sealed record DispatchTick { public static readonly DispatchTick Instance = new(); }
+    private sealed record ReleaseParkedTick { public static readonly ReleaseParkedTick Instance = new(); }
     private sealed record DsnRetryTick { public static readonly DsnRetryTick Instance = new(); }
 
     private const int MaxDsnsInFlight = 16;
@@ -46,6 +47,9 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     private DomainQueueState _state = new();
     private bool _resolving;
     private bool _dispatchRequested;
+
+    /// <summary>Agents with an open, idle connection that asked for more mail when none was due, and since when.</summary>
+    private readonly Dictionary<IActorRef, (int Capacity, DateTimeOffset Since)> _parked = new();
     private DateTimeOffset _backoffUntil = DateTimeOffset.MinValue;
     private TokenBucket? _bucket;
 
@@ -95,6 +99,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 if (!_state.Suspended) batch.Emit(new QueueSuspensionChanged(true));
                 Log.Info("{0}: delivery suspended", PersistenceId);
                 batch.Reply(sender, new QueueControlDone(suspend.QueueId, _state.Pending));
+                RequestDispatch(); // lets parked connections go
                 break;
             case ResumeQueue resume:
                 if (_state.Suspended) batch.Emit(new QueueSuspensionChanged(false));
@@ -128,6 +133,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 AgentDone(finished, sender, batch);
                 break;
             case AgentStopped stopped:
+                _parked.Remove(stopped.Agent);
                 if (_agents.Remove(stopped.Agent))
                 {
                     // Stopped without its final report (it failed): its messages go back to the queue untried.
@@ -305,13 +311,21 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     private void Dispatch()
     {
         _dispatchRequested = false;
-        if (_delivery is null || _state.Suspended || _resolving) return;
+        if (_delivery is null) return;
+        if (_state.Suspended)
+        {
+            ReleaseParked(all: true);
+            return;
+        }
+        if (_resolving) return;
         var now = Now;
         if (_backoffUntil > now)
         {
+            ReleaseParked(all: true);
             Wake(_backoffUntil, now);
             return;
         }
+        ServeParked(now);
         if (_agents.Count >= Throttle.MaxConnections) return;
 
         var expired = new List<string>();
@@ -399,10 +413,49 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     {
         var now = Now;
         IReadOnlyList<OutboundItem> items = [];
-        if (_delivery is not null && _agents.Contains(agent) && !_state.Suspended && _backoffUntil <= now)
+        var mayDeliver = _delivery is not null && _agents.Contains(agent) && !_state.Suspended && _backoffUntil <= now;
+        if (mayDeliver)
             items = TakeDue(more.Capacity, now);
+        if (items.Count == 0 && mayDeliver && _delivery!.Settings.ConnectionIdleTime > TimeSpan.Zero)
+        {
+            // Keep the connection for mail that arrives in the next moments instead of a QUIT now and a connect then.
+            _parked[agent] = (more.Capacity, now);
+            if (!Timers.IsTimerActive("release-parked"))
+                Timers.StartSingleTimer("release-parked", ReleaseParkedTick.Instance, _delivery.Settings.ConnectionIdleTime);
+            return;
+        }
         foreach (var item in items) _inFlight[item.MessageId] = agent;
         agent.Tell(new MoreMessages(items));
+    }
+
+    /// <summary>Hands due mail to parked agents first: their connections are already open.</summary>
+    private void ServeParked(DateTimeOffset now)
+    {
+        if (_parked.Count == 0 || _state.Suspended || _backoffUntil > now) return;
+        foreach (var (agent, (capacity, _)) in _parked.ToList())
+        {
+            var items = TakeDue(capacity, now);
+            if (items.Count == 0) return;
+            _parked.Remove(agent);
+            foreach (var item in items) _inFlight[item.MessageId] = agent;
+            agent.Tell(new MoreMessages(items));
+        }
+    }
+
+    /// <summary>Tells parked agents there is nothing (they QUIT): those idle for connection-idle-time, or all of them.</summary>
+    private void ReleaseParked(bool all)
+    {
+        if (_parked.Count == 0) return;
+        var now = Now;
+        var idle = _delivery?.Settings.ConnectionIdleTime ?? TimeSpan.Zero;
+        foreach (var (agent, (_, since)) in _parked.ToList())
+        {
+            if (!all && now - since < idle) continue;
+            _parked.Remove(agent);
+            agent.Tell(new MoreMessages([]));
+        }
+        if (_parked.Count > 0)
+            Timers.StartSingleTimer("release-parked", ReleaseParkedTick.Instance, idle);
     }
 
     private void FreeInFlightOf(IActorRef agent)
@@ -545,6 +598,9 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 return true;
             case MoreWork more:
                 GiveMoreWork(more, Sender);
+                return true;
+            case ReleaseParkedTick:
+                ReleaseParked(all: false);
                 return true;
             case Terminated terminated:
                 // Through the command buffer, so that the agent's own final report (sent before it stopped) is decided first.

@@ -81,6 +81,25 @@ public sealed class OutboundDeliveryTests(ITestOutputHelper output, DeliveryZone
     }
 
     [Fact]
+    public async Task Mail_arriving_while_a_connection_idles_goes_over_it_and_the_idle_connection_quits_later()
+    {
+        Enqueue("one.test", Message("first"));
+        await Receivers[0].WaitForMessagesAsync(1, Wait);
+        await Task.Delay(300); // well inside connection-idle-time (2s): the session is parked, not closed
+        Assert.Equal(1, Receivers[0].CurrentConnections);
+
+        Enqueue("one.test", Message("second"));
+        var received = await Receivers[0].WaitForMessagesAsync(2, Wait);
+
+        Assert.Equal(1, Receivers[0].TotalConnections);
+        Assert.Single(received.Select(m => m.ConnectionId).Distinct());
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (Receivers[0].CurrentConnections > 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Equal(0, Receivers[0].CurrentConnections); // QUIT once nothing came for connection-idle-time
+        await WaitForEmptyQueueAsync("one.test", Wait);
+    }
+
+    [Fact]
     public async Task Per_recipient_results_are_kept_apart()
     {
         Receivers[0].RejectRecipient("nobody@one.test");
