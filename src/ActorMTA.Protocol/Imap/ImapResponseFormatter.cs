@@ -26,6 +26,20 @@ public static class ImapResponseFormatter
     public static IReadOnlyList<ImapWireSegment> FormatSegments(ImapResponse response)
     {
         var writer = new Writer();
+        Write(writer, response);
+        return writer.Finish();
+    }
+
+    /// <summary>
+    /// Writes the response straight into <paramref name="output"/>, without intermediate buffers (a FETCH of a
+    /// whole folder writes thousands of responses). A streamed payload is handed to <paramref name="onPayload"/>
+    /// at its place in the byte stream: everything before it is already in <paramref name="output"/>.
+    /// </summary>
+    public static void WriteTo(IBufferWriter<byte> output, ImapResponse response, Action<ImapContent.Streamed> onPayload) =>
+        Write(new Writer(output, onPayload), response);
+
+    private static void Write(Writer writer, ImapResponse response)
+    {
         switch (response)
         {
             case ImapResponse.StatusResponse status:
@@ -93,7 +107,6 @@ public static class ImapResponseFormatter
                 throw new ArgumentException($"Unknown response {response.GetType().Name}", nameof(response));
         }
         writer.Ascii("\r\n");
-        return writer.Finish();
     }
 
     /// <summary>The ENVELOPE list alone (for tests and logs).</summary>
@@ -405,8 +418,24 @@ public static class ImapResponseFormatter
     /// <summary>Accumulates bytes, cutting a new segment at every streamed payload.</summary>
     private sealed class Writer
     {
-        private readonly ArrayBufferWriter<byte> buffer = new(256);
+        private readonly IBufferWriter<byte> buffer;
+        private readonly ArrayBufferWriter<byte>? own;
+        private readonly Action<ImapContent.Streamed>? onPayload;
         private readonly List<ImapWireSegment> segments = [];
+
+        /// <summary>Collects the response in its own buffer, as segments (<see cref="Finish"/>).</summary>
+        public Writer()
+        {
+            own = new ArrayBufferWriter<byte>(256);
+            buffer = own;
+        }
+
+        /// <summary>Writes into the caller's buffer; payloads go to <paramref name="payload"/>.</summary>
+        public Writer(IBufferWriter<byte> output, Action<ImapContent.Streamed> payload)
+        {
+            buffer = output;
+            onPayload = payload;
+        }
 
         public Writer Ascii(string text)
         {
@@ -453,6 +482,11 @@ public static class ImapResponseFormatter
 
         public Writer Payload(ImapContent.Streamed content)
         {
+            if (onPayload is not null)
+            {
+                onPayload(content);
+                return this;
+            }
             Flush();
             segments.Add(new ImapWireSegment.Payload(content));
             return this;
@@ -464,15 +498,17 @@ public static class ImapResponseFormatter
             return segments;
         }
 
-        public byte[] FinishAsBytes() => buffer.WrittenSpan.ToArray();
+        public byte[] FinishAsBytes() => Own.WrittenSpan.ToArray();
 
-        public string FinishAsText() => Encoding.UTF8.GetString(buffer.WrittenSpan);
+        public string FinishAsText() => Encoding.UTF8.GetString(Own.WrittenSpan);
+
+        private ArrayBufferWriter<byte> Own => own ?? throw new InvalidOperationException("this writer writes into the caller's buffer");
 
         private void Flush()
         {
-            if (buffer.WrittenCount == 0) return;
-            segments.Add(new ImapWireSegment.Bytes(buffer.WrittenSpan.ToArray()));
-            buffer.Clear();
+            if (own is null || own.WrittenCount == 0) return;
+            segments.Add(new ImapWireSegment.Bytes(own.WrittenSpan.ToArray()));
+            own.Clear();
         }
     }
 }

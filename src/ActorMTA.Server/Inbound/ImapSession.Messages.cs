@@ -128,25 +128,18 @@ public sealed partial class ImapSession
     private const int FetchChunkMessages = 500;
     private const int FetchChunkBytes = 1 << 20;
 
-    // Responses are gathered into buffers of this size, below the large object heap's 85,000 bytes: a buffer
-    // that grew by doubling to 1 MiB went through the LOH and made background gen-2 GCs a quarter of the
-    // server's CPU during FETCH 1:* BODY.PEEK[].
-    private const int WireBufferSize = 64 * 1024;
-
     private void StartFetchChunk(FetchJob job) =>
         Task.Run(() => BuildFetch(job)).PipeTo(Self, failure: e => new FetchReady([], [], [], e.Message));
 
     private static FetchReady BuildFetch(FetchJob job)
     {
-        var wire = new List<Net.ConnectionDirective>();
-        var pending = new ArrayBufferWriter<byte>(WireBufferSize);
-        var chunkBytes = 0L;
+        var wire = new Net.WireChunker();
         var newStructures = new List<(long, byte[])>();
         var seen = new List<long>();
         var attributes = job.Attributes;
         var needsStructure = attributes.Any(a => a is FetchAttribute.Envelope or FetchAttribute.Body or FetchAttribute.BodyStructure || a.NeedsContent);
         var index = job.Start;
-        for (; index < job.Targets.Count && index - job.Start < FetchChunkMessages && chunkBytes + pending.WrittenCount < FetchChunkBytes; index++)
+        for (; index < job.Targets.Count && index - job.Start < FetchChunkMessages && wire.Length < FetchChunkBytes; index++)
         {
             var (sequence, message) = job.Targets[index];
             var content = job.Content;
@@ -208,34 +201,14 @@ public sealed partial class ImapSession
             }
             if (job.MarkSeen && !message.HasFlag(MailboxFlags.Seen)) seen.Add(message.Uid);
 
-            // Byte runs of consecutive responses travel as one write; long sections are copied file-to-socket.
-            foreach (var segment in ImapResponseFormatter.FormatSegments(new ImapResponse.Fetch(sequence, items)))
+            // Consecutive responses travel as one write; long sections are copied file-to-socket at their place.
+            ImapResponseFormatter.WriteTo(wire, new ImapResponse.Fetch(sequence, items), streamed =>
             {
-                switch (segment)
-                {
-                    case ImapWireSegment.Bytes bytes:
-                        if (pending.WrittenCount > 0 && pending.WrittenCount + bytes.Data.Length > WireBufferSize)
-                        {
-                            chunkBytes += pending.WrittenCount;
-                            wire.Add(new Net.SendBytes(pending.WrittenMemory));
-                            pending = new ArrayBufferWriter<byte>(WireBufferSize);
-                        }
-                        pending.Write(bytes.Data.Span);
-                        break;
-                    case ImapWireSegment.Payload { Content.Source: StreamedSection streamed }:
-                        if (pending.WrittenCount > 0)
-                        {
-                            chunkBytes += pending.WrittenCount;
-                            wire.Add(new Net.SendBytes(pending.WrittenMemory));
-                            pending = new ArrayBufferWriter<byte>(WireBufferSize);
-                        }
-                        wire.Add(new Net.SendContentSlice(streamed.Open, streamed.Slice.Offset, streamed.Slice.Length));
-                        break;
-                }
-            }
+                var section = (StreamedSection)streamed.Source;
+                wire.Add(new Net.SendContentSlice(section.Open, section.Slice.Offset, section.Slice.Length));
+            });
         }
-        if (pending.WrittenCount > 0) wire.Add(new Net.SendBytes(pending.WrittenMemory));
-        return new FetchReady(wire, newStructures, seen, null, index < job.Targets.Count ? job with { Start = index } : null);
+        return new FetchReady(wire.Finish(), newStructures, seen, null, index < job.Targets.Count ? job with { Start = index } : null);
     }
 
     /// <summary>The section in memory. Sections are cut at the recorded offsets, so only the asked-for bytes are read.</summary>

@@ -290,6 +290,33 @@ public class ImapResponseFormatterTests
     }
 
     [Fact]
+    public void WriteTo_a_caller_buffer_gives_the_same_bytes_and_hands_payloads_over_at_their_place()
+    {
+        var source = new object();
+        var response = new ImapResponse.Fetch(3, [
+            new ImapFetchItem.Uid(44),
+            new ImapFetchItem.Content("BODY[]", null, new ImapContent.Streamed(123456, source)),
+            new ImapFetchItem.Flags([@"\Seen"]),
+        ]);
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        System.Buffers.BuffersExtensions.Write(output, "before "u8);
+        var payloadAt = -1;
+        ImapResponseFormatter.WriteTo(output, response, streamed =>
+        {
+            Assert.Same(source, streamed.Source);
+            payloadAt = output.WrittenCount;
+        });
+
+        Assert.Equal("before * 3 FETCH (UID 44 BODY[] {123456}\r\n FLAGS (\\Seen))\r\n", Encoding.ASCII.GetString(output.WrittenSpan));
+        Assert.Equal("before * 3 FETCH (UID 44 BODY[] {123456}\r\n".Length, payloadAt);
+
+        var plain = new ImapResponse.Fetch(9, [new ImapFetchItem.Uid(1), new ImapFetchItem.Flags([@"\Seen", "Work"])]);
+        var direct = new System.Buffers.ArrayBufferWriter<byte>();
+        ImapResponseFormatter.WriteTo(direct, plain, _ => Assert.Fail("no payload"));
+        Assert.Equal(ImapResponseFormatter.Format(plain), direct.WrittenSpan.ToArray());
+    }
+
+    [Fact]
     public void Internal_date_uses_the_values_offset_and_zero_padded_day()
     {
         Same("* 1 FETCH (INTERNALDATE \"05-Mar-2024 09:07:03 +0530\")",
