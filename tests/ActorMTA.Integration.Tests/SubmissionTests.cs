@@ -78,7 +78,10 @@ public sealed class SubmissionTests(SharedServerFixture fixture)
     public async Task Wrong_password_gets_535_5_7_8_with_a_growing_delay()
     {
         var user = SharedServerFixture.SubmissionAuth;
-        await using var smtp = await SmtpConversation.OpenReadyAsync(Server.Ports.Submission, startTls: true);
+        // Failures are counted per client address, and other tests on this shared server fail logins from
+        // 127.0.0.1 at the same time: this test connects from an address of its own.
+        await using var smtp = await SmtpConversation.OpenReadyAsync(Server.Ports.Submission, startTls: true,
+            localAddress: System.Net.IPAddress.Parse("127.0.61.1"));
 
         var first = await TimedAsync(() => smtp.AuthPlainAsync(user.Address, "wrong-1"));
         var second = await TimedAsync(() => smtp.AuthPlainAsync(user.Address, "wrong-2"));

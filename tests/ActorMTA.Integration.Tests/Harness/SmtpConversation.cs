@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 
 namespace ActorMTA.Integration.Tests.Harness;
@@ -14,9 +15,9 @@ public sealed class SmtpConversation : IAsyncDisposable
     public TextConnection Connection { get; }
     public SmtpReply Greeting { get; }
 
-    public static async Task<SmtpConversation> OpenAsync(int port, bool implicitTls = false)
+    public static async Task<SmtpConversation> OpenAsync(int port, bool implicitTls = false, IPAddress? localAddress = null)
     {
-        var connection = await TextConnection.ConnectAsync(port, implicitTls);
+        var connection = await TextConnection.ConnectAsync(port, implicitTls, localAddress);
         try
         {
             var greeting = await ReadReplyAsync(connection);
@@ -31,9 +32,10 @@ public sealed class SmtpConversation : IAsyncDisposable
     }
 
     /// <summary>Opens, greets with EHLO and (optionally) does STARTTLS and AUTH PLAIN.</summary>
-    public static async Task<SmtpConversation> OpenReadyAsync(int port, bool startTls = false, TestUser? auth = null, bool implicitTls = false)
+    public static async Task<SmtpConversation> OpenReadyAsync(int port, bool startTls = false, TestUser? auth = null, bool implicitTls = false,
+        IPAddress? localAddress = null)
     {
-        var smtp = await OpenAsync(port, implicitTls);
+        var smtp = await OpenAsync(port, implicitTls, localAddress);
         try
         {
             Expect(await smtp.CommandAsync("EHLO client.test"), 250);

@@ -30,11 +30,13 @@ public sealed class TextConnection : IAsyncDisposable
 
     public bool IsTls => _stream is SslStream;
 
-    public static async Task<TextConnection> ConnectAsync(int port, bool implicitTls = false)
+    /// <param name="localAddress">Client address to connect from (another 127.x address), for tests of per-address state.</param>
+    public static async Task<TextConnection> ConnectAsync(int port, bool implicitTls = false, IPAddress? localAddress = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
+            if (localAddress is not null) socket.Bind(new IPEndPoint(localAddress, 0));
             using var cts = new CancellationTokenSource(DefaultTimeout);
             await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cts.Token);
             var connection = new TextConnection(socket, new NetworkStream(socket, ownsSocket: false));
