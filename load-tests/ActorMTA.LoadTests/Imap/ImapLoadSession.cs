@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using ActorMTA.LoadTests.Metrics;
 using ActorMTA.LoadTests.Net;
 using ActorMTA.LoadTests.Runs;
@@ -11,11 +10,9 @@ namespace ActorMTA.LoadTests.Imap;
 /// (UID FLAGS), FETCH BODY.PEEK[HEADER] of the last --headers messages, FETCH BODY.PEEK[] of
 /// --bodies random ones, STORE +FLAGS (\Seen) on one, LOGOUT. An empty mailbox skips the fetches.
 /// </summary>
-internal sealed class ImapLoadSession(MailboxOptions options, int index, RunCounters counters, LatencyRecorder latency) : IIterationSession
+internal sealed class ImapLoadSession(MailboxOptions options, int index, RunCounters counters, LatencyRecorder latency)
+    : MailboxLoadSession(options, index, counters)
 {
-    private readonly IPEndPoint _target = new(options.Common.Host, options.Common.Port);
-    private readonly IPAddress? _source = new SourceAddresses(options.Common.SourceIps).For(index);
-    private readonly Random _random = new(index);
     private readonly LatencyMetric _connect = latency["connect"];
     private readonly LatencyMetric _greeting = latency["greeting"];
     private readonly LatencyMetric _startTls = latency["starttls"];
@@ -27,37 +24,24 @@ internal sealed class ImapLoadSession(MailboxOptions options, int index, RunCoun
     private readonly LatencyMetric _fetchBody = latency["fetch-body"];
     private readonly LatencyMetric _store = latency["store"];
     private readonly LatencyMetric _logout = latency["logout"];
-    private LoadConnection? _connection;
 
-    public async Task RunIterationAsync(long sequence)
+    public override async Task RunIterationAsync(long sequence)
     {
-        var start = Clock.Now;
-        _connection = await LoadConnection.ConnectAsync(_target, _source, options.Common.Timeout, 4096, counters, CancellationToken.None);
-        counters.ConnectionOpened();
-        _connect.RecordSince(start);
-        var imap = new ImapClient(_connection);
+        var imap = new ImapClient(await ConnectAsync(_connect));
 
-        start = Clock.Now;
+        var start = Clock.Now;
         await imap.GreetingAsync();
         _greeting.RecordSince(start);
-        if (options.Common.StartTls)
-        {
-            start = Clock.Now;
-            await imap.ExpectOkAsync("STARTTLS");
-            _startTls.RecordSince(start);
-            start = Clock.Now;
-            await _connection.StartTlsAsync(options.Common.TlsHost);
-            _tls.RecordSince(start);
-        }
+        if (Options.Common.StartTls) await UpgradeToTlsAsync(() => imap.ExpectOkAsync("STARTTLS"), _startTls, _tls);
 
-        var user = options.Users[sequence - 1];
+        var user = Options.Users[sequence - 1];
         start = Clock.Now;
-        await imap.ExpectOkAsync($"LOGIN {ImapClient.Quote(user)} {ImapClient.Quote(options.Password)}");
+        await imap.ExpectOkAsync($"LOGIN {ImapClient.Quote(user)} {ImapClient.Quote(Options.Password)}");
         _login.RecordSince(start);
 
         var exists = 0;
         start = Clock.Now;
-        await imap.ExpectOkAsync($"SELECT {ImapClient.Quote(options.Mailbox)}", r => exists = r.Exists ?? exists);
+        await imap.ExpectOkAsync($"SELECT {ImapClient.Quote(Options.Mailbox)}", r => exists = r.Exists ?? exists);
         _select.RecordSince(start);
 
         if (exists > 0)
@@ -66,23 +50,23 @@ internal sealed class ImapLoadSession(MailboxOptions options, int index, RunCoun
             await imap.ExpectOkAsync("FETCH 1:* (UID FLAGS)");
             _fetch.RecordSince(start);
 
-            if (options.Headers > 0)
+            if (Options.Headers > 0)
             {
-                var first = Math.Max(1, exists - options.Headers + 1);
+                var first = Math.Max(1, exists - Options.Headers + 1);
                 start = Clock.Now;
                 await imap.ExpectOkAsync(string.Create(CultureInfo.InvariantCulture, $"FETCH {first}:{exists} (BODY.PEEK[HEADER])"));
                 _fetchHeaders.RecordSince(start);
             }
-            for (var i = 0; i < options.Bodies; i++)
+            for (var i = 0; i < Options.Bodies; i++)
             {
-                var n = _random.Next(1, exists + 1);
+                var n = Random.Next(1, exists + 1);
                 start = Clock.Now;
                 await imap.ExpectOkAsync(string.Create(CultureInfo.InvariantCulture, $"FETCH {n} (BODY.PEEK[])"));
                 _fetchBody.RecordSince(start);
-                counters.MessageFetched();
+                Counters.MessageFetched();
             }
             start = Clock.Now;
-            await imap.ExpectOkAsync(string.Create(CultureInfo.InvariantCulture, $"STORE {_random.Next(1, exists + 1)} +FLAGS (\\Seen)"));
+            await imap.ExpectOkAsync(string.Create(CultureInfo.InvariantCulture, $"STORE {Random.Next(1, exists + 1)} +FLAGS (\\Seen)"));
             _store.RecordSince(start);
         }
 
@@ -90,15 +74,5 @@ internal sealed class ImapLoadSession(MailboxOptions options, int index, RunCoun
         await imap.ExpectOkAsync("LOGOUT");
         _logout.RecordSince(start);
         await CloseAsync();
-    }
-
-    public Task AbortAsync() => CloseAsync();
-
-    private async Task CloseAsync()
-    {
-        if (_connection is not { } c) return;
-        _connection = null;
-        counters.ConnectionClosed();
-        await c.DisposeAsync();
     }
 }

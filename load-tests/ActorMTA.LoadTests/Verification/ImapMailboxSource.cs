@@ -11,47 +11,10 @@ namespace ActorMTA.LoadTests.Verification;
 /// for UIDs not seen in an earlier scan. Deleting is `UID STORE set +FLAGS.SILENT (\Deleted)` and
 /// `UID EXPUNGE set` (plain EXPUNGE when UIDPLUS is missing).
 /// </summary>
-internal sealed class ImapMailboxSource(VerifyOptions options, string runId, ErrorCounter errors) : IArrivalSource
+internal sealed class ImapMailboxSource(VerifyOptions options, string runId, ErrorCounter errors)
+    : MailboxArrivalSource<long>(runId, errors)
 {
-    private readonly Dictionary<string, Dictionary<long, string?>> _idsByUid = new(StringComparer.Ordinal);
-    private readonly object _gate = new();
-
-    public async Task<Dictionary<string, Dictionary<string, int>>> ScanAsync(IReadOnlyCollection<string> mailboxes, CancellationToken cancel)
-    {
-        var result = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
-        await Parallel.ForEachAsync(mailboxes, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancel }, async (box, _) =>
-        {
-            try
-            {
-                var counts = await ScanOneAsync(box, delete: false);
-                lock (_gate) result[box] = counts.Counts;
-            }
-            catch (LoadException e)
-            {
-                errors.Add("verify " + e.Code);
-            }
-        });
-        return result;
-    }
-
-    public async Task<long> DeleteAsync(IReadOnlyCollection<string> mailboxes, CancellationToken cancel)
-    {
-        long deleted = 0;
-        await Parallel.ForEachAsync(mailboxes, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancel }, async (box, _) =>
-        {
-            try
-            {
-                Interlocked.Add(ref deleted, (await ScanOneAsync(box, delete: true)).Deleted);
-            }
-            catch (LoadException e)
-            {
-                errors.Add("verify-delete " + e.Code);
-            }
-        });
-        return deleted;
-    }
-
-    private async Task<(Dictionary<string, int> Counts, long Deleted)> ScanOneAsync(string box, bool delete)
+    protected override async Task<(Dictionary<string, int> Counts, long Deleted)> ScanOneAsync(string box, bool delete)
     {
         await using var connection = await LoadConnection.ConnectAsync(new IPEndPoint(options.Host, options.Port), null,
             options.CommandTimeout, 8192, null, CancellationToken.None);
@@ -71,11 +34,7 @@ internal sealed class ImapMailboxSource(VerifyOptions options, string runId, Err
             });
         }
 
-        Dictionary<long, string?> cache;
-        lock (_gate)
-        {
-            if (!_idsByUid.TryGetValue(box, out cache!)) _idsByUid[box] = cache = new Dictionary<long, string?>();
-        }
+        var cache = CacheOf(box);
         foreach (var set in ImapClient.UidSets(present.Where(u => !cache.ContainsKey(u))))
         {
             await imap.ExpectOkAsync($"UID FETCH {set} (BODY.PEEK[HEADER.FIELDS (X-LOAD-ID)])", r =>
@@ -97,14 +56,7 @@ internal sealed class ImapMailboxSource(VerifyOptions options, string runId, Err
             }, keepLiterals: true);
         }
 
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        var mine = new List<long>();
-        foreach (var uid in present)
-        {
-            if (cache.GetValueOrDefault(uid) is not { } id || !LoadIdHeader.IsOfRun(id, runId)) continue;
-            counts[id] = counts.GetValueOrDefault(id) + 1;
-            mine.Add(uid);
-        }
+        var (counts, mine) = Tally(present, uid => uid, cache);
 
         long deleted = 0;
         if (delete && mine.Count > 0)

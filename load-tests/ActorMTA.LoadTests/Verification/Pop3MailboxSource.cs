@@ -12,48 +12,12 @@ namespace ActorMTA.LoadTests.Verification;
 /// `TOP n 0` for each message not seen in an earlier scan (pipelined in batches when the server
 /// offers PIPELINING). The id of each UIDL is cached, so polling a growing mailbox stays cheap.
 /// </summary>
-internal sealed class Pop3MailboxSource(VerifyOptions options, string runId, ErrorCounter errors) : IArrivalSource
+internal sealed class Pop3MailboxSource(VerifyOptions options, string runId, ErrorCounter errors)
+    : MailboxArrivalSource<string>(runId, errors)
 {
     private const int Batch = 100;
-    private readonly Dictionary<string, Dictionary<string, string?>> _idsByUidl = new(StringComparer.Ordinal);
-    private readonly object _gate = new();
 
-    public async Task<Dictionary<string, Dictionary<string, int>>> ScanAsync(IReadOnlyCollection<string> mailboxes, CancellationToken cancel)
-    {
-        var result = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
-        await Parallel.ForEachAsync(mailboxes, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancel }, async (box, _) =>
-        {
-            try
-            {
-                var counts = await ScanOneAsync(box, delete: false);
-                lock (_gate) result[box] = counts.Counts;
-            }
-            catch (LoadException e)
-            {
-                errors.Add("verify " + e.Code);
-            }
-        });
-        return result;
-    }
-
-    public async Task<long> DeleteAsync(IReadOnlyCollection<string> mailboxes, CancellationToken cancel)
-    {
-        long deleted = 0;
-        await Parallel.ForEachAsync(mailboxes, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancel }, async (box, _) =>
-        {
-            try
-            {
-                Interlocked.Add(ref deleted, (await ScanOneAsync(box, delete: true)).Deleted);
-            }
-            catch (LoadException e)
-            {
-                errors.Add("verify-delete " + e.Code);
-            }
-        });
-        return deleted;
-    }
-
-    private async Task<(Dictionary<string, int> Counts, long Deleted)> ScanOneAsync(string box, bool delete)
+    protected override async Task<(Dictionary<string, int> Counts, long Deleted)> ScanOneAsync(string box, bool delete)
     {
         await using var connection = await LoadConnection.ConnectAsync(new IPEndPoint(options.Host, options.Port), null,
             options.CommandTimeout, 8192, null, CancellationToken.None);
@@ -79,11 +43,7 @@ internal sealed class Pop3MailboxSource(VerifyOptions options, string runId, Err
             if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n)) listing.Add((n, parts[1]));
         });
 
-        Dictionary<string, string?> cache;
-        lock (_gate)
-        {
-            if (!_idsByUidl.TryGetValue(box, out cache!)) _idsByUidl[box] = cache = new Dictionary<string, string?>(StringComparer.Ordinal);
-        }
+        var cache = CacheOf(box);
         var unknown = listing.Where(m => !cache.ContainsKey(m.Uidl)).ToList();
         var batch = capabilities.Contains("PIPELINING") ? Batch : 1;
         foreach (var chunk in unknown.Chunk(batch))
@@ -103,21 +63,14 @@ internal sealed class Pop3MailboxSource(VerifyOptions options, string runId, Err
             }
         }
 
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        var mine = new List<int>();
-        foreach (var (number, uidl) in listing)
-        {
-            if (cache.GetValueOrDefault(uidl) is not { } id || !LoadIdHeader.IsOfRun(id, runId)) continue;
-            counts[id] = counts.GetValueOrDefault(id) + 1;
-            mine.Add(number);
-        }
+        var (counts, mine) = Tally(listing, m => m.Uidl, cache);
 
         long deleted = 0;
         if (delete)
         {
             foreach (var chunk in mine.Chunk(batch))
             {
-                await pop.WriteBatchAsync(chunk.Select(n => $"DELE {n.ToString(CultureInfo.InvariantCulture)}"));
+                await pop.WriteBatchAsync(chunk.Select(m => $"DELE {m.Number.ToString(CultureInfo.InvariantCulture)}"));
                 foreach (var _ in chunk)
                 {
                     await pop.ExpectOkAsync("DELE");

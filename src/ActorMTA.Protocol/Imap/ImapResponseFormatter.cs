@@ -20,8 +20,6 @@ public static class ImapResponseFormatter
         throw new InvalidOperationException("The response has streamed content; use FormatSegments.");
     }
 
-    public static void WriteTo(IBufferWriter<byte> output, ImapResponse response) => output.Write(Format(response));
-
     /// <summary>The response as byte runs and streamed payloads, in wire order.</summary>
     public static IReadOnlyList<ImapWireSegment> FormatSegments(ImapResponse response)
     {

@@ -428,10 +428,10 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         agent.Tell(new MoreMessages(items));
     }
 
-    /// <summary>Hands due mail to parked agents first: their connections are already open.</summary>
+    /// <summary>Hands due mail to parked agents first: their connections are already open. Called by Dispatch once
+    /// it has ruled out suspension and domain backoff.</summary>
     private void ServeParked(DateTimeOffset now)
     {
-        if (_parked.Count == 0 || _state.Suspended || _backoffUntil > now) return;
         foreach (var (agent, (capacity, _)) in _parked.ToList())
         {
             var items = TakeDue(capacity, now);
