@@ -14,7 +14,7 @@ usage: actormta <command> [--config FILE] [--data-dir DIR]
   domain add NAME                       accept mail for a local domain
   domain list [--json]                  list local domains
   ctl cluster show|shards stats|queue list|queue show DOMAIN|queue suspend|resume|flush DOMAIN|
-      queue bounce DOMAIN|MESSAGE-ID|queue delete MESSAGE-ID|mailbox stats ADDRESS  [--json]
+      queue bounce DOMAIN|QUEUE-ID|queue delete QUEUE-ID|mailbox stats ADDRESS  [--json]
                                         inspect and steer a running node (same --data-dir as run)
 
 --data-dir defaults to the actormta.data-dir key (./data). The user and domain commands work

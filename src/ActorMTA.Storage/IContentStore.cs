@@ -8,7 +8,7 @@ namespace ActorMTA.Storage;
 public interface IContentStore
 {
     /// <summary>Starts a new content file. Bytes are streamed in; nothing is durable yet.</summary>
-    ContentWriter BeginWrite(string messageId);
+    ContentWriter BeginWrite(string queueId);
 
     /// <summary>
     /// Makes the written content durable (fsync via group commit with other sessions' commits)
@@ -39,7 +39,7 @@ public interface IContentStore
 /// <summary>A content file being written. Write to <see cref="Stream"/>; the store owns the file.</summary>
 public abstract class ContentWriter : IDisposable
 {
-    public abstract string MessageId { get; }
+    public abstract string QueueId { get; }
     public abstract Stream Stream { get; }
     public abstract long Length { get; }
     public abstract void Dispose();

@@ -23,10 +23,10 @@ public sealed class SubmissionTests(SharedServerFixture fixture)
 
         var rest = StoredMessage.WithoutReceived(Assert.Single(await MailKitClients.FetchAllAsync(Server.Ports.Pop3, user)));
         var headers = StoredMessage.HeaderSection(rest);
-        var messageId = Assert.Single(Regex.Matches(headers, @"^Message-ID:[ \t]*<[^<>@\s]+@[^<>@\s]+>\r\n", RegexOptions.Multiline | RegexOptions.IgnoreCase));
+        var queueId = Assert.Single(Regex.Matches(headers, @"^Message-ID:[ \t]*<[^<>@\s]+@[^<>@\s]+>\r\n", RegexOptions.Multiline | RegexOptions.IgnoreCase));
         var date = Assert.Single(Regex.Matches(headers, @"^Date:[ \t]*\w{3}, \d{1,2} \w{3} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}\r\n", RegexOptions.Multiline | RegexOptions.IgnoreCase));
         // Apart from the two added fields the client's header is untouched (wherever they were put).
-        Assert.Equal(header, headers.Replace(messageId.Value, "").Replace(date.Value, ""));
+        Assert.Equal(header, headers.Replace(queueId.Value, "").Replace(date.Value, ""));
         Assert.EndsWith("\r\n\r\n" + body, Encoding.UTF8.GetString(rest)); // the body is untouched
     }
 

@@ -262,9 +262,9 @@ public sealed class FileContentStoreTests : IDisposable
         Assert.Equal(3, reopened.GetLength(references[1]));
     }
 
-    private async Task<IReadOnlyList<string>> CommitAsync(string messageId, byte[] content, int references)
+    private async Task<IReadOnlyList<string>> CommitAsync(string queueId, byte[] content, int references)
     {
-        using var writer = _store.BeginWrite(messageId);
+        using var writer = _store.BeginWrite(queueId);
         // Several writes, as a session streaming DATA would do.
         for (var offset = 0; offset < content.Length; offset += 4096)
             await writer.Stream.WriteAsync(content.AsMemory(offset, Math.Min(4096, content.Length - offset)));

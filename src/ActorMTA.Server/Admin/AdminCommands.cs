@@ -91,8 +91,8 @@ public sealed class AdminCommands(ActorSystem system, ShardRegions regions)
         return ids.ToList();
     }
 
-    private Task<QueueStatus> Status(string queueId) =>
-        regions.DomainQueue.Ask<QueueStatus>(new GetQueueStatus(queueId), AskTimeout);
+    private Task<QueueStatus> Status(string queueName) =>
+        regions.DomainQueue.Ask<QueueStatus>(new GetQueueStatus(queueName), AskTimeout);
 
     /// <summary>A domain's queue may be split in partitions domain#0..N-1: a domain name means all of them.</summary>
     private async Task<IReadOnlyList<string>> PartitionsOf(string domain)
@@ -106,11 +106,11 @@ public sealed class AdminCommands(ActorSystem system, ShardRegions regions)
     {
         var statuses = await Task.WhenAll((await QueueIds()).Select(Status));
         var rows = statuses.Select(s => (IReadOnlyList<string>)[
-            s.QueueId, s.Pending.ToString(CultureInfo.InvariantCulture), s.Deferred.ToString(CultureInfo.InvariantCulture),
+            s.QueueName, s.Pending.ToString(CultureInfo.InvariantCulture), s.Deferred.ToString(CultureInfo.InvariantCulture),
             s.NextAttemptAt?.ToString("u", CultureInfo.InvariantCulture) ?? "-", s.Suspended ? "yes" : "no"]).ToList();
         var data = new JsonArray(statuses.Select(s => (JsonNode)new JsonObject
         {
-            ["queue"] = s.QueueId, ["pending"] = s.Pending, ["deferred"] = s.Deferred,
+            ["queue"] = s.QueueName, ["pending"] = s.Pending, ["deferred"] = s.Deferred,
             ["next_attempt"] = s.NextAttemptAt?.ToString("o", CultureInfo.InvariantCulture), ["suspended"] = s.Suspended,
         }).ToArray());
         return new AdminResult(TextTable.Render(["QUEUE", "PENDING", "DEFERRED", "NEXT ATTEMPT", "SUSPENDED"], rows), data);
@@ -119,9 +119,9 @@ public sealed class AdminCommands(ActorSystem system, ShardRegions regions)
     private async Task<AdminResult> QueueShow(string domain)
     {
         var statuses = await Task.WhenAll((await PartitionsOf(domain)).Select(Status));
-        var entries = statuses.SelectMany(s => s.Entries.Select(e => (s.QueueId, e))).OrderBy(x => x.e.QueuedAt).ToList();
+        var entries = statuses.SelectMany(s => s.Entries.Select(e => (s.QueueName, e))).OrderBy(x => x.e.QueuedAt).ToList();
         var rows = entries.Select(x => (IReadOnlyList<string>)[
-            x.e.MessageId, x.QueueId, "<" + x.e.ReversePath + ">", string.Join(",", x.e.Recipients), x.e.Size.ToString(CultureInfo.InvariantCulture),
+            x.e.QueueId, x.QueueName, "<" + x.e.ReversePath + ">", string.Join(",", x.e.Recipients), x.e.Size.ToString(CultureInfo.InvariantCulture),
             x.e.Attempts.ToString(CultureInfo.InvariantCulture), x.e.NextAttemptAt.ToString("u", CultureInfo.InvariantCulture), x.e.LastResult ?? "-"]).ToList();
         var data = new JsonObject
         {
@@ -129,7 +129,7 @@ public sealed class AdminCommands(ActorSystem system, ShardRegions regions)
             ["suspended"] = statuses.Any(s => s.Suspended),
             ["messages"] = new JsonArray(entries.Select(x => (JsonNode)new JsonObject
             {
-                ["message_id"] = x.e.MessageId, ["queue"] = x.QueueId, ["from"] = x.e.ReversePath,
+                ["queue_id"] = x.e.QueueId, ["queue"] = x.QueueName, ["from"] = x.e.ReversePath,
                 ["recipients"] = new JsonArray(x.e.Recipients.Select(r => (JsonNode)r).ToArray()),
                 ["size"] = x.e.Size, ["queued_at"] = x.e.QueuedAt.ToString("o", CultureInfo.InvariantCulture),
                 ["attempts"] = x.e.Attempts, ["next_attempt"] = x.e.NextAttemptAt.ToString("o", CultureInfo.InvariantCulture),
@@ -149,12 +149,12 @@ public sealed class AdminCommands(ActorSystem system, ShardRegions regions)
     }
 
     /// <summary>A message id is found by asking every queue; anything else is taken as a domain.</summary>
-    private async Task<(string QueueId, QueuedDelivery Entry)?> FindMessage(string messageId)
+    private async Task<(string QueueName, QueuedDelivery Entry)?> FindMessage(string queueId)
     {
         foreach (var status in await Task.WhenAll((await QueueIds()).Select(Status)))
         {
-            var entry = status.Entries.FirstOrDefault(e => e.MessageId == messageId);
-            if (entry is not null) return (status.QueueId, entry);
+            var entry = status.Entries.FirstOrDefault(e => e.QueueId == queueId);
+            if (entry is not null) return (status.QueueName, entry);
         }
         return null;
     }
@@ -164,15 +164,15 @@ public sealed class AdminCommands(ActorSystem system, ShardRegions regions)
         if (target.Contains('.') || target.Contains('#'))
             return await QueueControl(target, id => new BounceQueued(id, null, "Message bounced by the administrator"));
         var found = await FindMessage(target) ?? throw new AdminException($"no queued message {target}");
-        var done = await regions.DomainQueue.Ask<QueueControlDone>(new BounceQueued(found.QueueId, target, "Message bounced by the administrator"), AskTimeout);
-        return new AdminResult($"{target}: bounced ({done.Affected})\n", new JsonObject { ["message_id"] = target, ["queue"] = found.QueueId, ["affected"] = done.Affected });
+        var done = await regions.DomainQueue.Ask<QueueControlDone>(new BounceQueued(found.QueueName, target, "Message bounced by the administrator"), AskTimeout);
+        return new AdminResult($"{target}: bounced ({done.Affected})\n", new JsonObject { ["queue_id"] = target, ["queue"] = found.QueueName, ["affected"] = done.Affected });
     }
 
-    private async Task<AdminResult> QueueDelete(string messageId)
+    private async Task<AdminResult> QueueDelete(string queueId)
     {
-        var found = await FindMessage(messageId) ?? throw new AdminException($"no queued message {messageId}");
-        var done = await regions.DomainQueue.Ask<QueueControlDone>(new DeleteQueued(found.QueueId, messageId), AskTimeout);
-        return new AdminResult($"{messageId}: deleted ({done.Affected})\n", new JsonObject { ["message_id"] = messageId, ["queue"] = found.QueueId, ["affected"] = done.Affected });
+        var found = await FindMessage(queueId) ?? throw new AdminException($"no queued message {queueId}");
+        var done = await regions.DomainQueue.Ask<QueueControlDone>(new DeleteQueued(found.QueueName, queueId), AskTimeout);
+        return new AdminResult($"{queueId}: deleted ({done.Affected})\n", new JsonObject { ["queue_id"] = queueId, ["queue"] = found.QueueName, ["affected"] = done.Affected });
     }
 
     private async Task<AdminResult> MailboxStats(string address)

@@ -54,9 +54,9 @@ public sealed class ShardRegions
         // A queue holding mail must come back after a restart without waiting for new mail.
         var queueRegion = sharding.Start(
             DomainQueueTypeName,
-            queueId => Queues.DomainQueue.Props(queueId, content, queue, counters.DomainQueue, delivery),
+            queueName => Queues.DomainQueue.Props(queueName, content, queue, counters.DomainQueue, delivery),
             defaults.WithRememberEntities(true),
-            new EntityMessageExtractor<IDomainQueueCommand>(shardCount, c => c.QueueId));
+            new EntityMessageExtractor<IDomainQueueCommand>(shardCount, c => c.QueueName));
 
         return new ShardRegions(mailboxRegion, queueRegion);
     }

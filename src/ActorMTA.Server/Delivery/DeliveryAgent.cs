@@ -61,7 +61,7 @@ public sealed class DeliveryAgent : ReceiveActor
         Receive<Connected>(OnConnected);
         Receive<ConnectFailed>(m =>
         {
-            _log.Debug("delivery queue={0} connect to {1} failed: {2}", _job.QueueId, m.Target, m.Reason);
+            _log.Debug("delivery queue={0} connect to {1} failed: {2}", _job.QueueName, m.Target, m.Reason);
             _lastFailure = m.Reply;
             if (m.Reply == LocalReplies.Timeout) _timeouts++;
             ConnectNext();
@@ -83,7 +83,7 @@ public sealed class DeliveryAgent : ReceiveActor
         {
             if (_engine is null) return;
             _tlsPending = false;
-            _log.Debug("delivery queue={0} tls to {1}: {2} {3}", _job.QueueId, _target, m.Protocol, m.Cipher);
+            _log.Debug("delivery queue={0} tls to {1}: {2} {3}", _job.QueueName, _target, m.Protocol, m.Cipher);
             Apply(_engine.OnTlsEstablished());
         });
         Receive<ContentSent>(m =>
@@ -202,7 +202,7 @@ public sealed class DeliveryAgent : ReceiveActor
         }
         _current = _todo.Dequeue();
         _currentStarted = Stopwatch.GetTimestamp();
-        Apply(_engine!.Send(new OutboundMessage(_current.MessageId, _current.ReversePath, _current.Recipients, _current.Size,
+        Apply(_engine!.Send(new OutboundMessage(_current.QueueId, _current.ReversePath, _current.Recipients, _current.Size,
             Needs8BitMime: _current.Traits.HasFlag(ContentTraits.EightBitMime), NeedsSmtpUtf8: _current.Traits.HasFlag(ContentTraits.SmtpUtf8))));
     }
 
@@ -221,7 +221,7 @@ public sealed class DeliveryAgent : ReceiveActor
         if (!_readyOnThisConnection)
         {
             // The host would not start a session: its greeting, EHLO or TLS failed. Another MX may do better.
-            _log.Debug("delivery queue={0} {1} refused the session: {2}", _job.QueueId, _target, failed.Reply);
+            _log.Debug("delivery queue={0} {1} refused the session: {2}", _job.QueueName, _target, failed.Reply);
             CloseThen(ConnectNext);
         }
         else if (!failed.WholeConnection && _reconnects++ < 1)
@@ -267,7 +267,7 @@ public sealed class DeliveryAgent : ReceiveActor
         var engine = _engine;
         _connection = null;
         if (engine is null || engine.State == ClientState.Closed) return;
-        _log.Debug("delivery queue={0} connection to {1} closed: {2}", _job.QueueId, _target, m.Reason);
+        _log.Debug("delivery queue={0} connection to {1} closed: {2}", _job.QueueName, _target, m.Reason);
         Apply(engine.Abort(_tlsPending ? LocalReplies.TlsHandshakeFailed : LocalReplies.ConnectionLost));
     }
 
@@ -276,15 +276,15 @@ public sealed class DeliveryAgent : ReceiveActor
         var item = _current;
         _current = null;
         var latency = (long)Stopwatch.GetElapsedTime(_currentStarted).TotalMilliseconds;
-        foreach (var r in result.Recipients) DeliveryLog.Write(_log, result.MessageId, r.Recipient, _target?.HostName, r.Reply, latency);
-        Context.Parent.Tell(new MessageAttempted(item?.MessageId ?? result.MessageId, _target?.HostName ?? "", result.Recipients, DateTimeOffset.UtcNow));
+        foreach (var r in result.Recipients) DeliveryLog.Write(_log, result.QueueId, r.Recipient, _target?.HostName, r.Reply, latency);
+        Context.Parent.Tell(new MessageAttempted(item?.QueueId ?? result.QueueId, _target?.HostName ?? "", result.Recipients, DateTimeOffset.UtcNow));
     }
 
     private void Finish()
     {
         if (_finished) return;
         _finished = true;
-        var unattempted = _todo.Select(m => m.MessageId).ToArray();
+        var unattempted = _todo.Select(m => m.QueueId).ToArray();
         // Back off when no host would talk to us at all, the server said 421, or it kept timing out: hammering it
         // with the rest of the queue would only make things worse (and hold connections other domains can use).
         var backoff = unattempted.Length > 0 && (!_everReady || _saw421 || _timeouts >= 2);

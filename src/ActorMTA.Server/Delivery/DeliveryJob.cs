@@ -13,14 +13,14 @@ public sealed record DeliveryTarget(string HostName, IPAddress Address, int Port
 }
 
 /// <summary>One queued message as a DeliveryAgent carries it: envelope, pending recipients, content reference.</summary>
-public sealed record OutboundItem(string MessageId, string ContentRef, string ReversePath, IReadOnlyList<string> Recipients, long Size, ContentTraits Traits);
+public sealed record OutboundItem(string QueueId, string ContentRef, string ReversePath, IReadOnlyList<string> Recipients, long Size, ContentTraits Traits);
 
 /// <summary>
 /// What one DeliveryAgent (one outbound connection) is to do: targets in the order to try, messages in the order
 /// to send. <see cref="MaxMessages"/> (max-messages-per-connection): when the agent has sent its messages and the
 /// connection has room left, it asks its queue for more (<see cref="MoreWork"/>) instead of closing.
 /// </summary>
-public sealed record DeliveryJob(string QueueId, IReadOnlyList<DeliveryTarget> Targets, IReadOnlyList<OutboundItem> Messages)
+public sealed record DeliveryJob(string QueueName, IReadOnlyList<DeliveryTarget> Targets, IReadOnlyList<OutboundItem> Messages)
 {
     public int MaxMessages { get; init; } = Messages.Count;
 }
@@ -35,7 +35,7 @@ public sealed record MoreMessages(IReadOnlyList<OutboundItem> Messages);
 public interface IDeliveryReport;
 
 /// <summary>One message went through an SMTP transaction (or was refused locally before it): a result per recipient.</summary>
-public sealed record MessageAttempted(string MessageId, string MxHost, IReadOnlyList<RecipientResult> Results, DateTimeOffset At) : IDeliveryReport;
+public sealed record MessageAttempted(string QueueId, string MxHost, IReadOnlyList<RecipientResult> Results, DateTimeOffset At) : IDeliveryReport;
 
 /// <summary>
 /// The agent is done. <paramref name="Unattempted"/> are the messages it could not try (no host took a session,

@@ -9,9 +9,9 @@ using Akka.Cluster.Sharding;
 namespace ActorMTA.Server.Delivery;
 
 /// <summary>One delivery status notification to write and hand in: a bounce (failed) or a warning (delayed).</summary>
-/// <param name="DsnMessageId">Deterministic ("&lt;id&gt;.B1", "&lt;id&gt;.W"), so that sending it again after a restart is a no-op at the destination.</param>
+/// <param name="DsnQueueId">Deterministic ("&lt;id&gt;.B1", "&lt;id&gt;.W"), so that sending it again after a restart is a no-op at the destination.</param>
 public sealed record DsnJob(
-    string DsnMessageId, string OriginalMessageId, string OriginalContentRef, string ReversePath,
+    string DsnQueueId, string OriginalQueueId, string OriginalContentRef, string ReversePath,
     IReadOnlyList<FailedRecipient> Recipients, DateTimeOffset ArrivalDate, bool IsDelayWarning, int BounceNumber);
 
 /// <summary>How a DSN ended: stored by its destination, or dropped on purpose (local sender without a mailbox).</summary>
@@ -37,11 +37,11 @@ public static class DsnCourier
         await using (var original = content.OpenRead(job.OriginalContentRef))
         {
             var message = BounceBuilder.Build(new BounceRequest(
-                services.ReportingMta, job.OriginalMessageId, sender, job.Recipients, original, job.ArrivalDate, job.IsDelayWarning));
+                services.ReportingMta, job.OriginalQueueId, sender, job.Recipients, original, job.ArrivalDate, job.IsDelayWarning));
             bytes = BounceWriter.ToBytes(message);
         }
 
-        var writer = content.BeginWrite(job.DsnMessageId);
+        var writer = content.BeginWrite(job.DsnQueueId);
         string reference;
         try
         {
@@ -59,12 +59,12 @@ public static class DsnCourier
         if (local)
         {
             await sharding.ShardRegion(ShardRegions.MailboxTypeName).Ask<MailboxDelivered>(
-                new DeliverToMailbox(sender, job.DsnMessageId, reference, bytes.Length, now, 0) { OncePerMessageId = true }, services.Settings.BounceTimeout);
+                new DeliverToMailbox(sender, job.DsnQueueId, reference, bytes.Length, now, 0) { OncePerQueueId = true }, services.Settings.BounceTimeout);
             return new DsnOutcome(job, true, "mailbox " + sender);
         }
-        var queueId = QueuePartitions.QueueIdFor(domain, job.DsnMessageId, services.Settings.ThrottleFor(domain).Partitions);
+        var queueName = QueuePartitions.QueueNameFor(domain, job.DsnQueueId, services.Settings.ThrottleFor(domain).Partitions);
         await sharding.ShardRegion(ShardRegions.DomainQueueTypeName).Ask<DeliveryEnqueued>(
-            new EnqueueDelivery(queueId, job.DsnMessageId, reference, "", [sender], bytes.Length, now, 0), services.Settings.BounceTimeout);
-        return new DsnOutcome(job, true, "queue " + queueId);
+            new EnqueueDelivery(queueName, job.DsnQueueId, reference, "", [sender], bytes.Length, now, 0), services.Settings.BounceTimeout);
+        return new DsnOutcome(job, true, "queue " + queueName);
     }
 }

@@ -13,12 +13,12 @@ public static class QueuePartitions
 {
     public const char Separator = '#';
 
-    /// <summary>The queue id for <paramref name="messageId"/> to <paramref name="domain"/> (lower-cased).</summary>
-    public static string QueueIdFor(string domain, string messageId, int partitions)
+    /// <summary>The queue id for <paramref name="queueId"/> to <paramref name="domain"/> (lower-cased).</summary>
+    public static string QueueNameFor(string domain, string queueId, int partitions)
     {
         var normalized = domain.Trim().TrimEnd('.').ToLowerInvariant();
         if (partitions <= 1) return normalized;
-        return normalized + Separator + PartitionOf(messageId, partitions);
+        return normalized + Separator + PartitionOf(queueId, partitions);
     }
 
     /// <summary>Every queue id of a domain with <paramref name="partitions"/> partitions.</summary>
@@ -29,20 +29,20 @@ public static class QueuePartitions
     }
 
     /// <summary>The recipient domain of a queue id ("example.org#3" → "example.org").</summary>
-    public static string DomainOf(string queueId)
+    public static string DomainOf(string queueName)
     {
-        var hash = queueId.LastIndexOf(Separator);
-        return hash < 0 ? queueId : queueId[..hash];
+        var hash = queueName.LastIndexOf(Separator);
+        return hash < 0 ? queueName : queueName[..hash];
     }
 
     /// <summary>
     /// FNV-1a of the UTF-8 id: stable across processes and nodes (string.GetHashCode is randomised per
     /// process, which would move a message to another partition on retry).
     /// </summary>
-    public static int PartitionOf(string messageId, int partitions)
+    public static int PartitionOf(string queueId, int partitions)
     {
         var hash = 2166136261u;
-        foreach (var b in Encoding.UTF8.GetBytes(messageId))
+        foreach (var b in Encoding.UTF8.GetBytes(queueId))
         {
             hash ^= b;
             hash *= 16777619u;
@@ -53,7 +53,7 @@ public static class QueuePartitions
 
 /// <summary>
 /// The node's partition counts, read once from actormta.delivery.throttles: lets any actor find a
-/// message's queue with <c>QueuePartitioner.Get(system).QueueIdFor(domain, messageId)</c>.
+/// message's queue with <c>QueuePartitioner.Get(system).QueueNameFor(domain, queueId)</c>.
 /// </summary>
 public sealed class QueuePartitioner : IExtension
 {
@@ -63,8 +63,8 @@ public sealed class QueuePartitioner : IExtension
 
     public static QueuePartitioner Get(ActorSystem system) => system.WithExtension<QueuePartitioner, QueuePartitionerProvider>();
 
-    public string QueueIdFor(string domain, string messageId) =>
-        QueuePartitions.QueueIdFor(domain, messageId, _settings.ThrottleFor(domain).Partitions);
+    public string QueueNameFor(string domain, string queueId) =>
+        QueuePartitions.QueueNameFor(domain, queueId, _settings.ThrottleFor(domain).Partitions);
 }
 
 public sealed class QueuePartitionerProvider : ExtensionIdProvider<QueuePartitioner>

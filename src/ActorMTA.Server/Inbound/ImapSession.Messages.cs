@@ -26,7 +26,7 @@ public sealed partial class ImapSession
 
     private sealed record SearchReady(IReadOnlyList<uint> Numbers, string? Error);
 
-    private sealed record AppendSpooled(string? ContentRef, string MessageId, long Size, string? Error);
+    private sealed record AppendSpooled(string? ContentRef, string QueueId, long Size, string? Error);
 
     private void ReceiveMessageWork()
     {
@@ -450,15 +450,15 @@ public sealed partial class ImapSession
             if (append.Message.Content is { } bytes) writer.Stream.Write(bytes.Span);
         }
         var size = append.Message.Size;
-        var messageId = writer.MessageId;
+        var queueId = writer.QueueId;
         Task.Run(async () =>
         {
             var references = await content.CommitAsync(writer, 1);
-            return new AppendSpooled(references[0], messageId, size, null);
+            return new AppendSpooled(references[0], queueId, size, null);
         }).PipeTo(Self, failure: e =>
         {
             content.Abort(writer);
-            return new AppendSpooled(null, messageId, size, e.Message);
+            return new AppendSpooled(null, queueId, size, e.Message);
         });
     }
 
@@ -473,7 +473,7 @@ public sealed partial class ImapSession
         }
         var flags = MailboxFlags.Storable(append.Flags).ToList();
         // No Session: when the target is the selected folder the append comes back as a push (EXISTS).
-        AskMailbox(new AppendMessage(_user!, Folder(append.Mailbox), spooled.MessageId, spooled.ContentRef, spooled.Size,
+        AskMailbox(new AppendMessage(_user!, Folder(append.Mailbox), spooled.QueueId, spooled.ContentRef, spooled.Size,
             append.InternalDate ?? DateTimeOffset.Now, flags), reply =>
         {
             if (reply is MessageAppendedToFolder appended)

@@ -78,7 +78,7 @@ public sealed class Pop3Session : ProtocolSession
     protected override ReadOnlyMemory<byte> ShutdownFarewell => Farewell;
 
     // UIDL values must survive sessions and never be reused: the queue id is unique, the uid makes it unique per copy.
-    private static string UidOf(MailboxMessage m) => $"{m.Uid}.{m.MessageId}";
+    private static string UidOf(MailboxMessage m) => $"{m.Uid}.{m.QueueId}";
 
     protected override void OnGreeting() => Apply(_engine.Start());
 

@@ -280,13 +280,13 @@ public sealed class SmtpSession : ProtocolSession
             var correlation = ++_nextCorrelation;
             acceptance.Pending.Add(correlation);
             // A domain split into partitions (actormta.delivery.throttles) has its queue picked by the message id.
-            var queueId = partitions.QueueIdFor(domain, acceptance.QueueId);
-            Services.DomainQueueRegion.Tell(new EnqueueDelivery(queueId, acceptance.QueueId, m.References[i++], reversePath, recipients, size, now, correlation)
+            var queueName = partitions.QueueNameFor(domain, acceptance.QueueId);
+            Services.DomainQueueRegion.Tell(new EnqueueDelivery(queueName, acceptance.QueueId, m.References[i++], reversePath, recipients, size, now, correlation)
             {
                 Traits = (_engine.Body == BodyType.EightBitMime ? ContentTraits.EightBitMime : ContentTraits.None)
                     | (_engine.SmtpUtf8 ? ContentTraits.SmtpUtf8 : ContentTraits.None),
             });
-            acceptance.Retractions.Add(new RetractEnqueue(queueId, acceptance.QueueId, correlation));
+            acceptance.Retractions.Add(new RetractEnqueue(queueName, acceptance.QueueId, correlation));
         }
         if (acceptance.Pending.Count == 0) FinishAcceptance();
     }

@@ -50,7 +50,7 @@ public sealed record StoreFlags(string Address, string Folder, IReadOnlyList<lon
 /// APPEND. The mailbox takes over <paramref name="ContentRef"/> (released if the append is refused).
 /// \Recent in <paramref name="Flags"/> is ignored. Answered with <see cref="MessageAppendedToFolder"/> (APPENDUID data).
 /// </summary>
-public sealed record AppendMessage(string Address, string Folder, string MessageId, string ContentRef, long Size, DateTimeOffset InternalDate,
+public sealed record AppendMessage(string Address, string Folder, string QueueId, string ContentRef, long Size, DateTimeOffset InternalDate,
     IReadOnlyCollection<string> Flags, IActorRef? Session = null) : IMailboxCommand;
 
 /// <summary>COPY/UID COPY: each copy gets its own content reference (<c>IContentStore.AddReference</c>, bytes shared). Answered with <see cref="MessagesCopied"/>.</summary>

@@ -193,7 +193,7 @@ public sealed partial class Mailbox
         }
         EnsureUidValidity(folder, batch);
         var uid = folder.UidNext;
-        batch.Emit(new MessageAppended(folder.Name, uid, c.MessageId, c.ContentRef, c.Size, c.InternalDate, MailboxMessage.FlagSet(MailboxFlags.Storable(c.Flags))));
+        batch.Emit(new MessageAppended(folder.Name, uid, c.QueueId, c.ContentRef, c.Size, c.InternalDate, MailboxMessage.FlagSet(MailboxFlags.Storable(c.Flags))));
         batch.Reply(sender, new MessageAppendedToFolder(c.Address, folder.Name, folder.UidValidity, uid));
         NotifyAppended(c.Address, folder, [folder.Get(uid)!], c.Session, batch);
     }
@@ -218,7 +218,7 @@ public sealed partial class Mailbox
             // One more reference to the same bytes (a hard link), so either copy can be expunged on its own.
             var reference = _content.AddReference(m.ContentRef);
             var uid = target.UidNext;
-            batch.Emit(new MessageAppended(target.Name, uid, m.MessageId, reference, m.Size, m.InternalDate, m.Flags));
+            batch.Emit(new MessageAppended(target.Name, uid, m.QueueId, reference, m.Size, m.InternalDate, m.Flags));
             if (m.Structure is not null) batch.Emit(new MessageStructureComputed(target.Name, uid, m.Structure));
             added.Add(target.Get(uid)!);
         }

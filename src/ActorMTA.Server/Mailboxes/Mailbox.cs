@@ -65,9 +65,9 @@ public sealed partial class Mailbox : BatchingPersistentEntity
 
     private void Deliver(DeliverToMailbox deliver, IActorRef sender, CommandBatch batch)
     {
-        var existing = deliver.OncePerMessageId
-            ? _state.FindByMessageId(deliver.MessageId)
-            : _state.FindByContentRef(deliver.ContentRef) is { } same && same.MessageId == deliver.MessageId ? same : null;
+        var existing = deliver.OncePerQueueId
+            ? _state.FindByQueueId(deliver.QueueId)
+            : _state.FindByContentRef(deliver.ContentRef) is { } same && same.QueueId == deliver.QueueId ? same : null;
         if (existing is not null)
         {
             // A re-sent command (a bounce stored again after a restart): the entry, possibly still in flight in
@@ -82,7 +82,7 @@ public sealed partial class Mailbox : BatchingPersistentEntity
         }
         var inbox = EnsureUidValidity(_state.Inbox, batch);
         var uid = inbox.UidNext;
-        batch.Emit(new MessageAppended(MailboxFolders.Inbox, uid, deliver.MessageId, deliver.ContentRef, deliver.Size, deliver.InternalDate, MailboxMessage.NoFlags));
+        batch.Emit(new MessageAppended(MailboxFolders.Inbox, uid, deliver.QueueId, deliver.ContentRef, deliver.Size, deliver.InternalDate, MailboxMessage.NoFlags));
         batch.Reply(sender, new MailboxDelivered(deliver.Address, deliver.CorrelationId, uid));
         NotifyAppended(deliver.Address, inbox, [inbox.Get(uid)!], except: null, batch);
     }
@@ -92,14 +92,14 @@ public sealed partial class Mailbox : BatchingPersistentEntity
         var released = new List<string>();
         foreach (var folder in _state.Folders.ToList())
         {
-            var uids = folder.Messages.Where(m => m.MessageId == retract.MessageId).ToList();
+            var uids = folder.Messages.Where(m => m.QueueId == retract.QueueId).ToList();
             if (uids.Count == 0) continue;
             released.AddRange(uids.Select(m => m.ContentRef));
             var removed = uids.Select(m => m.Uid).ToArray();
             batch.Emit(new MessagesRemoved(folder.Name, removed, RemovalReason.Retracted));
             NotifyExpunged(retract.Address, folder, removed, except: null, batch);
         }
-        batch.Reply(sender, new DeliveryRetracted(retract.Address, retract.MessageId, retract.CorrelationId));
+        batch.Reply(sender, new DeliveryRetracted(retract.Address, retract.QueueId, retract.CorrelationId));
         if (released.Count > 0) batch.After(() => Release(released));
     }
 

@@ -3,16 +3,16 @@ namespace ActorMTA.Server.Mailboxes;
 /// <summary>
 /// Stores a delivered message in INBOX. Answered with <see cref="MailboxDelivered"/> once persisted.
 /// The mailbox takes over <paramref name="ContentRef"/> (one reference per mailbox entry).
-/// Sending the same MessageId + ContentRef again does not add a second entry.
+/// Sending the same QueueId + ContentRef again does not add a second entry.
 /// </summary>
-public sealed record DeliverToMailbox(string Address, string MessageId, string ContentRef, long Size, DateTimeOffset InternalDate, long CorrelationId) : IMailboxCommand
+public sealed record DeliverToMailbox(string Address, string QueueId, string ContentRef, long Size, DateTimeOffset InternalDate, long CorrelationId) : IMailboxCommand
 {
     /// <summary>
-    /// Idempotent per MessageId whatever the ContentRef: when the mailbox already holds the message, nothing is
+    /// Idempotent per QueueId whatever the ContentRef: when the mailbox already holds the message, nothing is
     /// added, the existing uid is the answer and this ContentRef is released. Set for generated messages (bounces)
     /// that may be written again with a new content reference after a restart.
     /// </summary>
-    public bool OncePerMessageId { get; init; }
+    public bool OncePerQueueId { get; init; }
 }
 
 public sealed record MailboxDelivered(string Address, long CorrelationId, long Uid);
@@ -22,9 +22,9 @@ public sealed record MailboxDelivered(string Address, long CorrelationId, long U
 /// (the client gets 451, so nothing may stay half-delivered). Releases the content reference.
 /// Answered with <see cref="DeliveryRetracted"/> also when there was nothing to retract.
 /// </summary>
-public sealed record RetractDelivery(string Address, string MessageId, long CorrelationId) : IMailboxCommand;
+public sealed record RetractDelivery(string Address, string QueueId, long CorrelationId) : IMailboxCommand;
 
-public sealed record DeliveryRetracted(string Address, string MessageId, long CorrelationId);
+public sealed record DeliveryRetracted(string Address, string QueueId, long CorrelationId);
 
 /// <summary>The messages of one folder ordered by uid (no persistence, no content reads).</summary>
 public sealed record GetMaildrop(string Address, string Folder = MailboxFolders.Inbox) : IMailboxCommand;

@@ -13,7 +13,7 @@ public sealed record FolderCreated(string Folder, long UidValidity) : IMailboxEv
 }
 
 /// <summary>A message was added to a folder under <see cref="Uid"/> (the folder's UIDNEXT becomes Uid + 1).</summary>
-public sealed record MessageAppended(string Folder, long Uid, string MessageId, string ContentRef, long Size, DateTimeOffset InternalDate, IReadOnlySet<string> Flags) : IMailboxEvent;
+public sealed record MessageAppended(string Folder, long Uid, string QueueId, string ContentRef, long Size, DateTimeOffset InternalDate, IReadOnlySet<string> Flags) : IMailboxEvent;
 
 public enum RemovalReason : byte
 {

@@ -6,9 +6,9 @@ namespace ActorMTA.Server.Mailboxes;
 /// One message in a mailbox folder. Immutable: a flag change replaces the record, so a maildrop handed
 /// to a session never changes under it.
 /// </summary>
-/// <param name="MessageId">The queue id the message was accepted under (shared by all its copies).</param>
+/// <param name="QueueId">The queue id the message was accepted under (shared by all its copies).</param>
 /// <param name="ContentRef">This entry's own reference in the content store.</param>
-public sealed record MailboxMessage(long Uid, string MessageId, string ContentRef, long Size, DateTimeOffset InternalDate, IReadOnlySet<string> Flags)
+public sealed record MailboxMessage(long Uid, string QueueId, string ContentRef, long Size, DateTimeOffset InternalDate, IReadOnlySet<string> Flags)
 {
     public static readonly IReadOnlySet<string> NoFlags = ImmutableSortedSet.Create<string>(StringComparer.OrdinalIgnoreCase);
 

@@ -11,7 +11,7 @@ public sealed class MailboxState
     // Content reference -> where it is stored: makes a re-sent delivery idempotent and finds refs to release.
     private readonly Dictionary<string, (FolderState Folder, long Uid)> _byContentRef = new();
     // Message id -> every entry holding it (copies share the id): a delivery is idempotent per message id.
-    private readonly Dictionary<string, List<(FolderState Folder, long Uid)>> _byMessageId = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<(FolderState Folder, long Uid)>> _byQueueId = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _subscriptions = new(StringComparer.Ordinal);
 
     public MailboxState() => _folders[MailboxFolders.Inbox] = new FolderState(MailboxFolders.Inbox);
@@ -32,8 +32,8 @@ public sealed class MailboxState
     public MailboxMessage? FindByContentRef(string contentRef) =>
         _byContentRef.TryGetValue(contentRef, out var at) ? at.Folder.Get(at.Uid) : null;
 
-    public MailboxMessage? FindByMessageId(string messageId) =>
-        _byMessageId.TryGetValue(messageId, out var all) && all.Count > 0 ? all[0].Folder.Get(all[0].Uid) : null;
+    public MailboxMessage? FindByQueueId(string queueId) =>
+        _byQueueId.TryGetValue(queueId, out var all) && all.Count > 0 ? all[0].Folder.Get(all[0].Uid) : null;
 
     public void Apply(IMailboxEvent @event)
     {
@@ -46,7 +46,7 @@ public sealed class MailboxState
                 LastUidValidity = Math.Max(LastUidValidity, created.UidValidity);
                 break;
             case MessageAppended appended:
-                Index(GetOrAdd(appended.Folder), new MailboxMessage(appended.Uid, appended.MessageId, appended.ContentRef, appended.Size, appended.InternalDate, appended.Flags));
+                Index(GetOrAdd(appended.Folder), new MailboxMessage(appended.Uid, appended.QueueId, appended.ContentRef, appended.Size, appended.InternalDate, appended.Flags));
                 break;
             case MessagesRemoved removed:
                 if (Folder(removed.Folder) is { } from)
@@ -126,7 +126,7 @@ public sealed class MailboxState
     {
         folder.Add(message);
         _byContentRef[message.ContentRef] = (folder, message.Uid);
-        if (!_byMessageId.TryGetValue(message.MessageId, out var all)) _byMessageId[message.MessageId] = all = new List<(FolderState, long)>(1);
+        if (!_byQueueId.TryGetValue(message.QueueId, out var all)) _byQueueId[message.QueueId] = all = new List<(FolderState, long)>(1);
         all.Add((folder, message.Uid));
     }
 
@@ -135,10 +135,10 @@ public sealed class MailboxState
         var message = folder.Remove(uid);
         if (message is null) return null;
         _byContentRef.Remove(message.ContentRef);
-        if (_byMessageId.TryGetValue(message.MessageId, out var all))
+        if (_byQueueId.TryGetValue(message.QueueId, out var all))
         {
             all.Remove((folder, uid));
-            if (all.Count == 0) _byMessageId.Remove(message.MessageId);
+            if (all.Count == 0) _byQueueId.Remove(message.QueueId);
         }
         return message;
     }

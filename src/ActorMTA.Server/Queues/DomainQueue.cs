@@ -22,7 +22,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     // Messages the queue sends itself that change state: decided and persisted in order with the commands.
     private interface ISelfCommand;
     private sealed record TargetsResolved(ResolvedTargets Result) : ISelfCommand;
-    private sealed record ExpireDue(IReadOnlyList<string> MessageIds) : ISelfCommand;
+    private sealed record ExpireDue(IReadOnlyList<string> QueueIds) : ISelfCommand;
     private sealed record DsnStored(DsnOutcome Outcome) : ISelfCommand;
     private sealed record AgentStopped(IActorRef Agent) : ISelfCommand;
     private sealed record DsnFailed(DsnJob Job, string Reason);
@@ -34,7 +34,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     private const int MaxExpiriesPerTick = 1000;
     private static readonly SmtpReply Expired = new(451, "4.4.7", "Delivery time expired");
 
-    private readonly string _queueId;
+    private readonly string _queueName;
     private readonly string _domain;
     private readonly IContentStore _content;
     private readonly DomainQueueSettings _settings;
@@ -55,23 +55,23 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public DomainQueue(string queueId, IContentStore content, DomainQueueSettings settings, PersistenceCounter counter, DeliveryServices? delivery = null)
+    public DomainQueue(string queueName, IContentStore content, DomainQueueSettings settings, PersistenceCounter counter, DeliveryServices? delivery = null)
         : base(settings.MaxBatch, settings.SnapshotEvery, counter)
     {
-        _queueId = queueId;
-        _domain = QueuePartitions.DomainOf(queueId);
+        _queueName = queueName;
+        _domain = QueuePartitions.DomainOf(queueName);
         _content = content;
         _settings = settings;
         _delivery = delivery;
-        PersistenceId = PersistenceIdOf(queueId);
+        PersistenceId = PersistenceIdOf(queueName);
     }
 
     public override string PersistenceId { get; }
 
-    public static string PersistenceIdOf(string queueId) => "domain-queue|" + queueId;
+    public static string PersistenceIdOf(string queueName) => "domain-queue|" + queueName;
 
-    public static Props Props(string queueId, IContentStore content, DomainQueueSettings settings, PersistenceCounter counter, DeliveryServices? delivery = null) =>
-        Akka.Actor.Props.Create(() => new DomainQueue(queueId, content, settings, counter, delivery));
+    public static Props Props(string queueName, IContentStore content, DomainQueueSettings settings, PersistenceCounter counter, DeliveryServices? delivery = null) =>
+        Akka.Actor.Props.Create(() => new DomainQueue(queueName, content, settings, counter, delivery));
 
     private DateTimeOffset Now => _delivery?.Clock.GetUtcNow() ?? DateTimeOffset.UtcNow;
 
@@ -87,24 +87,24 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 Enqueue(enqueue, sender, batch);
                 break;
             case RetractEnqueue retract:
-                var entry = _state.Find(retract.MessageId);
-                if (entry is not null) batch.Emit(new DeliveryRemoved(retract.MessageId, QueueRemovalReason.Retracted));
-                batch.Reply(sender, new EnqueueRetracted(retract.QueueId, retract.MessageId, retract.CorrelationId));
+                var entry = _state.Find(retract.QueueId);
+                if (entry is not null) batch.Emit(new DeliveryRemoved(retract.QueueId, QueueRemovalReason.Retracted));
+                batch.Reply(sender, new EnqueueRetracted(retract.QueueName, retract.QueueId, retract.CorrelationId));
                 if (entry is not null) batch.After(() => Release(entry.ContentRef));
                 break;
             case GetQueueStatus status:
-                batch.Reply(sender, new QueueStatus(status.QueueId, _state.Pending, _state.Entries()) { Suspended = _state.Suspended });
+                batch.Reply(sender, new QueueStatus(status.QueueName, _state.Pending, _state.Entries()) { Suspended = _state.Suspended });
                 break;
             case SuspendQueue suspend:
                 if (!_state.Suspended) batch.Emit(new QueueSuspensionChanged(true));
                 Log.Info("{0}: delivery suspended", PersistenceId);
-                batch.Reply(sender, new QueueControlDone(suspend.QueueId, _state.Pending));
+                batch.Reply(sender, new QueueControlDone(suspend.QueueName, _state.Pending));
                 RequestDispatch(); // lets parked connections go
                 break;
             case ResumeQueue resume:
                 if (_state.Suspended) batch.Emit(new QueueSuspensionChanged(false));
                 Log.Info("{0}: delivery resumed", PersistenceId);
-                batch.Reply(sender, new QueueControlDone(resume.QueueId, _state.Pending));
+                batch.Reply(sender, new QueueControlDone(resume.QueueName, _state.Pending));
                 RequestDispatch();
                 break;
             case FlushQueue flush:
@@ -114,19 +114,19 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 BounceByOperator(bounce, sender, batch);
                 break;
             case DeleteQueued delete:
-                var deleted = _state.Find(delete.MessageId);
+                var deleted = _state.Find(delete.QueueId);
                 if (deleted is not null)
                 {
-                    batch.Emit(new DeliveryRemoved(delete.MessageId, QueueRemovalReason.Deleted));
-                    _warningsDue.Remove(delete.MessageId);
-                    Log.Info("{0}: message {1} deleted by the administrator (no bounce)", PersistenceId, delete.MessageId);
+                    batch.Emit(new DeliveryRemoved(delete.QueueId, QueueRemovalReason.Deleted));
+                    _warningsDue.Remove(delete.QueueId);
+                    Log.Info("{0}: message {1} deleted by the administrator (no bounce)", PersistenceId, delete.QueueId);
                     batch.After(() => Release(deleted.ContentRef));
                 }
-                batch.Reply(sender, new QueueControlDone(delete.QueueId, deleted is null ? 0 : 1));
+                batch.Reply(sender, new QueueControlDone(delete.QueueName, deleted is null ? 0 : 1));
                 break;
             case MessageAttempted attempted:
-                _inFlight.Remove(attempted.MessageId);
-                if (_state.Find(attempted.MessageId) is { } tried)
+                _inFlight.Remove(attempted.QueueId);
+                if (_state.Find(attempted.QueueId) is { } tried)
                     Settle(tried, attempted.Results, attempted.MxHost, counted: true, logEach: false, batch);
                 break;
             case AgentFinished finished:
@@ -149,7 +149,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 OnTargets(resolved.Result, batch);
                 break;
             case ExpireDue expire:
-                foreach (var id in expire.MessageIds)
+                foreach (var id in expire.QueueIds)
                 {
                     _inFlight.Remove(id);
                     if (_state.Find(id) is { } old)
@@ -167,10 +167,10 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
 
     private void Enqueue(EnqueueDelivery enqueue, IActorRef sender, CommandBatch batch)
     {
-        var existing = _state.Find(enqueue.MessageId);
+        var existing = _state.Find(enqueue.QueueId);
         if (existing is null)
-            batch.Emit(new DeliveryQueued(enqueue.MessageId, enqueue.ContentRef, enqueue.ReversePath, enqueue.Recipients.ToArray(), enqueue.Size, enqueue.QueuedAt) { Traits = enqueue.Traits });
-        batch.Reply(sender, new DeliveryEnqueued(enqueue.QueueId, enqueue.CorrelationId));
+            batch.Emit(new DeliveryQueued(enqueue.QueueId, enqueue.ContentRef, enqueue.ReversePath, enqueue.Recipients.ToArray(), enqueue.Size, enqueue.QueuedAt) { Traits = enqueue.Traits });
+        batch.Reply(sender, new DeliveryEnqueued(enqueue.QueueName, enqueue.CorrelationId));
         // The queue holds one reference per message; a second one for the same message is surplus.
         if (existing is not null && existing.ContentRef != enqueue.ContentRef)
             batch.After(() => Release(enqueue.ContentRef));
@@ -183,20 +183,20 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         if (later > 0) batch.Emit(new QueueFlushed(now));
         _backoffUntil = DateTimeOffset.MinValue;
         Log.Info("{0}: flushed, {1} deferred messages due now", PersistenceId, later);
-        batch.Reply(sender, new QueueControlDone(flush.QueueId, later));
+        batch.Reply(sender, new QueueControlDone(flush.QueueName, later));
         RequestDispatch();
     }
 
     private void BounceByOperator(BounceQueued bounce, IActorRef sender, CommandBatch batch)
     {
-        var targets = bounce.MessageId is null
+        var targets = bounce.QueueId is null
             ? _state.ByNextAttempt().ToList()
-            : _state.Find(bounce.MessageId) is { Recipients.Count: > 0 } one ? [one] : [];
+            : _state.Find(bounce.QueueId) is { Recipients.Count: > 0 } one ? [one] : [];
         var reply = new SmtpReply(550, "5.0.0", bounce.Reason);
         foreach (var entry in targets)
             Settle(entry, entry.Recipients.Select(r => new RecipientResult(r, reply)).ToArray(), null, counted: false, logEach: true, batch);
         Log.Info("{0}: {1} messages bounced by the administrator", PersistenceId, targets.Count);
-        batch.Reply(sender, new QueueControlDone(bounce.QueueId, targets.Count));
+        batch.Reply(sender, new QueueControlDone(bounce.QueueName, targets.Count));
     }
 
     private void AgentDone(AgentFinished finished, IActorRef agent, CommandBatch batch)
@@ -235,7 +235,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         foreach (var result in results)
         {
             if (!pending.Remove(result.Recipient)) continue;
-            if (logEach) DeliveryLog.Write(Log, entry.MessageId, result.Recipient, mx, result.Reply, 0);
+            if (logEach) DeliveryLog.Write(Log, entry.QueueId, result.Recipient, mx, result.Reply, 0);
             if (result.Accepted) delivered.Add(result.Recipient);
             else if (result.IsPermanentFailure) failed.Add(Failure(result.Recipient, result.Reply, mx, now));
             else deferred.Add(result);
@@ -249,7 +249,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
             foreach (var d in deferred)
                 failed.Add(new FailedDelivery(d.Recipient, "4.4.7",
                     $"X-ActorMTA; delivery time expired after {(now - entry.QueuedAt).TotalHours:0.#} hours, last error: {OneLine(d.Reply)}", mx, now));
-            Log.Info("{0}: message {1} expired after {2}", PersistenceId, entry.MessageId, now - entry.QueuedAt);
+            Log.Info("{0}: message {1} expired after {2}", PersistenceId, entry.QueueId, now - entry.QueuedAt);
             deferred.Clear();
         }
         else if (deferred.Count > 0)
@@ -260,18 +260,18 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         var lastText = deferred.Count > 0 ? OneLine(deferred[0].Reply)
             : failed.Count > 0 ? failed[0].Status + " " + failed[0].Diagnostic
             : "delivered";
-        batch.Emit(new DeliveryAttempted(entry.MessageId, delivered, failed, counted, next, lastText));
+        batch.Emit(new DeliveryAttempted(entry.QueueId, delivered, failed, counted, next, lastText));
         if (failed.Count > 0 && !BounceBuilder.ShouldBounce(entry.ReversePath))
-            Log.Info("{0}: message {1} from <> failed for {2} recipients: dropped, never bounced", PersistenceId, entry.MessageId, failed.Count);
+            Log.Info("{0}: message {1} from <> failed for {2} recipients: dropped, never bounced", PersistenceId, entry.QueueId, failed.Count);
         if (deferred.Count > 0) MaybeWarn(entry, deferred, mx, now, settings);
-        CompleteIfSettled(entry.MessageId, batch);
+        CompleteIfSettled(entry.QueueId, batch);
     }
 
     private void MaybeWarn(QueuedDelivery entry, List<RecipientResult> deferred, string? mx, DateTimeOffset now, DeliverySettings settings)
     {
-        if (settings.DelayWarningAfter <= TimeSpan.Zero || entry.DelayWarningSent || _warningsDue.ContainsKey(entry.MessageId)) return;
+        if (settings.DelayWarningAfter <= TimeSpan.Zero || entry.DelayWarningSent || _warningsDue.ContainsKey(entry.QueueId)) return;
         if (now - entry.QueuedAt < settings.DelayWarningAfter || !BounceBuilder.ShouldBounce(entry.ReversePath)) return;
-        _warningsDue[entry.MessageId] = deferred
+        _warningsDue[entry.QueueId] = deferred
             .Select(d => new FailedRecipient(d.Recipient, d.Reply.EnhancedCode ?? "4.0.0", "smtp; " + OneLine(d.Reply), mx, now))
             .ToArray();
     }
@@ -287,12 +287,12 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     private static string OneLine(SmtpReply reply) => reply.ToString().Replace("\r\n", " ");
 
     /// <summary>Every recipient delivered or failed and every bounce stored: the message leaves, and so does its content.</summary>
-    private void CompleteIfSettled(string messageId, CommandBatch batch)
+    private void CompleteIfSettled(string queueId, CommandBatch batch)
     {
-        var entry = _state.Find(messageId);
+        var entry = _state.Find(queueId);
         if (entry is null || entry.Recipients.Count > 0 || entry.Failures.Count > 0) return;
-        batch.Emit(new DeliveryRemoved(messageId, QueueRemovalReason.Completed));
-        _warningsDue.Remove(messageId);
+        batch.Emit(new DeliveryRemoved(queueId, QueueRemovalReason.Completed));
+        _warningsDue.Remove(queueId);
         var reference = entry.ContentRef;
         batch.After(() => Release(reference));
     }
@@ -333,10 +333,10 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         foreach (var entry in _state.ByNextAttempt())
         {
             if (entry.NextAttemptAt > now) break;
-            if (_inFlight.ContainsKey(entry.MessageId)) continue;
+            if (_inFlight.ContainsKey(entry.QueueId)) continue;
             if (IsExpired(entry, now))
             {
-                expired.Add(entry.MessageId);
+                expired.Add(entry.QueueId);
                 if (expired.Count >= MaxExpiriesPerTick) break;
             }
             else anyDue = true;
@@ -366,7 +366,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
             // Permanent (NXDOMAIN, null MX): nothing will ever be deliverable, so all pending mail fails now.
             // Temporary: only the mail that was due waits for its next attempt.
             var entries = _state.ByNextAttempt()
-                .Where(e => !_inFlight.ContainsKey(e.MessageId) && (failure.Permanent || e.NextAttemptAt <= now))
+                .Where(e => !_inFlight.ContainsKey(e.QueueId) && (failure.Permanent || e.NextAttemptAt <= now))
                 .ToList();
             var reply = new SmtpReply(failure.Permanent ? 550 : 451, failure.EnhancedCode, failure.Text);
             foreach (var entry in entries)
@@ -383,11 +383,11 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         {
             var items = TakeDue(throttle.MaxMessagesPerConnection, now);
             if (items.Count == 0) break;
-            var job = new DeliveryJob(_queueId, targets, items) { MaxMessages = throttle.MaxMessagesPerConnection };
+            var job = new DeliveryJob(_queueName, targets, items) { MaxMessages = throttle.MaxMessagesPerConnection };
             var agent = Context.ActorOf(DeliveryAgent.Props(job, _delivery!.Settings, _content));
             Context.Watch(agent);
             _agents.Add(agent);
-            foreach (var item in items) _inFlight[item.MessageId] = agent;
+            foreach (var item in items) _inFlight[item.QueueId] = agent;
         }
         ScheduleNextWake(now);
     }
@@ -398,13 +398,13 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         _bucket ??= new TokenBucket(Throttle.MaxMessagesPerMinute, now);
         var candidates = _state.ByNextAttempt()
             .TakeWhile(e => e.NextAttemptAt <= now)
-            .Where(e => !_inFlight.ContainsKey(e.MessageId) && !IsExpired(e, now))
+            .Where(e => !_inFlight.ContainsKey(e.QueueId) && !IsExpired(e, now))
             .Take(max)
             .ToList();
         if (candidates.Count == 0) return [];
         var granted = _bucket.Take(candidates.Count, now);
         return candidates.Take(granted)
-            .Select(e => new OutboundItem(e.MessageId, e.ContentRef, e.ReversePath, e.Recipients, e.Size, e.Traits))
+            .Select(e => new OutboundItem(e.QueueId, e.ContentRef, e.ReversePath, e.Recipients, e.Size, e.Traits))
             .ToArray();
     }
 
@@ -424,7 +424,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 Timers.StartSingleTimer("release-parked", ReleaseParkedTick.Instance, _delivery.Settings.ConnectionIdleTime);
             return;
         }
-        foreach (var item in items) _inFlight[item.MessageId] = agent;
+        foreach (var item in items) _inFlight[item.QueueId] = agent;
         agent.Tell(new MoreMessages(items));
     }
 
@@ -437,7 +437,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
             var items = TakeDue(capacity, now);
             if (items.Count == 0) return;
             _parked.Remove(agent);
-            foreach (var item in items) _inFlight[item.MessageId] = agent;
+            foreach (var item in items) _inFlight[item.QueueId] = agent;
             agent.Tell(new MoreMessages(items));
         }
     }
@@ -472,7 +472,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
             Wake(_backoffUntil, now);
             return;
         }
-        var next = _state.ByNextAttempt().FirstOrDefault(e => !_inFlight.ContainsKey(e.MessageId));
+        var next = _state.ByNextAttempt().FirstOrDefault(e => !_inFlight.ContainsKey(e.QueueId));
         if (next is null) return;
         if (next.NextAttemptAt > now) Wake(next.NextAttemptAt, now);
         // Due now but not started: either every connection is busy (an agent's end dispatches again) or the
@@ -496,29 +496,29 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         {
             if (_dsnsInFlight.Count >= MaxDsnsInFlight) return;
             var number = entry.BouncesSent + 1;
-            var id = $"{entry.MessageId}.B{number}";
+            var id = $"{entry.QueueId}.B{number}";
             if (_dsnsInFlight.Contains(id)) continue;
             var recipients = entry.Failures.Select(f => new FailedRecipient(f.Recipient, f.Status, f.Diagnostic, f.RemoteMta, f.At)).ToArray();
-            Launch(new DsnJob(id, entry.MessageId, entry.ContentRef, entry.ReversePath, recipients, entry.QueuedAt, false, number));
+            Launch(new DsnJob(id, entry.QueueId, entry.ContentRef, entry.ReversePath, recipients, entry.QueuedAt, false, number));
         }
-        foreach (var (messageId, recipients) in _warningsDue.ToList())
+        foreach (var (queueId, recipients) in _warningsDue.ToList())
         {
             if (_dsnsInFlight.Count >= MaxDsnsInFlight) return;
-            var entry = _state.Find(messageId);
+            var entry = _state.Find(queueId);
             if (entry is null || entry.DelayWarningSent)
             {
-                _warningsDue.Remove(messageId);
+                _warningsDue.Remove(queueId);
                 continue;
             }
-            var id = messageId + ".W";
+            var id = queueId + ".W";
             if (!_dsnsInFlight.Contains(id))
-                Launch(new DsnJob(id, messageId, entry.ContentRef, entry.ReversePath, recipients, entry.QueuedAt, true, 0));
+                Launch(new DsnJob(id, queueId, entry.ContentRef, entry.ReversePath, recipients, entry.QueuedAt, true, 0));
         }
     }
 
     private void Launch(DsnJob job)
     {
-        _dsnsInFlight.Add(job.DsnMessageId);
+        _dsnsInFlight.Add(job.DsnQueueId);
         DsnCourier.SendAsync(job, _content, _delivery!, Context.System)
             .PipeTo(Self, success: outcome => new DsnStored(outcome), failure: e => new DsnFailed(job, e.Message));
     }
@@ -526,20 +526,20 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     private void DsnDone(DsnOutcome outcome, CommandBatch batch)
     {
         var job = outcome.Job;
-        _dsnsInFlight.Remove(job.DsnMessageId);
-        if (outcome.Stored) Log.Info("{0}: {1} {2} for message {3} stored in {4}", PersistenceId, job.IsDelayWarning ? "delay warning" : "bounce", job.DsnMessageId, job.OriginalMessageId, outcome.Destination);
-        else Log.Warning("{0}: {1} for message {2} dropped: {3}", PersistenceId, job.DsnMessageId, job.OriginalMessageId, outcome.Destination);
-        var entry = _state.Find(job.OriginalMessageId);
+        _dsnsInFlight.Remove(job.DsnQueueId);
+        if (outcome.Stored) Log.Info("{0}: {1} {2} for message {3} stored in {4}", PersistenceId, job.IsDelayWarning ? "delay warning" : "bounce", job.DsnQueueId, job.OriginalQueueId, outcome.Destination);
+        else Log.Warning("{0}: {1} for message {2} dropped: {3}", PersistenceId, job.DsnQueueId, job.OriginalQueueId, outcome.Destination);
+        var entry = _state.Find(job.OriginalQueueId);
         if (entry is null) return;
         if (job.IsDelayWarning)
         {
-            _warningsDue.Remove(job.OriginalMessageId);
-            if (!entry.DelayWarningSent) batch.Emit(new DelayWarningSent(job.OriginalMessageId));
+            _warningsDue.Remove(job.OriginalQueueId);
+            if (!entry.DelayWarningSent) batch.Emit(new DelayWarningSent(job.OriginalQueueId));
             return;
         }
         if (entry.BouncesSent >= job.BounceNumber) return;
-        batch.Emit(new BounceSent(job.OriginalMessageId, job.BounceNumber, job.Recipients.Select(r => r.Address).ToArray()));
-        CompleteIfSettled(job.OriginalMessageId, batch);
+        batch.Emit(new BounceSent(job.OriginalQueueId, job.BounceNumber, job.Recipients.Select(r => r.Address).ToArray()));
+        CompleteIfSettled(job.OriginalQueueId, batch);
     }
 
     private void Release(string reference) => ReleaseContent(_content, [reference]);
@@ -565,7 +565,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     protected override void OnRecovered()
     {
         if (_state.Pending > 0) Log.Info("{0}: recovered with {1} pending deliveries", PersistenceId, _state.Pending);
-        Context.System.EventStream.Publish(new DomainQueueRecovered(_queueId, _state.Pending));
+        Context.System.EventStream.Publish(new DomainQueueRecovered(_queueName, _state.Pending));
         UpdatePassivation();
         if (_state.Pending > 0)
         {
@@ -607,8 +607,8 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 Self.Tell(new AgentStopped(terminated.ActorRef));
                 return true;
             case DsnFailed failed:
-                _dsnsInFlight.Remove(failed.Job.DsnMessageId);
-                Log.Warning("{0}: {1} for message {2} not stored ({3}); trying again", PersistenceId, failed.Job.DsnMessageId, failed.Job.OriginalMessageId, failed.Reason);
+                _dsnsInFlight.Remove(failed.Job.DsnQueueId);
+                Log.Warning("{0}: {1} for message {2} not stored ({3}); trying again", PersistenceId, failed.Job.DsnQueueId, failed.Job.OriginalQueueId, failed.Reason);
                 var retry = _delivery!.Settings.RetrySchedule[0];
                 Timers.StartSingleTimer("dsn-retry", DsnRetryTick.Instance, retry < TimeSpan.FromSeconds(30) ? retry : TimeSpan.FromSeconds(30));
                 return true;

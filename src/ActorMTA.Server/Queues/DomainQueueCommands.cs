@@ -1,28 +1,39 @@
+using ActorMTA.Protocol.Smtp;
+
 namespace ActorMTA.Server.Queues;
 
 /// <summary>
 /// Holds an accepted message for remote recipients of one domain. Answered with
 /// <see cref="DeliveryEnqueued"/> once persisted. The queue takes over <paramref name="ContentRef"/>.
-/// Idempotent per MessageId: a second command for the same message adds nothing.
+/// Idempotent per QueueId: a second command for the same message adds nothing.
 /// </summary>
 public sealed record EnqueueDelivery(
-    string QueueId, string MessageId, string ContentRef, string ReversePath, IReadOnlyList<string> Recipients,
+    string QueueName, string QueueId, string ContentRef, string ReversePath, IReadOnlyList<string> Recipients,
     long Size, DateTimeOffset QueuedAt, long CorrelationId) : IDomainQueueCommand
 {
     public ContentTraits Traits { get; init; }
+
+    /// <summary>MAIL FROM RET=/ENVID= (RFC 3461); <see cref="DsnMessageParameters.None"/> when not given.</summary>
+    public DsnMessageParameters Dsn { get; init; } = DsnMessageParameters.None;
+
+    /// <summary>NOTIFY=/ORCPT= per recipient address (RFC 3461); a recipient missing here gave none.</summary>
+    public IReadOnlyDictionary<string, DsnRecipientParameters> RecipientDsn { get; init; } = EmptyRecipientDsn;
+
+    public static readonly IReadOnlyDictionary<string, DsnRecipientParameters> EmptyRecipientDsn =
+        new Dictionary<string, DsnRecipientParameters>(StringComparer.Ordinal);
 }
 
-public sealed record DeliveryEnqueued(string QueueId, long CorrelationId);
+public sealed record DeliveryEnqueued(string QueueName, long CorrelationId);
 
 /// <summary>Takes back an enqueue whose transaction failed afterwards; releases the content reference.</summary>
-public sealed record RetractEnqueue(string QueueId, string MessageId, long CorrelationId) : IDomainQueueCommand;
+public sealed record RetractEnqueue(string QueueName, string QueueId, long CorrelationId) : IDomainQueueCommand;
 
-public sealed record EnqueueRetracted(string QueueId, string MessageId, long CorrelationId);
+public sealed record EnqueueRetracted(string QueueName, string QueueId, long CorrelationId);
 
-public sealed record GetQueueStatus(string QueueId) : IDomainQueueCommand;
+public sealed record GetQueueStatus(string QueueName) : IDomainQueueCommand;
 
 /// <param name="Entries">Ordered by the time they were queued.</param>
-public sealed record QueueStatus(string QueueId, int Pending, IReadOnlyList<QueuedDelivery> Entries)
+public sealed record QueueStatus(string QueueName, int Pending, IReadOnlyList<QueuedDelivery> Entries)
 {
     /// <summary>Delivery attempts are stopped by an operator.</summary>
     public bool Suspended { get; init; }

@@ -7,7 +7,7 @@ public interface IDomainQueueEvent : IPersistedRecord;
 
 /// <summary>A message entered the queue; it is due for its first attempt at once.</summary>
 public sealed record DeliveryQueued(
-    string MessageId, string ContentRef, string ReversePath, IReadOnlyList<string> Recipients, long Size, DateTimeOffset QueuedAt) : IDomainQueueEvent
+    string QueueId, string ContentRef, string ReversePath, IReadOnlyList<string> Recipients, long Size, DateTimeOffset QueuedAt) : IDomainQueueEvent
 {
     public ContentTraits Traits { get; init; }
 }
@@ -24,7 +24,7 @@ public enum QueueRemovalReason : byte
     Deleted = 3,
 }
 
-public sealed record DeliveryRemoved(string MessageId, QueueRemovalReason Reason) : IDomainQueueEvent;
+public sealed record DeliveryRemoved(string QueueId, QueueRemovalReason Reason) : IDomainQueueEvent;
 
 /// <summary>
 /// The outcome of an attempt (or of an operator's bounce, an expiry, a permanent DNS failure): recipients
@@ -32,14 +32,14 @@ public sealed record DeliveryRemoved(string MessageId, QueueRemovalReason Reason
 /// pending until <paramref name="NextAttemptAt"/>. <paramref name="Counted"/>: it was a real attempt.
 /// </summary>
 public sealed record DeliveryAttempted(
-    string MessageId, IReadOnlyList<string> Delivered, IReadOnlyList<FailedDelivery> Failed, bool Counted,
+    string QueueId, IReadOnlyList<string> Delivered, IReadOnlyList<FailedDelivery> Failed, bool Counted,
     DateTimeOffset NextAttemptAt, string? LastResult) : IDomainQueueEvent;
 
 /// <summary>Bounce number <paramref name="Number"/> reporting <paramref name="Recipients"/> was stored by its destination.</summary>
-public sealed record BounceSent(string MessageId, int Number, IReadOnlyList<string> Recipients) : IDomainQueueEvent;
+public sealed record BounceSent(string QueueId, int Number, IReadOnlyList<string> Recipients) : IDomainQueueEvent;
 
 /// <summary>The "delayed" DSN of a message was stored by its destination.</summary>
-public sealed record DelayWarningSent(string MessageId) : IDomainQueueEvent;
+public sealed record DelayWarningSent(string QueueId) : IDomainQueueEvent;
 
 /// <summary>An operator suspended (true) or resumed (false) delivery of this queue.</summary>
 public sealed record QueueSuspensionChanged(bool Suspended) : IDomainQueueEvent;

@@ -5,4 +5,4 @@ namespace ActorMTA.Server.Queues;
 /// (after its first message, or by itself through remember-entities after a restart). Operators' tools
 /// and tests watch it; a delivering queue with pending mail schedules its next attempts from the same point.
 /// </summary>
-public sealed record DomainQueueRecovered(string QueueId, int Pending);
+public sealed record DomainQueueRecovered(string QueueName, int Pending);

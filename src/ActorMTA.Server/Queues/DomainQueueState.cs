@@ -9,20 +9,20 @@ namespace ActorMTA.Server.Queues;
 public sealed class DomainQueueState
 {
     private readonly Dictionary<string, QueuedDelivery> _entries = new();
-    private readonly SortedSet<(long Ticks, string MessageId)> _due = new();
+    private readonly SortedSet<(long Ticks, string QueueId)> _due = new();
     private readonly HashSet<string> _withFailures = new();
 
     public int Pending => _entries.Count;
 
     public bool Suspended { get; private set; }
 
-    public QueuedDelivery? Find(string messageId) => _entries.GetValueOrDefault(messageId);
+    public QueuedDelivery? Find(string queueId) => _entries.GetValueOrDefault(queueId);
 
     public IReadOnlyList<QueuedDelivery> Entries() =>
-        _entries.Values.OrderBy(e => e.QueuedAt).ThenBy(e => e.MessageId, StringComparer.Ordinal).ToArray();
+        _entries.Values.OrderBy(e => e.QueuedAt).ThenBy(e => e.QueueId, StringComparer.Ordinal).ToArray();
 
     /// <summary>Messages with recipients still to deliver, earliest next attempt first.</summary>
-    public IEnumerable<QueuedDelivery> ByNextAttempt() => _due.Select(d => _entries[d.MessageId]);
+    public IEnumerable<QueuedDelivery> ByNextAttempt() => _due.Select(d => _entries[d.QueueId]);
 
     /// <summary>Messages holding failed recipients whose bounce is not stored yet.</summary>
     public IEnumerable<QueuedDelivery> AwaitingBounce() => _withFailures.Select(id => _entries[id]);
@@ -32,13 +32,13 @@ public sealed class DomainQueueState
         switch (@event)
         {
             case DeliveryQueued queued:
-                Put(new QueuedDelivery(queued.MessageId, queued.ContentRef, queued.ReversePath, queued.Recipients,
+                Put(new QueuedDelivery(queued.QueueId, queued.ContentRef, queued.ReversePath, queued.Recipients,
                     queued.Size, queued.QueuedAt, Attempts: 0, NextAttemptAt: queued.QueuedAt, LastResult: null) { Traits = queued.Traits });
                 break;
             case DeliveryRemoved removed:
-                Remove(removed.MessageId);
+                Remove(removed.QueueId);
                 break;
-            case DeliveryAttempted attempted when _entries.TryGetValue(attempted.MessageId, out var entry):
+            case DeliveryAttempted attempted when _entries.TryGetValue(attempted.QueueId, out var entry):
                 var settled = attempted.Delivered.Concat(attempted.Failed.Select(f => f.Recipient)).ToHashSet(StringComparer.Ordinal);
                 // A bounce to the null sender is never sent (RFC 5321 section 4.5.5): such failures are only logged.
                 var failures = BounceBuilder.ShouldBounce(entry.ReversePath)
@@ -53,11 +53,11 @@ public sealed class DomainQueueState
                     LastResult = attempted.LastResult ?? entry.LastResult,
                 });
                 break;
-            case BounceSent bounced when _entries.TryGetValue(bounced.MessageId, out var entry):
+            case BounceSent bounced when _entries.TryGetValue(bounced.QueueId, out var entry):
                 var reported = bounced.Recipients.ToHashSet(StringComparer.Ordinal);
                 Put(entry with { Failures = entry.Failures.Where(f => !reported.Contains(f.Recipient)).ToArray(), BouncesSent = bounced.Number });
                 break;
-            case DelayWarningSent warned when _entries.TryGetValue(warned.MessageId, out var entry):
+            case DelayWarningSent warned when _entries.TryGetValue(warned.QueueId, out var entry):
                 Put(entry with { DelayWarningSent = true });
                 break;
             case QueueSuspensionChanged suspension:
@@ -76,17 +76,17 @@ public sealed class DomainQueueState
 
     private void Put(QueuedDelivery entry)
     {
-        Remove(entry.MessageId);
-        _entries[entry.MessageId] = entry;
-        if (entry.Recipients.Count > 0) _due.Add((entry.NextAttemptAt.UtcTicks, entry.MessageId));
-        if (entry.Failures.Count > 0) _withFailures.Add(entry.MessageId);
+        Remove(entry.QueueId);
+        _entries[entry.QueueId] = entry;
+        if (entry.Recipients.Count > 0) _due.Add((entry.NextAttemptAt.UtcTicks, entry.QueueId));
+        if (entry.Failures.Count > 0) _withFailures.Add(entry.QueueId);
     }
 
-    private void Remove(string messageId)
+    private void Remove(string queueId)
     {
-        if (!_entries.Remove(messageId, out var old)) return;
-        _due.Remove((old.NextAttemptAt.UtcTicks, messageId));
-        _withFailures.Remove(messageId);
+        if (!_entries.Remove(queueId, out var old)) return;
+        _due.Remove((old.NextAttemptAt.UtcTicks, queueId));
+        _withFailures.Remove(queueId);
     }
 
     public DomainQueueSnapshot ToSnapshot() => new(Entries()) { Suspended = Suspended };

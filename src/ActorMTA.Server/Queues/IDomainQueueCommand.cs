@@ -1,7 +1,7 @@
 namespace ActorMTA.Server.Queues;
 
-/// <summary>A message for the DomainQueue entity <see cref="QueueId"/> (the recipient domain, lower-cased; later "domain#k" partitions).</summary>
+/// <summary>A message for the DomainQueue entity <see cref="QueueName"/> (the recipient domain, lower-cased; later "domain#k" partitions).</summary>
 public interface IDomainQueueCommand
 {
-    string QueueId { get; }
+    string QueueName { get; }
 }

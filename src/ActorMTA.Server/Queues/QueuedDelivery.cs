@@ -6,7 +6,7 @@ namespace ActorMTA.Server.Queues;
 /// and wait for their bounce (<see cref="Failures"/>). The entry leaves the queue once both lists are empty.
 /// </summary>
 public sealed record QueuedDelivery(
-    string MessageId,
+    string QueueId,
     string ContentRef,
     string ReversePath,
     IReadOnlyList<string> Recipients,

@@ -85,7 +85,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
             case MessageAppended e:
                 w.String(e.Folder);
                 w.Long(e.Uid);
-                WriteMessageFields(w, e.MessageId, e.ContentRef, e.Size, e.InternalDate, e.Flags);
+                WriteMessageFields(w, e.QueueId, e.ContentRef, e.Size, e.InternalDate, e.Flags);
                 break;
             case MessagesRemoved e:
                 w.String(e.Folder);
@@ -105,7 +105,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                     foreach (var m in folder.Messages)
                     {
                         w.Long(m.Uid);
-                        WriteMessageFields(w, m.MessageId, m.ContentRef, m.Size, m.InternalDate, m.Flags);
+                        WriteMessageFields(w, m.QueueId, m.ContentRef, m.Size, m.InternalDate, m.Flags);
                         w.NullableString(m.Structure is null ? null : Convert.ToBase64String(m.Structure));
                     }
                 }
@@ -149,7 +149,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                 w.String(Convert.ToBase64String(e.Structure));
                 break;
             case DeliveryQueued e:
-                w.String(e.MessageId);
+                w.String(e.QueueId);
                 w.String(e.ContentRef);
                 w.String(e.ReversePath);
                 w.Strings(e.Recipients);
@@ -158,7 +158,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                 w.Byte((byte)e.Traits); // QQ2
                 break;
             case DeliveryRemoved e:
-                w.String(e.MessageId);
+                w.String(e.QueueId);
                 w.Byte((byte)e.Reason);
                 break;
             case DomainQueueSnapshot s:
@@ -166,7 +166,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                 w.Int(s.Entries.Count);
                 foreach (var d in s.Entries)
                 {
-                    w.String(d.MessageId);
+                    w.String(d.QueueId);
                     w.String(d.ContentRef);
                     w.String(d.ReversePath);
                     w.Strings(d.Recipients);
@@ -183,7 +183,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                 w.Byte(s.Suspended ? (byte)1 : (byte)0);
                 break;
             case DeliveryAttempted e:
-                w.String(e.MessageId);
+                w.String(e.QueueId);
                 w.Strings(e.Delivered);
                 WriteFailures(w, e.Failed);
                 w.Byte(e.Counted ? (byte)1 : (byte)0);
@@ -191,12 +191,12 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                 w.NullableString(e.LastResult);
                 break;
             case BounceSent e:
-                w.String(e.MessageId);
+                w.String(e.QueueId);
                 w.Int(e.Number);
                 w.Strings(e.Recipients);
                 break;
             case DelayWarningSent e:
-                w.String(e.MessageId);
+                w.String(e.QueueId);
                 break;
             case QueueSuspensionChanged e:
                 w.Byte(e.Suspended ? (byte)1 : (byte)0);
@@ -245,9 +245,9 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
         return result;
     }
 
-    private static void WriteMessageFields(RecordWriter w, string messageId, string contentRef, long size, DateTimeOffset internalDate, IReadOnlySet<string> flags)
+    private static void WriteMessageFields(RecordWriter w, string queueId, string contentRef, long size, DateTimeOffset internalDate, IReadOnlySet<string> flags)
     {
-        w.String(messageId);
+        w.String(queueId);
         w.String(contentRef);
         w.Long(size);
         w.Timestamp(internalDate);
@@ -259,17 +259,17 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
         var folder = r.String();
         var uid = r.Long();
         var m = ReadMessage(r, uid);
-        return new MessageAppended(folder, uid, m.MessageId, m.ContentRef, m.Size, m.InternalDate, m.Flags);
+        return new MessageAppended(folder, uid, m.QueueId, m.ContentRef, m.Size, m.InternalDate, m.Flags);
     }
 
     private static MailboxMessage ReadMessage(RecordReader r, long uid)
     {
-        var messageId = r.String();
+        var queueId = r.String();
         var contentRef = r.String();
         var size = r.Long();
         var internalDate = r.Timestamp();
         var flags = r.Strings();
-        return new MailboxMessage(uid, messageId, contentRef, size, internalDate, flags.Length == 0 ? MailboxMessage.NoFlags : MailboxMessage.FlagSet(flags));
+        return new MailboxMessage(uid, queueId, contentRef, size, internalDate, flags.Length == 0 ? MailboxMessage.NoFlags : MailboxMessage.FlagSet(flags));
     }
 
     private static MailboxSnapshot ReadMailboxSnapshot(RecordReader r, int version)
@@ -313,7 +313,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
         for (var i = 0; i < entries.Length; i++)
         {
             entries[i] = new QueuedDelivery(
-                MessageId: r.String(), ContentRef: r.String(), ReversePath: r.String(), Recipients: r.Strings(),
+                QueueId: r.String(), ContentRef: r.String(), ReversePath: r.String(), Recipients: r.Strings(),
                 Size: r.Long(), QueuedAt: r.Timestamp(), Attempts: r.Int(), NextAttemptAt: r.Timestamp(), LastResult: r.NullableString());
             if (version >= 2)
                 entries[i] = entries[i] with { Failures = ReadFailures(r), BouncesSent = r.Int(), DelayWarningSent = r.Byte() != 0 };

@@ -34,11 +34,11 @@ public sealed class FileContentStore : IContentStore, IDisposable
 
     public GroupCommitStatistics Statistics => _committer.Statistics;
 
-    public ContentWriter BeginWrite(string messageId)
+    public ContentWriter BeginWrite(string queueId)
     {
-        ArgumentException.ThrowIfNullOrEmpty(messageId);
+        ArgumentException.ThrowIfNullOrEmpty(queueId);
         ThrowIfDisposed();
-        return new FileContentWriter(this, messageId, _layout.NewTempPath(messageId));
+        return new FileContentWriter(this, queueId, _layout.NewTempPath(queueId));
     }
 
     /// <remarks>
@@ -53,7 +53,7 @@ public sealed class FileContentStore : IContentStore, IDisposable
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
         if (!file.TryBeginCommit())
-            throw new InvalidOperationException($"Content '{file.MessageId}' was already committed or aborted.");
+            throw new InvalidOperationException($"Content '{file.QueueId}' was already committed or aborted.");
 
         try
         {

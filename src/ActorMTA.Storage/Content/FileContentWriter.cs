@@ -18,17 +18,17 @@ internal sealed class FileContentWriter : ContentWriter
     private int _state = Writing;
     private long _finalLength = -1;
 
-    public FileContentWriter(FileContentStore owner, string messageId, string tempPath)
+    public FileContentWriter(FileContentStore owner, string queueId, string tempPath)
     {
         Owner = owner;
-        MessageId = messageId;
+        QueueId = queueId;
         TempPath = tempPath;
         _stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.Read, BufferSize, FileOptions.None);
     }
 
     public FileContentStore Owner { get; }
     public string TempPath { get; }
-    public override string MessageId { get; }
+    public override string QueueId { get; }
     public override Stream Stream => _stream;
     public FileStream FileStream => _stream;
 

@@ -189,7 +189,7 @@ internal sealed class GroupCommitter : IDisposable
                 continue;
             try
             {
-                commit.References = _layout.Publish(commit.Writer.TempPath, commit.Writer.MessageId, commit.ReferenceCount, bucket, out var directory);
+                commit.References = _layout.Publish(commit.Writer.TempPath, commit.Writer.QueueId, commit.ReferenceCount, bucket, out var directory);
                 commit.Directory = directory;
             }
             catch (Exception e)

@@ -49,9 +49,9 @@ internal sealed partial class SpoolLayout
         NativeFileSystem.FsyncDirectory(TempDirectory);
     }
 
-    public string NewTempPath(string messageId)
+    public string NewTempPath(string queueId)
     {
-        return Path.Combine(TempDirectory, HashDirectoryOf(messageId), $"{StemOf(messageId)}-{Guid.NewGuid():N}.tmp");
+        return Path.Combine(TempDirectory, HashDirectoryOf(queueId), $"{StemOf(queueId)}-{Guid.NewGuid():N}.tmp");
     }
 
     /// <summary>
@@ -59,10 +59,10 @@ internal sealed partial class SpoolLayout
     /// one directory operation less per message) and links the other references to it.
     /// On failure the names already created are removed again. The caller syncs <paramref name="directory"/>.
     /// </summary>
-    public IReadOnlyList<string> Publish(string tempPath, string messageId, int referenceCount, int bucket, out string directory)
+    public IReadOnlyList<string> Publish(string tempPath, string queueId, int referenceCount, int bucket, out string directory)
     {
         var hashDirectory = BucketName(bucket);
-        var stem = StemOf(messageId);
+        var stem = StemOf(queueId);
         directory = Path.Combine(Root, hashDirectory);
         var first = CreateName(NativeFileSystem.TryRenameNoReplace, tempPath, hashDirectory, stem, "0");
         var references = new List<string>(referenceCount) { first };
@@ -135,17 +135,17 @@ internal sealed partial class SpoolLayout
 
     private static string BucketName(int bucket) => ((uint)bucket % Buckets).ToString("x2");
 
-    private static string HashDirectoryOf(string messageId)
+    private static string HashDirectoryOf(string queueId)
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(messageId), hash);
+        SHA256.HashData(Encoding.UTF8.GetBytes(queueId), hash);
         return hash[0].ToString("x2");
     }
 
-    private static string StemOf(string messageId)
+    private static string StemOf(string queueId)
     {
-        var builder = new StringBuilder(Math.Min(messageId.Length, MaxStemLength));
-        foreach (var c in messageId)
+        var builder = new StringBuilder(Math.Min(queueId.Length, MaxStemLength));
+        foreach (var c in queueId)
         {
             if (builder.Length == MaxStemLength)
                 break;

@@ -57,7 +57,7 @@ public sealed class QueueControlTests(QueueControlTests.Bed bed, ITestOutputHelp
         var token = "held-" + Guid.NewGuid().ToString("N");
         await TestBed.SubmitAsync(ListSender, ["someone@held.test"], DeliveryTestBed.Message(ListSender.Address, "someone@held.test", token));
         var queued = Assert.Single(await TestBed.WaitForQueueAsync("held.test", m => m.Count == 1 && m[0]["attempts"]!.GetValue<int>() >= 1, Patience, "one message tried once"));
-        var messageId = queued["message_id"]!.GetValue<string>();
+        var queueId = queued["queue_id"]!.GetValue<string>();
 
         // queue show --json: the message, its envelope and its last result.
         Assert.Equal(ListSender.Address, queued["from"]!.GetValue<string>());
@@ -80,7 +80,7 @@ public sealed class QueueControlTests(QueueControlTests.Bed bed, ITestOutputHelp
         Assert.Contains("SUSPENDED", list);
         var show = TestBed.Ctl("queue", "show", "held.test");
         output.WriteLine(show);
-        Assert.Contains(messageId, show);
+        Assert.Contains(queueId, show);
         Assert.Contains($"<{ListSender.Address}>", show);
         Assert.Empty(TestBed.Receiver(HeldMx).Messages);
     }
@@ -132,9 +132,9 @@ public sealed class QueueControlTests(QueueControlTests.Bed bed, ITestOutputHelp
         var token = "bounce-" + Guid.NewGuid().ToString("N");
         await TestBed.SubmitAsync(BounceSender, ["someone@bounce.test"], DeliveryTestBed.Message(BounceSender.Address, "someone@bounce.test", token));
         var queued = Assert.Single(await TestBed.WaitForQueueAsync("bounce.test", m => m.Count == 1 && m[0]["attempts"]!.GetValue<int>() >= 1, Patience, "one message deferred"));
-        var messageId = queued["message_id"]!.GetValue<string>();
+        var queueId = queued["queue_id"]!.GetValue<string>();
 
-        var result = TestBed.CtlJson("queue", "bounce", messageId);
+        var result = TestBed.CtlJson("queue", "bounce", queueId);
         output.WriteLine(result.ToJsonString());
         Assert.Equal(1, result["affected"]!.GetValue<int>());
 
@@ -174,16 +174,16 @@ public sealed class QueueControlTests(QueueControlTests.Bed bed, ITestOutputHelp
         await TestBed.SubmitAsync(DeleteSender, ["someone@delete.test"],
             DeliveryTestBed.Message(DeleteSender.Address, "someone@delete.test", "delete-" + Guid.NewGuid().ToString("N")));
         var queued = Assert.Single(await TestBed.WaitForQueueAsync("delete.test", m => m.Count == 1 && m[0]["attempts"]!.GetValue<int>() >= 1, Patience, "one message deferred"));
-        var messageId = queued["message_id"]!.GetValue<string>();
+        var queueId = queued["queue_id"]!.GetValue<string>();
 
-        var result = TestBed.CtlJson("queue", "delete", messageId);
+        var result = TestBed.CtlJson("queue", "delete", queueId);
         Assert.Equal(1, result["affected"]!.GetValue<int>());
         Assert.Empty(TestBed.QueuedMessages("delete.test"));
-        Assert.DoesNotContain(messageId, TestBed.Ctl("queue", "show", "delete.test"));
+        Assert.DoesNotContain(queueId, TestBed.Ctl("queue", "show", "delete.test"));
 
         // Nothing comes back to the sender, and a second delete finds nothing.
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.Empty(await TestBed.MailboxAsync(DeleteSender));
-        Assert.NotEqual(0, TestBed.Server.RunCli("ctl", "queue", "delete", messageId).ExitCode);
+        Assert.NotEqual(0, TestBed.Server.RunCli("ctl", "queue", "delete", queueId).ExitCode);
     }
 }

@@ -28,7 +28,7 @@ public sealed class PassivationTests(ITestOutputHelper output) : EntityTestKit(o
         AwaitCondition(() => RunningEntities(Regions.Mailbox).Count == 0, TimeSpan.FromSeconds(10));
 
         Regions.Mailbox.Tell(new GetMaildrop("bob@example.org"), TestActor);
-        Assert.Equal("Q1", Assert.Single(ExpectMsg<Maildrop>(TimeSpan.FromSeconds(10)).Messages).MessageId);
+        Assert.Equal("Q1", Assert.Single(ExpectMsg<Maildrop>(TimeSpan.FromSeconds(10)).Messages).QueueId);
     }
 
     [Fact]

@@ -71,7 +71,7 @@ public sealed class RecoveryTests(ITestOutputHelper output) : EntityTestKit(outp
 
         Assert.Equal(before, Assert.Single(stats.Folders));
         Assert.Equal(new[] { 1L, 2L }, drop.Messages.Select(m => m.Uid));
-        Assert.Equal(new[] { "Q1", "Q2" }, drop.Messages.Select(m => m.MessageId));
+        Assert.Equal(new[] { "Q1", "Q2" }, drop.Messages.Select(m => m.QueueId));
         Assert.Equal(Arrival, drop.Messages[0].InternalDate);
         // UIDNEXT survived: the expunged uid 3 is never handed out again.
         var probe = CreateTestProbe(node.System);
@@ -122,6 +122,6 @@ public sealed class RecoveryTests(ITestOutputHelper output) : EntityTestKit(outp
         // No message is sent to the queue: sharding's remember-entities brings it back.
         var announced = listener!.ExpectMsg<DomainQueueRecovered>(TimeSpan.FromSeconds(30));
         Output?.WriteLine($"queue restarted {(DateTime.UtcNow - started).TotalSeconds:F1}s after the restart began");
-        Assert.Equal(("example.net", 12), (announced.QueueId, announced.Pending));
+        Assert.Equal(("example.net", 12), (announced.QueueName, announced.Pending));
     }
 }

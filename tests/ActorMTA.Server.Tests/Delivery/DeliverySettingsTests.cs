@@ -99,13 +99,13 @@ public sealed class DeliverySettingsTests
     [Fact]
     public void Partitions_are_stable_and_spread_messages_evenly()
     {
-        Assert.Equal("example.org", QueuePartitions.QueueIdFor("Example.ORG", "ABC", 1));
+        Assert.Equal("example.org", QueuePartitions.QueueNameFor("Example.ORG", "ABC", 1));
         var ids = Enumerable.Range(0, 4000).Select(i => "Q" + i).ToList();
-        var counts = ids.GroupBy(id => QueuePartitions.QueueIdFor("big.example", id, 4)).ToDictionary(g => g.Key, g => g.Count());
+        var counts = ids.GroupBy(id => QueuePartitions.QueueNameFor("big.example", id, 4)).ToDictionary(g => g.Key, g => g.Count());
 
         Assert.Equal(["big.example#0", "big.example#1", "big.example#2", "big.example#3"], counts.Keys.Order());
         Assert.All(counts.Values, c => Assert.InRange(c, 800, 1200));
-        Assert.Equal(QueuePartitions.QueueIdFor("big.example", "Q17", 4), QueuePartitions.QueueIdFor("big.example", "Q17", 4));
+        Assert.Equal(QueuePartitions.QueueNameFor("big.example", "Q17", 4), QueuePartitions.QueueNameFor("big.example", "Q17", 4));
         Assert.Equal("big.example", QueuePartitions.DomainOf("big.example#3"));
         Assert.Equal("big.example", QueuePartitions.DomainOf("big.example"));
         Assert.Equal(QueuePartitions.AllQueueIds("big.example", 4), counts.Keys.Order());
@@ -129,7 +129,7 @@ public sealed class DeliverySettingsTests
     {
         var line = DeliveryLog.Line("Q1", "bob@example.org", "mx.example.org", new SmtpReply(550, "5.1.1", ["No such \"user\"", "here"]), 42);
 
-        Assert.Equal("delivery message-id=Q1 rcpt=bob@example.org mx=mx.example.org result=550 status=5.1.1 text=\"No such \\\"user\\\" here\" latency-ms=42", line);
+        Assert.Equal("delivery queue-id=Q1 rcpt=bob@example.org mx=mx.example.org result=550 status=5.1.1 text=\"No such \\\"user\\\" here\" latency-ms=42", line);
         Assert.Contains("mx=- ", DeliveryLog.Line("Q1", "a@b", null, new SmtpReply(451, null, "x"), 0));
     }
 }

@@ -92,21 +92,21 @@ public abstract class DeliveryTestKit : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
     public Task DisposeAsync() => Task.CompletedTask;
 
     /// <summary>Stores <paramref name="body"/> in the spool and queues it (the way the SMTP session does); waits for the ack.</summary>
-    protected string Enqueue(string domain, string body, string? messageId = null, string sender = Sender, ShardRegions? regions = null, params string[] recipients)
+    protected string Enqueue(string domain, string body, string? queueId = null, string sender = Sender, ShardRegions? regions = null, params string[] recipients)
     {
-        messageId ??= "M" + Guid.NewGuid().ToString("N")[..12].ToUpperInvariant();
-        var reference = Store(messageId, body);
+        queueId ??= "M" + Guid.NewGuid().ToString("N")[..12].ToUpperInvariant();
+        var reference = Store(queueId, body);
         var rcpts = recipients.Length == 0 ? ["bob@" + domain] : recipients;
-        var queueId = QueuePartitions.QueueIdFor(domain, messageId, Settings.ThrottleFor(domain).Partitions);
+        var queueName = QueuePartitions.QueueNameFor(domain, queueId, Settings.ThrottleFor(domain).Partitions);
         (regions ?? Regions).DomainQueue.Ask<DeliveryEnqueued>(
-            new EnqueueDelivery(queueId, messageId, reference, sender, rcpts, body.Length, DateTimeOffset.UtcNow, 1), TimeSpan.FromSeconds(20))
+            new EnqueueDelivery(queueName, queueId, reference, sender, rcpts, body.Length, DateTimeOffset.UtcNow, 1), TimeSpan.FromSeconds(20))
             .GetAwaiter().GetResult();
-        return messageId;
+        return queueId;
     }
 
-    protected string Store(string messageId, string body)
+    protected string Store(string queueId, string body)
     {
-        var writer = Content.BeginWrite(messageId);
+        var writer = Content.BeginWrite(queueId);
         writer.Stream.Write(System.Text.Encoding.UTF8.GetBytes(body));
         return Content.CommitAsync(writer, 1).GetAwaiter().GetResult()[0];
     }
@@ -114,15 +114,15 @@ public abstract class DeliveryTestKit : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
     protected static string Message(string subject, string body = "Hello.\r\n") =>
         $"From: Alice <{Sender}>\r\nTo: Bob <bob@example.test>\r\nSubject: {subject}\r\nMessage-ID: <{Guid.NewGuid():N}@local.test>\r\n\r\n{body}";
 
-    protected QueueStatus Status(string queueId, ShardRegions? regions = null) =>
-        (regions ?? Regions).DomainQueue.Ask<QueueStatus>(new GetQueueStatus(queueId), TimeSpan.FromSeconds(20)).GetAwaiter().GetResult();
+    protected QueueStatus Status(string queueName, ShardRegions? regions = null) =>
+        (regions ?? Regions).DomainQueue.Ask<QueueStatus>(new GetQueueStatus(queueName), TimeSpan.FromSeconds(20)).GetAwaiter().GetResult();
 
-    protected async Task WaitForEmptyQueueAsync(string queueId, TimeSpan timeout, ShardRegions? regions = null)
+    protected async Task WaitForEmptyQueueAsync(string queueName, TimeSpan timeout, ShardRegions? regions = null)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (Status(queueId, regions).Pending > 0)
+        while (Status(queueName, regions).Pending > 0)
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"queue {queueId} still holds {Status(queueId, regions).Pending} messages");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"queue {queueName} still holds {Status(queueName, regions).Pending} messages");
             await Task.Delay(50);
         }
     }

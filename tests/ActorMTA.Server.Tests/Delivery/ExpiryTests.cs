@@ -27,7 +27,7 @@ public sealed class ExpiryTests(ITestOutputHelper output, DeliveryZoneFixture zo
         await Task.Delay(300);
 
         drop = Mailbox(Sender);
-        Assert.Equal([id + ".W", id + ".B1"], drop.Messages.Select(m => m.MessageId));
+        Assert.Equal([id + ".W", id + ".B1"], drop.Messages.Select(m => m.QueueId));
         var warning = await ReadAsync(drop.Messages[0].ContentRef);
         Assert.Contains("Action: delayed", warning);
         Assert.Contains("Status: 4.3.0", warning);

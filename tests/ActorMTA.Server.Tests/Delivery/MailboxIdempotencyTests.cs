@@ -16,9 +16,9 @@ public sealed class MailboxIdempotencyTests(ITestOutputHelper output) : EntityTe
         var first = Content.Add("Q1.B1");
         var second = Content.Add("Q1.B1");
 
-        Regions.Mailbox.Tell(new DeliverToMailbox("alice@local.test", "Q1.B1", first, 10, Arrival, 1) { OncePerMessageId = true }, TestActor);
+        Regions.Mailbox.Tell(new DeliverToMailbox("alice@local.test", "Q1.B1", first, 10, Arrival, 1) { OncePerQueueId = true }, TestActor);
         var uid = ExpectMsg<MailboxDelivered>(TimeSpan.FromSeconds(10)).Uid;
-        Regions.Mailbox.Tell(new DeliverToMailbox("alice@local.test", "Q1.B1", second, 10, Arrival, 2) { OncePerMessageId = true }, TestActor);
+        Regions.Mailbox.Tell(new DeliverToMailbox("alice@local.test", "Q1.B1", second, 10, Arrival, 2) { OncePerQueueId = true }, TestActor);
         var again = ExpectMsg<MailboxDelivered>(TimeSpan.FromSeconds(10));
 
         Assert.Equal((uid, 2L), (again.Uid, again.CorrelationId));

@@ -202,10 +202,10 @@ public sealed class OutboundDeliveryTests(ITestOutputHelper output, DeliveryZone
         AwaitCondition(() => SpoolFiles() == 0, Wait); // no DSN was ever written
     }
 
-    private async Task<(string Text, byte[] Bytes)> BounceFor(string messageId)
+    private async Task<(string Text, byte[] Bytes)> BounceFor(string queueId)
     {
         var drop = await WaitForMailAsync(Sender, 1, Wait);
-        var entry = drop.Messages.Single(m => m.MessageId.StartsWith(messageId + ".B", StringComparison.Ordinal));
+        var entry = drop.Messages.Single(m => m.QueueId.StartsWith(queueId + ".B", StringComparison.Ordinal));
         await using var stream = Content.OpenRead(entry.ContentRef);
         var bytes = stream.ReadAllBytes();
         return (Encoding.UTF8.GetString(bytes), bytes);

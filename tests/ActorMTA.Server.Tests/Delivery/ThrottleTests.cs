@@ -87,11 +87,11 @@ public sealed class ThrottleTests(ITestOutputHelper output, DeliveryZoneFixture 
 
         await Receivers[1].WaitForMessagesAsync(60, TimeSpan.FromSeconds(30));
 
-        var partitions = ids.GroupBy(id => QueuePartitions.QueueIdFor("two.test", id, 2)).Select(g => g.Key).Order().ToList();
+        var partitions = ids.GroupBy(id => QueuePartitions.QueueNameFor("two.test", id, 2)).Select(g => g.Key).Order().ToList();
         Assert.Equal(["two.test#0", "two.test#1"], partitions);
         // The SMTP session picks the same partition from the node's configuration.
-        Assert.All(ids, id => Assert.Equal(QueuePartitions.QueueIdFor("two.test", id, 2), QueuePartitioner.Get(Sys).QueueIdFor("Two.Test", id)));
-        Assert.Equal("one.test", QueuePartitioner.Get(Sys).QueueIdFor("one.test", ids[0]));
+        Assert.All(ids, id => Assert.Equal(QueuePartitions.QueueNameFor("two.test", id, 2), QueuePartitioner.Get(Sys).QueueNameFor("Two.Test", id)));
+        Assert.Equal("one.test", QueuePartitioner.Get(Sys).QueueNameFor("one.test", ids[0]));
         Assert.InRange(Receivers[1].MaxConcurrentConnections, 1, 2); // 1 per partition
         await WaitForEmptyQueueAsync("two.test#0", TimeSpan.FromSeconds(10));
         await WaitForEmptyQueueAsync("two.test#1", TimeSpan.FromSeconds(10));

@@ -91,14 +91,14 @@ public sealed class DurableAcceptanceTests : Akka.TestKit.Xunit2.TestKit
         var first = _mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
         var firstSender = _mailboxes.LastSender;
         var second = _mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
-        Assert.Equal(first.MessageId, second.MessageId);
+        Assert.Equal(first.QueueId, second.QueueId);
         // One mailbox persisted, the other never answers: the message must not stay half-delivered.
         firstSender.Tell(new MailboxDelivered(first.Address, first.CorrelationId, 1));
 
         var reply = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10));
         Assert.StartsWith("451 4.3.0", reply);
         var retracted = new[] { _mailboxes.ExpectMsg<RetractDelivery>(), _mailboxes.ExpectMsg<RetractDelivery>() };
-        Assert.All(retracted, r => Assert.Equal(first.MessageId, r.MessageId));
+        Assert.All(retracted, r => Assert.Equal(first.QueueId, r.QueueId));
         Assert.Equal(new[] { first.Address, second.Address }.Order(), retracted.Select(r => r.Address).Order());
         _queues.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
 
@@ -127,7 +127,7 @@ public sealed class DurableAcceptanceTests : Akka.TestKit.Xunit2.TestKit
         firstSender.Tell(new MailboxDelivered(second.Address, second.CorrelationId, 1));
         var reply = await early.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.StartsWith("250 2.0.0", reply);
-        Assert.Contains(first.MessageId, reply);
+        Assert.Contains(first.QueueId, reply);
         _mailboxes.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
 

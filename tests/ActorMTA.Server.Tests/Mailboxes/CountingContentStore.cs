@@ -11,7 +11,7 @@ public sealed class CountingContentStore(IContentStore inner) : IContentStore
     public int Reads => Volatile.Read(ref _reads);
     public int AddedReferences => Volatile.Read(ref _addedReferences);
 
-    public ContentWriter BeginWrite(string messageId) => inner.BeginWrite(messageId);
+    public ContentWriter BeginWrite(string queueId) => inner.BeginWrite(queueId);
 
     public Task<IReadOnlyList<string>> CommitAsync(ContentWriter writer, int references, CancellationToken cancellationToken = default) =>
         inner.CommitAsync(writer, references, cancellationToken);

@@ -9,9 +9,9 @@ public sealed class MailboxEntityTests(ITestOutputHelper output) : EntityTestKit
 {
     private static readonly DateTimeOffset Arrival = new(2025, 3, 1, 12, 0, 0, TimeSpan.FromHours(1));
 
-    private MailboxDelivered Deliver(string address, string messageId, string reference, long size = 100, long correlation = 1)
+    private MailboxDelivered Deliver(string address, string queueId, string reference, long size = 100, long correlation = 1)
     {
-        Regions.Mailbox.Tell(new DeliverToMailbox(address, messageId, reference, size, Arrival, correlation), TestActor);
+        Regions.Mailbox.Tell(new DeliverToMailbox(address, queueId, reference, size, Arrival, correlation), TestActor);
         return ExpectMsg<MailboxDelivered>(TimeSpan.FromSeconds(10));
     }
 
@@ -35,7 +35,7 @@ public sealed class MailboxEntityTests(ITestOutputHelper output) : EntityTestKit
         var drop = Maildrop("bob@example.org");
         Assert.Equal(new[] { 1L, 2L }, drop.Messages.Select(m => m.Uid));
         var m1 = drop.Messages[0];
-        Assert.Equal(("Q1", first, 120L, Arrival), (m1.MessageId, m1.ContentRef, m1.Size, m1.InternalDate));
+        Assert.Equal(("Q1", first, 120L, Arrival), (m1.QueueId, m1.ContentRef, m1.Size, m1.InternalDate));
         Assert.Empty(m1.Flags);
     }
 
@@ -46,7 +46,7 @@ public sealed class MailboxEntityTests(ITestOutputHelper output) : EntityTestKit
         Deliver("carol@example.org", "Q2", Content.Add("Q2"));
 
         Assert.Single(Maildrop("alice@example.org").Messages);
-        Assert.Equal("Q2", Assert.Single(Maildrop("carol@example.org").Messages).MessageId);
+        Assert.Equal("Q2", Assert.Single(Maildrop("carol@example.org").Messages).QueueId);
         Assert.Empty(Maildrop("nobody@example.org").Messages);
     }
 
@@ -76,8 +76,8 @@ public sealed class MailboxEntityTests(ITestOutputHelper output) : EntityTestKit
         Regions.Mailbox.Tell(new RetractDelivery("bob@example.org", "Q2", 42), TestActor);
         var reply = ExpectMsg<DeliveryRetracted>(TimeSpan.FromSeconds(10));
 
-        Assert.Equal(("Q2", 42L), (reply.MessageId, reply.CorrelationId));
-        Assert.Equal("Q1", Assert.Single(Maildrop("bob@example.org").Messages).MessageId);
+        Assert.Equal(("Q2", 42L), (reply.QueueId, reply.CorrelationId));
+        Assert.Equal("Q1", Assert.Single(Maildrop("bob@example.org").Messages).QueueId);
         AwaitCondition(() => Content.IsReleased(retracted), TimeSpan.FromSeconds(5));
         Assert.True(Content.Exists(kept));
         Assert.Equal(3L, Deliver("bob@example.org", "Q3", Content.Add("Q3")).Uid);

@@ -91,7 +91,7 @@ public sealed class MailboxFolderTests(ITestOutputHelper output) : MailboxImapTe
 
         var inbox = Folder("INBOX");
         Assert.Equal((0, inboxBefore.UidValidity, inboxBefore.UidNext), (inbox.Messages, inbox.UidValidity, inbox.UidNext));
-        Assert.Equal(new[] { "Q1", "Q2" }, Messages("Old mail").Select(m => m.MessageId));
+        Assert.Equal(new[] { "Q1", "Q2" }, Messages("Old mail").Select(m => m.QueueId));
         Assert.NotEqual(inboxBefore.UidValidity, Folder("Old mail").UidValidity);
         Assert.Equal(3L, Deliver("Q3").Uid); // INBOX uids are not reused
     }

@@ -18,8 +18,8 @@ public abstract class MailboxImapTestKit(ITestOutputHelper output, string? overr
         return ExpectMsg<T>(Wait);
     }
 
-    protected MailboxDelivered Deliver(string messageId, string? reference = null, long size = 100) =>
-        Ask<MailboxDelivered>(new DeliverToMailbox(Bob, messageId, reference ?? Content.Add(messageId), size, Arrival, 1));
+    protected MailboxDelivered Deliver(string queueId, string? reference = null, long size = 100) =>
+        Ask<MailboxDelivered>(new DeliverToMailbox(Bob, queueId, reference ?? Content.Add(queueId), size, Arrival, 1));
 
     protected FolderInfo Folder(string name) =>
         Assert.Single(Ask<FolderList>(new ListFolders(Bob)).Folders, f => f.Name == name);

@@ -70,7 +70,7 @@ public sealed class MailboxMessageCommandTests(ITestOutputHelper output) : Mailb
 
         Assert.Equal(("INBOX", 3, 4L, 2, false), (selected.Folder, selected.Exists, selected.UidNext, selected.FirstUnseen!.Value, selected.ReadOnly));
         Assert.Equal(Folder("INBOX").UidValidity, selected.UidValidity);
-        Assert.Equal(("Q1", 111L, Arrival), (selected.Messages[0].MessageId, selected.Messages[0].Size, selected.Messages[0].InternalDate));
+        Assert.Equal(("Q1", 111L, Arrival), (selected.Messages[0].QueueId, selected.Messages[0].Size, selected.Messages[0].InternalDate));
         Assert.Contains("Later", selected.Flags);
         Assert.Contains("\\Deleted", selected.Flags);
         Assert.Contains("\\*", selected.PermanentFlags);

@@ -29,7 +29,7 @@ public sealed class MailboxNotificationTests(ITestOutputHelper output) : Mailbox
 
         var change = idle.ExpectMsg<FolderChanged>(WithinOneSecond);
         Assert.Equal(("INBOX", 1), (change.Folder, change.Exists!.Value));
-        Assert.Equal(new[] { ("Q1", 1L) }, change.Appended.Select(m => (m.MessageId, m.Uid)));
+        Assert.Equal(new[] { ("Q1", 1L) }, change.Appended.Select(m => (m.QueueId, m.Uid)));
         Assert.Equal(new[] { 1L }, change.RecentUids);
         var seen = examining.ExpectMsg<FolderChanged>(WithinOneSecond);
         Assert.Empty(seen.RecentUids); // \Recent belongs to one session only

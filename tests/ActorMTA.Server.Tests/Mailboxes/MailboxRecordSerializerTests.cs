@@ -88,7 +88,7 @@ public sealed class MailboxRecordSerializerTests : Akka.TestKit.Xunit2.TestKit
         var folder = Assert.Single(snapshot.Folders);
         Assert.Equal(("INBOX", 1700000000L, 8L, 1L, (string?)null), (folder.Folder, folder.UidValidity, folder.UidNext, folder.RecentBoundary, folder.SpecialUse));
         var message = Assert.Single(folder.Messages);
-        Assert.Equal((7L, "Q7", "ref/7", 4096L, Then, Then.Offset), (message.Uid, message.MessageId, message.ContentRef, message.Size, message.InternalDate, message.InternalDate.Offset));
+        Assert.Equal((7L, "Q7", "ref/7", 4096L, Then, Then.Offset), (message.Uid, message.QueueId, message.ContentRef, message.Size, message.InternalDate, message.InternalDate.Offset));
         Assert.Equal(new[] { "\\Seen" }, message.Flags);
         Assert.Null(message.Structure);
         Assert.Empty(snapshot.Subscriptions);

@@ -49,6 +49,6 @@ public sealed class DeliveryRecoveryTests(ITestOutputHelper output, DeliveryZone
         while (Mailbox(Sender, node.Regions).Messages.Count == 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
         await WaitForEmptyQueueAsync("one.test", TimeSpan.FromSeconds(15), node.Regions);
         await Task.Delay(500);
-        Assert.Equal(id + ".B1", Assert.Single(Mailbox(Sender, node.Regions).Messages).MessageId);
+        Assert.Equal(id + ".B1", Assert.Single(Mailbox(Sender, node.Regions).Messages).QueueId);
     }
 }

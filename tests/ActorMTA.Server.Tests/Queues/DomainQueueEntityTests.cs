@@ -9,9 +9,9 @@ public sealed class DomainQueueEntityTests(ITestOutputHelper output) : EntityTes
 {
     private static readonly DateTimeOffset Arrival = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
-    private DeliveryEnqueued Enqueue(string domain, string messageId, string reference, long correlation = 1, params string[] recipients)
+    private DeliveryEnqueued Enqueue(string domain, string queueId, string reference, long correlation = 1, params string[] recipients)
     {
-        Regions.DomainQueue.Tell(new EnqueueDelivery(domain, messageId, reference, "sender@here.test",
+        Regions.DomainQueue.Tell(new EnqueueDelivery(domain, queueId, reference, "sender@here.test",
             recipients.Length == 0 ? new[] { "rcpt@" + domain } : recipients, 321, Arrival, correlation), TestActor);
         return ExpectMsg<DeliveryEnqueued>(TimeSpan.FromSeconds(10));
     }
@@ -29,11 +29,11 @@ public sealed class DomainQueueEntityTests(ITestOutputHelper output) : EntityTes
 
         var ack = Enqueue("example.net", "Q1", reference, 17, "a@example.net", "b@example.net");
 
-        Assert.Equal(("example.net", 17L), (ack.QueueId, ack.CorrelationId));
+        Assert.Equal(("example.net", 17L), (ack.QueueName, ack.CorrelationId));
         var status = Status("example.net");
         Assert.Equal(1, status.Pending);
         var entry = Assert.Single(status.Entries);
-        Assert.Equal(("Q1", reference, "sender@here.test", 321L, Arrival), (entry.MessageId, entry.ContentRef, entry.ReversePath, entry.Size, entry.QueuedAt));
+        Assert.Equal(("Q1", reference, "sender@here.test", 321L, Arrival), (entry.QueueId, entry.ContentRef, entry.ReversePath, entry.Size, entry.QueuedAt));
         Assert.Equal(new[] { "a@example.net", "b@example.net" }, entry.Recipients);
         Assert.Equal((0, Arrival, (string?)null), (entry.Attempts, entry.NextAttemptAt, entry.LastResult));
         Assert.Equal(0, Status("example.com").Pending);
@@ -65,8 +65,8 @@ public sealed class DomainQueueEntityTests(ITestOutputHelper output) : EntityTes
         Regions.DomainQueue.Tell(new RetractEnqueue("example.net", "Q2", 8), TestActor);
         var reply = ExpectMsg<EnqueueRetracted>(TimeSpan.FromSeconds(10));
 
-        Assert.Equal(("Q2", 8L), (reply.MessageId, reply.CorrelationId));
-        Assert.Equal("Q1", Assert.Single(Status("example.net").Entries).MessageId);
+        Assert.Equal(("Q2", 8L), (reply.QueueId, reply.CorrelationId));
+        Assert.Equal("Q1", Assert.Single(Status("example.net").Entries).QueueId);
         AwaitCondition(() => Content.IsReleased(retracted), TimeSpan.FromSeconds(5));
         Assert.True(Content.Exists(kept));
     }

@@ -64,7 +64,7 @@ public sealed class DomainQueueRecordTests : Akka.TestKit.Xunit2.TestKit
 
         var queued = Assert.IsType<DeliveryQueued>(serializer.FromBinary(buffer.ToArray(), "QQ1"));
 
-        Assert.Equal(("Q1", ContentTraits.None), (queued.MessageId, queued.Traits));
+        Assert.Equal(("Q1", ContentTraits.None), (queued.QueueId, queued.Traits));
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class DomainQueueRecordTests : Akka.TestKit.Xunit2.TestKit
         var snapshot = Assert.IsType<DomainQueueSnapshot>(serializer.FromBinary(buffer.ToArray(), "QS1"));
 
         var entry = Assert.Single(snapshot.Entries);
-        Assert.Equal(("Q1", 3, "451 later", Then), (entry.MessageId, entry.Attempts, entry.LastResult, entry.QueuedAt));
+        Assert.Equal(("Q1", 3, "451 later", Then), (entry.QueueId, entry.Attempts, entry.LastResult, entry.QueuedAt));
         Assert.Empty(entry.Failures);
         Assert.False(snapshot.Suspended);
     }
@@ -107,7 +107,7 @@ public sealed class DomainQueueRecordTests : Akka.TestKit.Xunit2.TestKit
         Assert.Empty(q1.Recipients);
         Assert.Equal([Failed], q1.Failures);
         Assert.Equal(1, q1.Attempts);
-        Assert.Equal(["Q1"], state.AwaitingBounce().Select(e => e.MessageId));
+        Assert.Equal(["Q1"], state.AwaitingBounce().Select(e => e.QueueId));
         Assert.Empty(state.Find("Q2")!.Failures);
         Assert.Empty(state.ByNextAttempt());
 
@@ -129,6 +129,6 @@ public sealed class DomainQueueRecordTests : Akka.TestKit.Xunit2.TestKit
 
         Assert.Equal(Then.AddMinutes(1), state.Find("Q1")!.NextAttemptAt);
         Assert.Equal(Then, state.Find("Q2")!.NextAttemptAt);
-        Assert.Equal(["Q2", "Q1"], state.ByNextAttempt().Select(e => e.MessageId));
+        Assert.Equal(["Q2", "Q1"], state.ByNextAttempt().Select(e => e.QueueId));
     }
 }

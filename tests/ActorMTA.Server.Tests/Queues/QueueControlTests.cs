@@ -20,7 +20,7 @@ public sealed class QueueControlTests(ITestOutputHelper output, DeliveryZoneFixt
     {
         Receivers[0].ScriptReplies(451);
         var id = Enqueue("one.test", Message(subject));
-        AwaitCondition(() => Status("one.test").Entries.Single(e => e.MessageId == id).Attempts == 1, Wait);
+        AwaitCondition(() => Status("one.test").Entries.Single(e => e.QueueId == id).Attempts == 1, Wait);
         return id;
     }
 
@@ -65,14 +65,14 @@ public sealed class QueueControlTests(ITestOutputHelper output, DeliveryZoneFixt
         Assert.Equal(1, Control(new BounceQueued("one.test", id, "Message bounced by the administrator")).Affected);
 
         var drop = await WaitForMailAsync(Sender, 1, Wait);
-        Assert.Equal(id + ".B1", Assert.Single(drop.Messages).MessageId);
+        Assert.Equal(id + ".B1", Assert.Single(drop.Messages).QueueId);
         await using (var stream = Content.OpenRead(drop.Messages[0].ContentRef))
         {
             var text = new StreamReader(stream).ReadToEnd();
             Assert.Contains("Status: 5.0.0", text);
             Assert.Contains("bounced by the administrator", text);
         }
-        AwaitCondition(() => Status("one.test").Entries.All(e => e.MessageId == other), Wait);
+        AwaitCondition(() => Status("one.test").Entries.All(e => e.QueueId == other), Wait);
         Assert.Equal(0, Control(new BounceQueued("one.test", "no-such-id", "x")).Affected);
     }
 

@@ -36,7 +36,7 @@ public sealed class EntityRecordSerializerTests : Akka.TestKit.Xunit2.TestKit
         [new DeliveryQueued("Q1", "ref/1", "sender@here.test", new[] { "r@x.test" }, 99, Then)],
         [new DeliveryQueued("Q1", "ref/1", "", Array.Empty<string>(), 0, Then)],
         [new DeliveryRemoved("Q1", QueueRemovalReason.Retracted)],
-        [new DomainQueueSnapshot(new[] { Retried, Retried with { MessageId = "Q3", Attempts = 0, LastResult = null } })],
+        [new DomainQueueSnapshot(new[] { Retried, Retried with { QueueId = "Q3", Attempts = 0, LastResult = null } })],
     };
 
     [Theory]

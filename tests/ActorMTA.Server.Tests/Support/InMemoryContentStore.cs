@@ -15,14 +15,14 @@ public sealed class InMemoryContentStore : IContentStore
     public bool IsReleased(string reference) => _released.Contains(reference);
 
     /// <summary>A committed reference, as the SMTP session would hand to a mailbox or queue.</summary>
-    public string Add(string messageId, string body = "body")
+    public string Add(string queueId, string body = "body")
     {
-        var reference = $"{messageId}.{Interlocked.Increment(ref _next)}";
+        var reference = $"{queueId}.{Interlocked.Increment(ref _next)}";
         _live[reference] = System.Text.Encoding.ASCII.GetBytes(body);
         return reference;
     }
 
-    public ContentWriter BeginWrite(string messageId) => throw new NotSupportedException("entities never write content");
+    public ContentWriter BeginWrite(string queueId) => throw new NotSupportedException("entities never write content");
 
     public Task<IReadOnlyList<string>> CommitAsync(ContentWriter writer, int references, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException("entities never write content");

@@ -22,7 +22,7 @@ public abstract record ClientEffect
 
     /// <summary>The server said 354: stream the message content dot-stuffed (see
     /// <see cref="Text.DotStuffer"/>) followed by ".\r\n", then call <see cref="SmtpClientEngine.OnContentSent"/>.</summary>
-    public sealed record SendContent(string MessageId) : ClientEffect;
+    public sealed record SendContent(string QueueId) : ClientEffect;
 
     /// <summary>One message is settled; the engine is <see cref="ClientState.Ready"/> for the next.</summary>
     public sealed record TransactionFinished(TransactionResult Result) : ClientEffect;

@@ -5,14 +5,14 @@ namespace ActorMTA.Protocol.Smtp.Client;
 /// server. The content itself never passes through the engine; the actor streams it on
 /// <see cref="ClientEffect.SendContent"/>.
 /// </summary>
-/// <param name="MessageId">The spool id, handed back in <see cref="ClientEffect.SendContent"/> and the result.</param>
+/// <param name="QueueId">The spool id, handed back in <see cref="ClientEffect.SendContent"/> and the result.</param>
 /// <param name="ReversePath">The MAIL FROM address without angle brackets; "" for the null reverse-path of bounces.</param>
 /// <param name="Recipients">RCPT TO addresses without angle brackets, in the order they are sent.</param>
 /// <param name="Size">Content size in bytes before dot-stuffing, declared as SIZE= (RFC 1870); 0 when unknown.</param>
 /// <param name="Needs8BitMime">The content has 8-bit MIME parts (RFC 6152 BODY=8BITMIME).</param>
 /// <param name="NeedsSmtpUtf8">The message has UTF-8 headers (RFC 6531). A non-ASCII address implies it.</param>
 public sealed record OutboundMessage(
-    string MessageId,
+    string QueueId,
     string ReversePath,
     IReadOnlyList<string> Recipients,
     long Size,
@@ -24,9 +24,9 @@ public sealed record OutboundMessage(
         NeedsSmtpUtf8 || !System.Text.Ascii.IsValid(ReversePath) || Recipients.Any(r => !System.Text.Ascii.IsValid(r));
 
     public bool Equals(OutboundMessage? other) =>
-        other is not null && MessageId == other.MessageId && ReversePath == other.ReversePath
+        other is not null && QueueId == other.QueueId && ReversePath == other.ReversePath
         && Recipients.SequenceEqual(other.Recipients) && Size == other.Size
         && Needs8BitMime == other.Needs8BitMime && NeedsSmtpUtf8 == other.NeedsSmtpUtf8;
 
-    public override int GetHashCode() => HashCode.Combine(MessageId, ReversePath, Recipients.Count, Size);
+    public override int GetHashCode() => HashCode.Combine(QueueId, ReversePath, Recipients.Count, Size);
 }

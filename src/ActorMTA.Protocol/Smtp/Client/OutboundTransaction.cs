@@ -50,7 +50,7 @@ internal sealed class OutboundTransaction
                 : outcome;
             results[i] = new RecipientResult(Message.Recipients[i], reply);
         }
-        return new TransactionResult(Message.MessageId, results, outcome);
+        return new TransactionResult(Message.QueueId, results, outcome);
     }
 
     public static bool IsCompletion(SmtpReply reply) => reply.Code is >= 200 and < 300;

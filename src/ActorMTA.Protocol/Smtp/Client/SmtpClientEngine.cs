@@ -348,7 +348,7 @@ public sealed class SmtpClientEngine
             if (tx.AnyRecipientAccepted)
             {
                 tx.ContentSending = true;
-                return new ClientStep([], new ClientEffect.SendContent(tx.Message.MessageId));
+                return new ClientStep([], new ClientEffect.SendContent(tx.Message.QueueId));
             }
             // RFC 2920 section 3.1: a server that accepts a pipelined DATA with no valid recipient gets an
             // empty message, which it must not deliver; the lone dot keeps both sides in step.
@@ -440,7 +440,7 @@ public sealed class SmtpClientEngine
 
     private static void Validate(OutboundMessage message)
     {
-        ArgumentNullException.ThrowIfNull(message.MessageId);
+        ArgumentNullException.ThrowIfNull(message.QueueId);
         ArgumentNullException.ThrowIfNull(message.ReversePath);
         ArgumentNullException.ThrowIfNull(message.Recipients);
         if (message.Recipients.Count == 0) throw new ArgumentException("A message needs at least one recipient.", nameof(message));

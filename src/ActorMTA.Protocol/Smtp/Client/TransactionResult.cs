@@ -5,7 +5,7 @@ namespace ActorMTA.Protocol.Smtp.Client;
 /// recipients) and the reply that ended the transaction (final DATA reply, MAIL refusal, the last RCPT
 /// refusal when none was accepted, a 421, or a local synthetic reply).
 /// </summary>
-public sealed record TransactionResult(string MessageId, IReadOnlyList<RecipientResult> Recipients, SmtpReply Reply)
+public sealed record TransactionResult(string QueueId, IReadOnlyList<RecipientResult> Recipients, SmtpReply Reply)
 {
     public IEnumerable<RecipientResult> Accepted => Recipients.Where(r => r.Accepted);
 
@@ -14,8 +14,8 @@ public sealed record TransactionResult(string MessageId, IReadOnlyList<Recipient
     public IEnumerable<RecipientResult> PermanentFailures => Recipients.Where(r => r.IsPermanentFailure);
 
     public bool Equals(TransactionResult? other) =>
-        other is not null && MessageId == other.MessageId && Reply.Equals(other.Reply)
+        other is not null && QueueId == other.QueueId && Reply.Equals(other.Reply)
         && Recipients.SequenceEqual(other.Recipients);
 
-    public override int GetHashCode() => HashCode.Combine(MessageId, Recipients.Count, Reply);
+    public override int GetHashCode() => HashCode.Combine(QueueId, Recipients.Count, Reply);
 }

@@ -69,7 +69,7 @@ public static partial class BounceBuilder
         var perMessage = new HeaderList
         {
             { "Reporting-MTA", "dns; " + r.ReportingMta },
-            { QueueIdField, r.OriginalMessageId },
+            { QueueIdField, r.OriginalQueueId },
             { "Arrival-Date", DateUtils.FormatDate(r.ArrivalDate) },
         };
         status.StatusGroups.Add(perMessage);

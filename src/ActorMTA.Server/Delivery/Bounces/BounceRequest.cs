@@ -7,7 +7,7 @@ namespace ActorMTA.Server.Delivery.Bounces;
 /// </summary>
 public sealed record BounceRequest(
     string ReportingMta,
-    string OriginalMessageId,
+    string OriginalQueueId,
     string OriginalEnvelopeFrom,
     IReadOnlyList<FailedRecipient> Recipients,
     Stream OriginalContent,

@@ -276,7 +276,7 @@ public class ClientTransactionTests
         Assert.Equal(new ClientOutput("", new ClientEffect.SendContent("msg-2")), t.Server("250 Ok", "250 Ok", "354 go"));
         t.Engine.OnContentSent();
         var second = Finished(t.Server("250 2.0.0 queued as 2"));
-        Assert.Equal("msg-2", second.MessageId);
+        Assert.Equal("msg-2", second.QueueId);
         Assert.Equal(["carol@example.net: 250 2.0.0 queued as 2"], Outcomes(second));
         Assert.Equal("QUIT\r\n", Wire(t.Engine.Quit()));
     }
