@@ -302,7 +302,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
             // Permanent (NXDOMAIN, null MX): nothing will ever be deliverable, so all pending mail fails now.
             // Temporary: only the mail that was due waits for its next attempt. Mail in flight is settled by its agent.
             var entries = failure.Permanent ? _state.ByNextAttempt().ToList() : _state.DueAt(now).ToList();
-            var reply = new SmtpReply(failure.Permanent ? 550 : 451, failure.EnhancedCode, failure.Text);
+            var reply = new SmtpReply(failure.ReplyCode, failure.EnhancedCode, failure.Text);
             foreach (var entry in entries)
                 Settle(entry, entry.Recipients.Select(r => new RecipientResult(r, reply)).ToArray(), null, counted: true, logEach: true, batch);
             return;
