@@ -30,7 +30,13 @@ public sealed class SettlePolicy(DeliverySettings settings, Random random)
 
     public DeliverySettings Settings => settings;
 
-    public bool IsExpired(QueuedDelivery entry, DateTimeOffset now) => now - entry.QueuedAt >= settings.MaxAge;
+    public bool IsExpired(QueuedDelivery entry, DateTimeOffset now) => entry.QueuedAt <= ExpiredIfQueuedBy(now);
+
+    /// <summary>Mail queued at or before this moment is past max-age at <paramref name="now"/>.</summary>
+    public DateTimeOffset ExpiredIfQueuedBy(DateTimeOffset now) => now - settings.MaxAge;
+
+    /// <summary>When a message will be past max-age.</summary>
+    public DateTimeOffset ExpiresAt(QueuedDelivery entry) => entry.QueuedAt + settings.MaxAge;
 
     /// <summary>Every recipient delivered or failed and every bounce stored: the message may leave the queue.</summary>
     public static bool IsSettled(QueuedDelivery entry) => entry.Recipients.Count == 0 && entry.Failures.Count == 0;
