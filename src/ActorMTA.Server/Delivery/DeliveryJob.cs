@@ -35,7 +35,7 @@ public sealed record MoreMessages(IReadOnlyList<OutboundItem> Messages);
 public interface IDeliveryReport;
 
 /// <summary>One message went through an SMTP transaction (or was refused locally before it): a result per recipient.</summary>
-public sealed record MessageAttempted(string QueueId, string MxHost, IReadOnlyList<RecipientResult> Results, DateTimeOffset At) : IDeliveryReport;
+public sealed record MessageAttempted(string QueueId, string MxHost, IReadOnlyList<RecipientResult> Results) : IDeliveryReport;
 
 /// <summary>
 /// The agent is done. <paramref name="Unattempted"/> are the messages it could not try (no host took a session,

@@ -68,8 +68,6 @@ public sealed class DomainQueueState
     /// <summary>Messages holding failed recipients whose bounce is not stored yet.</summary>
     public IEnumerable<QueuedDelivery> AwaitingBounce() => _withFailures.Select(id => _entries[id]);
 
-    public bool IsLeased(string queueId) => _leased.Contains(queueId);
-
     /// <summary>Takes a pending message out of the due index until <see cref="EndLease"/>. False when it is not there to lease.</summary>
     public bool Lease(string queueId)
     {

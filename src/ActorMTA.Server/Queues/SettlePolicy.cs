@@ -28,8 +28,6 @@ public sealed class SettlePolicy(DeliverySettings settings, Random random)
     /// <summary>The reply given to recipients of a message that expired while waiting for its next attempt.</summary>
     public static readonly SmtpReply ExpiredReply = new(451, "4.4.7", "Delivery time expired");
 
-    public DeliverySettings Settings => settings;
-
     public bool IsExpired(QueuedDelivery entry, DateTimeOffset now) => entry.QueuedAt <= ExpiredIfQueuedBy(now);
 
     /// <summary>Mail queued at or before this moment is past max-age at <paramref name="now"/>.</summary>
