@@ -8,7 +8,7 @@ namespace ActorMTA.Integration.Tests;
 
 /// <summary>
 /// MailKit's SMTP client on each SMTP listener, MailKit's POP3 client (STLS) to read back: what was
-/// sent comes back byte-exact behind the one Received: field the server adds.
+/// sent comes back byte-exact behind the Return-Path: and Received: fields the server adds.
 /// </summary>
 [Collection(SharedServerCollection.Name)]
 [Trait("Category", "Integration")]
@@ -108,7 +108,7 @@ public sealed class MailKitRoundTripTests(SharedServerFixture fixture)
     {
         var stored = await MailKitClients.FetchAllAsync(Server.Ports.Pop3, user);
         var only = Assert.Single(stored);
-        var (received, rest) = StoredMessage.SplitReceived(only);
+        var (_, received, rest) = StoredMessage.SplitTrace(only);
         Assert.Contains($"by {ServerProcess.HostName}", received);
         Assert.Contains($"with {expectedProtocol}", received);
         Assert.True(sent.AsSpan().SequenceEqual(rest), StoredMessage.Difference(sent, rest));

@@ -11,4 +11,12 @@ public enum DataOutcome
 
     /// <summary>The content could not be received or stored (451 4.3.0); the transaction is abandoned.</summary>
     Aborted,
+
+    /// <summary>The content has a bare CR or LF (RFC 5321 section 2.3.8) and the server refuses such
+    /// content; it was read to its end and discarded (554 5.6.0).</summary>
+    BareLineEnd,
+
+    /// <summary>The header already has more Received: fields than the hop limit: the message is looping
+    /// (RFC 5321 section 6.3); discarded (554 5.4.6).</summary>
+    TooManyHops,
 }

@@ -14,6 +14,17 @@ public sealed record SmtpEnvelope(
     string? AuthenticatedUser,
     bool TlsActive)
 {
+    /// <summary>MAIL FROM RET=/ENVID= (RFC 3461).</summary>
+    public DsnMessageParameters Dsn { get; init; } = DsnMessageParameters.None;
+
+    /// <summary>RCPT TO NOTIFY=/ORCPT= of each recipient, in the order of <see cref="Recipients"/>
+    /// (<see cref="DsnRecipientParameters.None"/> for one that gave none; a missing entry means none too).</summary>
+    public IReadOnlyList<DsnRecipientParameters> RecipientDsn { get; init; } = [];
+
+    /// <summary>The DSN parameters of the recipient at <paramref name="index"/> in <see cref="Recipients"/>.</summary>
+    public DsnRecipientParameters RecipientDsnAt(int index) =>
+        index < RecipientDsn.Count ? RecipientDsn[index] : DsnRecipientParameters.None;
+
     public bool Equals(SmtpEnvelope? other) =>
         other is not null
         && ReversePath == other.ReversePath
@@ -23,7 +34,9 @@ public sealed record SmtpEnvelope(
         && DeclaredSize == other.DeclaredSize
         && ClientHelo == other.ClientHelo
         && AuthenticatedUser == other.AuthenticatedUser
-        && TlsActive == other.TlsActive;
+        && TlsActive == other.TlsActive
+        && Dsn == other.Dsn
+        && Enumerable.Range(0, Math.Max(RecipientDsn.Count, other.RecipientDsn.Count)).All(i => RecipientDsnAt(i) == other.RecipientDsnAt(i));
 
     public override int GetHashCode() => HashCode.Combine(ReversePath, Recipients.Count, Body, AuthenticatedUser);
 }

@@ -5,7 +5,7 @@ namespace ActorMTA.Protocol.Smtp;
 
 /// <summary>
 /// The server side of SMTP (RFC 5321 with EHLO, SIZE, PIPELINING, STARTTLS, ENHANCEDSTATUSCODES, AUTH
-/// PLAIN/LOGIN, 8BITMIME, SMTPUTF8, CHUNKING) as a pure state machine: a command line in, an
+/// PLAIN/LOGIN, 8BITMIME, SMTPUTF8, CHUNKING, DSN) as a pure state machine: a command line in, an
 /// <see cref="SmtpStep"/> out. It does no I/O and keeps no clock. The session actor sends the step's
 /// replies, then performs its effect and reports the result through the matching <c>On...</c> method.
 /// Not thread-safe (one actor owns it).
@@ -51,11 +51,13 @@ public sealed class SmtpServerEngine
 
     private readonly SmtpServerOptions options;
     private readonly List<SmtpPath> recipients = [];
+    private readonly List<DsnRecipientParameters> recipientDsn = [];
 
     private Awaiting awaiting = Awaiting.Nothing;
     private AuthExchange authExchange = AuthExchange.None;
     private string loginUser = "";
     private SmtpPath? pendingRecipient;
+    private DsnRecipientParameters pendingRecipientDsn = DsnRecipientParameters.None;
     private long pendingChunkSize;
     private bool pendingChunkIsLast;
     private SmtpReply? replyAfterSkip;
@@ -79,6 +81,12 @@ public sealed class SmtpServerEngine
 
     /// <summary>Accepted recipients of the open transaction.</summary>
     public IReadOnlyList<SmtpPath> Recipients => recipients;
+
+    /// <summary>MAIL FROM RET=/ENVID= (RFC 3461) of the open transaction.</summary>
+    public DsnMessageParameters Dsn { get; private set; } = DsnMessageParameters.None;
+
+    /// <summary>RCPT TO NOTIFY=/ORCPT= of each accepted recipient, in the order of <see cref="Recipients"/>.</summary>
+    public IReadOnlyList<DsnRecipientParameters> RecipientDsn => recipientDsn;
 
     /// <summary>The HELO/EHLO argument; null before HELO/EHLO and after STARTTLS.</summary>
     public string? ClientHelo { get; private set; }
@@ -182,9 +190,12 @@ public sealed class SmtpServerEngine
         Expect(Awaiting.RecipientVerdict);
         awaiting = Awaiting.Nothing;
         var recipient = pendingRecipient!;
+        var dsn = pendingRecipientDsn;
         pendingRecipient = null;
+        pendingRecipientDsn = DsnRecipientParameters.None;
         if (!verdict.IsAccepted) return Single(verdict.Rejection!);
         recipients.Add(recipient);
+        recipientDsn.Add(dsn);
         return Single(new SmtpReply(250, "2.1.5", "Ok"));
     }
 
@@ -349,6 +360,7 @@ public sealed class SmtpServerEngine
             "8BITMIME",
             "SMTPUTF8",
             "ENHANCEDSTATUSCODES",
+            "DSN",
             "CHUNKING",
         };
         if (IsStartTlsOffered) lines.Add("STARTTLS");
@@ -378,6 +390,8 @@ public sealed class SmtpServerEngine
         long? size = null;
         var body = BodyType.Unspecified;
         var utf8 = false;
+        var dsnReturn = DsnReturn.Unspecified;
+        string? envelopeId = null;
         var seen = new HashSet<string>();
         foreach (var parameter in parameters)
         {
@@ -436,6 +450,21 @@ public sealed class SmtpServerEngine
                         return;
                     }
                     break;
+                case "RET":
+                    if (!DsnParameterParser.TryParseReturn(parameter.Value, out dsnReturn))
+                    {
+                        step.Add(new SmtpReply(501, "5.5.4", "Error: bad RET parameter"));
+                        return;
+                    }
+                    break;
+                case "ENVID":
+                    if (!DsnParameterParser.TryParseEnvelopeId(parameter.Value, out var decodedId))
+                    {
+                        step.Add(new SmtpReply(501, "5.5.4", "Error: bad ENVID parameter"));
+                        return;
+                    }
+                    envelopeId = decodedId;
+                    break;
                 default:
                     step.Add(new SmtpReply(555, "5.5.4", $"Error: unsupported parameter {parameter.Keyword}"));
                     return;
@@ -452,6 +481,7 @@ public sealed class SmtpServerEngine
         DeclaredSize = size;
         Body = body;
         SmtpUtf8 = utf8;
+        Dsn = dsnReturn == DsnReturn.Unspecified && envelopeId is null ? DsnMessageParameters.None : new DsnMessageParameters(dsnReturn, envelopeId);
         step.Add(new SmtpReply(250, "2.1.0", "Ok"));
     }
 
@@ -468,12 +498,7 @@ public sealed class SmtpServerEngine
             return;
         }
         if (!TryParsePathArgument(command.Arguments, "TO:", isReversePath: false, out var path, out var parameters, step)) return;
-        if (parameters.Count > 0)
-        {
-            // No RCPT parameters are supported (DSN is not offered).
-            step.Add(new SmtpReply(555, "5.5.4", $"Error: unsupported parameter {parameters[0].Keyword}"));
-            return;
-        }
+        if (!TryParseRecipientParameters(parameters, out var dsn, step)) return;
         if (path.IsInternational && !SmtpUtf8)
         {
             step.Add(new SmtpReply(553, "5.6.7", "Error: non-ASCII address requires SMTPUTF8"));
@@ -490,7 +515,47 @@ public sealed class SmtpServerEngine
             return;
         }
         pendingRecipient = path;
+        pendingRecipientDsn = dsn;
         Await(step, new SmtpEffect.CheckRecipient(path), Awaiting.RecipientVerdict);
+    }
+
+    private static bool TryParseRecipientParameters(IReadOnlyList<SmtpParameter> parameters, out DsnRecipientParameters dsn, StepBuilder step)
+    {
+        dsn = DsnRecipientParameters.None;
+        var notify = DsnNotify.Unspecified;
+        string? originalRecipient = null;
+        var seen = new HashSet<string>();
+        foreach (var parameter in parameters)
+        {
+            if (!seen.Add(parameter.Keyword))
+            {
+                step.Add(new SmtpReply(501, "5.5.4", $"Error: duplicate {parameter.Keyword} parameter"));
+                return false;
+            }
+            switch (parameter.Keyword)
+            {
+                case "NOTIFY":
+                    if (!DsnParameterParser.TryParseNotify(parameter.Value, out notify))
+                    {
+                        step.Add(new SmtpReply(501, "5.5.4", "Error: bad NOTIFY parameter"));
+                        return false;
+                    }
+                    break;
+                case "ORCPT":
+                    if (!DsnParameterParser.TryParseOriginalRecipient(parameter.Value, out var decoded))
+                    {
+                        step.Add(new SmtpReply(501, "5.5.4", "Error: bad ORCPT parameter"));
+                        return false;
+                    }
+                    originalRecipient = decoded;
+                    break;
+                default:
+                    step.Add(new SmtpReply(555, "5.5.4", $"Error: unsupported parameter {parameter.Keyword}"));
+                    return false;
+            }
+        }
+        if (notify != DsnNotify.Unspecified || originalRecipient is not null) dsn = new DsnRecipientParameters(notify, originalRecipient);
+        return true;
     }
 
     private void HandleData(SmtpCommandLine command, StepBuilder step)
@@ -576,13 +641,25 @@ public sealed class SmtpServerEngine
                 ResetTransaction();
                 step.Add(ReceiveFailed);
                 break;
+            case DataOutcome.BareLineEnd:
+                ResetTransaction();
+                step.Add(new SmtpReply(554, "5.6.0", "Error: bare CR or LF in message content, lines must end with CRLF"));
+                break;
+            case DataOutcome.TooManyHops:
+                ResetTransaction();
+                step.Add(new SmtpReply(554, "5.4.6", "Error: too many hops (mail loop?)"));
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(outcome), outcome, null);
         }
     }
 
     private SmtpEnvelope CurrentEnvelope() =>
-        new(ReversePath!, recipients.ToArray(), Body, SmtpUtf8, DeclaredSize, ClientHelo, AuthenticatedUser, TlsActive);
+        new(ReversePath!, recipients.ToArray(), Body, SmtpUtf8, DeclaredSize, ClientHelo, AuthenticatedUser, TlsActive)
+        {
+            Dsn = Dsn,
+            RecipientDsn = recipientDsn.ToArray(),
+        };
 
     private void HandleStartTls(SmtpCommandLine command, StepBuilder step)
     {
@@ -803,6 +880,8 @@ public sealed class SmtpServerEngine
     {
         ReversePath = null;
         recipients.Clear();
+        recipientDsn.Clear();
+        Dsn = DsnMessageParameters.None;
         Body = BodyType.Unspecified;
         SmtpUtf8 = false;
         DeclaredSize = null;
@@ -817,6 +896,7 @@ public sealed class SmtpServerEngine
         awaiting = Awaiting.Nothing;
         authExchange = AuthExchange.None;
         pendingRecipient = null;
+        pendingRecipientDsn = DsnRecipientParameters.None;
         replyAfterSkip = null;
     }
 

@@ -9,6 +9,13 @@ public sealed record SmtpLimits(
     bool AuthRequiresTls, TimeSpan AuthFailureDelay, int MaxAuthFailures, TimeSpan AcceptTimeout, int MaxCommands,
     IReadOnlyList<IPNetwork> RelayNetworks)
 {
+    /// <summary>A message whose header already has more Received: fields is refused (554 5.4.6), like
+    /// Postfix's hopcount_limit: it is looping.</summary>
+    public int MaxHops { get; init; } = 50;
+
+    /// <summary>What to do with a bare CR or LF in message content (smtpd_forbid_bare_newline).</summary>
+    public BareNewlinePolicy BareNewlines { get; init; } = BareNewlinePolicy.Reject;
+
     /// <summary>Clients in these networks may send mail to non-local domains without AUTH (Postfix's mynetworks).</summary>
     public bool MayRelay(IPAddress client)
     {
@@ -95,7 +102,18 @@ public sealed record ServerSettings(
                 s.GetTimeSpan("command-timeout"), s.GetTimeSpan("data-timeout"),
                 s.GetBoolean("auth-requires-tls"), s.GetTimeSpan("auth-failure-delay"), s.GetInt("max-auth-failures"),
                 s.GetTimeSpan("accept-timeout"), s.GetInt("max-commands"),
-                (s.GetStringList("relay-networks") ?? []).Select(n => IPNetwork.Parse(n)).ToArray()),
+                (s.GetStringList("relay-networks") ?? []).Select(n => IPNetwork.Parse(n)).ToArray())
+            {
+                MaxHops = s.GetInt("max-hops", 50) is var hops and > 0
+                    ? hops
+                    : throw new ConfigurationException("actormta.smtp.max-hops must be at least 1"),
+                BareNewlines = s.GetString("bare-newlines", "reject").ToLowerInvariant() switch
+                {
+                    "reject" => BareNewlinePolicy.Reject,
+                    "normalize" => BareNewlinePolicy.Normalize,
+                    var other => throw new ConfigurationException($"actormta.smtp.bare-newlines: unknown value '{other}' (reject | normalize)"),
+                },
+            },
             new Pop3Limits(
                 p.GetTimeSpan("command-timeout"), p.GetBoolean("auth-requires-tls"), p.GetTimeSpan("auth-failure-delay"),
                 p.GetInt("max-auth-failures"), p.GetInt("max-line-length"), p.GetInt("max-connections"), p.GetInt("max-connections-per-ip")),

@@ -1,141 +1,110 @@
 using System.Buffers;
 using System.Text;
+using ActorMTA.Protocol.Text;
 using ActorMTA.Server.Net;
 using ActorMTA.Storage;
 
 namespace ActorMTA.Server.Inbound;
 
 /// <summary>
-/// Streams one incoming message into the content store. Only the header section is held in
-/// memory (bounded), because a submission server must add Message-ID:/Date: when they are missing
-/// and that can only be known at the end of the header. Everything after it passes straight through.
+/// Streams one incoming message into the content store, after the server's own trace fields. On the way
+/// every bare CR or LF becomes CRLF (<see cref="LineEndNormalizer"/>; the session refuses such a message
+/// unless told to normalise), and the header section is filtered (<see cref="HeaderSectionFilter"/>): the
+/// client's Return-Path: fields are dropped, Received: fields counted for the hop limit, and on a
+/// submission port Message-ID:/Date: are added at its end when missing. Nothing is held in memory but the
+/// start of the current header line.
 /// Writes are synchronous: they land in the page cache in microseconds (durability comes later, from the
 /// group commit), while the async FileStream path hopped to a thread-pool thread for every flush.
 /// </summary>
+/// <remarks>Written by the connection's I/O loop; the session reads the counters only after the
+/// connection reported the data complete.</remarks>
 public sealed class MessageSpooler : IMessageSink
 {
     private readonly ContentWriter _writer;
     private readonly string? _messageIdHeader;
     private readonly string? _dateHeader;
-    private readonly int _maxHeaderSize;
-    private ArrayBufferWriter<byte>? _header;
+    private readonly LineEndNormalizer _lineEnds = new();
+    private readonly HeaderSectionFilter _header;
+    private readonly ArrayBufferWriter<byte> _normalized = new(4096);
+    private readonly ArrayBufferWriter<byte> _filtered = new(4096);
+    private bool _inHeader = true;
 
-    /// <param name="prefix">Bytes written before the message (the Received: line).</param>
+    /// <param name="prefix">Bytes written before the message (Return-Path: and Received:).</param>
     /// <param name="messageIdHeader">Added when the header has no Message-ID: (null: never add).</param>
     /// <param name="dateHeader">Added when the header has no Date: (null: never add).</param>
+    /// <param name="maxHeaderSize">Octets of header section examined; the rest is passed through as is.</param>
     public MessageSpooler(ContentWriter writer, string prefix, string? messageIdHeader, string? dateHeader, int maxHeaderSize)
     {
         _writer = writer;
         _messageIdHeader = messageIdHeader;
         _dateHeader = dateHeader;
-        _maxHeaderSize = maxHeaderSize;
+        _header = new HeaderSectionFilter(maxHeaderSize);
         _writer.Stream.Write(Encoding.UTF8.GetBytes(prefix));
-        if (messageIdHeader is not null || dateHeader is not null) _header = new ArrayBufferWriter<byte>(4096);
     }
 
     public ContentWriter Writer => _writer;
 
+    /// <summary>The content so far has a bare CR or LF (RFC 5321 section 2.3.8); it was stored as CRLF.</summary>
+    public bool HasBareLineEnd => _lineEnds.HasBareLineEnd;
+
+    /// <summary>Received: fields in the client's header section (not counting ours).</summary>
+    public int ReceivedFields => _header.ReceivedFields;
+
     public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        Write(data.Span);
+        _lineEnds.Normalize(data.Span, _normalized);
+        WriteNormalized();
         return ValueTask.CompletedTask;
     }
 
-    private void Write(ReadOnlySpan<byte> data)
-    {
-        var stream = _writer.Stream;
-        if (_header is null)
-        {
-            stream.Write(data);
-            return;
-        }
-        var end = FindHeaderEnd(data);
-        if (end == NotFound)
-        {
-            _header.Write(data);
-            if (_header.WrittenCount > _maxHeaderSize) FlushHeader(0); // give up amending a giant header
-            return;
-        }
-        if (end == BlankLineBeganInPreviousChunk)
-        {
-            // The CR of the blank line is already in the header buffer; it belongs to the body.
-            FlushHeader(1);
-            stream.Write("\r"u8);
-            stream.Write(data);
-            return;
-        }
-        _header.Write(data[..end]);
-        FlushHeader(0);
-        stream.Write(data[end..]);
-    }
-
-    /// <summary>Ends the message: a message that never reached a blank line still gets its header amended.</summary>
+    /// <summary>Ends the message: a message that never reached an empty line still gets its header amended.</summary>
     public ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
-        if (_header is not null) FlushHeader(0);
+        _lineEnds.Complete(_normalized);
+        WriteNormalized();
+        if (_inHeader)
+        {
+            _header.Complete(_filtered);
+            var extra = MissingFields();
+            if (extra.Length > 0 && _header.EndsMidLine) _filtered.Write("\r\n"u8);
+            _filtered.Write(extra);
+            _inHeader = false;
+            FlushFiltered();
+        }
         _writer.Stream.Flush();
         return ValueTask.CompletedTask;
     }
 
-    private const int NotFound = -2;
-    private const int BlankLineBeganInPreviousChunk = -1;
-    private bool _lineStart = true;
-    private bool _crAtLineStart;
-
-    // Offset in span where the empty line that ends the header begins; state carries across chunks.
-    private int FindHeaderEnd(ReadOnlySpan<byte> span)
+    private void WriteNormalized()
     {
-        for (var i = 0; i < span.Length; i++)
+        var data = _normalized.WrittenSpan;
+        if (_inHeader && data.Length > 0)
         {
-            var b = span[i];
-            if (_crAtLineStart)
+            var status = _header.Filter(data, _filtered, out var consumed);
+            if (status == HeaderFilterStatus.EndOfHeader)
             {
-                if (b == (byte)'\n') return i - 1;
-                _crAtLineStart = false;
-                _lineStart = false;
+                _filtered.Write(MissingFields());
+                _filtered.Write("\r\n"u8);
             }
-            if (_lineStart)
-            {
-                if (b == (byte)'\n') return i;
-                if (b == (byte)'\r') { _crAtLineStart = true; continue; }
-                _lineStart = false;
-            }
-            if (b == (byte)'\n') _lineStart = true;
+            if (status != HeaderFilterStatus.NeedMoreData) _inHeader = false;
+            FlushFiltered();
+            data = data[consumed..];
         }
-        return NotFound;
+        if (data.Length > 0) _writer.Stream.Write(data);
+        _normalized.ResetWrittenCount();
     }
 
-    private void FlushHeader(int trimTail)
+    private void FlushFiltered()
     {
-        var header = _header!;
-        _header = null;
-        var bytes = header.WrittenMemory[..(header.WrittenCount - trimTail)];
+        if (_filtered.WrittenCount > 0) _writer.Stream.Write(_filtered.WrittenSpan);
+        _filtered.ResetWrittenCount();
+    }
+
+    private byte[] MissingFields()
+    {
         var extra = new StringBuilder();
-        if (_messageIdHeader is not null && !HasField(bytes.Span, "message-id")) extra.Append(_messageIdHeader);
-        if (_dateHeader is not null && !HasField(bytes.Span, "date")) extra.Append(_dateHeader);
-        var stream = _writer.Stream;
-        stream.Write(bytes.Span);
-        if (extra.Length > 0)
-        {
-            if (bytes.Length > 0 && bytes.Span[^1] != (byte)'\n') stream.Write("\r\n"u8);
-            stream.Write(Encoding.UTF8.GetBytes(extra.ToString()));
-        }
-    }
-
-    private static bool HasField(ReadOnlySpan<byte> header, string name)
-    {
-        var atLineStart = true;
-        for (var i = 0; i < header.Length; i++)
-        {
-            if (atLineStart && i + name.Length < header.Length && header[i + name.Length] == (byte)':')
-            {
-                var match = true;
-                for (var j = 0; j < name.Length && match; j++)
-                    match = char.ToLowerInvariant((char)header[i + j]) == name[j];
-                if (match) return true;
-            }
-            atLineStart = header[i] == (byte)'\n';
-        }
-        return false;
+        if (_messageIdHeader is not null && !_header.HasMessageId) extra.Append(_messageIdHeader);
+        if (_dateHeader is not null && !_header.HasDate) extra.Append(_dateHeader);
+        return Encoding.UTF8.GetBytes(extra.ToString());
     }
 }

@@ -39,6 +39,11 @@ public sealed class SmtpSession : ProtocolSession
     private long _transaction;
     private long _nextCorrelation;
     private long _bdatBytes;
+    // The content being read ends the message (DATA, or BDAT ... LAST): the end-of-data checks apply.
+    private bool _readingLastContent;
+    // NOTIFY=/ORCPT= of the local recipients of the message being accepted, by address.
+    private Dictionary<string, DsnRecipientParameters> _localRecipientDsn = new(StringComparer.Ordinal);
+    private Dictionary<string, DsnRecipientParameters> _recipientDsn = new(StringComparer.Ordinal);
     private Acceptance? _acceptance;
     private (List<string> Local, Dictionary<string, List<string>> Remote) _targets;
 
@@ -129,10 +134,12 @@ public sealed class SmtpSession : ProtocolSession
                 break;
             case SmtpEffect.BeginData:
                 StartMessage();
+                _readingLastContent = true;
                 Connection.Post(new ReadDotTerminated(_spooler!, _limits.MaxMessageSize, _limits.DataTimeout));
                 break;
             case SmtpEffect.BeginBdat chunk:
                 if (_spooler is null) StartMessage();
+                _readingLastContent = chunk.Last;
                 Connection.Post(new ReadExactly(_spooler!, chunk.Size, Math.Max(0, _limits.MaxMessageSize - _bdatBytes), _limits.DataTimeout));
                 break;
             case SmtpEffect.SkipBdat skip:
@@ -182,7 +189,7 @@ public sealed class SmtpSession : ProtocolSession
             now);
         _spooler = new MessageSpooler(
             writer,
-            received,
+            TraceHeaders.ReturnPath(_engine.ReversePath!) + received,
             Listener.Submission ? TraceHeaders.MessageIdHeader(_queueId, settings.HostName) : null,
             Listener.Submission ? TraceHeaders.DateHeader(now) : null,
             _limits.MaxHeaderSize);
@@ -198,7 +205,30 @@ public sealed class SmtpSession : ProtocolSession
             return;
         }
         _bdatBytes += m.Bytes;
+        if (_readingLastContent && RefusalAtEndOfData() is { } refusal)
+        {
+            AbortMessage();
+            Apply(_engine.OnDataReceived(refusal));
+            return;
+        }
         Apply(_engine.OnDataReceived(DataOutcome.Complete));
+    }
+
+    /// <summary>Checks of the whole content, for every chunk together (BDAT gets the same rules as DATA).</summary>
+    private DataOutcome? RefusalAtEndOfData()
+    {
+        var spooler = _spooler!;
+        if (spooler.HasBareLineEnd && _limits.BareNewlines == BareNewlinePolicy.Reject)
+        {
+            Log.Info("smtp session={SessionId} queue-id={QueueId} refused: bare CR or LF in content", SessionId, _queueId);
+            return DataOutcome.BareLineEnd;
+        }
+        if (spooler.ReceivedFields > _limits.MaxHops)
+        {
+            Log.Info("smtp session={SessionId} queue-id={QueueId} refused: {Hops} Received: fields, limit {Limit}", SessionId, _queueId, spooler.ReceivedFields, _limits.MaxHops);
+            return DataOutcome.TooManyHops;
+        }
+        return null;
     }
 
     /// <summary>
@@ -213,6 +243,7 @@ public sealed class SmtpSession : ProtocolSession
         var local = new List<string>();
         var remote = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var accounts = Services.Accounts.Current;
+        var recipientDsn = RecipientDsnByAddress();
         foreach (var rcpt in _engine.Recipients)
         {
             var address = rcpt.Address;
@@ -231,6 +262,8 @@ public sealed class SmtpSession : ProtocolSession
         _acceptance = acceptance;
         Timers.StartSingleTimer("accept", new AcceptTimedOut(transaction), _limits.AcceptTimeout);
         _targets = (local, remote);
+        _localRecipientDsn = local.Where(recipientDsn.ContainsKey).ToDictionary(a => a, a => recipientDsn[a], StringComparer.Ordinal);
+        _recipientDsn = recipientDsn;
         var references = local.Count + remote.Count;
         var store = Services.Content;
         CompleteAndCommit(spooler, store, references)
@@ -238,6 +271,25 @@ public sealed class SmtpSession : ProtocolSession
                 success: committed => new ContentCommitted(transaction, committed.References, committed.Size),
                 failure: e => new ContentFailed(transaction, e.Message));
     }
+
+    /// <summary>NOTIFY=/ORCPT= of the transaction's recipients that gave any, by address (the first RCPT of
+    /// an address counts, as for the recipient itself).</summary>
+    private Dictionary<string, DsnRecipientParameters> RecipientDsnByAddress()
+    {
+        var byAddress = new Dictionary<string, DsnRecipientParameters>(StringComparer.Ordinal);
+        var recipients = _engine.Recipients;
+        for (var i = 0; i < recipients.Count; i++)
+        {
+            var dsn = i < _engine.RecipientDsn.Count ? _engine.RecipientDsn[i] : DsnRecipientParameters.None;
+            if (!dsn.IsNone) byAddress.TryAdd(recipients[i].Address, dsn);
+        }
+        return byAddress;
+    }
+
+    /// <summary>The RFC 3461 parameters a local recipient of the message being accepted gave, or
+    /// <see cref="DsnRecipientParameters.None"/> (for success notifications after local delivery).</summary>
+    private DsnRecipientParameters LocalRecipientDsn(string address) =>
+        _localRecipientDsn.TryGetValue(address, out var dsn) ? dsn : DsnRecipientParameters.None;
 
     private static async Task<(IReadOnlyList<string> References, long Size)> CompleteAndCommit(MessageSpooler spooler, IContentStore store, int references)
     {
@@ -285,10 +337,18 @@ public sealed class SmtpSession : ProtocolSession
             {
                 Traits = (_engine.Body == BodyType.EightBitMime ? ContentTraits.EightBitMime : ContentTraits.None)
                     | (_engine.SmtpUtf8 ? ContentTraits.SmtpUtf8 : ContentTraits.None),
+                Dsn = _engine.Dsn,
+                RecipientDsn = RecipientDsnFor(recipients),
             });
             acceptance.Retractions.Add(new RetractEnqueue(queueName, acceptance.QueueId, correlation));
         }
         if (acceptance.Pending.Count == 0) FinishAcceptance();
+    }
+
+    private IReadOnlyDictionary<string, DsnRecipientParameters> RecipientDsnFor(List<string> recipients)
+    {
+        var subset = recipients.Where(_recipientDsn.ContainsKey).ToDictionary(a => a, a => _recipientDsn[a], StringComparer.Ordinal);
+        return subset.Count == 0 ? EnqueueDelivery.EmptyRecipientDsn : subset;
     }
 
     private void Acknowledged(long correlationId)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using ActorMTA.Protocol.Smtp;
 
 namespace ActorMTA.Server.Inbound;
 
@@ -20,6 +21,13 @@ public static class TraceHeaders
         sb.Append("; ").Append(Rfc5322Date(at)).Append("\r\n");
         return sb.ToString();
     }
+
+    /// <summary>
+    /// RFC 5321 section 4.4: the reverse-path as the first line of the stored message ("&lt;&gt;" for the null
+    /// sender). Written into the spool for every message, so mailboxes see it; relaying strips it again.
+    /// The path parser admits no CR, LF or other control characters, so the address needs no sanitizing.
+    /// </summary>
+    public static string ReturnPath(SmtpPath reversePath) => $"Return-Path: {reversePath}\r\n";
 
     public static string Protocol(bool extended, bool tls, bool authenticated, bool utf8)
     {

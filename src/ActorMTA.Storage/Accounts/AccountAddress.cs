@@ -17,7 +17,7 @@ namespace ActorMTA.Storage.Accounts;
 public static class AccountAddress
 {
     private const int MaxLocalPartBytes = 64;
-    private const int MaxDomainLength = 253;
+    private const int MaxDomainLength = 255;
     private const int MaxLabelLength = 63;
 
     private static readonly IdnMapping Idn = new() { UseStd3AsciiRules = true, AllowUnassigned = false };
@@ -47,21 +47,24 @@ public static class AccountAddress
             return false;
         if (domain.EndsWith('.'))
             domain = domain[..^1];
-        string ascii;
+        string[] labels;
         try
         {
             // GetAscii validates labels (letters, digits, hyphens) and maps case; GetUnicode gives the display form.
-            ascii = Idn.GetAscii(domain);
+            // Label by label: IdnMapping refuses a whole name over 254 characters, but RFC 5321 section
+            // 4.5.3.1.2 makes 255 octets the longest domain a server must accept.
+            labels = domain.Split('.').Select(label => label.Length == 0 ? "" : Idn.GetAscii(label)).ToArray();
         }
         catch (ArgumentException)
         {
             return false;
         }
+        var ascii = string.Join('.', labels);
         if (ascii.Length > MaxDomainLength || ascii.Split('.').Any(label => label.Length is 0 or > MaxLabelLength))
             return false;
         try
         {
-            normalized = Idn.GetUnicode(ascii).ToLowerInvariant();
+            normalized = string.Join('.', ascii.Split('.').Select(label => Idn.GetUnicode(label))).ToLowerInvariant();
         }
         catch (ArgumentException)
         {

@@ -1,3 +1,5 @@
+using MailKit;
+using MailKit.Net.Imap;
 using MailKit.Net.Pop3;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -51,6 +53,33 @@ public static class MailKitClients
         }
         if (delete && pop.Count > 0) await pop.DeleteAllMessagesAsync();
         await pop.DisconnectAsync(quit: true);
+        return messages;
+    }
+
+    public static ImapClient Imap() => new()
+    {
+        ServerCertificateValidationCallback = (_, _, _, _) => true,
+        CheckCertificateRevocation = false,
+        Timeout = 30_000,
+    };
+
+    /// <summary>The raw bytes of every message in INBOX over IMAP (STARTTLS), as BODY.PEEK[] returns them.</summary>
+    public static async Task<List<byte[]>> FetchAllImapAsync(int imapPort, TestUser user)
+    {
+        using var imap = Imap();
+        await imap.ConnectAsync("127.0.0.1", imapPort, SecureSocketOptions.StartTls);
+        await imap.AuthenticateAsync(user.Address, user.Password);
+        var inbox = imap.Inbox;
+        await inbox.OpenAsync(FolderAccess.ReadOnly);
+        var messages = new List<byte[]>();
+        for (var i = 0; i < inbox.Count; i++)
+        {
+            await using var stream = await inbox.GetStreamAsync(i, "");
+            var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer);
+            messages.Add(buffer.ToArray());
+        }
+        await imap.DisconnectAsync(quit: true);
         return messages;
     }
 }

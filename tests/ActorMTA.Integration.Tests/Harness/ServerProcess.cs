@@ -43,7 +43,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     /// <param name="configOverrides">HOCON appended to the overlay (later keys win), e.g. "actormta.smtp.max-recipients = 3".</param>
     /// <param name="users">Mailboxes to create with `user add` before the server starts.</param>
-    public static async Task<ServerProcess> StartAsync(string configOverrides = "", IEnumerable<TestUser>? users = null)
+    /// <param name="extraDomains">Local domains besides <see cref="Domain"/>, added before the users.</param>
+    public static async Task<ServerProcess> StartAsync(string configOverrides = "", IEnumerable<TestUser>? users = null,
+        IEnumerable<string>? extraDomains = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "actormta-it-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
@@ -52,6 +54,7 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             File.WriteAllText(server.ConfigFile, server.OverlayConfig(configOverrides));
             server.RunCliChecked("domain", "add", Domain);
+            foreach (var domain in extraDomains ?? []) server.RunCliChecked("domain", "add", domain);
             foreach (var user in users ?? []) server.RunCliChecked("user", "add", user.Address, "--password", user.Password);
             await server.LaunchAsync();
             return server;

@@ -2,11 +2,11 @@ using System.Text;
 
 namespace ActorMTA.Integration.Tests.Harness;
 
-/// <summary>Looks at a message as POP3 returned it: the server's Received: field, then the client's bytes.</summary>
+/// <summary>Looks at a message as POP3 returned it or a relay received it: the server's trace fields, then the client's bytes.</summary>
 public static class StoredMessage
 {
     /// <summary>
-    /// Splits off the leading Received: field (its first line and folded continuation lines).
+    /// Splits off the leading Received: field (its first line and folded continuation lines) of relayed content.
     /// Throws when the message does not begin with one: every accepted message must get it.
     /// </summary>
     public static (string Received, byte[] Message) SplitReceived(byte[] stored)
@@ -23,7 +23,21 @@ public static class StoredMessage
         return (Encoding.UTF8.GetString(stored, 0, position), stored[position..]);
     }
 
-    public static byte[] WithoutReceived(byte[] stored) => SplitReceived(stored).Message;
+    /// <summary>
+    /// A message as a mailbox holds it: the Return-Path: line (RFC 5321 section 4.4), our Received: field,
+    /// then the client's bytes. Throws when it does not begin with both.
+    /// </summary>
+    public static (string ReturnPath, string Received, byte[] Message) SplitTrace(byte[] stored)
+    {
+        if (!stored.AsSpan().StartsWith("Return-Path: "u8))
+            throw new InvalidOperationException($"stored message does not begin with a Return-Path: field:\n{Preview(stored)}");
+        var lf = stored.AsSpan().IndexOf((byte)'\n');
+        var (received, message) = SplitReceived(stored[(lf + 1)..]);
+        return (Encoding.UTF8.GetString(stored, 0, lf + 1), received, message);
+    }
+
+    /// <summary>The client's bytes of a message as a mailbox holds it (see <see cref="SplitTrace"/>).</summary>
+    public static byte[] WithoutTrace(byte[] stored) => SplitTrace(stored).Message;
 
     /// <summary>The header section (up to, not including, the blank line), as text.</summary>
     public static string HeaderSection(byte[] message)

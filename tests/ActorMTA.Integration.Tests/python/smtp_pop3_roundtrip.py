@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Send each FILE with smtplib, read it back with poplib (STLS) and compare byte for byte.
 
-The server prepends one Received: field; everything after it must equal the file exactly.
+The server prepends Return-Path: and one Received: field; everything after them must equal the file exactly.
 The mailbox must hold no other new mail while this runs (each test uses its own user).
 Exit status 0 when every message matched, 1 with a description otherwise.
 
@@ -36,6 +36,10 @@ def pop3_login(args):
 
 
 def without_received(stored):
+    # RFC 5321 section 4.4: the delivered message begins with the Return-Path: line, then our Received:.
+    if not stored.startswith(b"Return-Path: <"):
+        fail("stored message does not begin with a Return-Path: field: %r" % stored[:300])
+    stored = stored[stored.find(b"\n") + 1:]
     if not stored.startswith(b"Received: "):
         fail("stored message does not begin with a Received: field: %r" % stored[:300])
     position = 0

@@ -51,6 +51,31 @@ public class SmtpDataTests
         Assert.Null(session.Engine.ReversePath);
     }
 
+    [Theory]
+    [InlineData(DataOutcome.BareLineEnd, "554 5.6.0 Error: bare CR or LF in message content, lines must end with CRLF")]
+    [InlineData(DataOutcome.TooManyHops, "554 5.4.6 Error: too many hops (mail loop?)")]
+    public void Refused_content_gets_554_and_the_session_goes_on(DataOutcome outcome, string expected)
+    {
+        var session = InTransaction();
+        session.Send("DATA");
+        var step = session.Engine.OnDataReceived(outcome);
+        Assert.Equal(expected, Wire(step));
+        Assert.Null(step.Effect);
+        Assert.Null(session.Engine.ReversePath);
+        Assert.Equal("250 2.1.0 Ok", session.Reply("MAIL FROM:<a@b.org>"));
+    }
+
+    [Fact]
+    public void Refused_last_bdat_chunk_gets_554_and_resets_the_transaction()
+    {
+        var session = InTransaction();
+        session.Send("BDAT 10");
+        session.Engine.OnDataReceived(DataOutcome.Complete);
+        session.Send("BDAT 0 LAST");
+        Assert.Equal("554 5.6.0 Error: bare CR or LF in message content, lines must end with CRLF", Wire(session.Engine.OnDataReceived(DataOutcome.BareLineEnd)));
+        Assert.Equal("503 5.5.1 Error: need MAIL command", session.Reply("RCPT TO:<x@y.org>"));
+    }
+
     [Fact]
     public void Failed_message_sends_the_given_reply_and_resets()
     {

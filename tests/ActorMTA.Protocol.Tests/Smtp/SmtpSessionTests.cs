@@ -9,7 +9,7 @@ public class SmtpSessionTests
 {
     private const string FullEhlo =
         "250-mail.example.com\r\n250-PIPELINING\r\n250-SIZE 10000\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n" +
-        "250-ENHANCEDSTATUSCODES\r\n250-CHUNKING\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN";
+        "250-ENHANCEDSTATUSCODES\r\n250-DSN\r\n250-CHUNKING\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN";
 
     [Fact]
     public void Greeting_names_the_host()

@@ -69,9 +69,32 @@ public class DotUnstufferTests
     [InlineData("a\n.\r\nb\r\n.\r\n", "a\n.\r\nb\r\n")]
     [InlineData("a\r.\r\nb\r\n.\r\n", "a\r.\r\nb\r\n")]
     [InlineData("a\r\n.\nb\r\n.\r\n", "a\r\n\nb\r\n")]
+    [InlineData("a\r.\rb\r\n.\r\n", "a\r.\rb\r\n")]
+    [InlineData("a\r\n.\rb\r\n.\r\n", "a\r\n\rb\r\n")]
+    [InlineData("a\n.\rb\r\n.\r\n", "a\n.\rb\r\n")]
+    [InlineData("a\r.\nb\r\n.\r\n", "a\r.\nb\r\n")]
     public void Only_crlf_dot_crlf_ends_the_data(string input, string expected)
     {
         Assert.Equal((expected, true, ""), Unstuff(input));
+    }
+
+    [Theory]
+    [InlineData("\n.\n")]
+    [InlineData("\r.\r")]
+    [InlineData("\r\n.\n")]
+    [InlineData("\n.\r\n")]
+    [InlineData("\r\n.\r")]
+    public void Smuggled_commands_behind_a_fake_end_stay_content_and_are_flagged_as_bare(string fakeEnd)
+    {
+        // What the session does with DATA: unstuff, then check and normalise the line ends.
+        var (output, complete, remainder) = Unstuff($"x{fakeEnd}MAIL FROM:<e@vil>\r\nDATA\r\n.\r\nNOOP\r\n");
+        Assert.True(complete);
+        Assert.Equal("NOOP\r\n", remainder);
+        Assert.Contains("MAIL FROM:<e@vil>\r\nDATA\r\n", output);
+        var normalizer = new LineEndNormalizer();
+        normalizer.Normalize(Encoding.Latin1.GetBytes(output), new ArrayBufferWriter<byte>());
+        normalizer.Complete(new ArrayBufferWriter<byte>());
+        Assert.True(normalizer.HasBareLineEnd);
     }
 
     [Fact]
