@@ -64,6 +64,21 @@ public sealed class ServerNode : IAsyncDisposable
     public static async Task<ServerNode> StartAsync(Config config, ServerSettings settings)
     {
         Directory.CreateDirectory(settings.DataDirectory);
+        // Ports first: a port in use must end `run` before the cluster, journal and admin endpoint exist.
+        var sockets = BindListeners(settings);
+        try
+        {
+            return await StartWithSocketsAsync(config, settings, sockets);
+        }
+        catch
+        {
+            foreach (var socket in sockets.Values) socket.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<ServerNode> StartWithSocketsAsync(Config config, ServerSettings settings, IReadOnlyDictionary<string, Socket> sockets)
+    {
         var accounts = new AccountCache(settings.AccountsFile, new AccountOptions(settings.Pbkdf2Iterations) { RefreshInterval = settings.AccountsRefreshInterval });
         var content = new FileContentStore(new ContentStoreOptions(settings.SpoolDirectory, settings.GroupCommitMaxBatch, settings.GroupCommitParallelism));
         JournalDatabase.Prepare(settings.JournalFile);
@@ -80,7 +95,7 @@ public sealed class ServerNode : IAsyncDisposable
         try
         {
             node._admin = AdminEndpoint.Start(settings.DataDirectory, settings.AdminBind, settings.AdminPort, new AdminCommands(system, regions));
-            node.StartListeners(TlsCertificates.LoadOrCreate(settings));
+            node.StartListeners(TlsCertificates.LoadOrCreate(settings), sockets);
         }
         catch
         {
@@ -91,7 +106,7 @@ public sealed class ServerNode : IAsyncDisposable
         return node;
     }
 
-    private void StartListeners(X509Certificate2 certificate)
+    private void StartListeners(X509Certificate2 certificate, IReadOnlyDictionary<string, Socket> sockets)
     {
         var services = new InboundServices(Settings, Accounts, Content, Regions.Mailbox, Regions.DomainQueue, certificate);
         var smtpLimiter = new ConnectionLimiter(Settings.Smtp.MaxConnections, Settings.Smtp.MaxConnectionsPerIp);
@@ -99,7 +114,7 @@ public sealed class ServerNode : IAsyncDisposable
         var imapLimiter = new ConnectionLimiter(Settings.Imap.MaxConnections, Settings.Imap.MaxConnectionsPerIp);
         foreach (var listener in Settings.Listeners.Where(l => l.Enabled))
         {
-            var socket = Bind(listener);
+            var socket = sockets[listener.Name];
             var endpoint = (IPEndPoint)socket.LocalEndPoint!;
             _bound.Add(endpoint);
             var (limiter, props, busy) = listener.Protocol switch
@@ -119,12 +134,27 @@ public sealed class ServerNode : IAsyncDisposable
         }
     }
 
+    private static Dictionary<string, Socket> BindListeners(ServerSettings settings)
+    {
+        var sockets = new Dictionary<string, Socket>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var listener in settings.Listeners.Where(l => l.Enabled)) sockets[listener.Name] = Bind(listener);
+            return sockets;
+        }
+        catch
+        {
+            foreach (var socket in sockets.Values) socket.Dispose();
+            throw;
+        }
+    }
+
     private static Socket Bind(ListenerSettings listener)
     {
         var socket = new Socket(listener.Bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            AllowRebindWhileInTimeWait(socket);
             socket.Bind(new IPEndPoint(listener.Bind, listener.Port));
             socket.Listen(4096);
             return socket;
@@ -135,6 +165,25 @@ public sealed class ServerNode : IAsyncDisposable
             throw new InvalidOperationException($"cannot listen on {listener.Bind}:{listener.Port} for {listener.Name}: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// SO_REUSEADDR only, so a restarted server binds again while old connections sit in TIME_WAIT. Not
+    /// <see cref="SocketOptionName.ReuseAddress"/>: on Linux .NET sets SO_REUSEPORT with it too, which lets a
+    /// second server bind the same port and the kernel split the connections between them. Windows needs
+    /// neither (its SO_REUSEADDR would even allow stealing a bound port).
+    /// </summary>
+    private static void AllowRebindWhileInTimeWait(Socket socket)
+    {
+        if (OperatingSystem.IsLinux())
+            socket.SetRawSocketOption(LinuxSolSocket, LinuxSoReuseAddr, BitConverter.GetBytes(1));
+        else if (OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
+            socket.SetRawSocketOption(BsdSolSocket, BsdSoReuseAddr, BitConverter.GetBytes(1));
+    }
+
+    private const int LinuxSolSocket = 1;
+    private const int LinuxSoReuseAddr = 2;
+    private const int BsdSolSocket = 0xffff;
+    private const int BsdSoReuseAddr = 0x0004;
 
     /// <summary>Stop accepting, let sessions finish (or tell them 421), then leave the cluster and flush storage.</summary>
     public async ValueTask DisposeAsync()
