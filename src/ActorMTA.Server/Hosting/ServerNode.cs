@@ -8,6 +8,7 @@ using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Delivery;
 using ActorMTA.Server.Inbound;
 using ActorMTA.Server.Net;
+using ActorMTA.Server.Routing;
 using ActorMTA.Storage;
 using ActorMTA.Storage.Accounts;
 using ActorMTA.Storage.Content;
@@ -27,8 +28,9 @@ public sealed class ServerNode : IAsyncDisposable
     private Timer? _accountsRefresh;
     private AdminEndpoint? _admin;
 
-    private ServerNode(ServerSettings settings, ActorSystem system, AccountCache accounts, FileContentStore content, ShardRegions regions)
+    private ServerNode(ServerSettings settings, ActorSystem system, AccountCache accounts, FileContentStore content, ShardRegions regions, RecipientRouter router)
     {
+        Router = router;
         Settings = settings;
         System = system;
         Accounts = accounts;
@@ -41,6 +43,7 @@ public sealed class ServerNode : IAsyncDisposable
     public AccountCache Accounts { get; }
     public IContentStore Content { get; }
     public ShardRegions Regions { get; }
+    public RecipientRouter Router { get; }
     public IReadOnlyList<IPEndPoint> BoundEndPoints => _bound;
     private readonly List<IPEndPoint> _bound = new();
 
@@ -79,22 +82,22 @@ public sealed class ServerNode : IAsyncDisposable
 
     private static async Task<ServerNode> StartWithSocketsAsync(Config config, ServerSettings settings, IReadOnlyDictionary<string, Socket> sockets)
     {
-        var accounts = new AccountCache(settings.AccountsFile, new AccountOptions(settings.Pbkdf2Iterations) { RefreshInterval = settings.AccountsRefreshInterval });
+        var accounts = new AccountCache(settings.AccountsFile, AccountSettings.FromConfig(config, settings));
         var content = new FileContentStore(new ContentStoreOptions(settings.SpoolDirectory, settings.GroupCommitMaxBatch, settings.GroupCommitParallelism));
         JournalDatabase.Prepare(settings.JournalFile);
         JournalDatabase.PrepareSnapshotStore(settings.SnapshotFile, settings.JournalFile);
         var akkaConfig = AkkaConfig.Build(config, settings.JournalFile, settings.SnapshotFile, remotingPort: 0);
         var system = ActorSystem.Create("actormta", akkaConfig);
         await ClusterBootstrap.JoinSelfAsync(system);
-        var delivery = DeliveryServices.Create(
-            DeliverySettings.FromConfig(system.Settings.Config), settings.HostName,
-            domain => accounts.Current.IsLocalDomain(domain), address => accounts.Current.UserExists(address));
+        var deliverySettings = DeliverySettings.FromConfig(system.Settings.Config);
+        var router = new RecipientRouter(() => accounts.Current, deliverySettings);
+        var delivery = DeliveryServices.Create(deliverySettings, settings.HostName, router);
         var regions = ShardRegions.Start(system, content, delivery);
-        var node = new ServerNode(settings, system, accounts, content, regions);
+        var node = new ServerNode(settings, system, accounts, content, regions, router);
         node._accountsRefresh = new Timer(_ => accounts.RefreshIfChanged(), null, settings.AccountsRefreshInterval, settings.AccountsRefreshInterval);
         try
         {
-            node._admin = AdminEndpoint.Start(settings.DataDirectory, settings.AdminBind, settings.AdminPort, new AdminCommands(system, regions));
+            node._admin = AdminEndpoint.Start(settings.DataDirectory, settings.AdminBind, settings.AdminPort, new AdminCommands(system, regions, accounts, router));
             node.StartListeners(TlsCertificates.LoadOrCreate(settings), sockets);
         }
         catch
@@ -108,7 +111,7 @@ public sealed class ServerNode : IAsyncDisposable
 
     private void StartListeners(X509Certificate2 certificate, IReadOnlyDictionary<string, Socket> sockets)
     {
-        var services = new InboundServices(Settings, Accounts, Content, Regions.Mailbox, Regions.DomainQueue, certificate);
+        var services = new InboundServices(Settings, Accounts, Content, Regions.Mailbox, Regions.DomainQueue, certificate) { Router = Router };
         var smtpLimiter = new ConnectionLimiter(Settings.Smtp.MaxConnections, Settings.Smtp.MaxConnectionsPerIp);
         var pop3Limiter = new ConnectionLimiter(Settings.Pop3.MaxConnections, Settings.Pop3.MaxConnectionsPerIp);
         var imapLimiter = new ConnectionLimiter(Settings.Imap.MaxConnections, Settings.Imap.MaxConnectionsPerIp);
