@@ -18,7 +18,7 @@ usage: actormta <command> [--config FILE] [--data-dir DIR]
   alias del ALIAS                       delete an alias
   alias list [--json]                   list aliases and their targets
   ctl cluster show|shards stats|queue list|queue show DOMAIN|queue suspend|resume|flush DOMAIN|
-      queue bounce DOMAIN|QUEUE-ID|queue delete QUEUE-ID|mailbox stats ADDRESS  [--json]
+      queue bounce DOMAIN|QUEUE-ID|queue delete QUEUE-ID|mailbox stats ADDRESS|accounts reload  [--json]
                                         inspect and steer a running node (same --data-dir as run)
 
 --data-dir defaults to the actormta.data-dir key (./data). The user, domain and alias commands work
