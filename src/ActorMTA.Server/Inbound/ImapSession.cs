@@ -2,7 +2,6 @@ using System.Net.Sockets;
 using System.Text;
 using ActorMTA.Protocol.Imap;
 using ActorMTA.Protocol.Sasl;
-using ActorMTA.Protocol.Smtp;
 using ActorMTA.Server.Hosting;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Net;

@@ -39,7 +39,7 @@ public sealed record AliasPolicy
     internal void Validate()
     {
         if (MaxDepth < 1)
-            throw new ArgumentOutOfRangeException(nameof(MaxDepth), MaxDepth, "Must be at least 1.");
+            throw new AccountException($"actormta.accounts.max-alias-depth must be at least 1 (is {MaxDepth})");
         if (PrimaryDomain.Length > 0 && !AccountAddress.TryNormalizeDomain(PrimaryDomain, out _))
             throw new AccountException($"actormta.accounts.primary-domain is not a domain: '{PrimaryDomain}'");
         foreach (var target in DefaultPostmaster.Concat(DefaultAbuse))
