@@ -8,27 +8,14 @@ namespace ActorMTA.Host;
 /// <summary>`actormta ctl ...`: sends the words to the running node's admin endpoint and prints the answer.</summary>
 public static class ControlClient
 {
+    private static readonly TimeSpan ReloadTimeout = TimeSpan.FromSeconds(15);
+
     public static async Task<int> RunAsync(IReadOnlyList<string> words, string dataDirectory, bool json)
     {
-        var endpointFile = Path.Combine(dataDirectory, "admin.endpoint");
-        var tokenFile = Path.Combine(dataDirectory, "admin.token");
-        if (!File.Exists(endpointFile) || !File.Exists(tokenFile))
-            throw new InvalidOperationException($"no running server found for data dir {dataDirectory}");
-        var endpoint = IPEndPoint.Parse(File.ReadAllText(endpointFile).Trim());
-        var request = new JsonObject
-        {
-            ["token"] = File.ReadAllText(tokenFile).Trim(),
-            ["args"] = new JsonArray(words.Select(w => (JsonNode)w).ToArray()),
-        };
-        using var client = new TcpClient();
-        try { await client.ConnectAsync(endpoint); }
-        catch (SocketException) { throw new InvalidOperationException($"no running server answers at {endpoint} (data dir {dataDirectory})"); }
-        await using var stream = client.GetStream();
-        await using var writer = new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n", AutoFlush = true };
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        await writer.WriteLineAsync(request.ToJsonString());
-        var line = await reader.ReadLineAsync() ?? throw new InvalidOperationException("the server closed the admin connection");
-        var reply = JsonNode.Parse(line)!.AsObject();
+        var endpoint = FindEndpoint(dataDirectory) ?? throw new InvalidOperationException($"no running server found for data dir {dataDirectory}");
+        JsonObject reply;
+        try { reply = await SendAsync(endpoint, words, CancellationToken.None); }
+        catch (SocketException) { throw new InvalidOperationException($"no running server answers at {endpoint.Address} (data dir {dataDirectory})"); }
         if (reply["ok"]?.GetValue<bool>() != true)
         {
             Console.Error.WriteLine($"actormta: {reply["error"]?.GetValue<string>()}");
@@ -36,5 +23,69 @@ public static class ControlClient
         }
         Console.Write(json ? (reply["data"]?.ToJsonString() ?? "null") + "\n" : reply["text"]?.GetValue<string>());
         return 0;
+    }
+
+    /// <summary>
+    /// After a user/domain/alias change: makes the running server (if any) read the accounts database now and
+    /// waits for it, so the change is in effect when the command returns. No endpoint file, or nobody listening
+    /// on it, means no server runs: then the database alone is the truth and there is nothing to do. A server
+    /// that does not confirm gets a warning; it still notices within actormta.accounts.refresh-interval.
+    /// </summary>
+    public static async Task NotifyAccountsChangedAsync(string dataDirectory)
+    {
+        var endpoint = FindEndpoint(dataDirectory);
+        if (endpoint is null) return;
+        string? problem;
+        try
+        {
+            using var timeout = new CancellationTokenSource(ReloadTimeout);
+            var reply = await SendAsync(endpoint, ["accounts", "reload"], timeout.Token);
+            problem = reply["ok"]?.GetValue<bool>() == true ? null : reply["error"]?.GetValue<string>() ?? "no answer";
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            return;
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or InvalidOperationException or System.Text.Json.JsonException)
+        {
+            problem = e.Message;
+        }
+        if (problem is not null)
+            Console.Error.WriteLine($"actormta: warning: saved, but the running server did not confirm the reload ({problem}); it notices within actormta.accounts.refresh-interval");
+    }
+
+    private sealed record Endpoint(IPEndPoint Address, string Token);
+
+    private static Endpoint? FindEndpoint(string dataDirectory)
+    {
+        var endpointFile = Path.Combine(dataDirectory, "admin.endpoint");
+        var tokenFile = Path.Combine(dataDirectory, "admin.token");
+        try
+        {
+            if (!File.Exists(endpointFile) || !File.Exists(tokenFile)) return null;
+            return new Endpoint(IPEndPoint.Parse(File.ReadAllText(endpointFile).Trim()), File.ReadAllText(tokenFile).Trim());
+        }
+        catch (FileNotFoundException)
+        {
+            // The server stopped between the check and the read.
+            return null;
+        }
+    }
+
+    private static async Task<JsonObject> SendAsync(Endpoint endpoint, IReadOnlyList<string> words, CancellationToken ct)
+    {
+        var request = new JsonObject
+        {
+            ["token"] = endpoint.Token,
+            ["args"] = new JsonArray(words.Select(w => (JsonNode)w).ToArray()),
+        };
+        using var client = new TcpClient();
+        await client.ConnectAsync(endpoint.Address, ct);
+        await using var stream = client.GetStream();
+        await using var writer = new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n", AutoFlush = true };
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        await writer.WriteLineAsync(request.ToJsonString().AsMemory(), ct);
+        var line = await reader.ReadLineAsync(ct) ?? throw new InvalidOperationException("the server closed the admin connection");
+        return JsonNode.Parse(line)!.AsObject();
     }
 }

@@ -13,12 +13,16 @@ usage: actormta <command> [--config FILE] [--data-dir DIR]
   user list [--json]                    list users
   domain add NAME                       accept mail for a local domain
   domain list [--json]                  list local domains
+  alias add ALIAS TARGET[,TARGET...]    deliver mail for ALIAS (in a local domain) to local users,
+                                        other aliases or remote addresses (forwarded)
+  alias del ALIAS                       delete an alias
+  alias list [--json]                   list aliases and their targets
   ctl cluster show|shards stats|queue list|queue show DOMAIN|queue suspend|resume|flush DOMAIN|
-      queue bounce DOMAIN|QUEUE-ID|queue delete QUEUE-ID|mailbox stats ADDRESS  [--json]
+      queue bounce DOMAIN|QUEUE-ID|queue delete QUEUE-ID|mailbox stats ADDRESS|accounts reload  [--json]
                                         inspect and steer a running node (same --data-dir as run)
 
---data-dir defaults to the actormta.data-dir key (./data). The user and domain commands work
-while the server runs; it notices changes within actormta.accounts.refresh-interval.
+--data-dir defaults to the actormta.data-dir key (./data). The user, domain and alias commands work
+while the server runs and are in effect for it when they return.
 Exit codes: 0 success, 1 failure (reason on stderr), 2 bad usage.
 """;
 
@@ -38,9 +42,11 @@ try
         case "run":
             return await ServerNode.RunUntilStoppedAsync(config, settings);
         case "user":
-            return UserCommand(cl, settings);
+            return await ThenReload(UserCommand(cl, config, settings), settings);
         case "domain":
-            return DomainCommand(cl, settings);
+            return await ThenReload(DomainCommand(cl, config, settings), settings);
+        case "alias":
+            return await ThenReload(AliasCommand(cl, config, settings), settings);
         case "ctl":
             if (cl.Words.Count < 2) throw new UsageException("ctl needs a command, e.g. 'ctl queue list'");
             return await ControlClient.RunAsync(cl.Words.Skip(1).ToList(), settings.DataDirectory, cl.Flag("--json"));
@@ -60,10 +66,17 @@ catch (Exception e) when (e is AccountException or InvalidOperationException or 
     return 1;
 }
 
-static AccountDirectory OpenAccounts(ServerSettings settings)
+static AccountDirectory OpenAccounts(Akka.Configuration.Config config, ServerSettings settings)
 {
     Directory.CreateDirectory(Path.GetDirectoryName(settings.AccountsFile)!);
-    return new AccountDirectory(settings.AccountsFile, new AccountOptions(settings.Pbkdf2Iterations));
+    return new AccountDirectory(settings.AccountsFile, AccountSettings.FromConfig(config, settings));
+}
+
+// A change (exit 0 of add/del/passwd) must be in effect for a running server when the command returns.
+static async Task<int> ThenReload((int ExitCode, bool Changed) result, ServerSettings settings)
+{
+    if (result.ExitCode == 0 && result.Changed) await ControlClient.NotifyAccountsChangedAsync(settings.DataDirectory);
+    return result.ExitCode;
 }
 
 static string Password(CommandLine cl)
@@ -74,9 +87,9 @@ static string Password(CommandLine cl)
     return pw;
 }
 
-static int UserCommand(CommandLine cl, ServerSettings settings)
+static (int ExitCode, bool Changed) UserCommand(CommandLine cl, Akka.Configuration.Config config, ServerSettings settings)
 {
-    using var accounts = OpenAccounts(settings);
+    using var accounts = OpenAccounts(config, settings);
     switch (cl.Word(1, "user subcommand (add|del|passwd|list)"))
     {
         case "add":
@@ -84,21 +97,21 @@ static int UserCommand(CommandLine cl, ServerSettings settings)
                 var address = cl.Word(2, "ADDRESS");
                 accounts.AddUser(address, Password(cl));
                 Console.WriteLine($"user {address} added");
-                return 0;
+                return (0, true);
             }
         case "del":
             {
                 var address = cl.Word(2, "ADDRESS");
                 accounts.DeleteUser(address);
                 Console.WriteLine($"user {address} deleted");
-                return 0;
+                return (0, true);
             }
         case "passwd":
             {
                 var address = cl.Word(2, "ADDRESS");
                 accounts.SetPassword(address, Password(cl));
                 Console.WriteLine($"password of {address} changed");
-                return 0;
+                return (0, true);
             }
         case "list":
             var users = accounts.ListUsers();
@@ -106,28 +119,62 @@ static int UserCommand(CommandLine cl, ServerSettings settings)
                 Console.WriteLine(JsonSerializer.Serialize(users.Select(u => new { address = u.Address, domain = u.Domain, created = u.CreatedUtc })));
             else
                 foreach (var u in users) Console.WriteLine($"{u.Address,-40} {u.CreatedUtc:yyyy-MM-dd HH:mm:ss}Z");
-            return 0;
+            return (0, false);
         default:
             throw new UsageException($"unknown user subcommand '{cl.Words[1]}'");
     }
 }
 
-static int DomainCommand(CommandLine cl, ServerSettings settings)
+static (int ExitCode, bool Changed) DomainCommand(CommandLine cl, Akka.Configuration.Config config, ServerSettings settings)
 {
-    using var accounts = OpenAccounts(settings);
+    using var accounts = OpenAccounts(config, settings);
     switch (cl.Word(1, "domain subcommand (add|list)"))
     {
         case "add":
             var name = cl.Word(2, "NAME");
             accounts.AddDomain(name);
             Console.WriteLine($"domain {name} added");
-            return 0;
+            return (0, true);
         case "list":
             var domains = accounts.ListDomains();
             if (cl.Flag("--json")) Console.WriteLine(JsonSerializer.Serialize(domains));
             else foreach (var d in domains) Console.WriteLine(d);
-            return 0;
+            return (0, false);
         default:
             throw new UsageException($"unknown domain subcommand '{cl.Words[1]}'");
+    }
+}
+
+static (int ExitCode, bool Changed) AliasCommand(CommandLine cl, Akka.Configuration.Config config, ServerSettings settings)
+{
+    using var accounts = OpenAccounts(config, settings);
+    switch (cl.Word(1, "alias subcommand (add|del|list)"))
+    {
+        case "add":
+            {
+                var alias = cl.Word(2, "ALIAS");
+                cl.Word(3, "TARGET[,TARGET...]");
+                // Targets as one comma-separated word or as several words.
+                var targets = cl.Words.Skip(3).SelectMany(AliasPolicy.ParseTargets).ToList();
+                accounts.AddAlias(alias, targets);
+                Console.WriteLine($"alias {alias} added");
+                return (0, true);
+            }
+        case "del":
+            {
+                var alias = cl.Word(2, "ALIAS");
+                accounts.DeleteAlias(alias);
+                Console.WriteLine($"alias {alias} deleted");
+                return (0, true);
+            }
+        case "list":
+            var aliases = accounts.ListAliases();
+            if (cl.Flag("--json"))
+                Console.WriteLine(JsonSerializer.Serialize(aliases.Select(a => new { address = a.Address, domain = a.Domain, targets = a.Targets })));
+            else
+                foreach (var a in aliases) Console.WriteLine($"{a.Address,-40} {string.Join(",", a.Targets)}");
+            return (0, false);
+        default:
+            throw new UsageException($"unknown alias subcommand '{cl.Words[1]}'");
     }
 }

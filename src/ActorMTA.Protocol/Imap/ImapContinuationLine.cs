@@ -13,7 +13,7 @@ public static class ImapContinuationLine
     public static bool IsIdleDone(ReadOnlySpan<byte> line) => Ascii.EqualsIgnoreCase(line, "DONE"u8);
 
     /// <summary>An AUTHENTICATE client response: "*" cancels (answer with tagged BAD), anything else
-    /// is base64 text for the mechanism (decode it with Smtp.SaslDecoder).</summary>
+    /// is base64 text for the mechanism (decode it with Sasl.SaslDecoder).</summary>
     public static ImapSaslResponse ParseSaslResponse(ReadOnlySpan<byte> line)
     {
         if (line.SequenceEqual("*"u8)) return ImapSaslResponse.Cancel;

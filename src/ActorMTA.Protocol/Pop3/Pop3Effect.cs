@@ -13,13 +13,14 @@ public abstract record Pop3Effect
 
     /// <summary>Check the credentials and load the maildrop; answer with
     /// <see cref="Pop3ServerEngine.OnAuthResult"/>, <see cref="Pop3ServerEngine.OnMaildropInUse"/>
-    /// or <see cref="Pop3ServerEngine.OnAuthUnavailable"/>.</summary>
-    public sealed record Authenticate(string User, string Password) : Pop3Effect
+    /// or <see cref="Pop3ServerEngine.OnAuthUnavailable"/>. <paramref name="AuthorizationId"/> is the SASL PLAIN
+    /// authzid (empty for USER/PASS and when none was sent); the check applies Sasl.SaslAuthorization to it.</summary>
+    public sealed record Authenticate(string User, string Password, string AuthorizationId = "") : Pop3Effect
     {
         // Records print all members by default; a password must never reach a log line.
         protected override bool PrintMembers(System.Text.StringBuilder builder)
         {
-            builder.Append("User = ").Append(User).Append(", Password = ***");
+            builder.Append("User = ").Append(User).Append(", Password = ***, AuthorizationId = ").Append(AuthorizationId);
             return true;
         }
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ActorMTA.Protocol.Sasl;
 
 namespace ActorMTA.Protocol.Pop3;
 
@@ -464,34 +465,18 @@ public sealed class Pop3ServerEngine
 
     private void HandlePlainResponse(string base64, StepBuilder step)
     {
-        // RFC 5034: "=" stands for an empty initial response.
-        var decoded = base64 == "=" ? [] : TryDecodeBase64(base64);
-        if (decoded is null)
+        // RFC 5034: "=" stands for an empty initial response (which is then malformed).
+        switch (SaslDecoder.DecodePlain(base64, out var credentials))
         {
-            step.Add("-ERR Invalid base64 in authentication response");
-            return;
+            case SaslDecodeResult.InvalidBase64:
+                step.Add("-ERR Invalid base64 in authentication response");
+                return;
+            case SaslDecodeResult.Malformed:
+                step.Add("-ERR [AUTH] Malformed PLAIN credentials");
+                return;
         }
-        var text = Pop3CommandLine.Decode(decoded);
-        var parts = text?.Split('\0');
-        if (parts is not { Length: 3 } || parts[1].Length == 0)
-        {
-            step.Add("-ERR [AUTH] Malformed PLAIN credentials");
-            return;
-        }
-        var (authorizationId, user, password) = (parts[0], parts[1], parts[2]);
-        // Logging in as someone else (proxy authorization) is not supported.
-        if (authorizationId.Length != 0 && authorizationId != user)
-        {
-            step.Add("-ERR [AUTH] Authorization identity must match the login name");
-            return;
-        }
-        Await(step, new Pop3Effect.Authenticate(user, password), Awaiting.AuthResult);
-    }
-
-    private static byte[]? TryDecodeBase64(string text)
-    {
-        var buffer = new byte[text.Length * 3 / 4 + 3];
-        return Convert.TryFromBase64String(text, buffer, out var written) ? buffer[..written] : null;
+        // The authorization identity is judged with the password (SaslAuthorization): a wrong one fails alike.
+        Await(step, new Pop3Effect.Authenticate(credentials.AuthenticationId, credentials.Password, credentials.AuthorizationId), Awaiting.AuthResult);
     }
 
     private void HandleStls(Pop3CommandLine command, StepBuilder step)

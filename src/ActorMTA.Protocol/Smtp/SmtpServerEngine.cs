@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ActorMTA.Protocol.Sasl;
 
 namespace ActorMTA.Protocol.Smtp;
 
@@ -767,12 +768,12 @@ public sealed class SmtpServerEngine
 
     private void CompletePlain(string base64, StepBuilder step)
     {
-        if (!SaslDecoder.TryDecodePlain(base64, out var authorizationId, out var user, out var password))
+        if (!SaslDecoder.TryDecodePlain(base64, out var credentials))
         {
             step.Add(BadBase64());
             return;
         }
-        RequestAuthentication(Plain, authorizationId, user, password, step);
+        RequestAuthentication(Plain, credentials.AuthorizationId, credentials.AuthenticationId, credentials.Password, step);
     }
 
     private void AcceptLoginUser(string base64, StepBuilder step)

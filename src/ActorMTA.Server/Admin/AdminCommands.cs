@@ -3,13 +3,15 @@ using System.Text.Json.Nodes;
 using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Queues;
+using ActorMTA.Server.Routing;
+using ActorMTA.Storage.Accounts;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 
 namespace ActorMTA.Server.Admin;
 
 /// <summary>What `actormta ctl` can ask a running node. Runs outside actors: it only asks them.</summary>
-public sealed class AdminCommands(ActorSystem system, ShardRegions regions)
+public sealed class AdminCommands(ActorSystem system, ShardRegions regions, AccountCache accounts, RecipientRouter router)
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
 
@@ -22,6 +24,7 @@ public sealed class AdminCommands(ActorSystem system, ShardRegions regions)
         ctl queue bounce DOMAIN|MESSAGE-ID       fail queued mail with a bounce to the sender
         ctl queue delete MESSAGE-ID              drop a queued message without a bounce
         ctl mailbox stats ADDRESS                folders, messages and bytes of a mailbox
+        ctl accounts reload                      read changed users, domains and aliases now (the CLI does this itself)
         """;
 
     public Task<AdminResult> ExecuteAsync(string[] args) => (args.ElementAtOrDefault(0), args.ElementAtOrDefault(1)) switch
@@ -36,6 +39,7 @@ public sealed class AdminCommands(ActorSystem system, ShardRegions regions)
         ("queue", "bounce") => QueueBounce(Arg(args, 2, "DOMAIN or MESSAGE-ID")),
         ("queue", "delete") => QueueDelete(Arg(args, 2, "MESSAGE-ID")),
         ("mailbox", "stats") => MailboxStats(Arg(args, 2, "ADDRESS")),
+        ("accounts", "reload") => AccountsReload(),
         _ => throw new AdminException("unknown ctl command; commands:\n" + Usage),
     };
 
@@ -175,9 +179,22 @@ public sealed class AdminCommands(ActorSystem system, ShardRegions regions)
         return new AdminResult($"{queueId}: deleted ({done.Affected})\n", new JsonObject { ["queue_id"] = queueId, ["queue"] = found.QueueName, ["affected"] = done.Affected });
     }
 
+    /// <summary>
+    /// `user|domain|alias` commands call this after writing, so that the change is in effect when they return.
+    /// Runs on the admin endpoint's connection task, not on an actor: one SQLite read when something changed.
+    /// </summary>
+    private Task<AdminResult> AccountsReload()
+    {
+        var changed = accounts.RefreshIfChanged();
+        var current = accounts.Current;
+        return Task.FromResult(new AdminResult(
+            $"accounts {(changed ? "reloaded" : "unchanged")}: {current.Domains.Count} domains, {current.UserCount} users, {current.AliasCount} aliases\n",
+            new JsonObject { ["reloaded"] = changed, ["domains"] = current.Domains.Count, ["users"] = current.UserCount, ["aliases"] = current.AliasCount }));
+    }
+
     private async Task<AdminResult> MailboxStats(string address)
     {
-        var stats = await regions.Mailbox.Ask<MailboxStats>(new GetMailboxStats(address.ToLowerInvariant()), AskTimeout);
+        var stats = await regions.Mailbox.Ask<MailboxStats>(new GetMailboxStats(router.MailboxOf(address)), AskTimeout);
         var rows = stats.Folders.Select(f => (IReadOnlyList<string>)[f.Folder, f.Messages.ToString(CultureInfo.InvariantCulture), f.Bytes.ToString(CultureInfo.InvariantCulture),
             f.UidValidity.ToString(CultureInfo.InvariantCulture), f.UidNext.ToString(CultureInfo.InvariantCulture)]).ToList();
         var data = new JsonObject

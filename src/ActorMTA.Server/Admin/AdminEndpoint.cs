@@ -23,8 +23,11 @@ public sealed class AdminEndpoint : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    private AdminEndpoint(Socket socket, string token, AdminCommands commands)
+    private readonly string _endpointFile;
+
+    private AdminEndpoint(Socket socket, string token, AdminCommands commands, string endpointFile)
     {
+        _endpointFile = endpointFile;
         _socket = socket;
         _token = token;
         _commands = commands;
@@ -42,8 +45,9 @@ public sealed class AdminEndpoint : IAsyncDisposable
         var socket = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         socket.Bind(new IPEndPoint(bind, port));
         socket.Listen(64);
-        var endpoint = new AdminEndpoint(socket, token, commands);
-        File.WriteAllText(Path.Combine(dataDirectory, EndpointFile), endpoint.EndPoint.ToString());
+        var endpointFile = Path.Combine(dataDirectory, EndpointFile);
+        var endpoint = new AdminEndpoint(socket, token, commands, endpointFile);
+        File.WriteAllText(endpointFile, endpoint.EndPoint.ToString());
         return endpoint;
     }
 
@@ -86,6 +90,8 @@ public sealed class AdminEndpoint : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The CLI takes a missing endpoint file as "no server runs" and then only writes the accounts database.
+        try { File.Delete(_endpointFile); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         _stop.Cancel();
         _socket.Close();
         try { await _loop; } catch { /* closing */ }

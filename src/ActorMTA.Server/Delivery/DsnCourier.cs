@@ -30,8 +30,8 @@ public static class DsnCourier
         var at = sender.LastIndexOf('@');
         var domain = at < 0 ? "" : sender[(at + 1)..];
         if (domain.Length == 0) return new DsnOutcome(job, false, "sender without a domain: " + sender);
-        var local = services.IsLocalDomain(domain);
-        if (local && !services.IsLocalUser(sender)) return new DsnOutcome(job, false, "no local mailbox " + sender);
+        var destination = services.Router.DsnDestinationFor(sender, job.DsnQueueId);
+        if (destination.IsNowhere) return new DsnOutcome(job, false, destination.Reason);
 
         byte[] bytes;
         await using (var original = content.OpenRead(job.OriginalContentRef))
@@ -56,15 +56,15 @@ public static class DsnCourier
 
         var sharding = ClusterSharding.Get(system);
         var now = DateTimeOffset.UtcNow;
-        if (local)
+        if (destination.Mailbox is { } mailbox)
         {
             await sharding.ShardRegion(ShardRegions.MailboxTypeName).Ask<MailboxDelivered>(
-                new DeliverToMailbox(sender, job.DsnQueueId, reference, bytes.Length, now, 0) { OncePerQueueId = true }, services.Settings.BounceTimeout);
-            return new DsnOutcome(job, true, "mailbox " + sender);
+                new DeliverToMailbox(mailbox, job.DsnQueueId, reference, bytes.Length, now, 0) { OncePerQueueId = true }, services.Settings.BounceTimeout);
+            return new DsnOutcome(job, true, destination.Reason);
         }
-        var queueName = QueuePartitions.QueueNameFor(domain, job.DsnQueueId, services.Settings.ThrottleFor(domain).Partitions);
+        var queueName = destination.QueueName!;
         await sharding.ShardRegion(ShardRegions.DomainQueueTypeName).Ask<DeliveryEnqueued>(
-            new EnqueueDelivery(queueName, job.DsnQueueId, reference, "", [sender], bytes.Length, now, 0), services.Settings.BounceTimeout);
-        return new DsnOutcome(job, true, "queue " + queueName);
+            new EnqueueDelivery(queueName, job.DsnQueueId, reference, "", [destination.Recipient!], bytes.Length, now, 0), services.Settings.BounceTimeout);
+        return new DsnOutcome(job, true, destination.Reason);
     }
 }

@@ -8,6 +8,7 @@ using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Delivery;
 using ActorMTA.Server.Inbound;
 using ActorMTA.Server.Net;
+using ActorMTA.Server.Routing;
 using ActorMTA.Storage;
 using ActorMTA.Storage.Accounts;
 using ActorMTA.Storage.Content;
@@ -27,8 +28,9 @@ public sealed class ServerNode : IAsyncDisposable
     private Timer? _accountsRefresh;
     private AdminEndpoint? _admin;
 
-    private ServerNode(ServerSettings settings, ActorSystem system, AccountCache accounts, FileContentStore content, ShardRegions regions)
+    private ServerNode(ServerSettings settings, ActorSystem system, AccountCache accounts, FileContentStore content, ShardRegions regions, RecipientRouter router)
     {
+        Router = router;
         Settings = settings;
         System = system;
         Accounts = accounts;
@@ -41,6 +43,7 @@ public sealed class ServerNode : IAsyncDisposable
     public AccountCache Accounts { get; }
     public IContentStore Content { get; }
     public ShardRegions Regions { get; }
+    public RecipientRouter Router { get; }
     public IReadOnlyList<IPEndPoint> BoundEndPoints => _bound;
     private readonly List<IPEndPoint> _bound = new();
 
@@ -64,28 +67,43 @@ public sealed class ServerNode : IAsyncDisposable
     public static async Task<ServerNode> StartAsync(Config config, ServerSettings settings)
     {
         Directory.CreateDirectory(settings.DataDirectory);
-        var accounts = new AccountCache(settings.AccountsFile, new AccountOptions(settings.Pbkdf2Iterations) { RefreshInterval = settings.AccountsRefreshInterval });
+        // Ports first: a port in use must end `run` before the cluster, journal and admin endpoint exist.
+        var sockets = BindListeners(settings);
+        try
+        {
+            return await StartWithSocketsAsync(config, settings, sockets);
+        }
+        catch
+        {
+            foreach (var socket in sockets.Values) socket.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<ServerNode> StartWithSocketsAsync(Config config, ServerSettings settings, IReadOnlyDictionary<string, Socket> sockets)
+    {
+        var accounts = new AccountCache(settings.AccountsFile, AccountSettings.FromConfig(config, settings));
         var content = new FileContentStore(new ContentStoreOptions(settings.SpoolDirectory, settings.GroupCommitMaxBatch, settings.GroupCommitParallelism));
         JournalDatabase.Prepare(settings.JournalFile);
         JournalDatabase.PrepareSnapshotStore(settings.SnapshotFile, settings.JournalFile);
         var akkaConfig = AkkaConfig.Build(config, settings.JournalFile, settings.SnapshotFile, remotingPort: 0);
         var system = ActorSystem.Create("actormta", akkaConfig);
         await ClusterBootstrap.JoinSelfAsync(system);
-        var delivery = DeliveryServices.Create(
-            DeliverySettings.FromConfig(system.Settings.Config), settings.HostName,
-            domain => accounts.Current.IsLocalDomain(domain), address => accounts.Current.UserExists(address)) with
+        var deliverySettings = DeliverySettings.FromConfig(system.Settings.Config);
+        var router = new RecipientRouter(() => accounts.Current, deliverySettings);
+        var delivery = DeliveryServices.Create(deliverySettings, settings.HostName, router) with
         {
             Loops = new MailLoopGuard(settings.HostName, settings.Listeners
                 .Where(l => l.Enabled && l.Protocol == ListenerProtocol.Smtp)
                 .Select(l => new IPEndPoint(l.Bind, l.Port)).ToArray()),
         };
         var regions = ShardRegions.Start(system, content, delivery);
-        var node = new ServerNode(settings, system, accounts, content, regions);
+        var node = new ServerNode(settings, system, accounts, content, regions, router);
         node._accountsRefresh = new Timer(_ => accounts.RefreshIfChanged(), null, settings.AccountsRefreshInterval, settings.AccountsRefreshInterval);
         try
         {
-            node._admin = AdminEndpoint.Start(settings.DataDirectory, settings.AdminBind, settings.AdminPort, new AdminCommands(system, regions));
-            node.StartListeners(TlsCertificates.LoadOrCreate(settings));
+            node._admin = AdminEndpoint.Start(settings.DataDirectory, settings.AdminBind, settings.AdminPort, new AdminCommands(system, regions, accounts, router));
+            node.StartListeners(TlsCertificates.LoadOrCreate(settings), sockets);
         }
         catch
         {
@@ -96,15 +114,15 @@ public sealed class ServerNode : IAsyncDisposable
         return node;
     }
 
-    private void StartListeners(X509Certificate2 certificate)
+    private void StartListeners(X509Certificate2 certificate, IReadOnlyDictionary<string, Socket> sockets)
     {
-        var services = new InboundServices(Settings, Accounts, Content, Regions.Mailbox, Regions.DomainQueue, certificate);
+        var services = new InboundServices(Settings, Accounts, Content, Regions.Mailbox, Regions.DomainQueue, certificate) { Router = Router };
         var smtpLimiter = new ConnectionLimiter(Settings.Smtp.MaxConnections, Settings.Smtp.MaxConnectionsPerIp);
         var pop3Limiter = new ConnectionLimiter(Settings.Pop3.MaxConnections, Settings.Pop3.MaxConnectionsPerIp);
         var imapLimiter = new ConnectionLimiter(Settings.Imap.MaxConnections, Settings.Imap.MaxConnectionsPerIp);
         foreach (var listener in Settings.Listeners.Where(l => l.Enabled))
         {
-            var socket = Bind(listener);
+            var socket = sockets[listener.Name];
             var endpoint = (IPEndPoint)socket.LocalEndPoint!;
             _bound.Add(endpoint);
             var (limiter, props, busy) = listener.Protocol switch
@@ -124,12 +142,27 @@ public sealed class ServerNode : IAsyncDisposable
         }
     }
 
+    private static Dictionary<string, Socket> BindListeners(ServerSettings settings)
+    {
+        var sockets = new Dictionary<string, Socket>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var listener in settings.Listeners.Where(l => l.Enabled)) sockets[listener.Name] = Bind(listener);
+            return sockets;
+        }
+        catch
+        {
+            foreach (var socket in sockets.Values) socket.Dispose();
+            throw;
+        }
+    }
+
     private static Socket Bind(ListenerSettings listener)
     {
         var socket = new Socket(listener.Bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            AllowRebindWhileInTimeWait(socket);
             socket.Bind(new IPEndPoint(listener.Bind, listener.Port));
             socket.Listen(4096);
             return socket;
@@ -140,6 +173,25 @@ public sealed class ServerNode : IAsyncDisposable
             throw new InvalidOperationException($"cannot listen on {listener.Bind}:{listener.Port} for {listener.Name}: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// SO_REUSEADDR only, so a restarted server binds again while old connections sit in TIME_WAIT. Not
+    /// <see cref="SocketOptionName.ReuseAddress"/>: on Linux .NET sets SO_REUSEPORT with it too, which lets a
+    /// second server bind the same port and the kernel split the connections between them. Windows needs
+    /// neither (its SO_REUSEADDR would even allow stealing a bound port).
+    /// </summary>
+    private static void AllowRebindWhileInTimeWait(Socket socket)
+    {
+        if (OperatingSystem.IsLinux())
+            socket.SetRawSocketOption(LinuxSolSocket, LinuxSoReuseAddr, BitConverter.GetBytes(1));
+        else if (OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
+            socket.SetRawSocketOption(BsdSolSocket, BsdSoReuseAddr, BitConverter.GetBytes(1));
+    }
+
+    private const int LinuxSolSocket = 1;
+    private const int LinuxSoReuseAddr = 2;
+    private const int BsdSolSocket = 0xffff;
+    private const int BsdSoReuseAddr = 0x0004;
 
     /// <summary>Stop accepting, let sessions finish (or tell them 421), then leave the cluster and flush storage.</summary>
     public async ValueTask DisposeAsync()

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using ActorMTA.Protocol.Imap;
-using ActorMTA.Protocol.Smtp;
+using ActorMTA.Protocol.Sasl;
 using ActorMTA.Server.Hosting;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Net;
@@ -344,12 +344,12 @@ public sealed partial class ImapSession : ProtocolSession
             Complete(ImapStatus.Bad, null, "AUTHENTICATE cancelled");
             return;
         }
-        if (!SaslDecoder.TryDecodePlain(response.Base64, out _, out var user, out var password))
+        if (!SaslDecoder.TryDecodePlain(response.Base64, out var credentials))
         {
             Complete(ImapStatus.Bad, null, "Invalid SASL PLAIN response");
             return;
         }
-        VerifyCredentials(user, password);
+        VerifyCredentials(credentials.AuthenticationId, credentials.Password, credentials.AuthorizationId);
     }
 
     // ---- mailbox requests ----

@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using ActorMTA.Server.Hosting;
+using ActorMTA.Server.Routing;
 using ActorMTA.Storage;
 using ActorMTA.Storage.Accounts;
 using Akka.Actor;
@@ -13,4 +14,14 @@ public sealed record InboundServices(
     IContentStore Content,
     IActorRef MailboxRegion,
     IActorRef DomainQueueRegion,
-    X509Certificate2? Certificate);
+    X509Certificate2? Certificate)
+{
+    private RecipientRouter? _router;
+
+    /// <summary>Where recipients go; by default over <see cref="Accounts"/> with unpartitioned domain queues.</summary>
+    public RecipientRouter Router
+    {
+        get => _router ??= new RecipientRouter(() => Accounts.Current);
+        init => _router = value;
+    }
+}

@@ -102,7 +102,7 @@ public sealed class Pop3Session : ProtocolSession
                 else ReadCommand(_limits.MaxLineLength, _limits.CommandTimeout);
                 break;
             case Pop3Effect.Authenticate auth:
-                VerifyCredentials(auth.User, auth.Password);
+                VerifyCredentials(auth.User, auth.Password, auth.AuthorizationId);
                 break;
             case Pop3Effect.SendMessage send:
                 var reference = _byUid[send.Uid].ContentRef;

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using ActorMTA.Protocol.Sasl;
 using ActorMTA.Server.Hosting;
 using ActorMTA.Server.Net;
 using Akka.Actor;
@@ -123,10 +124,15 @@ public abstract class ProtocolSession : ReceiveActor, IWithTimers
         else Connection.Post(new StartTls(Services.Certificate, Services.Settings.TlsHandshakeTimeout));
     }
 
-    /// <summary>PBKDF2 is slow on purpose: never on the actor thread. Answers through OnAuthenticated / OnAuthenticationFailed.</summary>
-    protected void VerifyCredentials(string user, string password)
+    /// <summary>
+    /// PBKDF2 is slow on purpose: never on the actor thread. Answers through OnAuthenticated / OnAuthenticationFailed.
+    /// A SASL authorization identity that <see cref="SaslAuthorization"/> does not permit fails like a wrong
+    /// password (the password is still checked, so both take the same time).
+    /// </summary>
+    protected void VerifyCredentials(string user, string password, string authorizationId = "")
     {
         var accounts = Services.Accounts;
-        Task.Run(() => new CredentialsChecked(accounts.Verify(user, password), user)).PipeTo(Self);
+        var permitted = SaslAuthorization.Permits(authorizationId, user);
+        Task.Run(() => new CredentialsChecked(accounts.Verify(user, password) && permitted, user)).PipeTo(Self);
     }
 }

@@ -130,7 +130,7 @@ public sealed class SmtpSession : ProtocolSession
                 Apply(_engine.OnRecipientVerdict(Classify(check.Recipient)));
                 break;
             case SmtpEffect.Authenticate auth:
-                VerifyCredentials(auth.User, auth.Password);
+                VerifyCredentials(auth.User, auth.Password, auth.AuthorizationId);
                 break;
             case SmtpEffect.BeginData:
                 StartMessage();
@@ -159,17 +159,8 @@ public sealed class SmtpSession : ProtocolSession
         }
     }
 
-    private RecipientVerdict Classify(SmtpPath recipient)
-    {
-        var accounts = Services.Accounts.Current;
-        if (recipient.Domain is null) return RecipientVerdict.UnknownUser;
-        if (accounts.IsLocalDomain(recipient.Domain))
-            return accounts.UserExists(recipient.Address) ? RecipientVerdict.Accept : RecipientVerdict.UnknownUser;
-        // Never an open relay: mail for other domains only from authenticated users or trusted networks.
-        return _engine.AuthenticatedUser is not null || _limits.MayRelay(Connection.RemoteEndPoint.Address)
-            ? RecipientVerdict.Accept
-            : RecipientVerdict.RelayDenied;
-    }
+    private RecipientVerdict Classify(SmtpPath recipient) =>
+        Services.Router.Verdict(recipient, mayRelay: _engine.AuthenticatedUser is not null || _limits.MayRelay(Connection.RemoteEndPoint.Address));
 
     private void StartMessage()
     {
@@ -240,23 +231,9 @@ public sealed class SmtpSession : ProtocolSession
         // From here the content store owns the file: a late failure is cleaned up where it happens.
         var spooler = _spooler!;
         _spooler = null;
-        var local = new List<string>();
-        var remote = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        var accounts = Services.Accounts.Current;
+        // Aliases are expanded here again: the accounts may have changed since RCPT.
+        var (local, remote) = Services.Router.Plan(_engine.Recipients);
         var recipientDsn = RecipientDsnByAddress();
-        foreach (var rcpt in _engine.Recipients)
-        {
-            var address = rcpt.Address;
-            if (rcpt.Domain is not null && accounts.IsLocalDomain(rcpt.Domain))
-            {
-                if (!local.Contains(address)) local.Add(address);
-            }
-            else if (rcpt.Domain is not null)
-            {
-                if (!remote.TryGetValue(rcpt.Domain, out var list)) remote[rcpt.Domain] = list = new List<string>();
-                if (!list.Contains(address)) list.Add(address);
-            }
-        }
         var transaction = ++_transaction;
         var acceptance = new Acceptance(transaction, _queueId!);
         _acceptance = acceptance;

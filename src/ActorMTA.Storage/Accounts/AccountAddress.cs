@@ -73,6 +73,27 @@ public static class AccountAddress
         return true;
     }
 
+    /// <summary>
+    /// Checks an alias target that may belong to another server: the domain is normalised, the local part is kept
+    /// as written (RFC 5321 lets the receiving server tell case apart). Local targets are normalised fully by
+    /// the caller, which knows the local domains.
+    /// </summary>
+    public static bool TryNormalizeTarget(string? address, [NotNullWhen(true)] out string? normalized, [NotNullWhen(true)] out string? domain)
+    {
+        normalized = null;
+        domain = null;
+        if (string.IsNullOrEmpty(address))
+            return false;
+        var at = address.LastIndexOf('@');
+        if (at <= 0 || at == address.Length - 1)
+            return false;
+        var local = address[..at];
+        if (!IsValidLocalPart(local) || !TryNormalizeDomain(address[(at + 1)..], out domain))
+            return false;
+        normalized = $"{local}@{domain}";
+        return true;
+    }
+
     /// <summary>Like <see cref="TryNormalize"/>, throwing an <see cref="AccountException"/> for a malformed address.</summary>
     public static string Normalize(string address, out string domain)
     {

@@ -4,8 +4,9 @@ namespace ActorMTA.Storage.Accounts;
 
 /// <summary>
 /// The server's view of <c>accounts.db</c>: an immutable <see cref="AccountSnapshot"/> replaced when the CLI
-/// changed the database. The server calls <see cref="RefreshIfChanged"/> on a timer
-/// (<c>actormta.accounts.refresh-interval</c>); the check is one <c>PRAGMA data_version</c> on a connection kept
+/// changed the database. The CLI asks the running server to call <see cref="RefreshIfChanged"/> after each change
+/// (so the change is in effect when the command returns); a timer (<c>actormta.accounts.refresh-interval</c>)
+/// calls it too, for changes made without the CLI. The check is one <c>PRAGMA data_version</c> on a connection kept
 /// open, which changes only when another connection committed. Thread-safe.
 /// </summary>
 public sealed class AccountCache : IDisposable
@@ -28,7 +29,7 @@ public sealed class AccountCache : IDisposable
         _dummyHash = PasswordHasher.Hash(Guid.NewGuid().ToString(), _options.Pbkdf2Iterations);
         _connection = AccountDatabase.Open(databasePath, _options);
         _dataVersion = ReadDataVersion();
-        _current = AccountSnapshot.Load(_connection);
+        _current = AccountSnapshot.Load(_connection, _options.Aliases);
     }
 
     public AccountSnapshot Current => Volatile.Read(ref _current);
@@ -45,7 +46,7 @@ public sealed class AccountCache : IDisposable
             var version = ReadDataVersion();
             if (version == _dataVersion)
                 return false;
-            var snapshot = AccountSnapshot.Load(_connection);
+            var snapshot = AccountSnapshot.Load(_connection, _options.Aliases);
             _dataVersion = version;
             Volatile.Write(ref _current, snapshot);
             // Entries for changed hashes can no longer match anyway; this just frees them.

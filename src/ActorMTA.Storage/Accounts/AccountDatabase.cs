@@ -19,6 +19,15 @@ internal static class AccountDatabase
             created_utc   TEXT NOT NULL
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS users_by_domain ON users(domain);
+        CREATE TABLE IF NOT EXISTS aliases (
+            address  TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            domain   TEXT NOT NULL,
+            target   TEXT NOT NULL,
+            PRIMARY KEY (address, position)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS aliases_by_domain ON aliases(domain);
+        CREATE INDEX IF NOT EXISTS aliases_by_target ON aliases(target);
         """;
 
     public static SqliteConnection Open(string databasePath, AccountOptions options)

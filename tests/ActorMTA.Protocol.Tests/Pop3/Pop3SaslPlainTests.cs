@@ -25,7 +25,7 @@ public class Pop3SaslPlainTests
         var session = new Pop3TestSession();
         Assert.Equal(["+ "], session.Send("auth plain").Lines);
         var step = session.Send(Plain("alice", "alice", "secret"));
-        Assert.Equal(new Pop3Effect.Authenticate("alice", "secret"), step.Effect);
+        Assert.Equal(new Pop3Effect.Authenticate("alice", "secret", "alice"), step.Effect);
     }
 
     [Fact]
@@ -73,12 +73,14 @@ public class Pop3SaslPlainTests
     }
 
     [Fact]
-    public void Authorization_identity_of_another_user_is_refused()
+    public void Authorization_identity_goes_to_the_credential_check_which_judges_it_like_the_password()
     {
         var session = new Pop3TestSession();
         var step = session.Send("AUTH PLAIN " + Plain("bob", "alice", "secret"));
-        Assert.Equal(["-ERR [AUTH] Authorization identity must match the login name"], step.Lines);
-        Assert.Null(step.Effect);
+        Assert.Empty(step.Lines);
+        Assert.Equal(new Pop3Effect.Authenticate("alice", "secret", "bob"), step.Effect);
+        Assert.Equal(["-ERR [AUTH] Authentication failed"], session.Engine.OnAuthResult(false, null).Lines);
+        Assert.Equal(1, session.Engine.AuthFailures);
     }
 
     [Fact]

@@ -3,7 +3,9 @@ using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Delivery;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Queues;
+using ActorMTA.Server.Routing;
 using ActorMTA.Server.Tests.Support;
+using ActorMTA.Storage.Accounts;
 using ActorMTA.Storage.Content;
 using ActorMTA.TestSupport;
 using Akka.Actor;
@@ -86,8 +88,7 @@ public abstract class DeliveryTestKit : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
 
     private DeliveryServices Services() => DeliveryServices.Create(
         Settings, "mta.local.test",
-        domain => string.Equals(domain, LocalDomain, StringComparison.OrdinalIgnoreCase),
-        address => address.EndsWith("@" + LocalDomain, StringComparison.OrdinalIgnoreCase));
+        new RecipientRouter(() => AccountSnapshot.Create([LocalDomain], [Sender]), Settings));
 
     public Task DisposeAsync() => Task.CompletedTask;
 

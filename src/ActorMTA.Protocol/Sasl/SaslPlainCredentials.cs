@@ -1,0 +1,17 @@
+namespace ActorMTA.Protocol.Sasl;
+
+/// <summary>A decoded PLAIN response. <see cref="AuthorizationId"/> is empty when the client sent none.</summary>
+public sealed record SaslPlainCredentials(string AuthorizationId, string AuthenticationId, string Password)
+{
+    internal static readonly SaslPlainCredentials None = new("", "", "");
+
+    /// <summary>The login may go on to the password check (<see cref="SaslAuthorization.Permits"/>).</summary>
+    public bool IsAuthorizationPermitted => SaslAuthorization.Permits(AuthorizationId, AuthenticationId);
+
+    // Records print all members by default; a password must never reach a log line.
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("AuthorizationId = ").Append(AuthorizationId).Append(", AuthenticationId = ").Append(AuthenticationId).Append(", Password = ***");
+        return true;
+    }
+}

@@ -1,0 +1,130 @@
+using ActorMTA.Protocol.Smtp;
+using ActorMTA.Server.Delivery;
+using ActorMTA.Storage.Accounts;
+
+namespace ActorMTA.Server.Routing;
+
+/// <summary>
+/// The one place that decides where mail for an address goes: local mailboxes (users, aliases, the implicit
+/// postmaster, see <see cref="AccountSnapshot.Expand"/>), remote domains and their queue names, an unknown user,
+/// or a relay that is not allowed. The SMTP session asks it at RCPT and again at acceptance, DSNs ask it for
+/// their destination, and <c>ctl</c> for a mailbox's name. Reads the current account snapshot on every call, so
+/// it is thread-safe and sees account changes at once.
+/// </summary>
+public sealed class RecipientRouter
+{
+    private static readonly RecipientVerdict LoopDetected =
+        RecipientVerdict.Reject(new SmtpReply(550, "5.4.6", "Recipient address rejected: Alias loop detected"));
+
+    private readonly Func<AccountSnapshot> _accounts;
+    private readonly DeliverySettings? _delivery;
+
+    /// <param name="accounts">The current snapshot (<c>AccountCache.Current</c>).</param>
+    /// <param name="delivery">For the queue partitions of a domain (actormta.delivery.throttles); null: unpartitioned.</param>
+    public RecipientRouter(Func<AccountSnapshot> accounts, DeliverySettings? delivery = null)
+    {
+        _accounts = accounts;
+        _delivery = delivery;
+    }
+
+    public AccountSnapshot Accounts => _accounts();
+
+    /// <summary>The answer to RCPT TO: local addresses must lead to a mailbox or forward; others need relay permission.</summary>
+    /// <param name="mayRelay">The client authenticated or is in actormta.smtp.relay-networks.</param>
+    public RecipientVerdict Verdict(SmtpPath recipient, bool mayRelay)
+    {
+        return Expand(recipient).Status switch
+        {
+            AddressExpansionStatus.Local => RecipientVerdict.Accept,
+            AddressExpansionStatus.UnknownUser => RecipientVerdict.UnknownUser,
+            AddressExpansionStatus.AliasLoop => LoopDetected,
+            // Never an open relay: mail for other domains only from authenticated users or trusted networks.
+            _ => mayRelay ? RecipientVerdict.Accept : RecipientVerdict.RelayDenied,
+        };
+    }
+
+    /// <summary>
+    /// Where an accepted message goes: the mailboxes to store it in, and per remote domain the recipients to queue
+    /// (forwards of aliases included). Both without duplicates; fresh collections the caller owns. A local
+    /// recipient that no longer resolves (its user was deleted after RCPT) still gets a mailbox of its own
+    /// address: the client was told 250 for it.
+    /// </summary>
+    public (List<string> Mailboxes, Dictionary<string, List<string>> Remote) Plan(IEnumerable<SmtpPath> recipients)
+    {
+        var mailboxes = new List<string>();
+        var remote = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var recipient in recipients)
+        {
+            var expansion = Expand(recipient);
+            switch (expansion.Status)
+            {
+                case AddressExpansionStatus.Local:
+                    foreach (var mailbox in expansion.Mailboxes) AddOnce(mailboxes, mailbox);
+                    foreach (var forward in expansion.Forwards) AddRemote(remote, DomainOf(forward), forward);
+                    break;
+                case AddressExpansionStatus.NotLocal when recipient.Domain is not null:
+                    AddRemote(remote, recipient.Domain, recipient.Address);
+                    break;
+                default:
+                    AddOnce(mailboxes, MailboxOf(recipient.Address));
+                    break;
+            }
+        }
+        return (mailboxes, remote);
+    }
+
+    /// <summary>
+    /// Where a DSN for <paramref name="sender"/> goes: a local sender's (first) mailbox, or the queue of the
+    /// sender's domain (or of the first forward of a local alias that only forwards); none for a local sender
+    /// that leads nowhere.
+    /// </summary>
+    public DsnDestination DsnDestinationFor(string sender, string dsnQueueId)
+    {
+        var expansion = Accounts.Expand(sender);
+        switch (expansion.Status)
+        {
+            case AddressExpansionStatus.Local when expansion.Mailboxes.Count > 0:
+                return DsnDestination.ToMailbox(expansion.Mailboxes[0]);
+            case AddressExpansionStatus.Local when expansion.Forwards.Count > 0:
+                var forward = expansion.Forwards[0];
+                return DsnDestination.ToQueue(QueueNameFor(DomainOf(forward), dsnQueueId), forward);
+            case AddressExpansionStatus.NotLocal when DomainOf(sender).Length > 0:
+                return DsnDestination.ToQueue(QueueNameFor(DomainOf(sender), dsnQueueId), sender);
+            default:
+                return DsnDestination.Nowhere("no local mailbox " + sender);
+        }
+    }
+
+    /// <summary>The DomainQueue entity for a message to <paramref name="domain"/> (partitioned by queue id when configured).</summary>
+    public string QueueNameFor(string domain, string queueId) =>
+        QueuePartitions.QueueNameFor(domain, queueId, _delivery?.ThrottleFor(domain).Partitions ?? 1);
+
+    /// <summary>The Mailbox entity name of an address: normalised ("Alice@Example.ORG" → "alice@example.org"),
+    /// the bare "postmaster" as postmaster@primary domain.</summary>
+    public string MailboxOf(string address)
+    {
+        if (address.Equals(AliasPolicy.Postmaster, StringComparison.OrdinalIgnoreCase))
+            return Accounts.ImplicitPostmaster;
+        return AccountAddress.TryNormalize(address, out var normalized, out _) ? normalized : address.ToLowerInvariant();
+    }
+
+    private AddressExpansion Expand(SmtpPath recipient) =>
+        Accounts.Expand(recipient.Domain is null ? AliasPolicy.Postmaster : recipient.Address);
+
+    private static string DomainOf(string address)
+    {
+        var at = address.LastIndexOf('@');
+        return at < 0 ? "" : address[(at + 1)..].ToLowerInvariant();
+    }
+
+    private static void AddOnce(List<string> list, string item)
+    {
+        if (!list.Contains(item)) list.Add(item);
+    }
+
+    private static void AddRemote(Dictionary<string, List<string>> remote, string domain, string address)
+    {
+        if (!remote.TryGetValue(domain, out var list)) remote[domain] = list = new List<string>();
+        AddOnce(list, address);
+    }
+}
