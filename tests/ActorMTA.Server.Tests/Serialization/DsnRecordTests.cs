@@ -73,7 +73,7 @@ public sealed class DsnRecordTests : Akka.TestKit.Xunit2.TestKit
 
         var queued = Assert.IsType<DeliveryQueued>(serializer.FromBinary(buffer.ToArray(), "QQ2"));
 
-        Assert.Equal(("Q1", ContentTraits.EightBitMime, ["a@y.test"]), (queued.QueueId, queued.Traits, queued.Recipients.ToArray()));
+        Assert.Equal(("Q1", ContentTraits.EightBitMime, "a@y.test"), (queued.QueueId, queued.Traits, Assert.Single(queued.Recipients)));
         Assert.Equal(DsnMessageParameters.None, queued.Dsn);
         Assert.Empty(queued.RecipientDsn);
     }
