@@ -84,7 +84,7 @@ public abstract class DeliveryTestKit : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
         Regions = ShardRegions.Start(Sys, Content, Services());
     }
 
-    private DeliveryServices Services() => DeliveryServices.Create(
+    protected DeliveryServices Services() => DeliveryServices.Create(
         Settings, "mta.local.test",
         domain => string.Equals(domain, LocalDomain, StringComparison.OrdinalIgnoreCase),
         address => address.EndsWith("@" + LocalDomain, StringComparison.OrdinalIgnoreCase));
