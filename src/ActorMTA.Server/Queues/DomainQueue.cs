@@ -10,12 +10,12 @@ using Akka.Event;
 namespace ActorMTA.Server.Queues;
 
 /// <summary>
-/// The DomainQueue entity: one per recipient domain (or partition "domain#k"), sharded and persistent,
-/// remembered by sharding so that a queue holding mail comes back by itself after a restart and resumes
-/// delivery. It schedules due messages onto <see cref="DeliveryAgent"/> children (one per connection) within
-/// the domain's throttles, persists every outcome, retries on the schedule with jitter, fails expired mail,
-/// and hands bounces to the sender before it lets go of a message. Without <see cref="DeliveryServices"/> it
-/// only holds mail.
+/// The DomainQueue entity, the scheduled side of outbound delivery: one per recipient domain (or partition
+/// "domain#k"), sharded and persistent, remembered by sharding so that a queue holding mail comes back by itself
+/// after a restart and resumes delivery. It decides <em>when</em>: it journals every message and outcome, applies
+/// the retry/expiry rules of <see cref="SettlePolicy"/>, fails expired mail, takes operator commands, and hands
+/// bounces and delay warnings to the sender before it lets go of a message. Its <see cref="ReadyQueue"/> decides
+/// <em>how fast and over which connection</em> due mail goes. Without <see cref="DeliveryServices"/> it only holds mail.
 /// </summary>
 public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
 {
@@ -27,31 +27,23 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     private sealed record AgentStopped(IActorRef Agent) : ISelfCommand;
     private sealed record DsnFailed(DsnJob Job, string Reason);
     private sealed record DispatchTick { public static readonly DispatchTick Instance = new(); }
-    private sealed record ReleaseParkedTick { public static readonly ReleaseParkedTick Instance = new(); }
     private sealed record DsnRetryTick { public static readonly DsnRetryTick Instance = new(); }
 
     private const int MaxDsnsInFlight = 16;
     private const int MaxExpiriesPerTick = 1000;
-    private static readonly SmtpReply Expired = new(451, "4.4.7", "Delivery time expired");
 
     private readonly string _queueName;
     private readonly string _domain;
     private readonly IContentStore _content;
     private readonly DomainQueueSettings _settings;
     private readonly DeliveryServices? _delivery;
-    private readonly Dictionary<string, IActorRef> _inFlight = new(StringComparer.Ordinal);
-    private readonly HashSet<IActorRef> _agents = new();
+    private readonly SettlePolicy _policy;
     private readonly HashSet<string> _dsnsInFlight = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<FailedRecipient>> _warningsDue = new(StringComparer.Ordinal);
-    private readonly Random _random = new();
     private DomainQueueState _state = new();
+    private ReadyQueue? _ready;
     private bool _resolving;
     private bool _dispatchRequested;
-
-    /// <summary>Agents with an open, idle connection that asked for more mail when none was due, and since when.</summary>
-    private readonly Dictionary<IActorRef, (int Capacity, DateTimeOffset Since)> _parked = new();
-    private DateTimeOffset _backoffUntil = DateTimeOffset.MinValue;
-    private TokenBucket? _bucket;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -63,6 +55,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         _content = content;
         _settings = settings;
         _delivery = delivery;
+        _policy = new SettlePolicy(delivery?.Settings ?? new DeliverySettings(), new Random());
         PersistenceId = PersistenceIdOf(queueName);
     }
 
@@ -75,7 +68,9 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
 
     private DateTimeOffset Now => _delivery?.Clock.GetUtcNow() ?? DateTimeOffset.UtcNow;
 
-    private DomainThrottle Throttle => _delivery!.Settings.ThrottleFor(_domain).PerPartition();
+    private DateTimeOffset BackoffUntil => _ready?.BackoffUntil ?? DateTimeOffset.MinValue;
+
+    private int Connections => _ready?.Connections ?? 0;
 
     protected override bool IsCommand(object message) => message is IDomainQueueCommand or IDeliveryReport or ISelfCommand;
 
@@ -125,7 +120,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 batch.Reply(sender, new QueueControlDone(delete.QueueName, deleted is null ? 0 : 1));
                 break;
             case MessageAttempted attempted:
-                _inFlight.Remove(attempted.QueueId);
+                _ready?.Reported(attempted.QueueId);
                 if (_state.Find(attempted.QueueId) is { } tried)
                     Settle(tried, attempted.Results, attempted.MxHost, counted: true, logEach: false, batch);
                 break;
@@ -133,13 +128,11 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 AgentDone(finished, sender, batch);
                 break;
             case AgentStopped stopped:
-                _parked.Remove(stopped.Agent);
-                if (_agents.Remove(stopped.Agent))
+                if (_ready is not null && _ready.Ended(stopped.Agent))
                 {
-                    // Stopped without its final report (it failed): its messages go back to the queue untried.
-                    FreeInFlightOf(stopped.Agent);
-                    _backoffUntil = Now + _delivery!.Settings.DomainBackoff;
-                    Log.Warning("{0}: a delivery agent stopped unexpectedly; the domain waits {1}", PersistenceId, _delivery.Settings.DomainBackoff);
+                    // Stopped without its final report (it failed): its messages went back to the queue untried.
+                    _ready.BackOff(Now);
+                    Log.Warning("{0}: a delivery agent stopped unexpectedly; the domain waits {1}", PersistenceId, _delivery!.Settings.DomainBackoff);
                 }
                 RequestDispatch();
                 UpdatePassivation();
@@ -151,9 +144,9 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
             case ExpireDue expire:
                 foreach (var id in expire.QueueIds)
                 {
-                    _inFlight.Remove(id);
+                    _state.EndLease(id);
                     if (_state.Find(id) is { } old)
-                        Settle(old, old.Recipients.Select(r => new RecipientResult(r, Expired)).ToArray(), null, counted: false, logEach: true, batch);
+                        Settle(old, old.Recipients.Select(r => new RecipientResult(r, SettlePolicy.ExpiredReply)).ToArray(), null, counted: false, logEach: true, batch);
                 }
                 break;
             case DsnStored stored:
@@ -179,9 +172,9 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     private void Flush(FlushQueue flush, IActorRef sender, CommandBatch batch)
     {
         var now = Now;
-        var later = _state.ByNextAttempt().Count(e => e.NextAttemptAt > now);
+        var later = _state.WithRecipients().Count(e => e.NextAttemptAt > now);
         if (later > 0) batch.Emit(new QueueFlushed(now));
-        _backoffUntil = DateTimeOffset.MinValue;
+        _ready?.EndBackoff();
         Log.Info("{0}: flushed, {1} deferred messages due now", PersistenceId, later);
         batch.Reply(sender, new QueueControlDone(flush.QueueName, later));
         RequestDispatch();
@@ -190,7 +183,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     private void BounceByOperator(BounceQueued bounce, IActorRef sender, CommandBatch batch)
     {
         var targets = bounce.QueueId is null
-            ? _state.ByNextAttempt().ToList()
+            ? _state.WithRecipients().ToList()
             : _state.Find(bounce.QueueId) is { Recipients.Count: > 0 } one ? [one] : [];
         var reply = new SmtpReply(550, "5.0.0", bounce.Reason);
         foreach (var entry in targets)
@@ -201,96 +194,43 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
 
     private void AgentDone(AgentFinished finished, IActorRef agent, CommandBatch batch)
     {
-        _agents.Remove(agent);
-        if (finished.BackoffDomain)
+        // Messages handed over after the agent had decided to stop (a MoreMessages it never read) are due again untried.
+        _ready?.Ended(agent);
+        if (finished.BackoffDomain && _ready is not null)
         {
-            _backoffUntil = Now + _delivery!.Settings.DomainBackoff;
-            Log.Info("{0}: {1} ({2}); the domain waits {3}", PersistenceId, finished.Reason, finished.MxHost ?? "no host", _delivery.Settings.DomainBackoff);
+            _ready.BackOff(Now);
+            Log.Info("{0}: {1} ({2}); the domain waits {3}", PersistenceId, finished.Reason, finished.MxHost ?? "no host", _delivery!.Settings.DomainBackoff);
         }
         foreach (var id in finished.Unattempted)
         {
-            _inFlight.Remove(id);
             if (_state.Find(id) is { } entry)
                 Settle(entry, entry.Recipients.Select(r => new RecipientResult(r, finished.Reason)).ToArray(), finished.MxHost, counted: true, logEach: true, batch);
         }
-        // Handed over after the agent had decided to stop (a MoreMessages it never read): untried, due again.
-        FreeInFlightOf(agent);
         RequestDispatch();
         UpdatePassivation();
     }
 
-    /// <summary>
-    /// Records what happened to a message's pending recipients: delivered ones are done, 5xx ones wait for the
-    /// bounce, 4xx ones are retried on the schedule unless the message is older than max-age (then they fail
-    /// with 4.4.7). Results for recipients no longer pending (deleted or bounced meanwhile) are ignored.
-    /// </summary>
+    /// <summary>Persists what <see cref="SettlePolicy"/> decides for a message's results, and completes it when settled.</summary>
     private void Settle(QueuedDelivery entry, IReadOnlyList<RecipientResult> results, string? mx, bool counted, bool logEach, CommandBatch batch)
     {
-        var settings = _delivery?.Settings ?? new DeliverySettings();
         var now = Now;
-        var pending = entry.Recipients.ToHashSet(StringComparer.Ordinal);
-        var delivered = new List<string>();
-        var failed = new List<FailedDelivery>();
-        var deferred = new List<RecipientResult>();
-        foreach (var result in results)
-        {
-            if (!pending.Remove(result.Recipient)) continue;
-            if (logEach) DeliveryLog.Write(Log, entry.QueueId, result.Recipient, mx, result.Reply, 0);
-            if (result.Accepted) delivered.Add(result.Recipient);
-            else if (result.IsPermanentFailure) failed.Add(Failure(result.Recipient, result.Reply, mx, now));
-            else deferred.Add(result);
-        }
-        if (delivered.Count == 0 && failed.Count == 0 && deferred.Count == 0) return;
-
-        var next = entry.NextAttemptAt;
-        var expired = now - entry.QueuedAt >= settings.MaxAge;
-        if (deferred.Count > 0 && expired)
-        {
-            foreach (var d in deferred)
-                failed.Add(new FailedDelivery(d.Recipient, "4.4.7",
-                    $"X-ActorMTA; delivery time expired after {(now - entry.QueuedAt).TotalHours:0.#} hours, last error: {OneLine(d.Reply)}", mx, now));
-            Log.Info("{0}: message {1} expired after {2}", PersistenceId, entry.QueueId, now - entry.QueuedAt);
-            deferred.Clear();
-        }
-        else if (deferred.Count > 0)
-        {
-            next = now + settings.RetryDelay(entry.Attempts + (counted ? 1 : 0), _random);
-            if (_backoffUntil > next) next = _backoffUntil;
-        }
-        var lastText = deferred.Count > 0 ? OneLine(deferred[0].Reply)
-            : failed.Count > 0 ? failed[0].Status + " " + failed[0].Diagnostic
-            : "delivered";
-        batch.Emit(new DeliveryAttempted(entry.QueueId, delivered, failed, counted, next, lastText));
-        if (failed.Count > 0 && !BounceBuilder.ShouldBounce(entry.ReversePath))
-            Log.Info("{0}: message {1} from <> failed for {2} recipients: dropped, never bounced", PersistenceId, entry.QueueId, failed.Count);
-        if (deferred.Count > 0) MaybeWarn(entry, deferred, mx, now, settings);
+        var settlement = _policy.Settle(entry, results, mx, counted, now, BackoffUntil, _warningsDue.ContainsKey(entry.QueueId));
+        if (settlement.Attempt is not { } attempt) return;
+        if (logEach)
+            foreach (var result in settlement.Applied) DeliveryLog.Write(Log, entry.QueueId, result.Recipient, mx, result.Reply, 0);
+        if (settlement.Expired) Log.Info("{0}: message {1} expired after {2}", PersistenceId, entry.QueueId, now - entry.QueuedAt);
+        batch.Emit(attempt);
+        if (attempt.Failed.Count > 0 && !BounceBuilder.ShouldBounce(entry.ReversePath))
+            Log.Info("{0}: message {1} from <> failed for {2} recipients: dropped, never bounced", PersistenceId, entry.QueueId, attempt.Failed.Count);
+        if (settlement.DelayWarning is { } warning) _warningsDue[entry.QueueId] = warning;
         CompleteIfSettled(entry.QueueId, batch);
     }
-
-    private void MaybeWarn(QueuedDelivery entry, List<RecipientResult> deferred, string? mx, DateTimeOffset now, DeliverySettings settings)
-    {
-        if (settings.DelayWarningAfter <= TimeSpan.Zero || entry.DelayWarningSent || _warningsDue.ContainsKey(entry.QueueId)) return;
-        if (now - entry.QueuedAt < settings.DelayWarningAfter || !BounceBuilder.ShouldBounce(entry.ReversePath)) return;
-        _warningsDue[entry.QueueId] = deferred
-            .Select(d => new FailedRecipient(d.Recipient, d.Reply.EnhancedCode ?? "4.0.0", "smtp; " + OneLine(d.Reply), mx, now))
-            .ToArray();
-    }
-
-    private static FailedDelivery Failure(string recipient, SmtpReply reply, string? mx, DateTimeOffset now)
-    {
-        var status = reply.EnhancedCode ?? $"{reply.Code / 100}.0.0";
-        // A reply from a server is "smtp; ..."; one we made up (DNS, operator) is ours.
-        var diagnostic = mx is not null ? "smtp; " + OneLine(reply) : "X-ActorMTA; " + string.Join(" ", reply.Lines);
-        return new FailedDelivery(recipient, status, diagnostic, string.IsNullOrEmpty(mx) ? null : mx, now);
-    }
-
-    private static string OneLine(SmtpReply reply) => reply.ToString().Replace("\r\n", " ");
 
     /// <summary>Every recipient delivered or failed and every bounce stored: the message leaves, and so does its content.</summary>
     private void CompleteIfSettled(string queueId, CommandBatch batch)
     {
         var entry = _state.Find(queueId);
-        if (entry is null || entry.Recipients.Count > 0 || entry.Failures.Count > 0) return;
+        if (entry is null || !SettlePolicy.IsSettled(entry)) return;
         batch.Emit(new DeliveryRemoved(queueId, QueueRemovalReason.Completed));
         _warningsDue.Remove(queueId);
         var reference = entry.ContentRef;
@@ -306,35 +246,31 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         Self.Tell(DispatchTick.Instance);
     }
 
-    private bool IsExpired(QueuedDelivery entry, DateTimeOffset now) => now - entry.QueuedAt >= _delivery!.Settings.MaxAge;
-
     private void Dispatch()
     {
         _dispatchRequested = false;
-        if (_delivery is null) return;
+        if (_ready is null) return;
         if (_state.Suspended)
         {
-            ReleaseParked(all: true);
+            _ready.ReleaseParked(all: true, Now);
             return;
         }
         if (_resolving) return;
         var now = Now;
-        if (_backoffUntil > now)
+        if (_ready.BackoffUntil > now)
         {
-            ReleaseParked(all: true);
-            Wake(_backoffUntil, now);
+            _ready.ReleaseParked(all: true, now);
+            Wake(_ready.BackoffUntil, now);
             return;
         }
-        ServeParked(now);
-        if (_agents.Count >= Throttle.MaxConnections) return;
+        _ready.ServeParked(now);
+        if (!_ready.HasRoom) return;
 
         var expired = new List<string>();
         var anyDue = false;
-        foreach (var entry in _state.ByNextAttempt())
+        foreach (var entry in _state.DueAt(now))
         {
-            if (entry.NextAttemptAt > now) break;
-            if (_inFlight.ContainsKey(entry.QueueId)) continue;
-            if (IsExpired(entry, now))
+            if (_policy.IsExpired(entry, now))
             {
                 expired.Add(entry.QueueId);
                 if (expired.Count >= MaxExpiriesPerTick) break;
@@ -343,7 +279,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         }
         if (expired.Count > 0)
         {
-            foreach (var id in expired) _inFlight[id] = ActorRefs.Nobody;
+            foreach (var id in expired) _state.Lease(id);
             Self.Tell(new ExpireDue(expired));
         }
         if (!anyDue)
@@ -352,132 +288,44 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
             return;
         }
         _resolving = true;
-        ResolvedTargets.ForDomainAsync(_domain, _delivery, CancellationToken.None)
+        ResolvedTargets.ForDomainAsync(_domain, _delivery!, CancellationToken.None)
             .PipeTo(Self, success: r => new TargetsResolved(r),
                 failure: e => new TargetsResolved(new ResolvedTargets([], new MxResolution.Failure(false, "4.4.3", "DNS lookup failed: " + e.Message))));
     }
 
     private void OnTargets(ResolvedTargets result, CommandBatch batch)
     {
-        if (_state.Suspended) return;
+        if (_state.Suspended || _ready is null) return;
         var now = Now;
         if (result.Failure is { } failure)
         {
             // Permanent (NXDOMAIN, null MX): nothing will ever be deliverable, so all pending mail fails now.
-            // Temporary: only the mail that was due waits for its next attempt.
-            var entries = _state.ByNextAttempt()
-                .Where(e => !_inFlight.ContainsKey(e.QueueId) && (failure.Permanent || e.NextAttemptAt <= now))
-                .ToList();
+            // Temporary: only the mail that was due waits for its next attempt. Mail in flight is settled by its agent.
+            var entries = failure.Permanent ? _state.ByNextAttempt().ToList() : _state.DueAt(now).ToList();
             var reply = new SmtpReply(failure.Permanent ? 550 : 451, failure.EnhancedCode, failure.Text);
             foreach (var entry in entries)
                 Settle(entry, entry.Recipients.Select(r => new RecipientResult(r, reply)).ToArray(), null, counted: true, logEach: true, batch);
             return;
         }
-        StartAgents(result.Targets, now);
-    }
-
-    private void StartAgents(IReadOnlyList<DeliveryTarget> targets, DateTimeOffset now)
-    {
-        var throttle = Throttle;
-        while (_agents.Count < throttle.MaxConnections)
-        {
-            var items = TakeDue(throttle.MaxMessagesPerConnection, now);
-            if (items.Count == 0) break;
-            var job = new DeliveryJob(_queueName, targets, items) { MaxMessages = throttle.MaxMessagesPerConnection };
-            var agent = Context.ActorOf(DeliveryAgent.Props(job, _delivery!.Settings, _content));
-            Context.Watch(agent);
-            _agents.Add(agent);
-            foreach (var item in items) _inFlight[item.QueueId] = agent;
-        }
+        _ready.Start(result.Targets, now);
         ScheduleNextWake(now);
-    }
-
-    /// <summary>Up to <paramref name="max"/> due messages nobody is delivering, within the per-minute budget.</summary>
-    private IReadOnlyList<OutboundItem> TakeDue(int max, DateTimeOffset now)
-    {
-        _bucket ??= new TokenBucket(Throttle.MaxMessagesPerMinute, now);
-        var candidates = _state.ByNextAttempt()
-            .TakeWhile(e => e.NextAttemptAt <= now)
-            .Where(e => !_inFlight.ContainsKey(e.QueueId) && !IsExpired(e, now))
-            .Take(max)
-            .ToList();
-        if (candidates.Count == 0) return [];
-        var granted = _bucket.Take(candidates.Count, now);
-        return candidates.Take(granted)
-            .Select(e => new OutboundItem(e.QueueId, e.ContentRef, e.ReversePath, e.Recipients, e.Size, e.Traits))
-            .ToArray();
-    }
-
-    /// <summary>An agent with an idle session wants more: hand it due mail, unless the queue must not send now.</summary>
-    private void GiveMoreWork(MoreWork more, IActorRef agent)
-    {
-        var now = Now;
-        IReadOnlyList<OutboundItem> items = [];
-        var mayDeliver = _delivery is not null && _agents.Contains(agent) && !_state.Suspended && _backoffUntil <= now;
-        if (mayDeliver)
-            items = TakeDue(more.Capacity, now);
-        if (items.Count == 0 && mayDeliver && _delivery!.Settings.ConnectionIdleTime > TimeSpan.Zero)
-        {
-            // Keep the connection for mail that arrives in the next moments instead of a QUIT now and a connect then.
-            _parked[agent] = (more.Capacity, now);
-            if (!Timers.IsTimerActive("release-parked"))
-                Timers.StartSingleTimer("release-parked", ReleaseParkedTick.Instance, _delivery.Settings.ConnectionIdleTime);
-            return;
-        }
-        foreach (var item in items) _inFlight[item.QueueId] = agent;
-        agent.Tell(new MoreMessages(items));
-    }
-
-    /// <summary>Hands due mail to parked agents first: their connections are already open. Called by Dispatch once
-    /// it has ruled out suspension and domain backoff.</summary>
-    private void ServeParked(DateTimeOffset now)
-    {
-        foreach (var (agent, (capacity, _)) in _parked.ToList())
-        {
-            var items = TakeDue(capacity, now);
-            if (items.Count == 0) return;
-            _parked.Remove(agent);
-            foreach (var item in items) _inFlight[item.QueueId] = agent;
-            agent.Tell(new MoreMessages(items));
-        }
-    }
-
-    /// <summary>Tells parked agents there is nothing (they QUIT): those idle for connection-idle-time, or all of them.</summary>
-    private void ReleaseParked(bool all)
-    {
-        if (_parked.Count == 0) return;
-        var now = Now;
-        var idle = _delivery?.Settings.ConnectionIdleTime ?? TimeSpan.Zero;
-        foreach (var (agent, (_, since)) in _parked.ToList())
-        {
-            if (!all && now - since < idle) continue;
-            _parked.Remove(agent);
-            agent.Tell(new MoreMessages([]));
-        }
-        if (_parked.Count > 0)
-            Timers.StartSingleTimer("release-parked", ReleaseParkedTick.Instance, idle);
-    }
-
-    private void FreeInFlightOf(IActorRef agent)
-    {
-        foreach (var id in _inFlight.Where(p => p.Value.Equals(agent)).Select(p => p.Key).ToList()) _inFlight.Remove(id);
     }
 
     /// <summary>Sets the one wake-up timer to the earliest moment something may become deliverable.</summary>
     private void ScheduleNextWake(DateTimeOffset now)
     {
-        if (_state.Suspended) return;
-        if (_backoffUntil > now)
+        if (_state.Suspended || _ready is null) return;
+        if (_ready.BackoffUntil > now)
         {
-            Wake(_backoffUntil, now);
+            Wake(_ready.BackoffUntil, now);
             return;
         }
-        var next = _state.ByNextAttempt().FirstOrDefault(e => !_inFlight.ContainsKey(e.QueueId));
+        var next = _state.NextDue();
         if (next is null) return;
         if (next.NextAttemptAt > now) Wake(next.NextAttemptAt, now);
         // Due now but not started: either every connection is busy (an agent's end dispatches again) or the
         // per-minute budget is spent (wait for the next token).
-        else if (_agents.Count < Throttle.MaxConnections && _bucket is { Unlimited: false }) Wake(_bucket.NextTokenAt(now), now);
+        else if (_ready.NextTokenAt(now) is { } token) Wake(token, now);
     }
 
     private void Wake(DateTimeOffset at, DateTimeOffset now)
@@ -564,6 +412,9 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
 
     protected override void OnRecovered()
     {
+        if (_delivery is not null)
+            _ready = new ReadyQueue(_queueName, _delivery.Settings.ThrottleFor(_domain).PerPartition(), _delivery.Settings, _content,
+                _state, (entry, now) => !_policy.IsExpired(entry, now), Context, Timers, Now);
         if (_state.Pending > 0) Log.Info("{0}: recovered with {1} pending deliveries", PersistenceId, _state.Pending);
         Context.System.EventStream.Publish(new DomainQueueRecovered(_queueName, _state.Pending));
         UpdatePassivation();
@@ -585,7 +436,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     // holding mail must stay (and come back after a restart); an empty one may go.
     private void UpdatePassivation()
     {
-        if (_state.Pending == 0 && _agents.Count == 0) Context.SetReceiveTimeout(_settings.IdlePassivateAfter);
+        if (_state.Pending == 0 && Connections == 0) Context.SetReceiveTimeout(_settings.IdlePassivateAfter);
         else Context.SetReceiveTimeout(null);
     }
 
@@ -597,10 +448,11 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 Dispatch();
                 return true;
             case MoreWork more:
-                GiveMoreWork(more, Sender);
+                if (_ready is null) Sender.Tell(new MoreMessages([]));
+                else _ready.GiveMoreWork(more, Sender, queueMaySend: !_state.Suspended, Now);
                 return true;
-            case ReleaseParkedTick:
-                ReleaseParked(all: false);
+            case ReadyQueue.ReleaseParkedTick:
+                _ready?.ReleaseParked(all: false, Now);
                 return true;
             case Terminated terminated:
                 // Through the command buffer, so that the agent's own final report (sent before it stopped) is decided first.
@@ -616,7 +468,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 SendDsns();
                 return true;
             case ReceiveTimeout:
-                if (_state.Pending == 0 && _agents.Count == 0 && IsIdle) RequestPassivation();
+                if (_state.Pending == 0 && Connections == 0 && IsIdle) RequestPassivation();
                 return true;
             default:
                 return false;

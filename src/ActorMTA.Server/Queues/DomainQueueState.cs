@@ -5,27 +5,71 @@ namespace ActorMTA.Server.Queues;
 /// <summary>
 /// The messages of one domain queue, built from its events, with an index of pending messages by next-attempt
 /// time so that finding due mail does not scan 100,000 entries. Owned by the DomainQueue actor.
+/// A message handed to a connection (or to expiry) is <em>leased</em>: it leaves the due index until the lease
+/// ends, so taking due work only ever looks at the head of the index, never past mail already in flight.
+/// Leases are not persisted: after a restart nothing is in flight.
 /// </summary>
 public sealed class DomainQueueState
 {
     private readonly Dictionary<string, QueuedDelivery> _entries = new();
     private readonly SortedSet<(long Ticks, string QueueId)> _due = new();
+    private readonly HashSet<string> _leased = new(StringComparer.Ordinal);
     private readonly HashSet<string> _withFailures = new();
 
     public int Pending => _entries.Count;
 
     public bool Suspended { get; private set; }
 
+    /// <summary>Messages with recipients to deliver that nobody holds a lease on: the size of the due index.</summary>
+    public int Waiting => _due.Count;
+
+    /// <summary>Messages currently leased (handed to a connection or to expiry).</summary>
+    public int Leased => _leased.Count;
+
     public QueuedDelivery? Find(string queueId) => _entries.GetValueOrDefault(queueId);
 
     public IReadOnlyList<QueuedDelivery> Entries() =>
         _entries.Values.OrderBy(e => e.QueuedAt).ThenBy(e => e.QueueId, StringComparer.Ordinal).ToArray();
 
-    /// <summary>Messages with recipients still to deliver, earliest next attempt first.</summary>
+    /// <summary>Messages with recipients still to deliver and not leased, earliest next attempt first.</summary>
     public IEnumerable<QueuedDelivery> ByNextAttempt() => _due.Select(d => _entries[d.QueueId]);
+
+    /// <summary>Every message with recipients still to deliver, leased or not, in no particular order.</summary>
+    public IEnumerable<QueuedDelivery> WithRecipients() => _entries.Values.Where(e => e.Recipients.Count > 0);
+
+    /// <summary>The unleased message whose next attempt comes first, if any.</summary>
+    public QueuedDelivery? NextDue() => _due.Count == 0 ? null : _entries[_due.Min.QueueId];
+
+    /// <summary>
+    /// Unleased messages due at <paramref name="now"/>, earliest first, read from the head of the due index: it
+    /// visits only the entries the caller consumes. Lease what was taken after enumerating, not during.
+    /// </summary>
+    public IEnumerable<QueuedDelivery> DueAt(DateTimeOffset now)
+    {
+        var limit = now.UtcTicks;
+        return _due.TakeWhile(d => d.Ticks <= limit).Select(d => _entries[d.QueueId]);
+    }
 
     /// <summary>Messages holding failed recipients whose bounce is not stored yet.</summary>
     public IEnumerable<QueuedDelivery> AwaitingBounce() => _withFailures.Select(id => _entries[id]);
+
+    public bool IsLeased(string queueId) => _leased.Contains(queueId);
+
+    /// <summary>Takes a pending message out of the due index until <see cref="EndLease"/>. False when it is not there to lease.</summary>
+    public bool Lease(string queueId)
+    {
+        if (!_entries.TryGetValue(queueId, out var entry) || entry.Recipients.Count == 0 || !_leased.Add(queueId)) return false;
+        _due.Remove((entry.NextAttemptAt.UtcTicks, queueId));
+        return true;
+    }
+
+    /// <summary>The message is no longer in flight: back into the due index if it still has recipients to deliver.</summary>
+    public void EndLease(string queueId)
+    {
+        if (!_leased.Remove(queueId)) return;
+        if (_entries.TryGetValue(queueId, out var entry) && entry.Recipients.Count > 0)
+            _due.Add((entry.NextAttemptAt.UtcTicks, queueId));
+    }
 
     public void Apply(IDomainQueueEvent @event)
     {
@@ -64,8 +108,11 @@ public sealed class DomainQueueState
                 Suspended = suspension.Suspended;
                 break;
             case QueueFlushed flushed:
-                foreach (var (_, id) in _due.Where(d => d.Ticks > flushed.At.UtcTicks).ToList())
-                    Put(_entries[id] with { NextAttemptAt = flushed.At });
+                // Leased messages too, so that the state is the same as after a replay (which has no leases).
+                var later = _due.Where(d => d.Ticks > flushed.At.UtcTicks).Select(d => d.QueueId)
+                    .Concat(_leased.Where(id => _entries[id].NextAttemptAt > flushed.At))
+                    .ToList();
+                foreach (var id in later) Put(_entries[id] with { NextAttemptAt = flushed.At });
                 break;
             case DeliveryAttempted or BounceSent or DelayWarningSent:
                 break; // about a message removed meanwhile
@@ -76,9 +123,10 @@ public sealed class DomainQueueState
 
     private void Put(QueuedDelivery entry)
     {
-        Remove(entry.QueueId);
+        if (_entries.Remove(entry.QueueId, out var old)) _due.Remove((old.NextAttemptAt.UtcTicks, old.QueueId));
+        _withFailures.Remove(entry.QueueId);
         _entries[entry.QueueId] = entry;
-        if (entry.Recipients.Count > 0) _due.Add((entry.NextAttemptAt.UtcTicks, entry.QueueId));
+        if (entry.Recipients.Count > 0 && !_leased.Contains(entry.QueueId)) _due.Add((entry.NextAttemptAt.UtcTicks, entry.QueueId));
         if (entry.Failures.Count > 0) _withFailures.Add(entry.QueueId);
     }
 
@@ -87,6 +135,7 @@ public sealed class DomainQueueState
         if (!_entries.Remove(queueId, out var old)) return;
         _due.Remove((old.NextAttemptAt.UtcTicks, queueId));
         _withFailures.Remove(queueId);
+        _leased.Remove(queueId);
     }
 
     public DomainQueueSnapshot ToSnapshot() => new(Entries()) { Suspended = Suspended };
