@@ -52,8 +52,12 @@ public enum ContentTraits : byte
 }
 
 /// <summary>
-/// A recipient that will not be delivered. <paramref name="Status"/> is the RFC 3463 code, <paramref name="Diagnostic"/>
-/// "type; text" for the DSN's Diagnostic-Code ("smtp; 550 5.1.1 no such user"), <paramref name="RemoteMta"/> the host
-/// that answered (null when none did).
+/// A recipient to report to the sender: one that will not be delivered, or (<see cref="IsRelayed"/>, a 2.x.x status)
+/// one with NOTIFY=SUCCESS accepted by a server without DSN (RFC 3461 section 5.2.2, Action: relayed).
+/// <paramref name="Status"/> is the RFC 3463 code, <paramref name="Diagnostic"/> "type; text" for the DSN's
+/// Diagnostic-Code ("smtp; 550 5.1.1 no such user"), <paramref name="RemoteMta"/> the host that answered (null when none did).
 /// </summary>
-public sealed record FailedDelivery(string Recipient, string Status, string Diagnostic, string? RemoteMta, DateTimeOffset At);
+public sealed record FailedDelivery(string Recipient, string Status, string Diagnostic, string? RemoteMta, DateTimeOffset At)
+{
+    public bool IsRelayed => Status.StartsWith("2.", StringComparison.Ordinal);
+}
