@@ -44,7 +44,8 @@ public sealed class DsnDeliveryTests(DsnDeliveryTests.Bed bed, ITestOutputHelper
             ], [NotifySender, RetHeadersSender, RetFullSender, RelayedSender, PassOnSender, ReturnPathSender, EightBitSender]);
             TestBed.Receiver(DsnMx).AdvertiseDsn = true;
             TestBed.Receiver(SevenBitMx).Advertise8BitMime = false;
-            TestBed.Receiver(RejectingMx).DefaultOutcome = ActorMTA.TestSupport.ScriptedOutcome.FromCode(550);
+            TestBed.Receiver(RejectingMx).Mode = ActorMTA.TestSupport.ReceiverMode.Scripted;
+            TestBed.Receiver(RejectingMx).DefaultOutcome = ActorMTA.TestSupport.ScriptedOutcome.RejectRecipients();
         }
 
         public async Task DisposeAsync()
