@@ -30,21 +30,20 @@ public sealed record OutboundContent(string ContentRef, long Offset, long Size, 
         var eightBit = item.Traits.HasFlag(Queues.ContentTraits.EightBitMime);
         if (!eightBit || !sevenBitOnly) return new OutboundContent(item.ContentRef, skip, length - skip, eightBit, null);
 
-        MimeMessage message;
-        await using (var stream = content.OpenRead(item.ContentRef))
-        {
-            stream.Seek(skip, SeekOrigin.Begin);
-            message = await MimeMessage.LoadAsync(stream);
-        }
-        EncodeSevenBit(message);
-
         var writer = content.BeginWrite(item.QueueId + ".7bit");
         string reference;
         try
         {
-            var format = FormatOptions.Default.Clone();
-            format.NewLineFormat = NewLineFormat.Dos;
-            await message.WriteToAsync(format, writer.Stream);
+            // Persistent parsing leaves the part contents in the file instead of copying them into memory.
+            await using (var stream = content.OpenRead(item.ContentRef))
+            {
+                stream.Seek(skip, SeekOrigin.Begin);
+                var message = await MimeMessage.LoadAsync(stream, persistent: true);
+                EncodeSevenBit(message);
+                var format = FormatOptions.Default.Clone();
+                format.NewLineFormat = NewLineFormat.Dos;
+                await message.WriteToAsync(format, writer.Stream);
+            }
             reference = (await content.CommitAsync(writer, 1))[0];
         }
         catch

@@ -187,4 +187,27 @@ public sealed class DsnDeliveryTests(ITestOutputHelper output, DeliveryZoneFixtu
         AwaitCondition(() => SpoolFiles() == 0, Wait);
         Assert.Empty(Mailbox(Sender).Messages);
     }
+
+    [Fact]
+    public async Task Eight_bit_multipart_mail_is_converted_part_by_part()
+    {
+        Receivers[0].Advertise8BitMime = false;
+        var body = "Return-Path: <alice@local.test>\r\nFrom: alice@local.test\r\nSubject: parts\r\nMIME-Version: 1.0\r\n"
+            + "Content-Type: multipart/mixed; boundary=\"xyz\"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+            + "--xyz\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nText: Grüße\r\n"
+            + "--xyz\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: 8bit\r\n\r\nBytes: \u00ff\u00fe\r\n"
+            + "--xyz--\r\n";
+        EnqueueWithDsn("one.test", body, DsnMessageParameters.None, QueuedDelivery.NoRecipientDsn, ContentTraits.EightBitMime, recipients: ["bob@one.test"]);
+
+        var received = Assert.Single(await Receivers[0].WaitForMessagesAsync(1, Wait));
+
+        Assert.DoesNotContain(received.Data, b => b >= 0x80);
+        var parts = MimeMessage.Load(new MemoryStream(received.Data)).BodyParts.OfType<MimePart>().ToArray();
+        Assert.Equal([ContentEncoding.QuotedPrintable, ContentEncoding.Base64], parts.Select(p => p.ContentTransferEncoding));
+        Assert.Equal("Text: Grüße", ((TextPart)parts[0]).Text.TrimEnd());
+        using var decoded = new MemoryStream();
+        parts[1].Content.DecodeTo(decoded);
+        // The CRLF before a boundary belongs to the boundary (RFC 2046 section 5.1.1).
+        Assert.Equal(Encoding.UTF8.GetBytes("Bytes: \u00ff\u00fe"), decoded.ToArray());
+    }
 }
