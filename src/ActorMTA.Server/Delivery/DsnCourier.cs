@@ -26,8 +26,12 @@ public sealed record DsnJob(
     public IReadOnlyList<FailedRecipient> Wanted => Recipients.Where(r => r.WantsReport(IsDelayWarning)).ToArray();
 }
 
-/// <summary>How a DSN ended: stored by its destination, or dropped on purpose (local sender without a mailbox).</summary>
-public sealed record DsnOutcome(DsnJob Job, bool Stored, string Destination);
+/// <summary>How a DSN ended: stored by its destination, or dropped on purpose (local sender without a mailbox, or
+/// <see cref="NotWanted"/>: no recipient's NOTIFY asked for it).</summary>
+public sealed record DsnOutcome(DsnJob Job, bool Stored, string Destination)
+{
+    public bool NotWanted { get; init; }
+}
 
 /// <summary>
 /// Writes a DSN (RFC 3464, <see cref="BounceBuilder"/>) into the content store and enqueues it to the original
@@ -48,7 +52,7 @@ public static class DsnCourier
         var local = services.IsLocalDomain(domain);
         if (local && !services.IsLocalUser(sender)) return new DsnOutcome(job, false, "no local mailbox " + sender);
         var wanted = job.Wanted;
-        if (wanted.Count == 0) return new DsnOutcome(job, false, "NOTIFY asks for no such report");
+        if (wanted.Count == 0) return new DsnOutcome(job, false, "NOTIFY asks for no such report") { NotWanted = true };
 
         byte[] bytes;
         await using (var original = content.OpenRead(job.OriginalContentRef))

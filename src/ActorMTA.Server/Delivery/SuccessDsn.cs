@@ -31,7 +31,7 @@ public static class SuccessDsn
                 { Action = DsnAction.Delivered, Dsn = r.Dsn }).ToArray(),
             arrivalDate ?? now, IsDelayWarning: false, BounceNumber: 0) { Dsn = message };
         if (!BounceBuilder.ShouldBounce(reversePath)) return Task.FromResult(new DsnOutcome(job, false, "null sender"));
-        if (job.Wanted.Count == 0) return Task.FromResult(new DsnOutcome(job, false, "no recipient asked for NOTIFY=SUCCESS"));
+        if (job.Wanted.Count == 0) return Task.FromResult(new DsnOutcome(job, false, "no recipient asked for NOTIFY=SUCCESS") { NotWanted = true });
         return DsnCourier.SendAsync(job, content, services, system);
     }
 }

@@ -392,6 +392,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         var job = outcome.Job;
         _dsnsInFlight.Remove(job.DsnQueueId);
         if (outcome.Stored) Log.Info("{0}: {1} {2} for message {3} stored in {4}", PersistenceId, job.IsDelayWarning ? "delay warning" : "bounce", job.DsnQueueId, job.OriginalQueueId, outcome.Destination);
+        else if (outcome.NotWanted) Log.Info("{0}: {1} for message {2} not sent: {3}", PersistenceId, job.DsnQueueId, job.OriginalQueueId, outcome.Destination);
         else Log.Warning("{0}: {1} for message {2} dropped: {3}", PersistenceId, job.DsnQueueId, job.OriginalQueueId, outcome.Destination);
         var entry = _state.Find(job.OriginalQueueId);
         if (entry is null) return;

@@ -60,6 +60,7 @@ public sealed class SuccessDsnTests(ITestOutputHelper output, DeliveryZoneFixtur
         var nullSender = await Send("QS4", "", ("bob@local.test", Success));
 
         Assert.False(none.Stored);
+        Assert.True(none.NotWanted);
         Assert.False(nullSender.Stored);
         await Task.Delay(300);
         Assert.Empty(Mailbox(Sender).Messages);
