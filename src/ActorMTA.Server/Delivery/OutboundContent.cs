@@ -84,8 +84,8 @@ public sealed record OutboundContent(string ContentRef, long Offset, long Size, 
         var children = entity switch
         {
             Multipart multipart => multipart.AsEnumerable(),
-            MessagePart { Message: { } inner } => [inner.Body],
-            _ => [],
+            MessagePart { Message.Body: { } inner } => [inner],
+            _ => Enumerable.Empty<MimeEntity>(),
         };
         foreach (var child in children)
             foreach (var descendant in Entities(child))
