@@ -69,6 +69,19 @@ public sealed class DsnDeliveryTests(DsnDeliveryTests.Bed bed, ITestOutputHelper
         await smtp.QuitAsync();
     }
 
+    /// <summary>The one message carrying <paramref name="token"/> at the receiver (tests share receivers, so others may arrive too).</summary>
+    private async Task<ActorMTA.TestSupport.ReceivedSmtpMessage> ReceivedAsync(string receiver, string token)
+    {
+        var deadline = DateTime.UtcNow + Wait;
+        while (true)
+        {
+            var matching = TestBed.Receiver(receiver).Messages.Where(m => m.Text.Contains(token, StringComparison.Ordinal)).ToList();
+            if (matching.Count > 0) return Assert.Single(matching);
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no message {token} at {receiver}\n{TestBed.ServerTail()}");
+            await Task.Delay(50);
+        }
+    }
+
     private static string Token(string what) => what + "-" + Guid.NewGuid().ToString("N")[..12];
 
     [Fact]
@@ -117,7 +130,7 @@ public sealed class DsnDeliveryTests(DsnDeliveryTests.Bed bed, ITestOutputHelper
         await SubmitAsync(RelayedSender, "", [("bob@plain.test", "NOTIFY=SUCCESS,FAILURE"), ("carol@plain.test", "")],
             DeliveryTestBed.Message(RelayedSender.Address, "bob@plain.test", token));
 
-        var received = (await TestBed.Receiver(PlainMx).WaitForMessagesAsync(1, Wait)).Single(m => m.Text.Contains(token, StringComparison.Ordinal));
+        var received = await ReceivedAsync(PlainMx, token);
         Assert.All(received.RecipientParameters, p => Assert.Equal("", p));
         var raw = Assert.Single(await TestBed.WaitForMailboxAsync(RelayedSender, 1, Wait));
         var dsn = DeliveryStatusReport.Parse(raw);
@@ -135,7 +148,7 @@ public sealed class DsnDeliveryTests(DsnDeliveryTests.Bed bed, ITestOutputHelper
             [("bob@dsn.test", "NOTIFY=SUCCESS ORCPT=rfc822;bob+2Bold@dsn.test"), ("carol@dsn.test", "NOTIFY=NEVER")],
             DeliveryTestBed.Message(PassOnSender.Address, "bob@dsn.test", token));
 
-        var received = (await TestBed.Receiver(DsnMx).WaitForMessagesAsync(1, Wait)).Single(m => m.Text.Contains(token, StringComparison.Ordinal));
+        var received = await ReceivedAsync(DsnMx, token);
 
         Assert.Contains("RET=HDRS", received.MailParameters);
         Assert.Contains("ENVID=" + token, received.MailParameters);
@@ -152,7 +165,7 @@ public sealed class DsnDeliveryTests(DsnDeliveryTests.Bed bed, ITestOutputHelper
         var sent = DeliveryTestBed.Message(ReturnPathSender.Address, "bob@plain.test", token, "Return-Path: <in-the-body@x.test>\r\n");
         await TestBed.SubmitAsync(ReturnPathSender, ["bob@plain.test"], sent);
 
-        var received = (await TestBed.Receiver(PlainMx).WaitForMessagesAsync(1, Wait)).Single(m => m.Text.Contains(token, StringComparison.Ordinal));
+        var received = await ReceivedAsync(PlainMx, token);
 
         // The server's own trace field comes first, then exactly what was sent.
         var (trace, rest) = StoredMessage.SplitReceived(received.Data);
