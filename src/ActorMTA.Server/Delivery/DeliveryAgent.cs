@@ -335,7 +335,7 @@ public sealed class DeliveryAgent : ReceiveActor
         ReleaseConvertedContent();
         var latency = (long)Stopwatch.GetElapsedTime(_currentStarted).TotalMilliseconds;
         foreach (var r in result.Recipients) DeliveryLog.Write(_log, result.QueueId, r.Recipient, _target?.HostName, r.Reply, latency);
-        Context.Parent.Tell(new MessageAttempted(item?.QueueId ?? result.QueueId, _target?.HostName ?? "", result.Recipients, DateTimeOffset.UtcNow)
+        Context.Parent.Tell(new MessageAttempted(item?.QueueId ?? result.QueueId, _target?.HostName ?? "", result.Recipients)
             { NextHopHasDsn = hasDsn });
     }
 

@@ -42,7 +42,7 @@ public sealed record MoreMessages(IReadOnlyList<OutboundItem> Messages);
 public interface IDeliveryReport;
 
 /// <summary>One message went through an SMTP transaction (or was refused locally before it): a result per recipient.</summary>
-public sealed record MessageAttempted(string QueueId, string MxHost, IReadOnlyList<RecipientResult> Results, DateTimeOffset At) : IDeliveryReport
+public sealed record MessageAttempted(string QueueId, string MxHost, IReadOnlyList<RecipientResult> Results) : IDeliveryReport
 {
     /// <summary>The server advertised DSN, so it took over the NOTIFY=SUCCESS reports of the recipients it accepted;
     /// false: we report them as "relayed" (RFC 3461 section 5.2.2).</summary>

@@ -19,6 +19,9 @@ public sealed record DeliveryServices(
     /// <summary>The clock of retry schedules and expiry (tests may move it).</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
+    /// <summary>Recognises targets that are this server (a mail loop). By default only our host name is known.</summary>
+    public MailLoopGuard Loops { get; init; } = MailLoopGuard.HostNameOnly(ReportingMta);
+
     public static DeliveryServices Create(DeliverySettings settings, string reportingMta, Func<string, bool> isLocalDomain, Func<string, bool> isLocalUser)
     {
         var resolverOptions = settings.ResolverOptions();

@@ -13,7 +13,7 @@ public static class QueuePartitions
 {
     public const char Separator = '#';
 
-    /// <summary>The queue id for <paramref name="queueId"/> to <paramref name="domain"/> (lower-cased).</summary>
+    /// <summary>The QueueName of the entity holding message <paramref name="queueId"/> for <paramref name="domain"/> (lower-cased).</summary>
     public static string QueueNameFor(string domain, string queueId, int partitions)
     {
         var normalized = domain.Trim().TrimEnd('.').ToLowerInvariant();
@@ -21,14 +21,7 @@ public static class QueuePartitions
         return normalized + Separator + PartitionOf(queueId, partitions);
     }
 
-    /// <summary>Every queue id of a domain with <paramref name="partitions"/> partitions.</summary>
-    public static IReadOnlyList<string> AllQueueIds(string domain, int partitions)
-    {
-        var normalized = domain.Trim().TrimEnd('.').ToLowerInvariant();
-        return partitions <= 1 ? [normalized] : Enumerable.Range(0, partitions).Select(k => normalized + Separator + k).ToArray();
-    }
-
-    /// <summary>The recipient domain of a queue id ("example.org#3" → "example.org").</summary>
+    /// <summary>The recipient domain of a QueueName ("example.org#3" → "example.org").</summary>
     public static string DomainOf(string queueName)
     {
         var hash = queueName.LastIndexOf(Separator);

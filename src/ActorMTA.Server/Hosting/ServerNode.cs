@@ -73,7 +73,12 @@ public sealed class ServerNode : IAsyncDisposable
         await ClusterBootstrap.JoinSelfAsync(system);
         var delivery = DeliveryServices.Create(
             DeliverySettings.FromConfig(system.Settings.Config), settings.HostName,
-            domain => accounts.Current.IsLocalDomain(domain), address => accounts.Current.UserExists(address));
+            domain => accounts.Current.IsLocalDomain(domain), address => accounts.Current.UserExists(address)) with
+        {
+            Loops = new MailLoopGuard(settings.HostName, settings.Listeners
+                .Where(l => l.Enabled && l.Protocol == ListenerProtocol.Smtp)
+                .Select(l => new IPEndPoint(l.Bind, l.Port)).ToArray()),
+        };
         var regions = ShardRegions.Start(system, content, delivery);
         var node = new ServerNode(settings, system, accounts, content, regions);
         node._accountsRefresh = new Timer(_ => accounts.RefreshIfChanged(), null, settings.AccountsRefreshInterval, settings.AccountsRefreshInterval);

@@ -281,22 +281,15 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         _ready.ServeParked(now);
         if (!_ready.HasRoom) return;
 
-        var expired = new List<string>();
-        var anyDue = false;
-        foreach (var entry in _state.DueAt(now))
-        {
-            if (_policy.IsExpired(entry, now))
-            {
-                expired.Add(entry.QueueId);
-                if (expired.Count >= MaxExpiriesPerTick) break;
-            }
-            else anyDue = true;
-        }
+        // Expired mail is found through its own index and expires at max-age, whether or not it is due: it neither
+        // waits for its next retry nor makes this walk the whole due list.
+        var expired = _state.QueuedUpTo(_policy.ExpiredIfQueuedBy(now)).Take(MaxExpiriesPerTick).Select(e => e.QueueId).ToList();
         if (expired.Count > 0)
         {
             foreach (var id in expired) _state.Lease(id);
             Self.Tell(new ExpireDue(expired));
         }
+        var anyDue = _state.DueAt(now).Any(e => !_policy.IsExpired(e, now));
         if (!anyDue)
         {
             ScheduleNextWake(now);
@@ -317,7 +310,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
             // Permanent (NXDOMAIN, null MX): nothing will ever be deliverable, so all pending mail fails now.
             // Temporary: only the mail that was due waits for its next attempt. Mail in flight is settled by its agent.
             var entries = failure.Permanent ? _state.ByNextAttempt().ToList() : _state.DueAt(now).ToList();
-            var reply = new SmtpReply(failure.Permanent ? 550 : 451, failure.EnhancedCode, failure.Text);
+            var reply = new SmtpReply(failure.ReplyCode, failure.EnhancedCode, failure.Text);
             foreach (var entry in entries)
                 Settle(entry, entry.Recipients.Select(r => new RecipientResult(r, reply)).ToArray(), null, counted: true, logEach: true, batch);
             return;
@@ -335,12 +328,13 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
             Wake(_ready.BackoffUntil, now);
             return;
         }
-        var next = _state.NextDue();
-        if (next is null) return;
-        if (next.NextAttemptAt > now) Wake(next.NextAttemptAt, now);
         // Due now but not started: either every connection is busy (an agent's end dispatches again) or the
-        // per-minute budget is spent (wait for the next token).
-        else if (_ready.NextTokenAt(now) is { } token) Wake(token, now);
+        // per-minute budget is spent (wait for the next token). And the oldest message must expire on time.
+        DateTimeOffset? at = _state.NextDue() is { } next
+            ? next.NextAttemptAt > now ? next.NextAttemptAt : _ready.NextTokenAt(now)
+            : null;
+        if (_state.OldestWaiting() is { } oldest && (at is null || _policy.ExpiresAt(oldest) < at)) at = _policy.ExpiresAt(oldest);
+        if (at is { } wakeAt) Wake(wakeAt, now);
     }
 
     private void Wake(DateTimeOffset at, DateTimeOffset now)

@@ -3,8 +3,9 @@ using ActorMTA.Server.Delivery.Bounces;
 namespace ActorMTA.Server.Queues;
 
 /// <summary>
-/// The messages of one domain queue, built from its events, with an index of pending messages by next-attempt
-/// time so that finding due mail does not scan 100,000 entries. Owned by the DomainQueue actor.
+/// The messages of one domain queue, built from its events, with two indexes of pending messages, by next-attempt
+/// time (what is due) and by queued-at time (what expires first), so that neither taking due mail nor finding
+/// expired mail scans 100,000 entries. Owned by the DomainQueue actor.
 /// A message handed to a connection (or to expiry) is <em>leased</em>: it leaves the due index until the lease
 /// ends, so taking due work only ever looks at the head of the index, never past mail already in flight.
 /// Leases are not persisted: after a restart nothing is in flight.
@@ -13,6 +14,7 @@ public sealed class DomainQueueState
 {
     private readonly Dictionary<string, QueuedDelivery> _entries = new();
     private readonly SortedSet<(long Ticks, string QueueId)> _due = new();
+    private readonly SortedSet<(long Ticks, string QueueId)> _byQueuedAt = new();
     private readonly HashSet<string> _leased = new(StringComparer.Ordinal);
     private readonly HashSet<string> _withFailures = new();
 
@@ -50,16 +52,27 @@ public sealed class DomainQueueState
         return _due.TakeWhile(d => d.Ticks <= limit).Select(d => _entries[d.QueueId]);
     }
 
+    /// <summary>
+    /// Unleased messages with recipients to deliver queued at or before <paramref name="cutoff"/>, oldest first, read
+    /// from the head of the queued-at index. Lease what was taken after enumerating, not during.
+    /// </summary>
+    public IEnumerable<QueuedDelivery> QueuedUpTo(DateTimeOffset cutoff)
+    {
+        var limit = cutoff.UtcTicks;
+        return _byQueuedAt.TakeWhile(q => q.Ticks <= limit).Select(q => _entries[q.QueueId]);
+    }
+
+    /// <summary>The unleased message with recipients to deliver that was queued first (it expires first), if any.</summary>
+    public QueuedDelivery? OldestWaiting() => _byQueuedAt.Count == 0 ? null : _entries[_byQueuedAt.Min.QueueId];
+
     /// <summary>Messages holding failed recipients whose bounce is not stored yet.</summary>
     public IEnumerable<QueuedDelivery> AwaitingBounce() => _withFailures.Select(id => _entries[id]);
-
-    public bool IsLeased(string queueId) => _leased.Contains(queueId);
 
     /// <summary>Takes a pending message out of the due index until <see cref="EndLease"/>. False when it is not there to lease.</summary>
     public bool Lease(string queueId)
     {
         if (!_entries.TryGetValue(queueId, out var entry) || entry.Recipients.Count == 0 || !_leased.Add(queueId)) return false;
-        _due.Remove((entry.NextAttemptAt.UtcTicks, queueId));
+        Unindex(entry);
         return true;
     }
 
@@ -67,8 +80,7 @@ public sealed class DomainQueueState
     public void EndLease(string queueId)
     {
         if (!_leased.Remove(queueId)) return;
-        if (_entries.TryGetValue(queueId, out var entry) && entry.Recipients.Count > 0)
-            _due.Add((entry.NextAttemptAt.UtcTicks, queueId));
+        if (_entries.TryGetValue(queueId, out var entry)) Index(entry);
     }
 
     public void Apply(IDomainQueueEvent @event)
@@ -124,19 +136,33 @@ public sealed class DomainQueueState
 
     private void Put(QueuedDelivery entry)
     {
-        if (_entries.Remove(entry.QueueId, out var old)) _due.Remove((old.NextAttemptAt.UtcTicks, old.QueueId));
+        if (_entries.Remove(entry.QueueId, out var old)) Unindex(old);
         _withFailures.Remove(entry.QueueId);
         _entries[entry.QueueId] = entry;
-        if (entry.Recipients.Count > 0 && !_leased.Contains(entry.QueueId)) _due.Add((entry.NextAttemptAt.UtcTicks, entry.QueueId));
+        if (!_leased.Contains(entry.QueueId)) Index(entry);
         if (entry.Failures.Count > 0) _withFailures.Add(entry.QueueId);
     }
 
     private void Remove(string queueId)
     {
         if (!_entries.Remove(queueId, out var old)) return;
-        _due.Remove((old.NextAttemptAt.UtcTicks, queueId));
+        Unindex(old);
         _withFailures.Remove(queueId);
         _leased.Remove(queueId);
+    }
+
+    // The due and queued-at indexes hold exactly the unleased entries with recipients still to deliver.
+    private void Index(QueuedDelivery entry)
+    {
+        if (entry.Recipients.Count == 0) return;
+        _due.Add((entry.NextAttemptAt.UtcTicks, entry.QueueId));
+        _byQueuedAt.Add((entry.QueuedAt.UtcTicks, entry.QueueId));
+    }
+
+    private void Unindex(QueuedDelivery entry)
+    {
+        _due.Remove((entry.NextAttemptAt.UtcTicks, entry.QueueId));
+        _byQueuedAt.Remove((entry.QueuedAt.UtcTicks, entry.QueueId));
     }
 
     public DomainQueueSnapshot ToSnapshot() => new(Entries()) { Suspended = Suspended };

@@ -28,9 +28,13 @@ public sealed class SettlePolicy(DeliverySettings settings, Random random)
     /// <summary>The reply given to recipients of a message that expired while waiting for its next attempt.</summary>
     public static readonly SmtpReply ExpiredReply = new(451, "4.4.7", "Delivery time expired");
 
-    public DeliverySettings Settings => settings;
+    public bool IsExpired(QueuedDelivery entry, DateTimeOffset now) => entry.QueuedAt <= ExpiredIfQueuedBy(now);
 
-    public bool IsExpired(QueuedDelivery entry, DateTimeOffset now) => now - entry.QueuedAt >= settings.MaxAge;
+    /// <summary>Mail queued at or before this moment is past max-age at <paramref name="now"/>.</summary>
+    public DateTimeOffset ExpiredIfQueuedBy(DateTimeOffset now) => now - settings.MaxAge;
+
+    /// <summary>When a message will be past max-age.</summary>
+    public DateTimeOffset ExpiresAt(QueuedDelivery entry) => entry.QueuedAt + settings.MaxAge;
 
     /// <summary>Every recipient delivered or failed and every bounce stored: the message may leave the queue.</summary>
     public static bool IsSettled(QueuedDelivery entry) => entry.Recipients.Count == 0 && entry.Failures.Count == 0;
