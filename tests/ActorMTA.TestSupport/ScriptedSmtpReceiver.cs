@@ -21,7 +21,7 @@ public enum ReceiverMode
 
 /// <summary>
 /// A real SMTP server on one loopback address (127.0.0.0/8 only) for delivery tests: it advertises
-/// PIPELINING, SIZE, 8BITMIME, SMTPUTF8 and ENHANCEDSTATUSCODES (STARTTLS only after
+/// PIPELINING, SIZE, 8BITMIME (unless <see cref="Advertise8BitMime"/> is off), SMTPUTF8, ENHANCEDSTATUSCODES, DSN (with <see cref="AdvertiseDsn"/>) (STARTTLS only after
 /// <see cref="EnableStartTls"/>), answers pipelined command groups in order, and can be scripted
 /// per transaction to accept, answer 4xx/5xx, drop the connection, greet with 421, be slow
 /// (<see cref="ResponseDelay"/>) or be down (<see cref="Down"/>/<see cref="Up"/> on the same
@@ -85,6 +85,12 @@ public sealed class ScriptedSmtpReceiver : IAsyncDisposable, IDisposable
 
     /// <summary>Advertised as SIZE; a MAIL with a larger SIZE= gets 552 5.3.4.</summary>
     public long MaxMessageSize { get; set; } = 50L * 1024 * 1024;
+
+    /// <summary>False: EHLO does not offer 8BITMIME (RFC 6152), so 8-bit mail must be converted before it is sent.</summary>
+    public bool Advertise8BitMime { get; set; } = true;
+
+    /// <summary>True: EHLO offers DSN (RFC 3461), so the client passes RET/ENVID/NOTIFY/ORCPT on.</summary>
+    public bool AdvertiseDsn { get; set; }
 
     /// <summary>False: EHLO gets 502 5.5.2 so the client must fall back to HELO.</summary>
     public bool EhloSupported { get; set; } = true;

@@ -15,6 +15,9 @@ public sealed record ReceivedSmtpMessage(
     string MailFrom, string MailParameters, IReadOnlyList<string> Recipients, byte[] Data,
     DateTimeOffset ReceivedAt, IPEndPoint Client, int ConnectionId, bool Tls)
 {
+    /// <summary>What followed the address on each accepted RCPT line (e.g. "NOTIFY=SUCCESS ORCPT=rfc822;a@b"), in the order of <see cref="Recipients"/>.</summary>
+    public IReadOnlyList<string> RecipientParameters { get; init; } = [];
+
     /// <summary>The content as UTF-8 text.</summary>
     public string Text => Encoding.UTF8.GetString(Data);
 }

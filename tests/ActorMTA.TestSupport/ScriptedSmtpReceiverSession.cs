@@ -29,6 +29,7 @@ internal sealed class ScriptedSmtpReceiverSession
     private string _mailFrom = "";
     private string _mailParameters = "";
     private readonly List<string> _recipients = [];
+    private readonly List<string> _recipientParameters = [];
 
     /// <param name="quitReceived">Called when QUIT arrives, before it is answered (ends the connection's count).</param>
     /// <param name="cut">Cancelled when the receiver goes down and cuts its connections.</param>
@@ -133,8 +134,11 @@ internal sealed class ScriptedSmtpReceiverSession
         var lines = new List<string>
         {
             _owner.HostName, "PIPELINING", $"SIZE {_owner.MaxMessageSize.ToString(CultureInfo.InvariantCulture)}",
-            "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES",
         };
+        if (_owner.Advertise8BitMime) lines.Add("8BITMIME");
+        lines.Add("SMTPUTF8");
+        lines.Add("ENHANCEDSTATUSCODES");
+        if (_owner.AdvertiseDsn) lines.Add("DSN");
         if (_owner.TlsCertificate is not null && !_tls) lines.Add("STARTTLS");
         await ReplyAsync(250, lines.ToArray());
     }
@@ -177,7 +181,7 @@ internal sealed class ScriptedSmtpReceiverSession
             await ReplyAsync(503, "5.5.1 Need MAIL before RCPT");
             return;
         }
-        if (!TryParsePath(argument, "TO:", out var path, out _) || path.Length == 0)
+        if (!TryParsePath(argument, "TO:", out var path, out var rcptParameters) || path.Length == 0)
         {
             await ReplyAsync(501, "5.5.4 Syntax: RCPT TO:<address>");
             return;
@@ -193,6 +197,7 @@ internal sealed class ScriptedSmtpReceiverSession
             return;
         }
         _recipients.Add(path);
+        _recipientParameters.Add(rcptParameters);
         await ReplyAsync(250, "2.1.5 Recipient ok");
     }
 
@@ -221,7 +226,7 @@ internal sealed class ScriptedSmtpReceiverSession
         if (content is null) return; // the client went away mid-content
 
         var message = new ReceivedSmtpMessage(_mailFrom, _mailParameters, _recipients.ToArray(), content,
-            DateTimeOffset.UtcNow, _client, _connectionId, _tls);
+            DateTimeOffset.UtcNow, _client, _connectionId, _tls) { RecipientParameters = _recipientParameters.ToArray() };
         ResetTransaction();
         if (outcome.Drop || outcome.Code != 250)
         {
@@ -314,6 +319,7 @@ internal sealed class ScriptedSmtpReceiverSession
         _mailFrom = "";
         _mailParameters = "";
         _recipients.Clear();
+        _recipientParameters.Clear();
     }
 
     /// <summary>"FROM:&lt;a@b&gt; SIZE=10" → path "a@b", parameters "SIZE=10". Tolerates a space after the colon.</summary>

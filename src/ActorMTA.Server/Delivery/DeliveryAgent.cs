@@ -24,6 +24,10 @@ public sealed class DeliveryAgent : ReceiveActor
 {
     private sealed record Connected(Socket Socket, DeliveryTarget Target);
     private sealed record ConnectFailed(DeliveryTarget Target, SmtpReply Reply, string Reason);
+    private sealed record ContentPrepared(int Attempt, OutboundContent Content);
+    private sealed record ContentUnprepared(int Attempt, string Reason);
+
+    private static readonly SmtpReply ContentUnreadable = new(451, "4.3.0", "Queued content could not be read");
 
     private readonly DeliveryJob _job;
     private readonly DeliverySettings _settings;
@@ -35,6 +39,8 @@ public sealed class DeliveryAgent : ReceiveActor
     private SmtpClientEngine? _engine;
     private SocketConnection? _connection;
     private OutboundItem? _current;
+    private OutboundContent? _currentContent;
+    private int _prepareAttempt;
     private long _currentStarted;
     private bool _readyOnThisConnection;
     private bool _everReady;
@@ -99,6 +105,14 @@ public sealed class DeliveryAgent : ReceiveActor
             _awaitingFinalReply = true;
             Apply(_engine.OnContentSent());
         });
+        Receive<ContentPrepared>(OnContentPrepared);
+        Receive<ContentUnprepared>(m =>
+        {
+            if (m.Attempt != _prepareAttempt || _current is null || _engine is not { State: ClientState.Ready }) return;
+            _log.Warning("delivery queue={0} message {1}: content not prepared: {2}", _job.QueueName, _current.QueueId, m.Reason);
+            Report(new TransactionResult(_current.QueueId, _current.Recipients.Select(r => new RecipientResult(r, ContentUnreadable)).ToArray(), ContentUnreadable));
+            SendNextOrQuit();
+        });
         Receive<ConnectionClosed>(OnConnectionClosed);
         Receive<MoreMessages>(m =>
         {
@@ -115,7 +129,11 @@ public sealed class DeliveryAgent : ReceiveActor
 
     protected override void PreStart() => ConnectNext();
 
-    protected override void PostStop() => _connection?.Abort();
+    protected override void PostStop()
+    {
+        _connection?.Abort();
+        ReleaseConvertedContent();
+    }
 
     private void ConnectNext()
     {
@@ -155,9 +173,14 @@ public sealed class DeliveryAgent : ReceiveActor
                 _connection?.Post(new StartTlsClient(_target!.HostName, _settings.VerifyCertificates, _settings.CommandTimeout));
                 break;
             case ClientEffect.SendContent:
-                var reference = _current!.ContentRef;
+                var prepared = _currentContent!;
                 var content = _content;
-                _connection?.Post(new SendDotStuffed(() => content.OpenRead(reference), null));
+                _connection?.Post(new SendDotStuffed(() =>
+                {
+                    var stream = content.OpenRead(prepared.ContentRef);
+                    if (prepared.Offset > 0) stream.Seek(prepared.Offset, SeekOrigin.Begin);
+                    return stream;
+                }, null));
                 break;
             case ClientEffect.TransactionFinished finished:
                 Report(finished.Result);
@@ -185,6 +208,7 @@ public sealed class DeliveryAgent : ReceiveActor
 
     private void SendNextOrQuit()
     {
+        if (_current is not null) return; // one is being prepared or is in flight
         if (_todo.Count == 0 && _readyOnThisConnection && _handedOut < _job.MaxMessages)
         {
             // The session is open and idle: reuse it for mail that became due meanwhile rather than reconnect.
@@ -202,8 +226,39 @@ public sealed class DeliveryAgent : ReceiveActor
         }
         _current = _todo.Dequeue();
         _currentStarted = Stopwatch.GetTimestamp();
-        Apply(_engine!.Send(new OutboundMessage(_current.QueueId, _current.ReversePath, _current.Recipients, _current.Size,
-            Needs8BitMime: _current.Traits.HasFlag(ContentTraits.EightBitMime), NeedsSmtpUtf8: _current.Traits.HasFlag(ContentTraits.SmtpUtf8))));
+        // Reading the start of the content (and converting 8-bit mail for a server without 8BITMIME) is file
+        // I/O: done on the thread pool, the session waits idle meanwhile.
+        var item = _current;
+        var attempt = ++_prepareAttempt;
+        var sevenBitOnly = !_engine!.Capabilities.EightBitMime && !item.Traits.HasFlag(ContentTraits.SmtpUtf8);
+        OutboundContent.PrepareAsync(item, sevenBitOnly, _content)
+            .PipeTo(Self, success: c => new ContentPrepared(attempt, c), failure: e => new ContentUnprepared(attempt, e.Message));
+    }
+
+    private void OnContentPrepared(ContentPrepared m)
+    {
+        if (m.Attempt != _prepareAttempt || _current is null || _engine is not { State: ClientState.Ready } || _engine.IsAwaitingCompletion)
+        {
+            // The session ended meanwhile; the message is back in the to-do list and is prepared again.
+            if (m.Content.TemporaryRef is { } stale) _content.Release(stale);
+            return;
+        }
+        _currentContent = m.Content;
+        var item = _current;
+        if (m.Content.TemporaryRef is not null)
+            _log.Debug("delivery queue={0} message {1}: 8-bit content converted to 7-bit for {2}", _job.QueueName, item.QueueId, _target);
+        Apply(_engine.Send(new OutboundMessage(item.QueueId, item.ReversePath, item.Recipients, m.Content.Size,
+            Needs8BitMime: m.Content.EightBit, NeedsSmtpUtf8: item.Traits.HasFlag(ContentTraits.SmtpUtf8))
+        {
+            Dsn = item.Dsn,
+            RecipientDsn = item.RecipientDsn.Count == 0 ? [] : item.Recipients.Select(r => item.RecipientDsn.GetValueOrDefault(r, DsnRecipientParameters.None)).ToArray(),
+        }));
+    }
+
+    private void ReleaseConvertedContent()
+    {
+        if (_currentContent?.TemporaryRef is { } temporary) _content.Release(temporary);
+        _currentContent = null;
     }
 
     private void OnSessionFailed(ClientEffect.ConnectionFailed failed)
@@ -214,6 +269,7 @@ public sealed class DeliveryAgent : ReceiveActor
             // Cannot happen with the engine's contract (a message in flight is always settled), but never lose one.
             _todo.Enqueue(_current);
             _current = null;
+            ReleaseConvertedContent();
         }
         _lastFailure = failed.Reply;
         if (failed.Reply.Code == 421 && failed.WholeConnection && _readyOnThisConnection) _saw421 = true;
@@ -275,9 +331,12 @@ public sealed class DeliveryAgent : ReceiveActor
     {
         var item = _current;
         _current = null;
+        var hasDsn = _engine?.Capabilities.Dsn ?? false;
+        ReleaseConvertedContent();
         var latency = (long)Stopwatch.GetElapsedTime(_currentStarted).TotalMilliseconds;
         foreach (var r in result.Recipients) DeliveryLog.Write(_log, result.QueueId, r.Recipient, _target?.HostName, r.Reply, latency);
-        Context.Parent.Tell(new MessageAttempted(item?.QueueId ?? result.QueueId, _target?.HostName ?? "", result.Recipients));
+        Context.Parent.Tell(new MessageAttempted(item?.QueueId ?? result.QueueId, _target?.HostName ?? "", result.Recipients)
+            { NextHopHasDsn = hasDsn });
     }
 
     private void Finish()

@@ -13,7 +13,14 @@ public sealed record DeliveryTarget(string HostName, IPAddress Address, int Port
 }
 
 /// <summary>One queued message as a DeliveryAgent carries it: envelope, pending recipients, content reference.</summary>
-public sealed record OutboundItem(string QueueId, string ContentRef, string ReversePath, IReadOnlyList<string> Recipients, long Size, ContentTraits Traits);
+public sealed record OutboundItem(string QueueId, string ContentRef, string ReversePath, IReadOnlyList<string> Recipients, long Size, ContentTraits Traits)
+{
+    /// <summary>MAIL FROM RET=/ENVID= (RFC 3461), passed on to a next hop that offers DSN.</summary>
+    public DsnMessageParameters Dsn { get; init; } = DsnMessageParameters.None;
+
+    /// <summary>NOTIFY=/ORCPT= by recipient address; a recipient missing here gave none.</summary>
+    public IReadOnlyDictionary<string, DsnRecipientParameters> RecipientDsn { get; init; } = QueuedDelivery.NoRecipientDsn;
+}
 
 /// <summary>
 /// What one DeliveryAgent (one outbound connection) is to do: targets in the order to try, messages in the order
@@ -35,7 +42,12 @@ public sealed record MoreMessages(IReadOnlyList<OutboundItem> Messages);
 public interface IDeliveryReport;
 
 /// <summary>One message went through an SMTP transaction (or was refused locally before it): a result per recipient.</summary>
-public sealed record MessageAttempted(string QueueId, string MxHost, IReadOnlyList<RecipientResult> Results) : IDeliveryReport;
+public sealed record MessageAttempted(string QueueId, string MxHost, IReadOnlyList<RecipientResult> Results) : IDeliveryReport
+{
+    /// <summary>The server advertised DSN, so it took over the NOTIFY=SUCCESS reports of the recipients it accepted;
+    /// false: we report them as "relayed" (RFC 3461 section 5.2.2).</summary>
+    public bool NextHopHasDsn { get; init; }
+}
 
 /// <summary>
 /// The agent is done. <paramref name="Unattempted"/> are the messages it could not try (no host took a session,

@@ -1,3 +1,5 @@
+using System.Text;
+using ActorMTA.Protocol.Smtp;
 using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Delivery.Bounces;
 using ActorMTA.Server.Mailboxes;
@@ -8,22 +10,39 @@ using Akka.Cluster.Sharding;
 
 namespace ActorMTA.Server.Delivery;
 
-/// <summary>One delivery status notification to write and hand in: a bounce (failed) or a warning (delayed).</summary>
-/// <param name="DsnQueueId">Deterministic ("&lt;id&gt;.B1", "&lt;id&gt;.W"), so that sending it again after a restart is a no-op at the destination.</param>
+/// <summary>One delivery status notification to write and hand in: a bounce (failed, or relayed for NOTIFY=SUCCESS),
+/// a warning (delayed), or a success report (delivered).</summary>
+/// <param name="DsnQueueId">Deterministic ("&lt;id&gt;.B1", "&lt;id&gt;.W", "&lt;id&gt;.S"), so that sending it again after a restart is a no-op at the destination.</param>
+/// <param name="Recipients">Every recipient the report is about; those whose NOTIFY does not ask for it are left out
+/// of the report (and when none is left, nothing is sent), but the job still settles them all.</param>
 public sealed record DsnJob(
     string DsnQueueId, string OriginalQueueId, string OriginalContentRef, string ReversePath,
-    IReadOnlyList<FailedRecipient> Recipients, DateTimeOffset ArrivalDate, bool IsDelayWarning, int BounceNumber);
+    IReadOnlyList<FailedRecipient> Recipients, DateTimeOffset ArrivalDate, bool IsDelayWarning, int BounceNumber)
+{
+    /// <summary>RET=/ENVID= of the original message (RFC 3461).</summary>
+    public DsnMessageParameters Dsn { get; init; } = DsnMessageParameters.None;
 
-/// <summary>How a DSN ended: stored by its destination, or dropped on purpose (local sender without a mailbox).</summary>
-public sealed record DsnOutcome(DsnJob Job, bool Stored, string Destination);
+    /// <summary>The recipients whose NOTIFY asks for this kind of report.</summary>
+    public IReadOnlyList<FailedRecipient> Wanted => Recipients.Where(r => r.WantsReport(IsDelayWarning)).ToArray();
+}
+
+/// <summary>How a DSN ended: stored by its destination, or dropped on purpose (local sender without a mailbox, or
+/// <see cref="NotWanted"/>: no recipient's NOTIFY asked for it).</summary>
+public sealed record DsnOutcome(DsnJob Job, bool Stored, string Destination)
+{
+    public bool NotWanted { get; init; }
+}
 
 /// <summary>
 /// Writes a DSN (RFC 3464, <see cref="BounceBuilder"/>) into the content store and enqueues it to the original
 /// sender through the normal path: a local sender's mailbox, or the sender's domain queue with the null
-/// reverse-path. Runs off the actor thread; completes when the destination has persisted it.
+/// reverse-path. Runs off the actor thread; completes when the destination has persisted it. Recipients whose
+/// NOTIFY (RFC 3461) does not ask for the report are left out; when that leaves none, nothing is written.
 /// </summary>
 public static class DsnCourier
 {
+    private static readonly byte[] LocalReturnPath = Encoding.ASCII.GetBytes("Return-Path: <>\r\n");
+
     public static async Task<DsnOutcome> SendAsync(DsnJob job, IContentStore content, DeliveryServices services, ActorSystem system)
     {
         var sender = job.ReversePath.Trim().Trim('<', '>');
@@ -32,13 +51,18 @@ public static class DsnCourier
         if (domain.Length == 0) return new DsnOutcome(job, false, "sender without a domain: " + sender);
         var destination = services.Router.DsnDestinationFor(sender, job.DsnQueueId);
         if (destination.IsNowhere) return new DsnOutcome(job, false, destination.Reason);
+        var local = destination.Mailbox is not null;
+        var wanted = job.Wanted;
+        if (wanted.Count == 0) return new DsnOutcome(job, false, "NOTIFY asks for no such report") { NotWanted = true };
 
         byte[] bytes;
         await using (var original = content.OpenRead(job.OriginalContentRef))
         {
             var message = BounceBuilder.Build(new BounceRequest(
-                services.ReportingMta, job.OriginalQueueId, sender, job.Recipients, original, job.ArrivalDate, job.IsDelayWarning));
-            bytes = BounceWriter.ToBytes(message);
+                services.ReportingMta, job.OriginalQueueId, sender, wanted, original, job.ArrivalDate, job.IsDelayWarning) { Dsn = job.Dsn });
+            // Into a local mailbox it goes as delivered mail, which starts with its Return-Path (RFC 5321 section
+            // 4.4); queued for another server it goes without, the final server adds it.
+            bytes = local ? [.. LocalReturnPath, .. BounceWriter.ToBytes(message)] : BounceWriter.ToBytes(message);
         }
 
         var writer = content.BeginWrite(job.DsnQueueId);

@@ -122,7 +122,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
             case MessageAttempted attempted:
                 _ready?.Reported(attempted.QueueId);
                 if (_state.Find(attempted.QueueId) is { } tried)
-                    Settle(tried, attempted.Results, attempted.MxHost, counted: true, logEach: false, batch);
+                    Settle(tried, attempted.Results, attempted.MxHost, counted: true, logEach: false, batch, attempted.NextHopHasDsn);
                 break;
             case AgentFinished finished:
                 AgentDone(finished, sender, batch);
@@ -162,11 +162,26 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     {
         var existing = _state.Find(enqueue.QueueId);
         if (existing is null)
-            batch.Emit(new DeliveryQueued(enqueue.QueueId, enqueue.ContentRef, enqueue.ReversePath, enqueue.Recipients.ToArray(), enqueue.Size, enqueue.QueuedAt) { Traits = enqueue.Traits });
+            batch.Emit(new DeliveryQueued(enqueue.QueueId, enqueue.ContentRef, enqueue.ReversePath, enqueue.Recipients.ToArray(), enqueue.Size, enqueue.QueuedAt)
+            {
+                Traits = enqueue.Traits,
+                Dsn = enqueue.Dsn,
+                RecipientDsn = RecipientDsnOf(enqueue),
+            });
         batch.Reply(sender, new DeliveryEnqueued(enqueue.QueueName, enqueue.CorrelationId));
         // The queue holds one reference per message; a second one for the same message is surplus.
         if (existing is not null && existing.ContentRef != enqueue.ContentRef)
             batch.After(() => Release(enqueue.ContentRef));
+    }
+
+    /// <summary>The parameters of this queue's recipients that gave any; the session's map may hold other domains' too.</summary>
+    private static IReadOnlyDictionary<string, DsnRecipientParameters> RecipientDsnOf(EnqueueDelivery enqueue)
+    {
+        if (enqueue.RecipientDsn.Count == 0) return QueuedDelivery.NoRecipientDsn;
+        var given = new Dictionary<string, DsnRecipientParameters>(StringComparer.Ordinal);
+        foreach (var recipient in enqueue.Recipients)
+            if (enqueue.RecipientDsn.TryGetValue(recipient, out var dsn) && !dsn.IsNone) given[recipient] = dsn;
+        return given.Count == 0 ? QueuedDelivery.NoRecipientDsn : given;
     }
 
     private void Flush(FlushQueue flush, IActorRef sender, CommandBatch batch)
@@ -211,10 +226,10 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     }
 
     /// <summary>Persists what <see cref="SettlePolicy"/> decides for a message's results, and completes it when settled.</summary>
-    private void Settle(QueuedDelivery entry, IReadOnlyList<RecipientResult> results, string? mx, bool counted, bool logEach, CommandBatch batch)
+    private void Settle(QueuedDelivery entry, IReadOnlyList<RecipientResult> results, string? mx, bool counted, bool logEach, CommandBatch batch, bool nextHopHasDsn = true)
     {
         var now = Now;
-        var settlement = _policy.Settle(entry, results, mx, counted, now, BackoffUntil, _warningsDue.ContainsKey(entry.QueueId));
+        var settlement = _policy.Settle(entry, results, mx, counted, now, BackoffUntil, _warningsDue.ContainsKey(entry.QueueId), nextHopHasDsn);
         if (settlement.Attempt is not { } attempt) return;
         if (logEach)
             foreach (var result in settlement.Applied) DeliveryLog.Write(Log, entry.QueueId, result.Recipient, mx, result.Reply, 0);
@@ -340,8 +355,9 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
             var number = entry.BouncesSent + 1;
             var id = $"{entry.QueueId}.B{number}";
             if (_dsnsInFlight.Contains(id)) continue;
-            var recipients = entry.Failures.Select(f => new FailedRecipient(f.Recipient, f.Status, f.Diagnostic, f.RemoteMta, f.At)).ToArray();
-            Launch(new DsnJob(id, entry.QueueId, entry.ContentRef, entry.ReversePath, recipients, entry.QueuedAt, false, number));
+            var recipients = entry.Failures.Select(f => new FailedRecipient(f.Recipient, f.Status, f.Diagnostic, f.RemoteMta, f.At)
+                { Action = f.IsRelayed ? DsnAction.Relayed : null, Dsn = entry.DsnOf(f.Recipient) }).ToArray();
+            Launch(new DsnJob(id, entry.QueueId, entry.ContentRef, entry.ReversePath, recipients, entry.QueuedAt, false, number) { Dsn = entry.Dsn });
         }
         foreach (var (queueId, recipients) in _warningsDue.ToList())
         {
@@ -354,7 +370,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
             }
             var id = queueId + ".W";
             if (!_dsnsInFlight.Contains(id))
-                Launch(new DsnJob(id, queueId, entry.ContentRef, entry.ReversePath, recipients, entry.QueuedAt, true, 0));
+                Launch(new DsnJob(id, queueId, entry.ContentRef, entry.ReversePath, recipients, entry.QueuedAt, true, 0) { Dsn = entry.Dsn });
         }
     }
 
@@ -370,6 +386,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         var job = outcome.Job;
         _dsnsInFlight.Remove(job.DsnQueueId);
         if (outcome.Stored) Log.Info("{0}: {1} {2} for message {3} stored in {4}", PersistenceId, job.IsDelayWarning ? "delay warning" : "bounce", job.DsnQueueId, job.OriginalQueueId, outcome.Destination);
+        else if (outcome.NotWanted) Log.Info("{0}: {1} for message {2} not sent: {3}", PersistenceId, job.DsnQueueId, job.OriginalQueueId, outcome.Destination);
         else Log.Warning("{0}: {1} for message {2} dropped: {3}", PersistenceId, job.DsnQueueId, job.OriginalQueueId, outcome.Destination);
         var entry = _state.Find(job.OriginalQueueId);
         if (entry is null) return;

@@ -1,3 +1,4 @@
+using ActorMTA.Protocol.Smtp;
 using ActorMTA.Server.Serialization;
 
 namespace ActorMTA.Server.Queues;
@@ -10,6 +11,12 @@ public sealed record DeliveryQueued(
     string QueueId, string ContentRef, string ReversePath, IReadOnlyList<string> Recipients, long Size, DateTimeOffset QueuedAt) : IDomainQueueEvent
 {
     public ContentTraits Traits { get; init; }
+
+    /// <summary>MAIL FROM RET=/ENVID= (RFC 3461); written from manifest QQ3 on.</summary>
+    public DsnMessageParameters Dsn { get; init; } = DsnMessageParameters.None;
+
+    /// <summary>NOTIFY=/ORCPT= of the recipients that gave any (RFC 3461); written from manifest QQ3 on.</summary>
+    public IReadOnlyDictionary<string, DsnRecipientParameters> RecipientDsn { get; init; } = QueuedDelivery.NoRecipientDsn;
 }
 
 public enum QueueRemovalReason : byte

@@ -1,3 +1,5 @@
+using ActorMTA.Protocol.Smtp;
+
 namespace ActorMTA.Server.Queues;
 
 /// <summary>
@@ -27,6 +29,17 @@ public sealed record QueuedDelivery(
 
     /// <summary>How the message was received, so it is relayed with the same BODY/SMTPUTF8 declarations.</summary>
     public ContentTraits Traits { get; init; }
+
+    /// <summary>MAIL FROM RET=/ENVID= (RFC 3461): passed on to the next hop and used in our own reports.</summary>
+    public DsnMessageParameters Dsn { get; init; } = DsnMessageParameters.None;
+
+    /// <summary>NOTIFY=/ORCPT= by recipient address; a recipient missing here gave none.</summary>
+    public IReadOnlyDictionary<string, DsnRecipientParameters> RecipientDsn { get; init; } = NoRecipientDsn;
+
+    public DsnRecipientParameters DsnOf(string recipient) => RecipientDsn.GetValueOrDefault(recipient, DsnRecipientParameters.None);
+
+    public static readonly IReadOnlyDictionary<string, DsnRecipientParameters> NoRecipientDsn =
+        new Dictionary<string, DsnRecipientParameters>(StringComparer.Ordinal);
 }
 
 /// <summary>What a receiving server must support to take the message unchanged (RFC 6152, RFC 6531).</summary>
@@ -39,8 +52,12 @@ public enum ContentTraits : byte
 }
 
 /// <summary>
-/// A recipient that will not be delivered. <paramref name="Status"/> is the RFC 3463 code, <paramref name="Diagnostic"/>
-/// "type; text" for the DSN's Diagnostic-Code ("smtp; 550 5.1.1 no such user"), <paramref name="RemoteMta"/> the host
-/// that answered (null when none did).
+/// A recipient to report to the sender: one that will not be delivered, or (<see cref="IsRelayed"/>, a 2.x.x status)
+/// one with NOTIFY=SUCCESS accepted by a server without DSN (RFC 3461 section 5.2.2, Action: relayed).
+/// <paramref name="Status"/> is the RFC 3463 code, <paramref name="Diagnostic"/> "type; text" for the DSN's
+/// Diagnostic-Code ("smtp; 550 5.1.1 no such user"), <paramref name="RemoteMta"/> the host that answered (null when none did).
 /// </summary>
-public sealed record FailedDelivery(string Recipient, string Status, string Diagnostic, string? RemoteMta, DateTimeOffset At);
+public sealed record FailedDelivery(string Recipient, string Status, string Diagnostic, string? RemoteMta, DateTimeOffset At)
+{
+    public bool IsRelayed => Status.StartsWith("2.", StringComparison.Ordinal);
+}

@@ -165,7 +165,7 @@ internal sealed class ReadyQueue
         if (candidates.Count == 0) return [];
         var granted = _bucket.Take(candidates.Count, now);
         return candidates.Take(granted)
-            .Select(e => new OutboundItem(e.QueueId, e.ContentRef, e.ReversePath, e.Recipients, e.Size, e.Traits))
+            .Select(e => new OutboundItem(e.QueueId, e.ContentRef, e.ReversePath, e.Recipients, e.Size, e.Traits) { Dsn = e.Dsn, RecipientDsn = e.RecipientDsn })
             .ToArray();
     }
 

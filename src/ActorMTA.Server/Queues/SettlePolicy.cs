@@ -42,10 +42,14 @@ public sealed class SettlePolicy(DeliverySettings settings, Random random)
     /// <param name="counted">A real delivery attempt (not an operator's bounce or an expiry): it counts for the retry schedule.</param>
     /// <param name="backoffUntil">The domain's backoff: no retry is scheduled before it.</param>
     /// <param name="warningPending">A delay warning for this message is already due and not yet stored.</param>
+    /// <param name="nextHopHasDsn">The server that accepted recipients offers DSN (RFC 3461). When it does not, an
+    /// accepted recipient with NOTIFY=SUCCESS is kept for a "relayed" report (a <see cref="FailedDelivery"/> with a
+    /// 2.x.x status, section 5.2.2), so the message stays until that report is stored like a bounce.</param>
     public Settlement Settle(
         QueuedDelivery entry, IReadOnlyList<RecipientResult> results, string? mx, bool counted,
-        DateTimeOffset now, DateTimeOffset backoffUntil, bool warningPending)
+        DateTimeOffset now, DateTimeOffset backoffUntil, bool warningPending, bool nextHopHasDsn = true)
     {
+        var reportsRelay = !nextHopHasDsn && BounceBuilder.ShouldBounce(entry.ReversePath);
         var pending = entry.Recipients.ToHashSet(StringComparer.Ordinal);
         var applied = new List<RecipientResult>();
         var delivered = new List<string>();
@@ -55,7 +59,9 @@ public sealed class SettlePolicy(DeliverySettings settings, Random random)
         {
             if (!pending.Remove(result.Recipient)) continue;
             applied.Add(result);
-            if (result.Accepted) delivered.Add(result.Recipient);
+            if (result.Accepted && reportsRelay && entry.DsnOf(result.Recipient).WantsSuccess)
+                failed.Add(new FailedDelivery(result.Recipient, result.Reply.EnhancedCode ?? "2.0.0", "smtp; " + OneLine(result.Reply), mx, now));
+            else if (result.Accepted) delivered.Add(result.Recipient);
             else if (result.IsPermanentFailure) failed.Add(Failure(result.Recipient, result.Reply, mx, now));
             else deferred.Add(result);
         }
@@ -76,11 +82,12 @@ public sealed class SettlePolicy(DeliverySettings settings, Random random)
             if (backoffUntil > next) next = backoffUntil;
         }
         var lastText = deferred.Count > 0 ? OneLine(deferred[0].Reply)
-            : failed.Count > 0 ? failed[0].Status + " " + failed[0].Diagnostic
+            : failed.FirstOrDefault(f => !f.IsRelayed) is { } failure ? failure.Status + " " + failure.Diagnostic
             : "delivered";
         var attempt = new DeliveryAttempted(entry.QueueId, delivered, failed, counted, next, lastText);
         var warning = deferred.Count > 0 && DelayWarningDue(entry, now, warningPending)
-            ? deferred.Select(d => new FailedRecipient(d.Recipient, d.Reply.EnhancedCode ?? "4.0.0", "smtp; " + OneLine(d.Reply), mx, now)).ToArray()
+            ? deferred.Select(d => new FailedRecipient(d.Recipient, d.Reply.EnhancedCode ?? "4.0.0", "smtp; " + OneLine(d.Reply), mx, now)
+                { Dsn = entry.DsnOf(d.Recipient) }).ToArray()
             : null;
         return new Settlement(attempt, applied, expired, warning);
     }

@@ -1,4 +1,5 @@
 using System.Runtime.Serialization;
+using ActorMTA.Protocol.Smtp;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Queues;
 using Akka.Actor;
@@ -32,10 +33,12 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
     internal const string MailboxSnapshotV2 = "MS2";
     internal const string DeliveryQueuedV1 = "QQ1";
     internal const string DeliveryQueuedV2 = "QQ2";
+    internal const string DeliveryQueuedV3 = "QQ3";
     internal const string DeliveryRemovedV1 = "QR1";
     internal const string DomainQueueSnapshotV1 = "QS1";
     internal const string DomainQueueSnapshotV2 = "QS2";
     internal const string DomainQueueSnapshotV3 = "QS3";
+    internal const string DomainQueueSnapshotV4 = "QS4";
     internal const string DeliveryAttemptedV1 = "QA1";
     internal const string BounceSentV1 = "QB1";
     internal const string DelayWarningSentV1 = "QW1";
@@ -61,9 +64,9 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
         RecentBoundaryMoved => RecentBoundaryMovedV1,
         MessagesMoved => MessagesMovedV1,
         MessageStructureComputed => MessageStructureComputedV1,
-        DeliveryQueued => DeliveryQueuedV2,
+        DeliveryQueued => DeliveryQueuedV3,
         DeliveryRemoved => DeliveryRemovedV1,
-        DomainQueueSnapshot => DomainQueueSnapshotV3,
+        DomainQueueSnapshot => DomainQueueSnapshotV4,
         DeliveryAttempted => DeliveryAttemptedV1,
         BounceSent => BounceSentV1,
         DelayWarningSent => DelayWarningSentV1,
@@ -156,13 +159,15 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                 w.Long(e.Size);
                 w.Timestamp(e.QueuedAt);
                 w.Byte((byte)e.Traits); // QQ2
+                WriteDsn(w, e.Dsn, e.RecipientDsn); // QQ3
                 break;
             case DeliveryRemoved e:
                 w.String(e.QueueId);
                 w.Byte((byte)e.Reason);
                 break;
             case DomainQueueSnapshot s:
-                // QS3: QS1's fields per entry, then failures, bounces sent, the warning flag and (QS3) the content traits; the suspension flag last.
+                // QS4: QS1's fields per entry, then failures, bounces sent, the warning flag, (QS3) the content traits and
+                // (QS4) the DSN parameters; the suspension flag last.
                 w.Int(s.Entries.Count);
                 foreach (var d in s.Entries)
                 {
@@ -179,6 +184,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                     w.Int(d.BouncesSent);
                     w.Byte(d.DelayWarningSent ? (byte)1 : (byte)0);
                     w.Byte((byte)d.Traits);
+                    WriteDsn(w, d.Dsn, d.RecipientDsn);
                 }
                 w.Byte(s.Suspended ? (byte)1 : (byte)0);
                 break;
@@ -230,10 +236,12 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
             MessageStructureComputedV1 => new MessageStructureComputed(r.String(), r.Long(), Convert.FromBase64String(r.String())),
             DeliveryQueuedV1 => new DeliveryQueued(r.String(), r.String(), r.String(), r.Strings(), r.Long(), r.Timestamp()),
             DeliveryQueuedV2 => new DeliveryQueued(r.String(), r.String(), r.String(), r.Strings(), r.Long(), r.Timestamp()) { Traits = (ContentTraits)r.Byte() },
+            DeliveryQueuedV3 => ReadDeliveryQueuedV3(r),
             DeliveryRemovedV1 => new DeliveryRemoved(r.String(), ReadEnum<QueueRemovalReason>(r)),
             DomainQueueSnapshotV1 => ReadDomainQueueSnapshot(r, version: 1),
             DomainQueueSnapshotV2 => ReadDomainQueueSnapshot(r, version: 2),
             DomainQueueSnapshotV3 => ReadDomainQueueSnapshot(r, version: 3),
+            DomainQueueSnapshotV4 => ReadDomainQueueSnapshot(r, version: 4),
             DeliveryAttemptedV1 => new DeliveryAttempted(r.String(), r.Strings(), ReadFailures(r), r.Byte() != 0, r.Timestamp(), r.NullableString()),
             BounceSentV1 => new BounceSent(r.String(), r.Int(), r.Strings()),
             DelayWarningSentV1 => new DelayWarningSent(r.String()),
@@ -319,9 +327,54 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                 entries[i] = entries[i] with { Failures = ReadFailures(r), BouncesSent = r.Int(), DelayWarningSent = r.Byte() != 0 };
             if (version >= 3)
                 entries[i] = entries[i] with { Traits = (ContentTraits)r.Byte() };
+            if (version >= 4)
+            {
+                var (dsn, recipientDsn) = ReadDsn(r);
+                entries[i] = entries[i] with { Dsn = dsn, RecipientDsn = recipientDsn };
+            }
         }
         var suspended = version >= 2 && r.Byte() != 0;
         return new DomainQueueSnapshot(entries) { Suspended = suspended };
+    }
+
+    private static DeliveryQueued ReadDeliveryQueuedV3(RecordReader r)
+    {
+        var queued = new DeliveryQueued(r.String(), r.String(), r.String(), r.Strings(), r.Long(), r.Timestamp()) { Traits = (ContentTraits)r.Byte() };
+        var (dsn, recipientDsn) = ReadDsn(r);
+        return queued with { Dsn = dsn, RecipientDsn = recipientDsn };
+    }
+
+    /// <summary>RET and ENVID, then NOTIFY and ORCPT of each recipient that gave any (in address order, so equal
+    /// records serialize equally).</summary>
+    private static void WriteDsn(RecordWriter w, DsnMessageParameters dsn, IReadOnlyDictionary<string, DsnRecipientParameters> recipients)
+    {
+        w.Byte((byte)dsn.Return);
+        w.NullableString(dsn.EnvelopeId);
+        var given = recipients.Where(p => !p.Value.IsNone).OrderBy(p => p.Key, StringComparer.Ordinal).ToArray();
+        w.Int(given.Length);
+        foreach (var (address, parameters) in given)
+        {
+            w.String(address);
+            w.Byte((byte)parameters.Notify);
+            w.NullableString(parameters.OriginalRecipient);
+        }
+    }
+
+    private static (DsnMessageParameters, IReadOnlyDictionary<string, DsnRecipientParameters>) ReadDsn(RecordReader r)
+    {
+        var ret = ReadEnum<DsnReturn>(r);
+        var envelopeId = r.NullableString();
+        var dsn = ret == DsnReturn.Unspecified && envelopeId is null ? DsnMessageParameters.None : new DsnMessageParameters(ret, envelopeId);
+        var count = r.Count();
+        if (count == 0) return (dsn, QueuedDelivery.NoRecipientDsn);
+        var recipients = new Dictionary<string, DsnRecipientParameters>(count, StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            var address = r.String();
+            var notify = (DsnNotify)r.Byte();
+            recipients[address] = new DsnRecipientParameters(notify, r.NullableString());
+        }
+        return (dsn, recipients);
     }
 
     private static void WriteFailures(RecordWriter w, IReadOnlyList<FailedDelivery> failures)

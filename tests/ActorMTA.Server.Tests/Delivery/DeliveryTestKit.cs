@@ -86,7 +86,7 @@ public abstract class DeliveryTestKit : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
         Regions = ShardRegions.Start(Sys, Content, Services());
     }
 
-    private DeliveryServices Services() => DeliveryServices.Create(
+    protected DeliveryServices Services() => DeliveryServices.Create(
         Settings, "mta.local.test",
         new RecipientRouter(() => AccountSnapshot.Create([LocalDomain], [Sender]), Settings));
 

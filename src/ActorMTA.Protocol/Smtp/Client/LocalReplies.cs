@@ -28,7 +28,7 @@ public static class LocalReplies
     public static readonly SmtpReply SmtpUtf8NotSupported =
         new(553, "5.6.7", "The message needs SMTPUTF8 but the server does not support it");
 
-    /// <summary>The message has 8-bit content and the server lacks 8BITMIME (RFC 6152); no down-conversion is done.</summary>
+    /// <summary>The message has 8-bit content the delivery agent could not convert to 7-bit, and the server lacks 8BITMIME (RFC 6152).</summary>
     public static readonly SmtpReply EightBitMimeNotSupported =
         new(554, "5.6.3", "The message needs 8BITMIME but the server does not support it");
 

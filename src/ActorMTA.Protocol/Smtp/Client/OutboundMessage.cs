@@ -19,6 +19,17 @@ public sealed record OutboundMessage(
     bool Needs8BitMime,
     bool NeedsSmtpUtf8)
 {
+    /// <summary>MAIL FROM RET=/ENVID= to pass on to a server that advertises DSN (RFC 3461 section 4.3, 4.4).</summary>
+    public DsnMessageParameters Dsn { get; init; } = DsnMessageParameters.None;
+
+    /// <summary>NOTIFY=/ORCPT= of each recipient, in the order of <see cref="Recipients"/>; empty when none was given.
+    /// Passed on only to a server that advertises DSN.</summary>
+    public IReadOnlyList<DsnRecipientParameters> RecipientDsn { get; init; } = [];
+
+    /// <summary>The DSN parameters of recipient number <paramref name="index"/>.</summary>
+    public DsnRecipientParameters RecipientDsnAt(int index) =>
+        index < RecipientDsn.Count ? RecipientDsn[index] : DsnRecipientParameters.None;
+
     /// <summary>True when SMTPUTF8 is needed, either declared or because an address is not ASCII.</summary>
     public bool RequiresSmtpUtf8 =>
         NeedsSmtpUtf8 || !System.Text.Ascii.IsValid(ReversePath) || Recipients.Any(r => !System.Text.Ascii.IsValid(r));
@@ -26,7 +37,8 @@ public sealed record OutboundMessage(
     public bool Equals(OutboundMessage? other) =>
         other is not null && QueueId == other.QueueId && ReversePath == other.ReversePath
         && Recipients.SequenceEqual(other.Recipients) && Size == other.Size
-        && Needs8BitMime == other.Needs8BitMime && NeedsSmtpUtf8 == other.NeedsSmtpUtf8;
+        && Needs8BitMime == other.Needs8BitMime && NeedsSmtpUtf8 == other.NeedsSmtpUtf8
+        && Dsn == other.Dsn && RecipientDsn.SequenceEqual(other.RecipientDsn);
 
     public override int GetHashCode() => HashCode.Combine(QueueId, ReversePath, Recipients.Count, Size);
 }

@@ -25,6 +25,7 @@ public sealed record ServerCapabilities
         StartTls = keywords.ContainsKey("STARTTLS");
         Chunking = keywords.ContainsKey("CHUNKING");
         EnhancedStatusCodes = keywords.ContainsKey("ENHANCEDSTATUSCODES");
+        Dsn = keywords.ContainsKey("DSN");
     }
 
     /// <summary>Every advertised keyword (upper case as sent, case-insensitive lookup) with its parameters ("" when none).</summary>
@@ -47,6 +48,9 @@ public sealed record ServerCapabilities
     public bool Chunking { get; }
 
     public bool EnhancedStatusCodes { get; }
+
+    /// <summary>RFC 3461: the server takes RET/ENVID/NOTIFY/ORCPT and reports on the message from here on.</summary>
+    public bool Dsn { get; }
 
     /// <summary>Reads the keywords from the lines after the first of a 250 EHLO reply. Lines that do not start
     /// with a valid ehlo-keyword are ignored; a repeated keyword keeps its first parameters.</summary>

@@ -404,7 +404,8 @@ public sealed class SmtpClientEngine
     {
         // RFC 6531 section 3.2: such a message must not be sent to a server without SMTPUTF8.
         if (message.RequiresSmtpUtf8 && !Capabilities.SmtpUtf8) return LocalReplies.SmtpUtf8NotSupported;
-        // RFC 6152 section 3 allows down-conversion or a failure; this client does not convert.
+        // RFC 6152 section 3 allows down-conversion or a failure. The delivery agent converts to 7-bit before it
+        // sends; a message still marked 8-bit here is one it could not convert.
         if (message.Needs8BitMime && !Capabilities.EightBitMime) return LocalReplies.EightBitMimeNotSupported;
         if (Capabilities.MaxSize is { } max && message.Size > max) return LocalReplies.MessageTooBig;
         return null;
@@ -419,10 +420,40 @@ public sealed class SmtpClientEngine
         }
         if (message.Needs8BitMime) command.Append(" BODY=8BITMIME");
         if (message.RequiresSmtpUtf8) command.Append(" SMTPUTF8");
+        // RFC 3461 section 5.2: the parameters go on only to a server that advertises DSN; for one without,
+        // the sending MTA reports a NOTIFY=SUCCESS recipient as "relayed" itself.
+        if (Capabilities.Dsn)
+        {
+            if (message.Dsn.Return != DsnReturn.Unspecified)
+                command.Append(message.Dsn.Return == DsnReturn.Full ? " RET=FULL" : " RET=HDRS");
+            if (message.Dsn.EnvelopeId is { } envelopeId) command.Append(" ENVID=").Append(XText.Encode(envelopeId));
+        }
         return command.ToString();
     }
 
-    private static string RcptCommand(OutboundMessage message, int index) => $"RCPT TO:<{message.Recipients[index]}>";
+    private string RcptCommand(OutboundMessage message, int index)
+    {
+        var command = new StringBuilder("RCPT TO:<").Append(message.Recipients[index]).Append('>');
+        var dsn = message.RecipientDsnAt(index);
+        if (!Capabilities.Dsn) return command.ToString();
+        if (dsn.Notify != DsnNotify.Unspecified) command.Append(" NOTIFY=").Append(NotifyValue(dsn.Notify));
+        // RFC 3461 section 4.2: ORCPT is passed on as given; without one, the address as we received it.
+        // (A non-ASCII address would need RFC 6533's utf-8 type; it simply goes without.)
+        var original = dsn.OriginalRecipient
+            ?? (System.Text.Ascii.IsValid(message.Recipients[index]) ? "rfc822;" + message.Recipients[index] : null);
+        if (original is not null) command.Append(" ORCPT=").Append(XText.Encode(original));
+        return command.ToString();
+    }
+
+    private static string NotifyValue(DsnNotify notify)
+    {
+        if (notify.HasFlag(DsnNotify.Never)) return "NEVER";
+        var values = new List<string>(3);
+        if (notify.HasFlag(DsnNotify.Success)) values.Add("SUCCESS");
+        if (notify.HasFlag(DsnNotify.Failure)) values.Add("FAILURE");
+        if (notify.HasFlag(DsnNotify.Delay)) values.Add("DELAY");
+        return string.Join(',', values);
+    }
 
     private void Queue(List<string> commands, string command, Expect kind, int index = 0)
     {
@@ -447,6 +478,8 @@ public sealed class SmtpClientEngine
         ArgumentOutOfRangeException.ThrowIfNegative(message.Size);
         CheckAddress(message.ReversePath, allowEmpty: true);
         foreach (var recipient in message.Recipients) CheckAddress(recipient, allowEmpty: false);
+        if (message.RecipientDsn.Count != 0 && message.RecipientDsn.Count != message.Recipients.Count)
+            throw new ArgumentException("RecipientDsn must be empty or have one entry per recipient.", nameof(message));
     }
 
     // The address goes between angle brackets on a command line: a bracket or a control character (CR, LF

@@ -1,8 +1,11 @@
+using ActorMTA.Protocol.Smtp;
+
 namespace ActorMTA.Server.Delivery.Bounces;
 
 /// <summary>
 /// Everything needed to write one delivery status notification for one queued message.
-/// <paramref name="OriginalContent"/> is the stored message; only its header section is read.
+/// <paramref name="OriginalContent"/> is the stored message; only its header section is read unless a
+/// failure is reported for a message sent with RET=FULL.
 /// <paramref name="IsDelayWarning"/> turns the failure report into a "still being retried" warning.
 /// </summary>
 public sealed record BounceRequest(
@@ -12,4 +15,8 @@ public sealed record BounceRequest(
     IReadOnlyList<FailedRecipient> Recipients,
     Stream OriginalContent,
     DateTimeOffset ArrivalDate,
-    bool IsDelayWarning);
+    bool IsDelayWarning)
+{
+    /// <summary>RET= and ENVID= of the original MAIL FROM (RFC 3461).</summary>
+    public DsnMessageParameters Dsn { get; init; } = DsnMessageParameters.None;
+}
