@@ -28,9 +28,9 @@ public sealed class ServerNode : IAsyncDisposable
     private Timer? _accountsRefresh;
     private AdminEndpoint? _admin;
 
-    private ServerNode(ServerSettings settings, ActorSystem system, AccountCache accounts, FileContentStore content, ShardRegions regions, RecipientRouter router)
+    private ServerNode(ServerSettings settings, ActorSystem system, AccountCache accounts, FileContentStore content, ShardRegions regions, DeliveryServices delivery)
     {
-        Router = router;
+        Delivery = delivery;
         Settings = settings;
         System = system;
         Accounts = accounts;
@@ -43,9 +43,8 @@ public sealed class ServerNode : IAsyncDisposable
     public AccountCache Accounts { get; }
     public IContentStore Content { get; }
     public ShardRegions Regions { get; }
-    public RecipientRouter Router { get; }
-    public IReadOnlyList<IPEndPoint> BoundEndPoints => _bound;
-    private readonly List<IPEndPoint> _bound = new();
+    public DeliveryServices Delivery { get; }
+    public RecipientRouter Router => Delivery.Router;
 
     /// <summary>`actormta run`: start, serve until Ctrl-C or SIGTERM, then stop gracefully.</summary>
     public static async Task<int> RunUntilStoppedAsync(Config config, ServerSettings settings)
@@ -98,7 +97,7 @@ public sealed class ServerNode : IAsyncDisposable
                 .Select(l => new IPEndPoint(l.Bind, l.Port)).ToArray()),
         };
         var regions = ShardRegions.Start(system, content, delivery);
-        var node = new ServerNode(settings, system, accounts, content, regions, router);
+        var node = new ServerNode(settings, system, accounts, content, regions, delivery);
         node._accountsRefresh = new Timer(_ => accounts.RefreshIfChanged(), null, settings.AccountsRefreshInterval, settings.AccountsRefreshInterval);
         try
         {
@@ -116,7 +115,7 @@ public sealed class ServerNode : IAsyncDisposable
 
     private void StartListeners(X509Certificate2 certificate, IReadOnlyDictionary<string, Socket> sockets)
     {
-        var services = new InboundServices(Settings, Accounts, Content, Regions.Mailbox, Regions.DomainQueue, certificate) { Router = Router };
+        var services = new InboundServices(Settings, Accounts, Content, Regions.Mailbox, Regions.DomainQueue, certificate) { Router = Router, Delivery = Delivery };
         var smtpLimiter = new ConnectionLimiter(Settings.Smtp.MaxConnections, Settings.Smtp.MaxConnectionsPerIp);
         var pop3Limiter = new ConnectionLimiter(Settings.Pop3.MaxConnections, Settings.Pop3.MaxConnectionsPerIp);
         var imapLimiter = new ConnectionLimiter(Settings.Imap.MaxConnections, Settings.Imap.MaxConnectionsPerIp);
@@ -124,7 +123,6 @@ public sealed class ServerNode : IAsyncDisposable
         {
             var socket = sockets[listener.Name];
             var endpoint = (IPEndPoint)socket.LocalEndPoint!;
-            _bound.Add(endpoint);
             var (limiter, props, busy) = listener.Protocol switch
             {
                 ListenerProtocol.Smtp => (smtpLimiter, (Func<Socket, Props>)(s => SmtpSession.Props(services, listener, s)),

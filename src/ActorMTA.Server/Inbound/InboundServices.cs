@@ -18,6 +18,9 @@ public sealed record InboundServices(
 {
     private RecipientRouter? _router;
 
+    /// <summary>For the "delivered" DSN to senders that asked for one (NOTIFY=SUCCESS); null: none are sent.</summary>
+    public Delivery.DeliveryServices? Delivery { get; init; }
+
     /// <summary>Where recipients go; by default over <see cref="Accounts"/> with unpartitioned domain queues.</summary>
     public RecipientRouter Router
     {

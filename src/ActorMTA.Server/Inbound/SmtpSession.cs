@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using ActorMTA.Protocol.Smtp;
+using ActorMTA.Server.Delivery;
 using ActorMTA.Server.Hosting;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Net;
@@ -21,6 +22,7 @@ public sealed class SmtpSession : ProtocolSession
     private sealed record ContentCommitted(long Transaction, IReadOnlyList<string> References, long Size);
     private sealed record ContentFailed(long Transaction, string Reason);
     private sealed record AcceptTimedOut(long Transaction);
+    private sealed record SuccessDsnDone(string QueueId, string Outcome);
 
     /// <summary>Where one accepted message has to go: local mailboxes and remote domain queues.</summary>
     private sealed class Acceptance(long transaction, string queueId)
@@ -29,6 +31,9 @@ public sealed class SmtpSession : ProtocolSession
         public string QueueId { get; } = queueId;
         public HashSet<long> Pending { get; } = new();
         public List<object> Retractions { get; } = new();
+
+        /// <summary>An extra content reference the "delivered" DSN reads the original headers from; released after.</summary>
+        public string? SuccessDsnReference { get; set; }
     }
 
     private readonly SmtpLimits _limits;
@@ -46,6 +51,7 @@ public sealed class SmtpSession : ProtocolSession
     private Dictionary<string, DsnRecipientParameters> _recipientDsn = new(StringComparer.Ordinal);
     private Acceptance? _acceptance;
     private (List<string> Local, Dictionary<string, List<string>> Remote) _targets;
+    private List<(string Address, DsnRecipientParameters Dsn)> _successDsn = [];
 
     public SmtpSession(InboundServices services, ListenerSettings listener, Socket socket) : base(services, listener, socket)
     {
@@ -81,6 +87,7 @@ public sealed class SmtpSession : ProtocolSession
         });
         Receive<MailboxDelivered>(m => Acknowledged(m.CorrelationId));
         Receive<DeliveryEnqueued>(m => Acknowledged(m.CorrelationId));
+        Receive<SuccessDsnDone>(m => Log.Info("smtp session={0} queue-id={1} success DSN {2}", SessionId, m.QueueId, m.Outcome));
         Receive<AcceptTimedOut>(m =>
         {
             if (_acceptance?.Transaction != m.Transaction) return;
@@ -114,6 +121,7 @@ public sealed class SmtpSession : ProtocolSession
     protected override void PostStop()
     {
         AbortMessage();
+        if (_acceptance?.SuccessDsnReference is { } reference) Services.Content.Release(reference);
         base.PostStop();
     }
 
@@ -241,7 +249,11 @@ public sealed class SmtpSession : ProtocolSession
         _targets = (local, remote);
         _localRecipientDsn = local.Where(recipientDsn.ContainsKey).ToDictionary(a => a, a => recipientDsn[a], StringComparer.Ordinal);
         _recipientDsn = recipientDsn;
-        var references = local.Count + remote.Count;
+        // Local recipients that asked for NOTIFY=SUCCESS get a "delivered" report once the message is stored.
+        _successDsn = Services.Delivery is null || _engine.ReversePath is not { IsNull: false }
+            ? []
+            : _localRecipientDsn.Where(p => p.Value.WantsSuccess).Select(p => (p.Key, p.Value)).ToList();
+        var references = local.Count + remote.Count + (_successDsn.Count > 0 ? 1 : 0);
         var store = Services.Content;
         CompleteAndCommit(spooler, store, references)
             .PipeTo(Self,
@@ -319,6 +331,7 @@ public sealed class SmtpSession : ProtocolSession
             });
             acceptance.Retractions.Add(new RetractEnqueue(queueName, acceptance.QueueId, correlation));
         }
+        if (_successDsn.Count > 0) acceptance.SuccessDsnReference = m.References[i];
         if (acceptance.Pending.Count == 0) FinishAcceptance();
     }
 
@@ -342,7 +355,26 @@ public sealed class SmtpSession : ProtocolSession
         Log.Info("smtp session={SessionId} queue-id={QueueId} accepted from=<{From}> rcpts={Count} local={Local} remote-domains={Remote}",
             SessionId, acceptance.QueueId, _engine.ReversePath?.Address ?? "", _engine.Recipients.Count, _targets.Local.Count, _targets.Remote.Count);
         _queueId = null;
+        SendSuccessDsn(acceptance);
         Apply(_engine.OnMessageAccepted(acceptance.QueueId));
+    }
+
+    /// <summary>The "delivered" DSN (RFC 3461) for local recipients with NOTIFY=SUCCESS. Sent after the 250 and not
+    /// journaled: a crash in between loses the report, never the message.</summary>
+    private void SendSuccessDsn(Acceptance acceptance)
+    {
+        if (acceptance.SuccessDsnReference is not { } reference) return;
+        var content = Services.Content;
+        var queueId = acceptance.QueueId;
+        SuccessDsn.SendAsync(queueId, _engine.ReversePath!.Address, _engine.Dsn, _successDsn, reference, content, Services.Delivery!, Context.System)
+            .ContinueWith(task =>
+            {
+                content.Release(reference);
+                return task.IsCompletedSuccessfully
+                    ? new SuccessDsnDone(queueId, task.Result.Stored ? task.Result.Destination : "not sent: " + task.Result.Destination)
+                    : new SuccessDsnDone(queueId, "failed: " + task.Exception?.GetBaseException().Message);
+            }, TaskScheduler.Default)
+            .PipeTo(Self);
     }
 
     /// <summary>Nothing half-delivered: every target that may have stored the message is told to take it back.</summary>
@@ -351,6 +383,7 @@ public sealed class SmtpSession : ProtocolSession
         var acceptance = _acceptance!;
         Timers.Cancel("accept");
         _acceptance = null;
+        if (acceptance.SuccessDsnReference is { } reference) Services.Content.Release(reference);
         foreach (var retraction in acceptance.Retractions)
         {
             if (retraction is RetractDelivery rd) Services.MailboxRegion.Tell(rd);

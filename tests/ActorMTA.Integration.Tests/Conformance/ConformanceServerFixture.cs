@@ -14,6 +14,9 @@ public sealed class ConformanceServerFixture : IAsyncLifetime
     public static readonly TestUser BareNewlines = TestUser.Local("bare-newlines");
     public static readonly TestUser Smuggling = TestUser.Local("smuggling");
     public static readonly TestUser Smuggled = TestUser.Local("smuggled");
+    public static readonly TestUser DsnSender = TestUser.Local("dsn-sender");
+    public static readonly TestUser DsnWants = TestUser.Local("dsn-wants");
+    public static readonly TestUser DsnSilent = TestUser.Local("dsn-silent");
 
     /// <summary>RFC 5321 section 4.5.3.1: the longest local part (64 octets) and domain (255 octets) a
     /// server must accept, together in one address.</summary>
@@ -26,7 +29,7 @@ public sealed class ConformanceServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync() => _server = await ServerProcess.StartAsync(
         "",
-        [EmptyBdat, ReturnPathPop, ReturnPathImap, Hops, BareNewlines, Smuggling, Smuggled, LongAddress],
+        [EmptyBdat, ReturnPathPop, ReturnPathImap, Hops, BareNewlines, Smuggling, Smuggled, DsnSender, DsnWants, DsnSilent, LongAddress],
         [LongDomain]);
 
     public async Task DisposeAsync()
