@@ -25,8 +25,10 @@ public sealed class MessageSpooler : IMessageSink
     private readonly string? _dateHeader;
     private readonly LineEndNormalizer _lineEnds = new();
     private readonly HeaderSectionFilter _header;
-    private readonly ArrayBufferWriter<byte> _normalized = new(4096);
-    private readonly ArrayBufferWriter<byte> _filtered = new(4096);
+    // Both made on first use: most content is clean (no copy needed), and 10,000 sessions in DATA must not
+    // hold 8 KiB of buffers each.
+    private ArrayBufferWriter<byte>? _normalizedBuffer;
+    private ArrayBufferWriter<byte>? _filteredBuffer;
     private bool _inHeader = true;
 
     /// <param name="prefix">Bytes written before the message (Return-Path: and Received:).</param>
@@ -52,22 +54,29 @@ public sealed class MessageSpooler : IMessageSink
 
     public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        _lineEnds.Normalize(data.Span, _normalized);
-        WriteNormalized();
+        if (_lineEnds.IsClean(data.Span))
+        {
+            WriteNormalized(data.Span);
+            return ValueTask.CompletedTask;
+        }
+        _lineEnds.Normalize(data.Span, Normalized);
+        WriteNormalized(Normalized.WrittenSpan);
+        Normalized.ResetWrittenCount();
         return ValueTask.CompletedTask;
     }
 
     /// <summary>Ends the message: a message that never reached an empty line still gets its header amended.</summary>
     public ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
-        _lineEnds.Complete(_normalized);
-        WriteNormalized();
+        _lineEnds.Complete(Normalized);
+        WriteNormalized(Normalized.WrittenSpan);
+        Normalized.ResetWrittenCount();
         if (_inHeader)
         {
-            _header.Complete(_filtered);
+            _header.Complete(Filtered);
             var extra = MissingFields();
-            if (extra.Length > 0 && _header.EndsMidLine) _filtered.Write("\r\n"u8);
-            _filtered.Write(extra);
+            if (extra.Length > 0 && _header.EndsMidLine) Filtered.Write("\r\n"u8);
+            Filtered.Write(extra);
             _inHeader = false;
             FlushFiltered();
         }
@@ -75,29 +84,33 @@ public sealed class MessageSpooler : IMessageSink
         return ValueTask.CompletedTask;
     }
 
-    private void WriteNormalized()
+    private void WriteNormalized(ReadOnlySpan<byte> data)
     {
-        var data = _normalized.WrittenSpan;
         if (_inHeader && data.Length > 0)
         {
-            var status = _header.Filter(data, _filtered, out var consumed);
+            var status = _header.Filter(data, Filtered, out var consumed);
             if (status == HeaderFilterStatus.EndOfHeader)
             {
-                _filtered.Write(MissingFields());
-                _filtered.Write("\r\n"u8);
+                Filtered.Write(MissingFields());
+                Filtered.Write("\r\n"u8);
             }
             if (status != HeaderFilterStatus.NeedMoreData) _inHeader = false;
             FlushFiltered();
             data = data[consumed..];
         }
         if (data.Length > 0) _writer.Stream.Write(data);
-        _normalized.ResetWrittenCount();
     }
+
+    private ArrayBufferWriter<byte> Normalized => _normalizedBuffer ??= new ArrayBufferWriter<byte>(4096);
+
+    private ArrayBufferWriter<byte> Filtered => _filteredBuffer ??= new ArrayBufferWriter<byte>(1024);
 
     private void FlushFiltered()
     {
-        if (_filtered.WrittenCount > 0) _writer.Stream.Write(_filtered.WrittenSpan);
-        _filtered.ResetWrittenCount();
+        if (_filteredBuffer is not { } filtered) return;
+        if (filtered.WrittenCount > 0) _writer.Stream.Write(filtered.WrittenSpan);
+        filtered.ResetWrittenCount();
+        if (!_inHeader) _filteredBuffer = null; // the body needs no filtering
     }
 
     private byte[] MissingFields()

@@ -74,3 +74,40 @@ public class LineEndNormalizerTests
         }
     }
 }
+
+public class LineEndNormalizerCleanTests
+{
+    [Theory]
+    [InlineData("", true)]
+    [InlineData("no line end", true)]
+    [InlineData("a\r\nb\r\n\r\n", true)]
+    [InlineData("\r\n", true)]
+    [InlineData("a\nb\r\n", false)]      // bare LF
+    [InlineData("\nb\r\n", false)]       // bare LF first
+    [InlineData("a\rb\r\n", false)]      // bare CR
+    [InlineData("a\r\r\n", false)]       // CR before CRLF
+    [InlineData("a\r\n\r", false)]       // ends in CR: its LF may come in the next chunk
+    public void A_chunk_is_clean_only_when_every_line_end_is_crlf(string chunk, bool clean) =>
+        Assert.Equal(clean, new LineEndNormalizer().IsClean(Encoding.Latin1.GetBytes(chunk)));
+
+    [Fact]
+    public void A_cr_pending_from_the_previous_chunk_makes_the_next_one_unclean()
+    {
+        var normalizer = new LineEndNormalizer();
+        normalizer.Normalize("a\r"u8, new ArrayBufferWriter<byte>());
+        Assert.False(normalizer.IsClean("\nb\r\n"u8));
+    }
+
+    [Theory]
+    [InlineData("a\r\nb\r\n")]
+    [InlineData("x\ny\rz\r\n\r")]
+    public void What_is_clean_normalizes_to_itself(string chunk)
+    {
+        var bytes = Encoding.Latin1.GetBytes(chunk);
+        var normalizer = new LineEndNormalizer();
+        var clean = normalizer.IsClean(bytes);
+        var output = new ArrayBufferWriter<byte>();
+        normalizer.Normalize(bytes, output);
+        Assert.Equal(clean, output.WrittenSpan.SequenceEqual(bytes) && !normalizer.HasBareLineEnd);
+    }
+}
