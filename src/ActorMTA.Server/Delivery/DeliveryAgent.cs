@@ -178,7 +178,8 @@ public sealed class DeliveryAgent : ReceiveActor
                 _connection?.Post(new SendDotStuffed(() =>
                 {
                     var stream = content.OpenRead(prepared.ContentRef);
-                    if (prepared.Offset > 0) stream.Seek(prepared.Offset, SeekOrigin.Begin);
+                    if (prepared.SkipLeadingReturnPath) stream.Seek(OutboundContent.LeadingReturnPathLength(stream), SeekOrigin.Begin);
+                    else if (prepared.Offset > 0) stream.Seek(prepared.Offset, SeekOrigin.Begin);
                     return stream;
                 }, null));
                 break;
@@ -231,6 +232,12 @@ public sealed class DeliveryAgent : ReceiveActor
         var item = _current;
         var attempt = ++_prepareAttempt;
         var sevenBitOnly = !_engine!.Capabilities.EightBitMime && !item.Traits.HasFlag(ContentTraits.SmtpUtf8);
+        if (OutboundContent.AsStored(item, sevenBitOnly) is { } asStored)
+        {
+            // Nothing to convert: no file I/O before MAIL FROM; the Return-Path is skipped when the content is opened.
+            OnContentPrepared(new ContentPrepared(attempt, asStored));
+            return;
+        }
         OutboundContent.PrepareAsync(item, sevenBitOnly, _content)
             .PipeTo(Self, success: c => new ContentPrepared(attempt, c), failure: e => new ContentUnprepared(attempt, e.Message));
     }

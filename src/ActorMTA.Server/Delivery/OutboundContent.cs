@@ -10,6 +10,35 @@ namespace ActorMTA.Server.Delivery;
 /// </summary>
 public sealed record OutboundContent(string ContentRef, long Offset, long Size, bool EightBit, string? TemporaryRef)
 {
+    /// <summary>The Return-Path is measured when the content is opened for sending (<see cref="Offset"/> unused).</summary>
+    public bool SkipLeadingReturnPath { get; init; }
+
+    /// <summary>
+    /// The content goes as stored (no 7-bit conversion needed), so nothing has to be read before MAIL FROM: the
+    /// leading Return-Path is skipped when the content is opened, and SIZE= is the stored size less the
+    /// Return-Path line this server writes for <see cref="OutboundItem.ReversePath"/> (an upper bound for content
+    /// without one). Null when the content must be converted first (<see cref="PrepareAsync"/>).
+    /// </summary>
+    public static OutboundContent? AsStored(OutboundItem item, bool sevenBitOnly)
+    {
+        var eightBit = item.Traits.HasFlag(Queues.ContentTraits.EightBitMime);
+        if (eightBit && sevenBitOnly) return null;
+        // DSNs queued for another server come from <> and are written without a Return-Path.
+        var returnPath = item.ReversePath.Length == 0 ? 0 : System.Text.Encoding.UTF8.GetByteCount($"Return-Path: <{item.ReversePath}>\r\n");
+        return new OutboundContent(item.ContentRef, 0, Math.Max(0, item.Size - returnPath), eightBit, null) { SkipLeadingReturnPath = true };
+    }
+
+    /// <summary>Length of the leading Return-Path field of <paramref name="stream"/>, read from its start
+    /// (synchronously: called by the connection's I/O loop, where content reads hit the page cache).</summary>
+    public static int LeadingReturnPathLength(Stream stream)
+    {
+        var buffer = new byte[MaxReturnPathField + 1];
+        var filled = 0;
+        int read;
+        while (filled < buffer.Length && (read = stream.Read(buffer, filled, buffer.Length - filled)) > 0) filled += read;
+        return LeadingReturnPathLength(buffer.AsSpan(0, filled));
+    }
+
     /// <summary>Longest leading Return-Path field looked at; a longer one is left in place.</summary>
     private const int MaxReturnPathField = 8192;
 
