@@ -11,21 +11,21 @@ namespace ActorMTA.Protocol.Imap;
 internal sealed class ImapCommandCursor(IReadOnlyList<byte[]> lines, IReadOnlyList<ImapAppendMessage> literals)
 {
     private static readonly UTF8Encoding LenientUtf8 = new(false, false);
-    private int lineIndex;
-    private int position;
+    private int _lineIndex;
+    private int _position;
 
-    private byte[] Line => lines[lineIndex];
+    private byte[] Line => lines[_lineIndex];
 
-    public bool AtEnd => position >= Line.Length && lineIndex == lines.Count - 1;
+    public bool AtEnd => _position >= Line.Length && _lineIndex == lines.Count - 1;
 
-    public int Peek() => position < Line.Length ? Line[position] : -1;
+    public int Peek() => _position < Line.Length ? Line[_position] : -1;
 
     public bool PeekIs(char c) => Peek() == c;
 
     public bool TryConsume(char c)
     {
         if (!PeekIs(c)) return false;
-        position++;
+        _position++;
         return true;
     }
 
@@ -44,9 +44,9 @@ internal sealed class ImapCommandCursor(IReadOnlyList<byte[]> lines, IReadOnlyLi
     /// <summary>A run of bytes accepted by <paramref name="accept"/>, as ASCII text (may be empty).</summary>
     public string ReadWhile(Func<byte, bool> accept)
     {
-        var start = position;
-        while (position < Line.Length && accept(Line[position])) position++;
-        return Encoding.ASCII.GetString(Line, start, position - start);
+        var start = _position;
+        while (_position < Line.Length && accept(Line[_position])) _position++;
+        return Encoding.ASCII.GetString(Line, start, _position - start);
     }
 
     public string ReadAtom(string context)
@@ -65,21 +65,14 @@ internal sealed class ImapCommandCursor(IReadOnlyList<byte[]> lines, IReadOnlyLi
         return value;
     }
 
-    public uint ReadNumber32(string context)
-    {
-        var value = ReadNumber(context);
-        if (value > uint.MaxValue) throw new ImapSyntaxException($"Number out of range for {context}");
-        return (uint)value;
-    }
-
     /// <summary>astring: atom-like run of ASTRING-CHARs, a quoted string or a literal.</summary>
     public byte[] ReadAstringBytes(string context)
     {
         if (PeekIs('"') || PeekIs('{')) return ReadStringBytes(context);
-        var start = position;
-        while (position < Line.Length && ImapWireText.IsAstringChar(Line[position])) position++;
-        if (position == start) throw new ImapSyntaxException($"Expected {context}");
-        return Line[start..position];
+        var start = _position;
+        while (_position < Line.Length && ImapWireText.IsAstringChar(Line[_position])) _position++;
+        if (_position == start) throw new ImapSyntaxException($"Expected {context}");
+        return Line[start.._position];
     }
 
     public string ReadAstring(string context) => LenientUtf8.GetString(ReadAstringBytes(context));
@@ -109,10 +102,10 @@ internal sealed class ImapCommandCursor(IReadOnlyList<byte[]> lines, IReadOnlyLi
     public string ReadListMailbox()
     {
         if (PeekIs('"') || PeekIs('{')) return ReadString("mailbox pattern");
-        var start = position;
-        while (position < Line.Length && ImapWireText.IsListChar(Line[position])) position++;
-        if (position == start) throw new ImapSyntaxException("Expected a mailbox pattern");
-        return LenientUtf8.GetString(Line, start, position - start);
+        var start = _position;
+        while (_position < Line.Length && ImapWireText.IsListChar(Line[_position])) _position++;
+        if (_position == start) throw new ImapSyntaxException("Expected a mailbox pattern");
+        return LenientUtf8.GetString(Line, start, _position - start);
     }
 
     /// <summary>The next literal: its {n} / {n+} marker must end the current line.</summary>
@@ -122,12 +115,12 @@ internal sealed class ImapCommandCursor(IReadOnlyList<byte[]> lines, IReadOnlyLi
         var size = ReadNumber($"literal size of {context}");
         TryConsume('+');
         Expect('}', context);
-        if (position != Line.Length || lineIndex >= literals.Count)
+        if (_position != Line.Length || _lineIndex >= literals.Count)
             throw new ImapSyntaxException($"Malformed literal for {context}");
-        var literal = literals[lineIndex];
+        var literal = literals[_lineIndex];
         if (literal.Size != size) throw new ImapSyntaxException($"Malformed literal for {context}");
-        lineIndex++;
-        position = 0;
+        _lineIndex++;
+        _position = 0;
         return literal;
     }
 
@@ -135,14 +128,14 @@ internal sealed class ImapCommandCursor(IReadOnlyList<byte[]> lines, IReadOnlyLi
     /// delimiter (space, parenthesis or end), so NILS is not taken for NIL.</summary>
     public bool TryConsumeWord(string word)
     {
-        if (position + word.Length > Line.Length) return false;
+        if (_position + word.Length > Line.Length) return false;
         for (var i = 0; i < word.Length; i++)
         {
-            if (char.ToUpperInvariant((char)Line[position + i]) != word[i]) return false;
+            if (char.ToUpperInvariant((char)Line[_position + i]) != word[i]) return false;
         }
-        var after = position + word.Length;
+        var after = _position + word.Length;
         if (after < Line.Length && Line[after] is not ((byte)' ' or (byte)'(' or (byte)')')) return false;
-        position = after;
+        _position = after;
         return true;
     }
 
@@ -152,14 +145,14 @@ internal sealed class ImapCommandCursor(IReadOnlyList<byte[]> lines, IReadOnlyLi
         var value = new List<byte>();
         while (true)
         {
-            if (position >= Line.Length) throw new ImapSyntaxException($"Unterminated quoted string for {context}");
-            var b = Line[position++];
+            if (_position >= Line.Length) throw new ImapSyntaxException($"Unterminated quoted string for {context}");
+            var b = Line[_position++];
             if (b == (byte)'"') return [.. value];
             if (b == (byte)'\\')
             {
-                if (position >= Line.Length || Line[position] is not ((byte)'"' or (byte)'\\'))
+                if (_position >= Line.Length || Line[_position] is not ((byte)'"' or (byte)'\\'))
                     throw new ImapSyntaxException($"Bad escape in quoted string for {context}");
-                b = Line[position++];
+                b = Line[_position++];
             }
             value.Add(b);
         }

@@ -21,21 +21,21 @@ public sealed class ImapCommandReader
         "ENABLE", "ID",
     };
 
-    private readonly ImapServerOptions options;
-    private readonly List<byte[]> lines = [];
-    private readonly List<ImapAppendMessage> literals = [];
-    private long commandSize;
-    private string? tag;
-    private Expecting expecting = Expecting.Line;
-    private long expectedLiteralSize;
-    private bool expectedLiteralIsMessage;
-    private ImapResponse.StatusResponse? rejection;
+    private readonly ImapServerOptions _options;
+    private readonly List<byte[]> _lines = [];
+    private readonly List<ImapAppendMessage> _literals = [];
+    private long _commandSize;
+    private string? _tag;
+    private Expecting _expecting = Expecting.Line;
+    private long _expectedLiteralSize;
+    private bool _expectedLiteralIsMessage;
+    private ImapResponse.StatusResponse? _rejection;
 
     public ImapCommandReader(ImapServerOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxCommandSize);
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxLiteralSize);
-        this.options = options;
+        _options = options;
     }
 
     private enum Expecting
@@ -46,51 +46,51 @@ public sealed class ImapCommandReader
     }
 
     /// <summary>Part of a command has been received and its rest is awaited.</summary>
-    public bool IsInsideCommand => lines.Count > 0;
+    public bool IsInsideCommand => _lines.Count > 0;
 
     /// <summary>One line of client input, without its CRLF.</summary>
     public ImapReadResult OnLine(ReadOnlySpan<byte> line)
     {
-        if (expecting != Expecting.Line) throw new InvalidOperationException($"A literal is expected, not a line ({expecting}).");
+        if (_expecting != Expecting.Line) throw new InvalidOperationException($"A literal is expected, not a line ({_expecting}).");
 
         var marker = FindLiteralMarker(line);
-        if (rejection is not null) return ContinueRejected(marker);
+        if (_rejection is not null) return ContinueRejected(marker);
 
-        if (lines.Count == 0)
+        if (_lines.Count == 0)
         {
             if (line.IsEmpty) return Fail(null, "Empty command line");
-            tag = ImapCommandParser.ReadTag(line);
+            _tag = ImapCommandParser.ReadTag(line);
         }
-        lines.Add(line.ToArray());
-        commandSize += line.Length + 2;
-        if (commandSize > options.MaxCommandSize) return Reject(marker, ImapStatus.Bad, null, "Command too long");
+        _lines.Add(line.ToArray());
+        _commandSize += line.Length + 2;
+        if (_commandSize > _options.MaxCommandSize) return Reject(marker, ImapStatus.Bad, null, "Command too long");
 
         if (marker is null) return ParseCommand();
         if (marker.Value.Size < 0) return Reject(marker, ImapStatus.Bad, null, "Invalid literal size");
 
-        if (lines.Count == 1 && RefuseBeforeLiteral(line) is { } refusal) return Reject(marker, ImapStatus.Bad, null, refusal);
+        if (_lines.Count == 1 && RefuseBeforeLiteral(line) is { } refusal) return Reject(marker, ImapStatus.Bad, null, refusal);
 
         var (size, nonSynchronizing) = marker.Value;
-        var isMessage = ImapCommandParser.IsAppendMessagePending(lines, literals);
-        if (isMessage && size > options.MaxLiteralSize)
+        var isMessage = ImapCommandParser.IsAppendMessagePending(_lines, _literals);
+        if (isMessage && size > _options.MaxLiteralSize)
             return Reject(marker, ImapStatus.No, ImapResponseCode.TooBig, "Message too large");
-        if (!isMessage && commandSize + size > options.MaxCommandSize)
+        if (!isMessage && _commandSize + size > _options.MaxCommandSize)
             return Reject(marker, ImapStatus.Bad, null, "Literal too large");
 
-        expecting = Expecting.Literal;
-        expectedLiteralSize = size;
-        expectedLiteralIsMessage = isMessage;
+        _expecting = Expecting.Literal;
+        _expectedLiteralSize = size;
+        _expectedLiteralIsMessage = isMessage;
         return new ImapReadResult.NeedLiteral(size, nonSynchronizing, isMessage);
     }
 
     /// <summary>The bytes of the literal asked for by <see cref="ImapReadResult.NeedLiteral"/>.</summary>
     public ImapReadResult OnLiteral(ReadOnlySpan<byte> data)
     {
-        if (expecting != Expecting.Literal) throw new InvalidOperationException("No literal is expected.");
-        if (data.Length != expectedLiteralSize) throw new ArgumentException($"Expected {expectedLiteralSize} bytes, got {data.Length}.", nameof(data));
-        literals.Add(new ImapAppendMessage(data.Length, data.ToArray()));
-        if (!expectedLiteralIsMessage) commandSize += data.Length;
-        expecting = Expecting.Line;
+        if (_expecting != Expecting.Literal) throw new InvalidOperationException("No literal is expected.");
+        if (data.Length != _expectedLiteralSize) throw new ArgumentException($"Expected {_expectedLiteralSize} bytes, got {data.Length}.", nameof(data));
+        _literals.Add(new ImapAppendMessage(data.Length, data.ToArray()));
+        if (!_expectedLiteralIsMessage) _commandSize += data.Length;
+        _expecting = Expecting.Line;
         return ImapReadResult.NeedLine.Instance;
     }
 
@@ -98,25 +98,25 @@ public sealed class ImapCommandReader
     /// <see cref="ImapAppendMessage.Content"/> will be null.</summary>
     public ImapReadResult OnLiteralConsumed()
     {
-        if (expecting != Expecting.Literal || !expectedLiteralIsMessage)
+        if (_expecting != Expecting.Literal || !_expectedLiteralIsMessage)
             throw new InvalidOperationException("Only an APPEND message literal may be consumed by the adapter.");
-        literals.Add(new ImapAppendMessage(expectedLiteralSize, null));
-        expecting = Expecting.Line;
+        _literals.Add(new ImapAppendMessage(_expectedLiteralSize, null));
+        _expecting = Expecting.Line;
         return ImapReadResult.NeedLine.Instance;
     }
 
     /// <summary>The bytes asked for by <see cref="ImapReadResult.DiscardLiteral"/> were read and dropped.</summary>
     public ImapReadResult OnLiteralDiscarded()
     {
-        if (expecting != Expecting.Discard) throw new InvalidOperationException("No literal is being discarded.");
-        expecting = Expecting.Line;
+        if (_expecting != Expecting.Discard) throw new InvalidOperationException("No literal is being discarded.");
+        _expecting = Expecting.Line;
         return ImapReadResult.NeedLine.Instance;
     }
 
     /// <summary>The adapter's line reader dropped a line over its length limit: the command is lost.</summary>
     public ImapReadResult OnLineTooLong()
     {
-        var knownTag = rejection is null && lines.Count > 0 ? tag : null;
+        var knownTag = _rejection is null && _lines.Count > 0 ? _tag : null;
         Reset();
         return Fail(knownTag, "Command line too long");
     }
@@ -124,25 +124,25 @@ public sealed class ImapCommandReader
     /// <summary>Forget any partial command (e.g. after STARTTLS, when plaintext input must be dropped).</summary>
     public void Reset()
     {
-        lines.Clear();
-        literals.Clear();
-        commandSize = 0;
-        tag = null;
-        expecting = Expecting.Line;
-        rejection = null;
+        _lines.Clear();
+        _literals.Clear();
+        _commandSize = 0;
+        _tag = null;
+        _expecting = Expecting.Line;
+        _rejection = null;
     }
 
     private ImapReadResult ParseCommand()
     {
         try
         {
-            var command = ImapCommandParser.Parse(lines, literals);
+            var command = ImapCommandParser.Parse(_lines, _literals);
             Reset();
             return new ImapReadResult.Complete(command);
         }
         catch (ImapSyntaxException e)
         {
-            var knownTag = tag;
+            var knownTag = _tag;
             Reset();
             return new ImapReadResult.Error(knownTag, new ImapResponse.StatusResponse(knownTag, e.Status, e.Code, e.Message));
         }
@@ -152,8 +152,8 @@ public sealed class ImapCommandReader
     /// without asking for it.</summary>
     private string? RefuseBeforeLiteral(ReadOnlySpan<byte> line)
     {
-        if (tag is null) return "Invalid tag";
-        var rest = line[(tag.Length + (line.Length > tag.Length ? 1 : 0))..];
+        if (_tag is null) return "Invalid tag";
+        var rest = line[(_tag.Length + (line.Length > _tag.Length ? 1 : 0))..];
         var end = rest.IndexOf((byte)' ');
         var name = Encoding.ASCII.GetString(end < 0 ? rest : rest[..end]);
         return KnownCommands.Contains(name) ? null : "Unknown command";
@@ -161,15 +161,15 @@ public sealed class ImapCommandReader
 
     private ImapReadResult Reject((long Size, bool NonSynchronizing)? marker, ImapStatus status, ImapResponseCode? code, string text)
     {
-        var response = new ImapResponse.StatusResponse(tag, status, code, text);
+        var response = new ImapResponse.StatusResponse(_tag, status, code, text);
         if (marker is { NonSynchronizing: true, Size: >= 0 } pending)
         {
             // LITERAL+: the bytes are already on their way; drop them, then reject the whole command.
-            rejection = response;
-            expecting = Expecting.Discard;
+            _rejection = response;
+            _expecting = Expecting.Discard;
             return new ImapReadResult.DiscardLiteral(pending.Size);
         }
-        var knownTag = tag;
+        var knownTag = _tag;
         Reset();
         return new ImapReadResult.Error(knownTag, response);
     }
@@ -178,12 +178,12 @@ public sealed class ImapCommandReader
     {
         if (marker is { NonSynchronizing: true, Size: >= 0 } pending)
         {
-            expecting = Expecting.Discard;
+            _expecting = Expecting.Discard;
             return new ImapReadResult.DiscardLiteral(pending.Size);
         }
         // End of the command, or a synchronizing literal the client waits to be invited for: answer now.
-        var response = rejection!;
-        var knownTag = tag;
+        var response = _rejection!;
+        var knownTag = _tag;
         Reset();
         return new ImapReadResult.Error(knownTag, response);
     }

@@ -16,18 +16,14 @@ public sealed record ImapResponseCode(string Text)
     public static readonly ImapResponseCode Parse = new("PARSE");
     public static readonly ImapResponseCode TooBig = new("TOOBIG");
     public static readonly ImapResponseCode AuthenticationFailed = new("AUTHENTICATIONFAILED");
-    public static readonly ImapResponseCode AuthorizationFailed = new("AUTHORIZATIONFAILED");
     public static readonly ImapResponseCode PrivacyRequired = new("PRIVACYREQUIRED");
     public static readonly ImapResponseCode Unavailable = new("UNAVAILABLE");
     public static readonly ImapResponseCode Closed = new("CLOSED");
     public static readonly ImapResponseCode Cannot = new("CANNOT");
     public static readonly ImapResponseCode NonExistent = new("NONEXISTENT");
     public static readonly ImapResponseCode AlreadyExists = new("ALREADYEXISTS");
-    public static readonly ImapResponseCode InUse = new("INUSE");
     public static readonly ImapResponseCode ServerBug = new("SERVERBUG");
-    public static readonly ImapResponseCode ClientBug = new("CLIENTBUG");
     public static readonly ImapResponseCode Limit = new("LIMIT");
-    public static readonly ImapResponseCode OverQuota = new("OVERQUOTA");
 
     public static ImapResponseCode Capability(IEnumerable<string> capabilities) => new("CAPABILITY " + string.Join(' ', capabilities));
 

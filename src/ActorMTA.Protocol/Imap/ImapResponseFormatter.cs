@@ -416,30 +416,30 @@ public static class ImapResponseFormatter
     /// <summary>Accumulates bytes, cutting a new segment at every streamed payload.</summary>
     private sealed class Writer
     {
-        private readonly IBufferWriter<byte> buffer;
-        private readonly ArrayBufferWriter<byte>? own;
-        private readonly Action<ImapContent.Streamed>? onPayload;
-        private readonly List<ImapWireSegment> segments = [];
+        private readonly IBufferWriter<byte> _buffer;
+        private readonly ArrayBufferWriter<byte>? _own;
+        private readonly Action<ImapContent.Streamed>? _onPayload;
+        private readonly List<ImapWireSegment> _segments = [];
 
         /// <summary>Collects the response in its own buffer, as segments (<see cref="Finish"/>).</summary>
         public Writer()
         {
-            own = new ArrayBufferWriter<byte>(256);
-            buffer = own;
+            _own = new ArrayBufferWriter<byte>(256);
+            _buffer = _own;
         }
 
         /// <summary>Writes into the caller's buffer; payloads go to <paramref name="payload"/>.</summary>
         public Writer(IBufferWriter<byte> output, Action<ImapContent.Streamed> payload)
         {
-            buffer = output;
-            onPayload = payload;
+            _buffer = output;
+            _onPayload = payload;
         }
 
         public Writer Ascii(string text)
         {
-            var span = buffer.GetSpan(text.Length);
+            var span = _buffer.GetSpan(text.Length);
             var written = Encoding.ASCII.GetBytes(text, span);
-            buffer.Advance(written);
+            _buffer.Advance(written);
             return this;
         }
 
@@ -456,7 +456,7 @@ public static class ImapResponseFormatter
 
         public Writer Raw(ReadOnlySpan<byte> bytes)
         {
-            buffer.Write(bytes);
+            _buffer.Write(bytes);
             return this;
         }
 
@@ -480,33 +480,33 @@ public static class ImapResponseFormatter
 
         public Writer Payload(ImapContent.Streamed content)
         {
-            if (onPayload is not null)
+            if (_onPayload is not null)
             {
-                onPayload(content);
+                _onPayload(content);
                 return this;
             }
             Flush();
-            segments.Add(new ImapWireSegment.Payload(content));
+            _segments.Add(new ImapWireSegment.Payload(content));
             return this;
         }
 
         public IReadOnlyList<ImapWireSegment> Finish()
         {
             Flush();
-            return segments;
+            return _segments;
         }
 
         public byte[] FinishAsBytes() => Own.WrittenSpan.ToArray();
 
         public string FinishAsText() => Encoding.UTF8.GetString(Own.WrittenSpan);
 
-        private ArrayBufferWriter<byte> Own => own ?? throw new InvalidOperationException("this writer writes into the caller's buffer");
+        private ArrayBufferWriter<byte> Own => _own ?? throw new InvalidOperationException("this writer writes into the caller's buffer");
 
         private void Flush()
         {
-            if (own is null || own.WrittenCount == 0) return;
-            segments.Add(new ImapWireSegment.Bytes(own.WrittenSpan.ToArray()));
-            own.Clear();
+            if (_own is null || _own.WrittenCount == 0) return;
+            _segments.Add(new ImapWireSegment.Bytes(_own.WrittenSpan.ToArray()));
+            _own.Clear();
         }
     }
 }

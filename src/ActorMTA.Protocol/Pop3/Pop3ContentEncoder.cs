@@ -10,26 +10,26 @@ namespace ActorMTA.Protocol.Pop3;
 /// </summary>
 public sealed class Pop3ContentEncoder
 {
-    private readonly DotStuffer stuffer = new();
-    private readonly TopFilter? top;
+    private readonly DotStuffer _stuffer = new();
+    private readonly TopFilter? _top;
 
     public Pop3ContentEncoder(int? topLines)
     {
-        top = topLines is { } lines ? new TopFilter(lines) : null;
+        _top = topLines is { } lines ? new TopFilter(lines) : null;
     }
 
     /// <summary>Encodes one chunk of the stored message. Returns false once no more input is wanted
     /// (TOP has all its lines), so the caller can stop reading and call <see cref="Complete"/>.</summary>
     public bool Encode(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output)
     {
-        if (top is null)
+        if (_top is null)
         {
-            stuffer.Encode(chunk, output);
+            _stuffer.Encode(chunk, output);
             return true;
         }
-        stuffer.Encode(top.Take(chunk), output);
-        return !top.IsComplete;
+        _stuffer.Encode(_top.Take(chunk), output);
+        return !_top.IsComplete;
     }
 
-    public void Complete(IBufferWriter<byte> output) => stuffer.Complete(output);
+    public void Complete(IBufferWriter<byte> output) => _stuffer.Complete(output);
 }

@@ -6,14 +6,14 @@ namespace ActorMTA.Protocol.Pop3;
 /// </summary>
 internal sealed class Pop3Maildrop
 {
-    private readonly Pop3Message[] messages;
-    private readonly bool[] deleted;
+    private readonly Pop3Message[] _messages;
+    private readonly bool[] _deleted;
 
     public Pop3Maildrop(IReadOnlyList<Pop3Message> messages)
     {
-        this.messages = messages.ToArray();
-        deleted = new bool[this.messages.Length];
-        foreach (var message in this.messages)
+        _messages = messages.ToArray();
+        _deleted = new bool[_messages.Length];
+        foreach (var message in _messages)
         {
             ArgumentNullException.ThrowIfNull(message);
             if (!IsValidUid(message.Uid))
@@ -27,7 +27,7 @@ internal sealed class Pop3Maildrop
         }
     }
 
-    public int Count => messages.Length;
+    public int Count => _messages.Length;
 
     /// <summary>Number of messages not marked deleted.</summary>
     public int LiveCount
@@ -35,9 +35,9 @@ internal sealed class Pop3Maildrop
         get
         {
             var count = 0;
-            for (var i = 0; i < messages.Length; i++)
+            for (var i = 0; i < _messages.Length; i++)
             {
-                if (!deleted[i]) count++;
+                if (!_deleted[i]) count++;
             }
             return count;
         }
@@ -49,9 +49,9 @@ internal sealed class Pop3Maildrop
         get
         {
             long size = 0;
-            for (var i = 0; i < messages.Length; i++)
+            for (var i = 0; i < _messages.Length; i++)
             {
-                if (!deleted[i]) size += messages[i].Size;
+                if (!_deleted[i]) size += _messages[i].Size;
             }
             return size;
         }
@@ -59,31 +59,31 @@ internal sealed class Pop3Maildrop
 
     /// <summary>The message with this 1-based number, or null if out of range or marked deleted.</summary>
     public Pop3Message? Find(long number) =>
-        number >= 1 && number <= messages.Length && !deleted[number - 1] ? messages[number - 1] : null;
+        number >= 1 && number <= _messages.Length && !_deleted[number - 1] ? _messages[number - 1] : null;
 
-    public bool Exists(long number) => number >= 1 && number <= messages.Length;
+    public bool Exists(long number) => number >= 1 && number <= _messages.Length;
 
-    public bool IsDeleted(long number) => deleted[number - 1];
+    public bool IsDeleted(long number) => _deleted[number - 1];
 
-    public void MarkDeleted(long number) => deleted[number - 1] = true;
+    public void MarkDeleted(long number) => _deleted[number - 1] = true;
 
-    public void UnmarkAll() => Array.Clear(deleted);
+    public void UnmarkAll() => Array.Clear(_deleted);
 
     /// <summary>Live messages with their numbers, in number order.</summary>
     public IEnumerable<(int Number, Pop3Message Message)> Live()
     {
-        for (var i = 0; i < messages.Length; i++)
+        for (var i = 0; i < _messages.Length; i++)
         {
-            if (!deleted[i]) yield return (i + 1, messages[i]);
+            if (!_deleted[i]) yield return (i + 1, _messages[i]);
         }
     }
 
     public IReadOnlyList<string> DeletedUids()
     {
         var uids = new List<string>();
-        for (var i = 0; i < messages.Length; i++)
+        for (var i = 0; i < _messages.Length; i++)
         {
-            if (deleted[i]) uids.Add(messages[i].Uid);
+            if (_deleted[i]) uids.Add(_messages[i].Uid);
         }
         return uids;
     }

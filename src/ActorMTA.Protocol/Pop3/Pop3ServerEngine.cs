@@ -30,56 +30,56 @@ public sealed class Pop3ServerEngine
         Commit,
     }
 
-    private readonly Pop3ServerOptions options;
+    private readonly Pop3ServerOptions _options;
 
     // Pipelined input that arrived while an effect was outstanding; null marks an over-long line.
-    private readonly Queue<byte[]?> pendingInput = new();
+    private readonly Queue<byte[]?> _pendingInput = new();
 
-    private Awaiting awaiting = Awaiting.Nothing;
-    private bool tlsActive;
-    private string? userName;
-    private bool awaitingPlainResponse;
-    private Pop3Maildrop? maildrop;
+    private Awaiting _awaiting = Awaiting.Nothing;
+    private bool _tlsActive;
+    private string? _userName;
+    private bool _awaitingPlainResponse;
+    private Pop3Maildrop? _maildrop;
 
     public Pop3ServerEngine(Pop3ServerOptions o)
     {
         ArgumentNullException.ThrowIfNull(o);
         ArgumentException.ThrowIfNullOrWhiteSpace(o.HostName);
         ArgumentOutOfRangeException.ThrowIfLessThan(o.MaxAuthFailures, 1);
-        options = o;
-        tlsActive = o.TlsActive;
+        _options = o;
+        _tlsActive = o.TlsActive;
     }
 
     public Pop3SessionState State { get; private set; } = Pop3SessionState.Authorization;
 
-    public bool IsTlsActive => tlsActive;
+    public bool IsTlsActive => _tlsActive;
 
     /// <summary>Failed logins so far; the actor may delay a failure reply by this many auth-failure-delays.</summary>
     public int AuthFailures { get; private set; }
 
     /// <summary>Lines queued behind an outstanding effect; the actor can stop reading when this grows.</summary>
-    public int PendingInputCount => pendingInput.Count;
+    public int PendingInputCount => _pendingInput.Count;
 
     /// <summary>True between an effect (other than Close) and its completion call.</summary>
-    public bool IsAwaitingCompletion => awaiting != Awaiting.Nothing;
+    public bool IsAwaitingCompletion => _awaiting != Awaiting.Nothing;
 
     /// <summary>USER/PASS and AUTH are usable (and advertised) on this connection now.</summary>
-    public bool IsLoginAllowed => !options.AuthRequiresTls || tlsActive;
+    public bool IsLoginAllowed => !_options.AuthRequiresTls || _tlsActive;
 
     public Pop3Step Start() =>
         State == Pop3SessionState.Closed
             ? Pop3Step.Empty
-            : new Pop3Step([$"+OK {options.HostName} POP3 ready"], null);
+            : new Pop3Step([$"+OK {_options.HostName} POP3 ready"], null);
 
     /// <summary>A line from the client, without its CRLF.</summary>
     public Pop3Step OnLine(ReadOnlySpan<byte> line)
     {
         if (State == Pop3SessionState.Closed) return Pop3Step.Empty;
         // Bytes sent after STLS but before the handshake are plaintext and may be injected: drop them.
-        if (awaiting == Awaiting.TlsHandshake) return Pop3Step.Empty;
-        if (awaiting != Awaiting.Nothing)
+        if (_awaiting == Awaiting.TlsHandshake) return Pop3Step.Empty;
+        if (_awaiting != Awaiting.Nothing)
         {
-            pendingInput.Enqueue(line.ToArray());
+            _pendingInput.Enqueue(line.ToArray());
             return Pop3Step.Empty;
         }
 
@@ -92,10 +92,10 @@ public sealed class Pop3ServerEngine
     /// <summary>The I/O adapter discarded a line longer than its limit; the session continues.</summary>
     public Pop3Step OnLineTooLong()
     {
-        if (State == Pop3SessionState.Closed || awaiting == Awaiting.TlsHandshake) return Pop3Step.Empty;
-        if (awaiting != Awaiting.Nothing)
+        if (State == Pop3SessionState.Closed || _awaiting == Awaiting.TlsHandshake) return Pop3Step.Empty;
+        if (_awaiting != Awaiting.Nothing)
         {
-            pendingInput.Enqueue(null);
+            _pendingInput.Enqueue(null);
             return Pop3Step.Empty;
         }
 
@@ -114,10 +114,10 @@ public sealed class Pop3ServerEngine
     {
         if (State == Pop3SessionState.Closed) return Pop3Step.Empty;
         Resume(Awaiting.TlsHandshake);
-        tlsActive = true;
+        _tlsActive = true;
         // RFC 2595: nothing learned over plaintext survives the handshake.
-        userName = null;
-        pendingInput.Clear();
+        _userName = null;
+        _pendingInput.Clear();
         return Pop3Step.Empty;
     }
 
@@ -130,16 +130,16 @@ public sealed class Pop3ServerEngine
         if (ok)
         {
             ArgumentNullException.ThrowIfNull(maildrop);
-            this.maildrop = new Pop3Maildrop(maildrop);
-            awaiting = Awaiting.Nothing;
+            _maildrop = new Pop3Maildrop(maildrop);
+            _awaiting = Awaiting.Nothing;
             State = Pop3SessionState.Transaction;
-            step.Add($"+OK {DescribeMaildrop(this.maildrop)}");
+            step.Add($"+OK {DescribeMaildrop(_maildrop)}");
         }
         else
         {
-            awaiting = Awaiting.Nothing;
+            _awaiting = Awaiting.Nothing;
             AuthFailures++;
-            if (AuthFailures >= options.MaxAuthFailures)
+            if (AuthFailures >= _options.MaxAuthFailures)
             {
                 step.Add("-ERR [AUTH] Authentication failed; too many failures, closing connection");
                 Close(step);
@@ -186,9 +186,9 @@ public sealed class Pop3ServerEngine
         var step = new StepBuilder();
         if (ok)
         {
-            var left = maildrop!.LiveCount;
+            var left = _maildrop!.LiveCount;
             var what = left == 0 ? "maildrop empty" : left == 1 ? "1 message left" : $"{left} messages left";
-            step.Add($"+OK {options.HostName} POP3 server signing off ({what})");
+            step.Add($"+OK {_options.HostName} POP3 server signing off ({what})");
         }
         else
         {
@@ -213,7 +213,7 @@ public sealed class Pop3ServerEngine
         if (State == Pop3SessionState.Closed) return Pop3Step.Empty;
         var step = new StepBuilder();
         // Mid-content or mid-handshake a status line would corrupt the stream; just close.
-        if (awaiting is not (Awaiting.MessageSent or Awaiting.TlsHandshake)) step.Add(reply);
+        if (_awaiting is not (Awaiting.MessageSent or Awaiting.TlsHandshake)) step.Add(reply);
         Close(step);
         return step.Build();
     }
@@ -222,22 +222,22 @@ public sealed class Pop3ServerEngine
     private void Resume(Awaiting expected)
     {
         Expect(expected);
-        awaiting = Awaiting.Nothing;
+        _awaiting = Awaiting.Nothing;
     }
 
     private void Expect(Awaiting expected)
     {
-        if (awaiting != expected)
+        if (_awaiting != expected)
         {
-            throw new InvalidOperationException($"POP3 engine is waiting for {awaiting}, not {expected}.");
+            throw new InvalidOperationException($"POP3 engine is waiting for {_awaiting}, not {expected}.");
         }
     }
 
     private void Drain(StepBuilder step)
     {
-        while (State != Pop3SessionState.Closed && awaiting == Awaiting.Nothing && pendingInput.Count > 0)
+        while (State != Pop3SessionState.Closed && _awaiting == Awaiting.Nothing && _pendingInput.Count > 0)
         {
-            var line = pendingInput.Dequeue();
+            var line = _pendingInput.Dequeue();
             if (line is null) HandleLineTooLong(step);
             else HandleLine(line, step);
         }
@@ -247,21 +247,21 @@ public sealed class Pop3ServerEngine
     {
         step.SetEffect(Pop3Effect.Close.Instance);
         State = Pop3SessionState.Closed;
-        awaiting = Awaiting.Nothing;
-        pendingInput.Clear();
+        _awaiting = Awaiting.Nothing;
+        _pendingInput.Clear();
     }
 
     private void Await(StepBuilder step, Pop3Effect effect, Awaiting what)
     {
         step.SetEffect(effect);
-        awaiting = what;
+        _awaiting = what;
     }
 
     private void HandleLineTooLong(StepBuilder step)
     {
-        if (awaitingPlainResponse)
+        if (_awaitingPlainResponse)
         {
-            awaitingPlainResponse = false;
+            _awaitingPlainResponse = false;
             step.Add("-ERR Authentication response too long");
             return;
         }
@@ -270,10 +270,10 @@ public sealed class Pop3ServerEngine
 
     private void HandleLine(ReadOnlySpan<byte> line, StepBuilder step)
     {
-        if (awaitingPlainResponse)
+        if (_awaitingPlainResponse)
         {
             // A SASL continuation is not a command, so the 255-octet command limit does not apply.
-            awaitingPlainResponse = false;
+            _awaitingPlainResponse = false;
             HandlePlainContinuation(line, step);
             return;
         }
@@ -320,7 +320,7 @@ public sealed class Pop3ServerEngine
                 break;
             case "QUIT":
                 if (!NoArguments(command, step)) break;
-                step.Add($"+OK {options.HostName} POP3 server signing off");
+                step.Add($"+OK {_options.HostName} POP3 server signing off");
                 Close(step);
                 break;
             case "STAT" or "LIST" or "UIDL" or "RETR" or "TOP" or "DELE" or "RSET" or "NOOP":
@@ -334,7 +334,7 @@ public sealed class Pop3ServerEngine
 
     private void HandleTransaction(Pop3CommandLine command, StepBuilder step)
     {
-        var drop = maildrop!;
+        var drop = _maildrop!;
         switch (command.Keyword)
         {
             case "STAT":
@@ -392,7 +392,7 @@ public sealed class Pop3ServerEngine
             step.Add("-ERR USER needs exactly one argument: the mailbox name");
             return;
         }
-        userName = command.Arguments[0];
+        _userName = command.Arguments[0];
         step.Add("+OK Send PASS");
     }
 
@@ -403,7 +403,7 @@ public sealed class Pop3ServerEngine
             step.Add("-ERR [AUTH] TLS required");
             return;
         }
-        if (userName is null)
+        if (_userName is null)
         {
             step.Add("-ERR Send USER first");
             return;
@@ -413,8 +413,8 @@ public sealed class Pop3ServerEngine
             step.Add("-ERR PASS needs an argument: the password");
             return;
         }
-        var user = userName;
-        userName = null;
+        var user = _userName;
+        _userName = null;
         // RFC 1939: the password is the whole rest of the line, spaces included.
         Await(step, new Pop3Effect.Authenticate(user, command.Rest), Awaiting.AuthResult);
     }
@@ -441,14 +441,14 @@ public sealed class Pop3ServerEngine
             step.Add("-ERR Unsupported authentication mechanism");
             return;
         }
-        userName = null;
+        _userName = null;
         if (command.Arguments.Count == 2)
         {
             HandlePlainResponse(command.Arguments[1], step);
             return;
         }
         // RFC 5034: an empty server challenge, then the client's response on its own line.
-        awaitingPlainResponse = true;
+        _awaitingPlainResponse = true;
         step.Add("+ ");
     }
 
@@ -482,19 +482,19 @@ public sealed class Pop3ServerEngine
     private void HandleStls(Pop3CommandLine command, StepBuilder step)
     {
         if (!NoArguments(command, step)) return;
-        if (tlsActive)
+        if (_tlsActive)
         {
             step.Add("-ERR TLS is already active");
             return;
         }
-        if (!options.TlsAvailable)
+        if (!_options.TlsAvailable)
         {
             step.Add("-ERR STLS is not available");
             return;
         }
         step.Add("+OK Begin TLS negotiation");
-        userName = null;
-        pendingInput.Clear();
+        _userName = null;
+        _pendingInput.Clear();
         Await(step, Pop3Effect.StartTls.Instance, Awaiting.TlsHandshake);
     }
 
@@ -513,14 +513,14 @@ public sealed class Pop3ServerEngine
         step.Add("RESP-CODES");
         step.Add("AUTH-RESP-CODE");
         step.Add("PIPELINING");
-        if (options.TlsAvailable && !tlsActive) step.Add("STLS");
+        if (_options.TlsAvailable && !_tlsActive) step.Add("STLS");
         step.Add("IMPLEMENTATION ActorMTA");
         step.Add(".");
     }
 
     private void HandleListing(Pop3CommandLine command, StepBuilder step, Func<int, Pop3Message, string> describe)
     {
-        var drop = maildrop!;
+        var drop = _maildrop!;
         switch (command.Arguments.Count)
         {
             case 0:
@@ -578,7 +578,7 @@ public sealed class Pop3ServerEngine
             step.Add("-ERR DELE needs exactly one argument: a message number");
             return;
         }
-        var drop = maildrop!;
+        var drop = _maildrop!;
         if (!TryParseNumber(command.Arguments[0], out var number))
         {
             step.Add("-ERR Invalid message number");
@@ -607,7 +607,7 @@ public sealed class Pop3ServerEngine
             step.Add("-ERR Invalid message number");
             return false;
         }
-        var found = maildrop!.Find(parsed);
+        var found = _maildrop!.Find(parsed);
         if (found is null)
         {
             step.Add("-ERR No such message");
@@ -648,17 +648,17 @@ public sealed class Pop3ServerEngine
     /// <summary>Collects one step's lines; at most one effect, since the engine stops at the first.</summary>
     private sealed class StepBuilder
     {
-        private readonly List<string> lines = [];
-        private Pop3Effect? effect;
+        private readonly List<string> _lines = [];
+        private Pop3Effect? _effect;
 
-        public void Add(string line) => lines.Add(line);
+        public void Add(string line) => _lines.Add(line);
 
         public void SetEffect(Pop3Effect value)
         {
-            if (effect is not null) throw new InvalidOperationException("A POP3 step carries at most one effect.");
-            effect = value;
+            if (_effect is not null) throw new InvalidOperationException("A POP3 step carries at most one effect.");
+            _effect = value;
         }
 
-        public Pop3Step Build() => lines.Count == 0 && effect is null ? Pop3Step.Empty : new Pop3Step(lines, effect);
+        public Pop3Step Build() => _lines.Count == 0 && _effect is null ? Pop3Step.Empty : new Pop3Step(_lines, _effect);
     }
 }

@@ -8,15 +8,15 @@ namespace ActorMTA.Protocol.Pop3;
 /// </summary>
 public sealed class TopFilter
 {
-    private int bodyLinesLeft;
-    private bool inHeaders = true;
-    private long currentLineLength;
-    private bool currentLineStartsWithCr;
+    private int _bodyLinesLeft;
+    private bool _inHeaders = true;
+    private long _currentLineLength;
+    private bool _currentLineStartsWithCr;
 
     public TopFilter(int bodyLines)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bodyLines);
-        bodyLinesLeft = bodyLines;
+        _bodyLinesLeft = bodyLines;
     }
 
     /// <summary>Everything TOP needs has been passed; further input would be dropped.</summary>
@@ -34,8 +34,8 @@ public sealed class TopFilter
             var segment = newline < 0 ? rest : rest[..newline];
             if (segment.Length > 0)
             {
-                if (currentLineLength == 0) currentLineStartsWithCr = segment[0] == (byte)'\r';
-                currentLineLength += segment.Length;
+                if (_currentLineLength == 0) _currentLineStartsWithCr = segment[0] == (byte)'\r';
+                _currentLineLength += segment.Length;
             }
             if (newline < 0) return input;
 
@@ -48,16 +48,16 @@ public sealed class TopFilter
 
     private void EndLine()
     {
-        var empty = currentLineLength == 0 || (currentLineLength == 1 && currentLineStartsWithCr);
-        currentLineLength = 0;
-        if (inHeaders)
+        var empty = _currentLineLength == 0 || (_currentLineLength == 1 && _currentLineStartsWithCr);
+        _currentLineLength = 0;
+        if (_inHeaders)
         {
             if (!empty) return;
-            inHeaders = false;
-            if (bodyLinesLeft == 0) IsComplete = true;
+            _inHeaders = false;
+            if (_bodyLinesLeft == 0) IsComplete = true;
             return;
         }
-        bodyLinesLeft--;
-        if (bodyLinesLeft == 0) IsComplete = true;
+        _bodyLinesLeft--;
+        if (_bodyLinesLeft == 0) IsComplete = true;
     }
 }

@@ -5,13 +5,12 @@ public sealed record SaslPlainCredentials(string AuthorizationId, string Authent
 {
     internal static readonly SaslPlainCredentials None = new("", "", "");
 
-    /// <summary>The login may go on to the password check (<see cref="SaslAuthorization.Permits"/>).</summary>
-    public bool IsAuthorizationPermitted => SaslAuthorization.Permits(AuthorizationId, AuthenticationId);
-
-    // Records print all members by default; a password must never reach a log line.
+    // Records print all members by default; a password must never reach a log line. (The compiler calls it.)
+#pragma warning disable IDE0051
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
         builder.Append("AuthorizationId = ").Append(AuthorizationId).Append(", AuthenticationId = ").Append(AuthenticationId).Append(", Password = ***");
         return true;
     }
+#pragma warning restore IDE0051
 }

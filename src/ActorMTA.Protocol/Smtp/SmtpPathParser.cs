@@ -63,13 +63,6 @@ public static class SmtpPathParser
         return TryParseDotString(text, ref i, out _) && i == text.Length;
     }
 
-    /// <summary>True for an RFC 5321 Domain (not an address literal); non-ASCII labels allowed.</summary>
-    public static bool IsDomain(string text)
-    {
-        var i = 0;
-        return TryParseDomain(text, ref i) && i == text.Length;
-    }
-
     // A-d-l ":" — at-domains separated by commas; RFC 5321 says receivers must ignore the route.
     private static bool TrySkipSourceRoute(string text, ref int i)
     {

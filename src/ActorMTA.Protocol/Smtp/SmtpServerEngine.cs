@@ -50,20 +50,20 @@ public sealed class SmtpServerEngine
     private static readonly SmtpReply TooBig = new(552, "5.3.4", "Message size exceeds fixed maximum message size");
     private static readonly SmtpReply ReceiveFailed = new(451, "4.3.0", "Error receiving message content, transaction aborted");
 
-    private readonly SmtpServerOptions options;
-    private readonly List<SmtpPath> recipients = [];
-    private readonly List<DsnRecipientParameters> recipientDsn = [];
+    private readonly SmtpServerOptions _options;
+    private readonly List<SmtpPath> _recipients = [];
+    private readonly List<DsnRecipientParameters> _recipientDsn = [];
 
-    private Awaiting awaiting = Awaiting.Nothing;
-    private AuthExchange authExchange = AuthExchange.None;
-    private string loginUser = "";
-    private SmtpPath? pendingRecipient;
-    private DsnRecipientParameters pendingRecipientDsn = DsnRecipientParameters.None;
-    private long pendingChunkSize;
-    private bool pendingChunkIsLast;
-    private SmtpReply? replyAfterSkip;
-    private bool bdatStarted;
-    private long bdatOctets;
+    private Awaiting _awaiting = Awaiting.Nothing;
+    private AuthExchange _authExchange = AuthExchange.None;
+    private string _loginUser = "";
+    private SmtpPath? _pendingRecipient;
+    private DsnRecipientParameters _pendingRecipientDsn = DsnRecipientParameters.None;
+    private long _pendingChunkSize;
+    private bool _pendingChunkIsLast;
+    private SmtpReply? _replyAfterSkip;
+    private bool _bdatStarted;
+    private long _bdatOctets;
 
     public SmtpServerEngine(SmtpServerOptions options)
     {
@@ -73,7 +73,7 @@ public sealed class SmtpServerEngine
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxRecipients, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAuthFailures, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxCommands, 1);
-        this.options = options;
+        _options = options;
         TlsActive = options.TlsActive;
     }
 
@@ -81,13 +81,13 @@ public sealed class SmtpServerEngine
     public SmtpPath? ReversePath { get; private set; }
 
     /// <summary>Accepted recipients of the open transaction.</summary>
-    public IReadOnlyList<SmtpPath> Recipients => recipients;
+    public IReadOnlyList<SmtpPath> Recipients => _recipients;
 
     /// <summary>MAIL FROM RET=/ENVID= (RFC 3461) of the open transaction.</summary>
     public DsnMessageParameters Dsn { get; private set; } = DsnMessageParameters.None;
 
     /// <summary>RCPT TO NOTIFY=/ORCPT= of each accepted recipient, in the order of <see cref="Recipients"/>.</summary>
-    public IReadOnlyList<DsnRecipientParameters> RecipientDsn => recipientDsn;
+    public IReadOnlyList<DsnRecipientParameters> RecipientDsn => _recipientDsn;
 
     /// <summary>The HELO/EHLO argument; null before HELO/EHLO and after STARTTLS.</summary>
     public string? ClientHelo { get; private set; }
@@ -113,18 +113,18 @@ public sealed class SmtpServerEngine
     public int CommandCount { get; private set; }
 
     /// <summary>True between an effect (other than Close) and its completion call.</summary>
-    public bool IsAwaitingCompletion => awaiting != Awaiting.Nothing;
+    public bool IsAwaitingCompletion => _awaiting != Awaiting.Nothing;
 
     public bool IsClosed { get; private set; }
 
     /// <summary>AUTH is advertised and accepted on this connection now.</summary>
-    public bool IsAuthOffered => !options.AuthRequiresTls || TlsActive;
+    public bool IsAuthOffered => !_options.AuthRequiresTls || TlsActive;
 
     /// <summary>STARTTLS is advertised and accepted on this connection now.</summary>
-    public bool IsStartTlsOffered => options.TlsAvailable && !TlsActive;
+    public bool IsStartTlsOffered => _options.TlsAvailable && !TlsActive;
 
     public SmtpStep Start() =>
-        IsClosed ? SmtpStep.Empty : Single(new SmtpReply(220, null, $"{options.HostName} ESMTP ActorMTA"));
+        IsClosed ? SmtpStep.Empty : Single(new SmtpReply(220, null, $"{_options.HostName} ESMTP ActorMTA"));
 
     /// <summary>One line from the client without its CRLF.</summary>
     public SmtpStep OnLine(ReadOnlySpan<byte> line)
@@ -134,7 +134,7 @@ public sealed class SmtpServerEngine
         var step = new StepBuilder();
         if (CountCommand(step)) return step.Build();
 
-        if (authExchange != AuthExchange.None)
+        if (_authExchange != AuthExchange.None)
         {
             HandleAuthResponse(line, step);
             return step.Build();
@@ -158,16 +158,16 @@ public sealed class SmtpServerEngine
         var step = new StepBuilder();
         if (CountCommand(step)) return step.Build();
         // An over-long AUTH response ends the exchange like any other failed one.
-        authExchange = AuthExchange.None;
+        _authExchange = AuthExchange.None;
         step.Add(new SmtpReply(500, "5.5.6", "Error: line too long"));
         return step.Build();
     }
 
     /// <summary>The client was idle too long.</summary>
-    public SmtpStep OnTimeout() => Abort(new SmtpReply(421, "4.4.2", $"{options.HostName} Error: timeout exceeded, closing connection"));
+    public SmtpStep OnTimeout() => Abort(new SmtpReply(421, "4.4.2", $"{_options.HostName} Error: timeout exceeded, closing connection"));
 
     /// <summary>The server is stopping.</summary>
-    public SmtpStep OnShutdown() => Abort(new SmtpReply(421, "4.3.2", $"{options.HostName} Service shutting down, closing connection"));
+    public SmtpStep OnShutdown() => Abort(new SmtpReply(421, "4.3.2", $"{_options.HostName} Service shutting down, closing connection"));
 
     /// <summary>The TLS handshake after STARTTLS succeeded. RFC 3207 section 4.2: everything learned over
     /// plaintext is forgotten, the client must EHLO again. No reply.</summary>
@@ -175,7 +175,7 @@ public sealed class SmtpServerEngine
     {
         if (IsClosed) return SmtpStep.Empty;
         Expect(Awaiting.TlsHandshake);
-        awaiting = Awaiting.Nothing;
+        _awaiting = Awaiting.Nothing;
         TlsActive = true;
         ClientHelo = null;
         IsExtended = false;
@@ -189,14 +189,14 @@ public sealed class SmtpServerEngine
         ArgumentNullException.ThrowIfNull(verdict);
         if (IsClosed) return SmtpStep.Empty;
         Expect(Awaiting.RecipientVerdict);
-        awaiting = Awaiting.Nothing;
-        var recipient = pendingRecipient!;
-        var dsn = pendingRecipientDsn;
-        pendingRecipient = null;
-        pendingRecipientDsn = DsnRecipientParameters.None;
+        _awaiting = Awaiting.Nothing;
+        var recipient = _pendingRecipient!;
+        var dsn = _pendingRecipientDsn;
+        _pendingRecipient = null;
+        _pendingRecipientDsn = DsnRecipientParameters.None;
         if (!verdict.IsAccepted) return Single(verdict.Rejection!);
-        recipients.Add(recipient);
-        recipientDsn.Add(dsn);
+        _recipients.Add(recipient);
+        _recipientDsn.Add(dsn);
         return Single(new SmtpReply(250, "2.1.5", "Ok"));
     }
 
@@ -206,9 +206,9 @@ public sealed class SmtpServerEngine
     {
         if (IsClosed) return SmtpStep.Empty;
         Expect(Awaiting.AuthResult);
-        awaiting = Awaiting.Nothing;
-        var user = loginUser;
-        loginUser = "";
+        _awaiting = Awaiting.Nothing;
+        var user = _loginUser;
+        _loginUser = "";
         if (success)
         {
             AuthenticatedUser = authenticatedUser ?? user;
@@ -217,9 +217,9 @@ public sealed class SmtpServerEngine
 
         AuthFailures++;
         var step = new StepBuilder();
-        if (AuthFailures >= options.MaxAuthFailures)
+        if (AuthFailures >= _options.MaxAuthFailures)
         {
-            step.Add(new SmtpReply(421, "4.7.0", $"{options.HostName} Too many authentication failures, closing connection"));
+            step.Add(new SmtpReply(421, "4.7.0", $"{_options.HostName} Too many authentication failures, closing connection"));
             Close(step);
         }
         else
@@ -235,23 +235,23 @@ public sealed class SmtpServerEngine
     {
         if (IsClosed) return SmtpStep.Empty;
         var step = new StepBuilder();
-        switch (awaiting)
+        switch (_awaiting)
         {
             case Awaiting.Data:
-                awaiting = Awaiting.Nothing;
+                _awaiting = Awaiting.Nothing;
                 FinishContent(outcome, isLast: true, chunkSize: 0, step);
                 break;
             case Awaiting.BdatChunk:
-                awaiting = Awaiting.Nothing;
-                FinishContent(outcome, pendingChunkIsLast, pendingChunkSize, step);
+                _awaiting = Awaiting.Nothing;
+                FinishContent(outcome, _pendingChunkIsLast, _pendingChunkSize, step);
                 break;
             case Awaiting.BdatSkip:
-                awaiting = Awaiting.Nothing;
-                step.Add(replyAfterSkip!);
-                replyAfterSkip = null;
+                _awaiting = Awaiting.Nothing;
+                step.Add(_replyAfterSkip!);
+                _replyAfterSkip = null;
                 break;
             default:
-                throw new InvalidOperationException($"SMTP engine is waiting for {awaiting}, not message content.");
+                throw new InvalidOperationException($"SMTP engine is waiting for {_awaiting}, not message content.");
         }
         return step.Build();
     }
@@ -262,7 +262,7 @@ public sealed class SmtpServerEngine
         ArgumentException.ThrowIfNullOrWhiteSpace(queueId);
         if (IsClosed) return SmtpStep.Empty;
         Expect(Awaiting.MessageCompletion);
-        awaiting = Awaiting.Nothing;
+        _awaiting = Awaiting.Nothing;
         ResetTransaction();
         return Single(new SmtpReply(250, "2.0.0", $"Ok: queued as {queueId}"));
     }
@@ -274,7 +274,7 @@ public sealed class SmtpServerEngine
         if (reply.IsPositive) throw new ArgumentException("A failed message needs a 4xx or 5xx reply.", nameof(reply));
         if (IsClosed) return SmtpStep.Empty;
         Expect(Awaiting.MessageCompletion);
-        awaiting = Awaiting.Nothing;
+        _awaiting = Awaiting.Nothing;
         ResetTransaction();
         return Single(reply);
     }
@@ -310,7 +310,7 @@ public sealed class SmtpServerEngine
                 step.Add(Ok);
                 break;
             case "QUIT":
-                step.Add(new SmtpReply(221, "2.0.0", $"{options.HostName} closing connection"));
+                step.Add(new SmtpReply(221, "2.0.0", $"{_options.HostName} closing connection"));
                 Close(step);
                 break;
             case "VRFY":
@@ -349,15 +349,15 @@ public sealed class SmtpServerEngine
         IsExtended = extended;
         if (!extended)
         {
-            step.Add(new SmtpReply(250, null, options.HostName));
+            step.Add(new SmtpReply(250, null, _options.HostName));
             return;
         }
 
         var lines = new List<string>
         {
-            options.HostName,
+            _options.HostName,
             "PIPELINING",
-            $"SIZE {options.MaxMessageSize.ToString(CultureInfo.InvariantCulture)}",
+            $"SIZE {_options.MaxMessageSize.ToString(CultureInfo.InvariantCulture)}",
             "8BITMIME",
             "SMTPUTF8",
             "ENHANCEDSTATUSCODES",
@@ -381,7 +381,7 @@ public sealed class SmtpServerEngine
             step.Add(new SmtpReply(503, "5.5.1", "Error: nested MAIL command"));
             return;
         }
-        if (options.IsSubmission && AuthenticatedUser is null)
+        if (_options.IsSubmission && AuthenticatedUser is null)
         {
             step.Add(new SmtpReply(530, "5.7.0", "Authentication required"));
             return;
@@ -409,7 +409,7 @@ public sealed class SmtpServerEngine
                         step.Add(new SmtpReply(501, "5.5.4", "Error: bad SIZE parameter"));
                         return;
                     }
-                    if (declared > options.MaxMessageSize)
+                    if (declared > _options.MaxMessageSize)
                     {
                         step.Add(TooBig);
                         return;
@@ -493,7 +493,7 @@ public sealed class SmtpServerEngine
             step.Add(new SmtpReply(503, "5.5.1", "Error: need MAIL command"));
             return;
         }
-        if (bdatStarted)
+        if (_bdatStarted)
         {
             step.Add(new SmtpReply(503, "5.5.1", "Error: RCPT not allowed after BDAT"));
             return;
@@ -505,18 +505,18 @@ public sealed class SmtpServerEngine
             step.Add(new SmtpReply(553, "5.6.7", "Error: non-ASCII address requires SMTPUTF8"));
             return;
         }
-        if (recipients.Contains(path))
+        if (_recipients.Contains(path))
         {
             step.Add(new SmtpReply(250, "2.1.5", "Ok"));
             return;
         }
-        if (recipients.Count >= options.MaxRecipients)
+        if (_recipients.Count >= _options.MaxRecipients)
         {
             step.Add(new SmtpReply(452, "4.5.3", "Error: too many recipients"));
             return;
         }
-        pendingRecipient = path;
-        pendingRecipientDsn = dsn;
+        _pendingRecipient = path;
+        _pendingRecipientDsn = dsn;
         Await(step, new SmtpEffect.CheckRecipient(path), Awaiting.RecipientVerdict);
     }
 
@@ -567,7 +567,7 @@ public sealed class SmtpServerEngine
             step.Add(refusal);
             return;
         }
-        if (bdatStarted)
+        if (_bdatStarted)
         {
             step.Add(new SmtpReply(503, "5.5.1", "Error: DATA not allowed after BDAT"));
             return;
@@ -594,21 +594,21 @@ public sealed class SmtpServerEngine
             Skip(size, refusal, step);
             return;
         }
-        if (size > options.MaxMessageSize - bdatOctets)
+        if (size > _options.MaxMessageSize - _bdatOctets)
         {
             ResetTransaction();
             Skip(size, TooBig, step);
             return;
         }
-        bdatStarted = true;
-        pendingChunkSize = size;
-        pendingChunkIsLast = last;
+        _bdatStarted = true;
+        _pendingChunkSize = size;
+        _pendingChunkIsLast = last;
         Await(step, new SmtpEffect.BeginBdat(size, last), Awaiting.BdatChunk);
     }
 
     private void Skip(long size, SmtpReply reply, StepBuilder step)
     {
-        replyAfterSkip = reply;
+        _replyAfterSkip = reply;
         Await(step, new SmtpEffect.SkipBdat(size), Awaiting.BdatSkip);
     }
 
@@ -616,7 +616,7 @@ public sealed class SmtpServerEngine
     private SmtpReply? RefusalForContent() =>
         ClientHelo is null ? BadSequenceHelo
         : ReversePath is null ? new SmtpReply(503, "5.5.1", "Error: need MAIL command")
-        : recipients.Count == 0 ? new SmtpReply(503, "5.5.1", "Error: need RCPT command")
+        : _recipients.Count == 0 ? new SmtpReply(503, "5.5.1", "Error: need RCPT command")
         : null;
 
     private void FinishContent(DataOutcome outcome, bool isLast, long chunkSize, StepBuilder step)
@@ -624,7 +624,7 @@ public sealed class SmtpServerEngine
         switch (outcome)
         {
             case DataOutcome.Complete:
-                bdatOctets += chunkSize;
+                _bdatOctets += chunkSize;
                 if (isLast)
                 {
                     Await(step, new SmtpEffect.CompleteMessage(CurrentEnvelope()), Awaiting.MessageCompletion);
@@ -656,10 +656,10 @@ public sealed class SmtpServerEngine
     }
 
     private SmtpEnvelope CurrentEnvelope() =>
-        new(ReversePath!, recipients.ToArray(), Body, SmtpUtf8, DeclaredSize, ClientHelo, AuthenticatedUser, TlsActive)
+        new(ReversePath!, _recipients.ToArray(), Body, SmtpUtf8, DeclaredSize, ClientHelo, AuthenticatedUser, TlsActive)
         {
             Dsn = Dsn,
-            RecipientDsn = recipientDsn.ToArray(),
+            RecipientDsn = _recipientDsn.ToArray(),
         };
 
     private void HandleStartTls(SmtpCommandLine command, StepBuilder step)
@@ -670,7 +670,7 @@ public sealed class SmtpServerEngine
             step.Add(new SmtpReply(503, "5.5.1", "Error: TLS already active"));
             return;
         }
-        if (!options.TlsAvailable)
+        if (!_options.TlsAvailable)
         {
             step.Add(new SmtpReply(454, "4.7.0", "TLS not available"));
             return;
@@ -713,14 +713,14 @@ public sealed class SmtpServerEngine
         switch (mechanism)
         {
             case Plain when initialResponse is null:
-                authExchange = AuthExchange.PlainResponse;
+                _authExchange = AuthExchange.PlainResponse;
                 step.Add(new SmtpReply(334, null, ""));
                 break;
             case Plain:
                 CompletePlain(initialResponse, step);
                 break;
             case Login when initialResponse is null:
-                authExchange = AuthExchange.LoginUser;
+                _authExchange = AuthExchange.LoginUser;
                 step.Add(new SmtpReply(334, null, UsernameChallenge));
                 break;
             case Login:
@@ -739,8 +739,8 @@ public sealed class SmtpServerEngine
 
     private void HandleAuthResponse(ReadOnlySpan<byte> line, StepBuilder step)
     {
-        var exchange = authExchange;
-        authExchange = AuthExchange.None;
+        var exchange = _authExchange;
+        _authExchange = AuthExchange.None;
         var response = Encoding.ASCII.GetString(line).Trim();
         if (response == "*")
         {
@@ -761,7 +761,7 @@ public sealed class SmtpServerEngine
                     step.Add(BadBase64());
                     return;
                 }
-                RequestAuthentication(Login, "", loginUser, password, step);
+                RequestAuthentication(Login, "", _loginUser, password, step);
                 break;
         }
     }
@@ -783,14 +783,14 @@ public sealed class SmtpServerEngine
             step.Add(BadBase64());
             return;
         }
-        loginUser = user;
-        authExchange = AuthExchange.LoginPassword;
+        _loginUser = user;
+        _authExchange = AuthExchange.LoginPassword;
         step.Add(new SmtpReply(334, null, PasswordChallenge));
     }
 
     private void RequestAuthentication(string mechanism, string authorizationId, string user, string password, StepBuilder step)
     {
-        loginUser = user;
+        _loginUser = user;
         Await(step, new SmtpEffect.Authenticate(mechanism, authorizationId, user, password), Awaiting.AuthResult);
     }
 
@@ -861,8 +861,8 @@ public sealed class SmtpServerEngine
     private bool CountCommand(StepBuilder step)
     {
         CommandCount++;
-        if (CommandCount <= options.MaxCommands) return false;
-        step.Add(new SmtpReply(421, "4.7.0", $"{options.HostName} Error: too many commands, closing connection"));
+        if (CommandCount <= _options.MaxCommands) return false;
+        step.Add(new SmtpReply(421, "4.7.0", $"{_options.HostName} Error: too many commands, closing connection"));
         Close(step);
         return true;
     }
@@ -872,7 +872,7 @@ public sealed class SmtpServerEngine
         if (IsClosed) return SmtpStep.Empty;
         var step = new StepBuilder();
         // Mid-handshake a plaintext reply would corrupt the TLS stream; just close.
-        if (awaiting != Awaiting.TlsHandshake) step.Add(reply);
+        if (_awaiting != Awaiting.TlsHandshake) step.Add(reply);
         Close(step);
         return step.Build();
     }
@@ -880,46 +880,46 @@ public sealed class SmtpServerEngine
     private void ResetTransaction()
     {
         ReversePath = null;
-        recipients.Clear();
-        recipientDsn.Clear();
+        _recipients.Clear();
+        _recipientDsn.Clear();
         Dsn = DsnMessageParameters.None;
         Body = BodyType.Unspecified;
         SmtpUtf8 = false;
         DeclaredSize = null;
-        bdatStarted = false;
-        bdatOctets = 0;
+        _bdatStarted = false;
+        _bdatOctets = 0;
     }
 
     private void Close(StepBuilder step)
     {
         step.SetEffect(SmtpEffect.Close.Instance);
         IsClosed = true;
-        awaiting = Awaiting.Nothing;
-        authExchange = AuthExchange.None;
-        pendingRecipient = null;
-        pendingRecipientDsn = DsnRecipientParameters.None;
-        replyAfterSkip = null;
+        _awaiting = Awaiting.Nothing;
+        _authExchange = AuthExchange.None;
+        _pendingRecipient = null;
+        _pendingRecipientDsn = DsnRecipientParameters.None;
+        _replyAfterSkip = null;
     }
 
     private void Await(StepBuilder step, SmtpEffect effect, Awaiting what)
     {
         step.SetEffect(effect);
-        awaiting = what;
+        _awaiting = what;
     }
 
     private void Expect(Awaiting expected)
     {
-        if (awaiting != expected)
+        if (_awaiting != expected)
         {
-            throw new InvalidOperationException($"SMTP engine is waiting for {awaiting}, not {expected}.");
+            throw new InvalidOperationException($"SMTP engine is waiting for {_awaiting}, not {expected}.");
         }
     }
 
     private void EnsureNotAwaiting()
     {
-        if (awaiting != Awaiting.Nothing)
+        if (_awaiting != Awaiting.Nothing)
         {
-            throw new InvalidOperationException($"SMTP engine is waiting for {awaiting}; no input may be given until it is answered.");
+            throw new InvalidOperationException($"SMTP engine is waiting for {_awaiting}; no input may be given until it is answered.");
         }
     }
 
@@ -927,17 +927,17 @@ public sealed class SmtpServerEngine
 
     private sealed class StepBuilder
     {
-        private readonly List<SmtpReply> replies = [];
-        private SmtpEffect? effect;
+        private readonly List<SmtpReply> _replies = [];
+        private SmtpEffect? _effect;
 
-        public void Add(SmtpReply reply) => replies.Add(reply);
+        public void Add(SmtpReply reply) => _replies.Add(reply);
 
         public void SetEffect(SmtpEffect value)
         {
-            if (effect is not null) throw new InvalidOperationException("A step carries at most one effect.");
-            effect = value;
+            if (_effect is not null) throw new InvalidOperationException("A step carries at most one effect.");
+            _effect = value;
         }
 
-        public SmtpStep Build() => replies.Count == 0 && effect is null ? SmtpStep.Empty : new SmtpStep(replies.ToArray(), effect);
+        public SmtpStep Build() => _replies.Count == 0 && _effect is null ? SmtpStep.Empty : new SmtpStep(_replies.ToArray(), _effect);
     }
 }

@@ -13,10 +13,10 @@ public sealed class DotStuffer
     private static readonly byte[] Terminator = ".\r\n"u8.ToArray();
     private static readonly byte[] LineEndAndTerminator = "\r\n.\r\n"u8.ToArray();
 
-    private bool atLineStart = true;
-    private bool wroteAny;
-    private byte lastByte;
-    private byte byteBeforeLast;
+    private bool _atLineStart = true;
+    private bool _wroteAny;
+    private byte _lastByte;
+    private byte _byteBeforeLast;
 
     /// <summary>Bytes of content passed in so far (before stuffing).</summary>
     public long ContentLength { get; private set; }
@@ -29,16 +29,16 @@ public sealed class DotStuffer
 
         while (!input.IsEmpty)
         {
-            if (atLineStart && input[0] == (byte)'.') output.Write("."u8);
+            if (_atLineStart && input[0] == (byte)'.') output.Write("."u8);
             var newline = input.IndexOf((byte)'\n');
             if (newline < 0)
             {
                 output.Write(input);
-                atLineStart = false;
+                _atLineStart = false;
                 return;
             }
             output.Write(input[..(newline + 1)]);
-            atLineStart = true;
+            _atLineStart = true;
             input = input[(newline + 1)..];
         }
     }
@@ -47,21 +47,21 @@ public sealed class DotStuffer
     /// a line of its own), then ".\r\n". Empty content gives just ".\r\n".</summary>
     public void Complete(IBufferWriter<byte> output)
     {
-        var endsWithCrLf = wroteAny && byteBeforeLast == (byte)'\r' && lastByte == (byte)'\n';
-        output.Write(!wroteAny || endsWithCrLf ? Terminator : LineEndAndTerminator);
+        var endsWithCrLf = _wroteAny && _byteBeforeLast == (byte)'\r' && _lastByte == (byte)'\n';
+        output.Write(!_wroteAny || endsWithCrLf ? Terminator : LineEndAndTerminator);
     }
 
     private void Remember(ReadOnlySpan<byte> input)
     {
         if (input.Length >= 2)
         {
-            byteBeforeLast = input[^2];
+            _byteBeforeLast = input[^2];
         }
         else
         {
-            byteBeforeLast = lastByte;
+            _byteBeforeLast = _lastByte;
         }
-        lastByte = input[^1];
-        wroteAny = true;
+        _lastByte = input[^1];
+        _wroteAny = true;
     }
 }

@@ -26,13 +26,13 @@ public sealed class DotUnstuffer
         Complete,
     }
 
-    private State state = State.LineStart;
+    private State _state = State.LineStart;
 
     /// <summary>Bytes of message written so far (after unstuffing).</summary>
     public long BytesWritten { get; private set; }
 
     /// <summary>The end-of-data line has been consumed.</summary>
-    public bool IsComplete => state == State.Complete;
+    public bool IsComplete => _state == State.Complete;
 
     /// <summary>Decodes as much of <paramref name="input"/> as belongs to the message.</summary>
     /// <param name="output">Receives the unstuffed message; null discards it (only
@@ -45,23 +45,23 @@ public sealed class DotUnstuffer
     {
         consumed = 0;
         var i = 0;
-        while (i < input.Length && state != State.Complete)
+        while (i < input.Length && _state != State.Complete)
         {
-            if (state == State.Text)
+            if (_state == State.Text)
             {
                 // The common case: copy everything up to the next CR in one go.
                 var cr = input[i..].IndexOf((byte)'\r');
                 var end = cr < 0 ? input.Length : i + cr + 1;
                 Write(input[i..end], output);
                 i = end;
-                if (cr >= 0) state = State.Cr;
+                if (cr >= 0) _state = State.Cr;
                 continue;
             }
             Step(input[i], output);
             i++;
         }
         consumed = i;
-        return state == State.Complete ? OperationStatus.Done : OperationStatus.NeedMoreData;
+        return _state == State.Complete ? OperationStatus.Done : OperationStatus.NeedMoreData;
     }
 
     /// <inheritdoc cref="Decode(ReadOnlySpan{byte}, IBufferWriter{byte}?, out int)"/>
@@ -85,44 +85,44 @@ public sealed class DotUnstuffer
 
     private void Step(byte b, IBufferWriter<byte>? output)
     {
-        switch (state)
+        switch (_state)
         {
             case State.LineStart:
                 if (b == (byte)'.')
                 {
-                    state = State.Dot;
+                    _state = State.Dot;
                     return;
                 }
                 WriteByte(b, output);
-                state = b == (byte)'\r' ? State.Cr : State.Text;
+                _state = b == (byte)'\r' ? State.Cr : State.Text;
                 return;
 
             case State.Dot:
                 if (b == (byte)'\r')
                 {
-                    state = State.DotCr;
+                    _state = State.DotCr;
                     return;
                 }
                 // A dot followed by more text is a stuffing dot: drop it, keep the rest.
                 WriteByte(b, output);
-                state = State.Text;
+                _state = State.Text;
                 return;
 
             case State.DotCr:
                 if (b == (byte)'\n')
                 {
-                    state = State.Complete;
+                    _state = State.Complete;
                     return;
                 }
                 // "." CR and more on the same line: the dot still was stuffing, the CR is content.
                 WriteByte((byte)'\r', output);
                 WriteByte(b, output);
-                state = b == (byte)'\r' ? State.Cr : State.Text;
+                _state = b == (byte)'\r' ? State.Cr : State.Text;
                 return;
 
             case State.Cr:
                 WriteByte(b, output);
-                state = b switch
+                _state = b switch
                 {
                     (byte)'\n' => State.LineStart,
                     (byte)'\r' => State.Cr,
@@ -131,7 +131,7 @@ public sealed class DotUnstuffer
                 return;
 
             default:
-                throw new InvalidOperationException($"Unexpected decoder state {state}.");
+                throw new InvalidOperationException($"Unexpected decoder state {_state}.");
         }
     }
 

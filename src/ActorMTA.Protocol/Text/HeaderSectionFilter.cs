@@ -37,21 +37,21 @@ public sealed class HeaderSectionFilter
         Drop,
     }
 
-    private readonly long maxHeaderSize;
-    private readonly byte[] held = new byte[MaxHeld + 1];
-    private int heldCount;
-    private bool lineStart = true;
-    private LineFate fate = LineFate.Keep;
-    private bool fieldDropped;
-    private long headerBytes;
-    private bool done;
-    private bool lastWrittenWasLf = true;
+    private readonly long _maxHeaderSize;
+    private readonly byte[] _held = new byte[MaxHeld + 1];
+    private int _heldCount;
+    private bool _lineStart = true;
+    private LineFate _fate = LineFate.Keep;
+    private bool _fieldDropped;
+    private long _headerBytes;
+    private bool _done;
+    private bool _lastWrittenWasLf = true;
 
     /// <param name="maxHeaderSize">Octets of header section examined; beyond them the filter gives up.</param>
     public HeaderSectionFilter(long maxHeaderSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxHeaderSize, 1);
-        this.maxHeaderSize = maxHeaderSize;
+        _maxHeaderSize = maxHeaderSize;
     }
 
     /// <summary>Received: fields seen in the header section.</summary>
@@ -62,67 +62,67 @@ public sealed class HeaderSectionFilter
     public bool HasDate { get; private set; }
 
     /// <summary>What has been written does not end with a line end (only meaningful at the end of content).</summary>
-    public bool EndsMidLine => !lastWrittenWasLf;
+    public bool EndsMidLine => !_lastWrittenWasLf;
 
     /// <summary>Filters header bytes to <paramref name="output"/>; stops at the end of the header section.</summary>
     /// <param name="consumed">Input used; when not <see cref="HeaderFilterStatus.NeedMoreData"/>, the rest
     /// of the input is body (or unexamined) and belongs to the caller.</param>
     public HeaderFilterStatus Filter(ReadOnlySpan<byte> input, IBufferWriter<byte> output, out int consumed)
     {
-        if (done) throw new InvalidOperationException("The header section has already ended.");
+        if (_done) throw new InvalidOperationException("The header section has already ended.");
         var i = 0;
         while (i < input.Length)
         {
-            if (headerBytes >= maxHeaderSize)
+            if (_headerBytes >= _maxHeaderSize)
             {
                 FlushHeld(output);
-                done = true;
+                _done = true;
                 consumed = i;
                 return HeaderFilterStatus.LimitExceeded;
             }
             var b = input[i];
-            if (!lineStart && fate != LineFate.Undecided)
+            if (!_lineStart && _fate != LineFate.Undecided)
             {
                 // The rest of a decided line goes in one piece, up to and including its LF.
                 var lf = input[i..].IndexOf((byte)'\n');
                 var end = lf < 0 ? input.Length : i + lf + 1;
-                end = (int)Math.Min(end, i + (maxHeaderSize - headerBytes));
-                if (fate == LineFate.Keep) Write(output, input[i..end]);
-                headerBytes += end - i;
-                if (input[end - 1] == (byte)'\n') lineStart = true;
+                end = (int)Math.Min(end, i + (_maxHeaderSize - _headerBytes));
+                if (_fate == LineFate.Keep) Write(output, input[i..end]);
+                _headerBytes += end - i;
+                if (input[end - 1] == (byte)'\n') _lineStart = true;
                 i = end;
                 continue;
             }
-            headerBytes++;
+            _headerBytes++;
             i++;
-            if (lineStart)
+            if (_lineStart)
             {
-                lineStart = false;
-                if (b == (byte)'\n' || (heldCount == 1 && held[0] == (byte)'\r' && b == (byte)'\n'))
+                _lineStart = false;
+                if (b == (byte)'\n' || (_heldCount == 1 && _held[0] == (byte)'\r' && b == (byte)'\n'))
                 {
-                    heldCount = 0;
-                    done = true;
+                    _heldCount = 0;
+                    _done = true;
                     consumed = i;
                     return HeaderFilterStatus.EndOfHeader;
                 }
-                if (b == (byte)'\r' && heldCount == 0)
+                if (b == (byte)'\r' && _heldCount == 0)
                 {
                     // Perhaps the CR of the empty line: hold it.
-                    held[heldCount++] = b;
-                    lineStart = true;
+                    _held[_heldCount++] = b;
+                    _lineStart = true;
                     continue;
                 }
-                if (heldCount == 0 && b is (byte)' ' or (byte)'\t')
+                if (_heldCount == 0 && b is (byte)' ' or (byte)'\t')
                 {
                     // A folded continuation belongs to the field above.
-                    fate = fieldDropped ? LineFate.Drop : LineFate.Keep;
-                    if (fate == LineFate.Keep) WriteByte(output, b);
+                    _fate = _fieldDropped ? LineFate.Drop : LineFate.Keep;
+                    if (_fate == LineFate.Keep) WriteByte(output, b);
                     continue;
                 }
-                fate = LineFate.Undecided;
+                _fate = LineFate.Undecided;
             }
-            held[heldCount++] = b;
-            if (b == (byte)':' || b == (byte)'\n' || heldCount > MaxHeld) Decide(output, b);
+            _held[_heldCount++] = b;
+            if (b == (byte)':' || b == (byte)'\n' || _heldCount > MaxHeld) Decide(output, b);
         }
         consumed = input.Length;
         return HeaderFilterStatus.NeedMoreData;
@@ -131,42 +131,42 @@ public sealed class HeaderSectionFilter
     /// <summary>The content ended inside the header section (no empty line): writes what is held back.</summary>
     public void Complete(IBufferWriter<byte> output)
     {
-        if (done) return;
-        done = true;
+        if (_done) return;
+        _done = true;
         FlushHeld(output);
     }
 
     private void Decide(IBufferWriter<byte> output, byte last)
     {
         var name = last == (byte)':' ? FieldName() : null;
-        fieldDropped = name is not null && name.Equals("return-path", StringComparison.Ordinal);
+        _fieldDropped = name is not null && name.Equals("return-path", StringComparison.Ordinal);
         if (name == "received") ReceivedFields++;
         else if (name == "message-id") HasMessageId = true;
         else if (name == "date") HasDate = true;
-        fate = fieldDropped ? LineFate.Drop : LineFate.Keep;
-        if (fate == LineFate.Keep) Write(output, held.AsSpan(0, heldCount));
-        heldCount = 0;
-        if (last == (byte)'\n') lineStart = true;
+        _fate = _fieldDropped ? LineFate.Drop : LineFate.Keep;
+        if (_fate == LineFate.Keep) Write(output, _held.AsSpan(0, _heldCount));
+        _heldCount = 0;
+        if (last == (byte)'\n') _lineStart = true;
     }
 
     // The held bytes before the colon, lower-cased, without the white space the obsolete syntax allows
     // before the colon (RFC 5322 section 4.5).
     private string FieldName() =>
-        Encoding.Latin1.GetString(held, 0, heldCount - 1).TrimEnd(' ', '\t').ToLowerInvariant();
+        Encoding.Latin1.GetString(_held, 0, _heldCount - 1).TrimEnd(' ', '\t').ToLowerInvariant();
 
     private void FlushHeld(IBufferWriter<byte> output)
     {
-        if (heldCount == 0) return;
-        Write(output, held.AsSpan(0, heldCount));
-        heldCount = 0;
-        fate = LineFate.Keep;
+        if (_heldCount == 0) return;
+        Write(output, _held.AsSpan(0, _heldCount));
+        _heldCount = 0;
+        _fate = LineFate.Keep;
     }
 
     private void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length == 0) return;
         output.Write(bytes);
-        lastWrittenWasLf = bytes[^1] == (byte)'\n';
+        _lastWrittenWasLf = bytes[^1] == (byte)'\n';
     }
 
     private void WriteByte(IBufferWriter<byte> output, byte b) => Write(output, [b]);

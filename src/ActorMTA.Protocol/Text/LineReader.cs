@@ -23,14 +23,14 @@ public enum LineReadStatus
 /// </summary>
 public sealed class LineReader
 {
-    private readonly int maxLineLength;
-    private bool discarding;
+    private readonly int _maxLineLength;
+    private bool _discarding;
 
     /// <param name="maxLineLength">Longest line in bytes including its CRLF (max-line-length in the configuration).</param>
     public LineReader(int maxLineLength)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLineLength, 3);
-        this.maxLineLength = maxLineLength;
+        _maxLineLength = maxLineLength;
     }
 
     /// <summary>Takes the next line from the front of <paramref name="buffer"/>, which is advanced past
@@ -39,7 +39,7 @@ public sealed class LineReader
     {
         line = default;
         var newline = buffer.PositionOf((byte)'\n');
-        if (discarding)
+        if (_discarding)
         {
             if (newline is null)
             {
@@ -47,22 +47,22 @@ public sealed class LineReader
                 return LineReadStatus.NeedMoreData;
             }
             buffer = buffer.Slice(buffer.GetPosition(1, newline.Value));
-            discarding = false;
+            _discarding = false;
             return LineReadStatus.TooLong;
         }
 
         if (newline is null)
         {
-            if (buffer.Length < maxLineLength) return LineReadStatus.NeedMoreData;
+            if (buffer.Length < _maxLineLength) return LineReadStatus.NeedMoreData;
             // No line end within the limit: this line is too long whatever follows.
             buffer = buffer.Slice(buffer.End);
-            discarding = true;
+            _discarding = true;
             return LineReadStatus.NeedMoreData;
         }
 
         var withLf = buffer.Slice(0, buffer.GetPosition(1, newline.Value));
         buffer = buffer.Slice(withLf.End);
-        if (withLf.Length > maxLineLength) return LineReadStatus.TooLong;
+        if (withLf.Length > _maxLineLength) return LineReadStatus.TooLong;
         var content = withLf.Slice(0, withLf.Length - 1);
         if (content.Length > 0 && EndsWithCr(content)) content = content.Slice(0, content.Length - 1);
         line = content;

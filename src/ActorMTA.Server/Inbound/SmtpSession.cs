@@ -275,10 +275,6 @@ public sealed class SmtpSession : ProtocolSession
         return byAddress;
     }
 
-    /// <summary>The RFC 3461 parameters a local recipient of the message being accepted gave, or
-    /// <see cref="DsnRecipientParameters.None"/> (for success notifications after local delivery).</summary>
-    private DsnRecipientParameters LocalRecipientDsn(string address) =>
-        _localRecipientDsn.TryGetValue(address, out var dsn) ? dsn : DsnRecipientParameters.None;
 
     private static async Task<(IReadOnlyList<string> References, long Size)> CompleteAndCommit(MessageSpooler spooler, IContentStore store, int references)
     {

@@ -30,9 +30,6 @@ internal sealed class FolderSessions
         .Select(s => (s.Key, s.Value.ReadOnly))
         .ToList();
 
-    public bool HasReadWrite(FolderState folder, IActorRef session) =>
-        _sessions.TryGetValue(session, out var s) && s.Folder == folder && !s.ReadOnly;
-
     public void RemoveAll(FolderState folder)
     {
         foreach (var session in _sessions.Where(s => s.Value.Folder == folder).Select(s => s.Key).ToList()) _sessions.Remove(session);

@@ -13,25 +13,25 @@ public sealed class BodySectionReaderTests
 {
     private const long Unlimited = long.MaxValue;
 
-    private readonly byte[] raw = ImapTestMessages.Multipart();
-    private readonly RawSlices slices;
-    private readonly MessageStructure structure;
-    private int opens;
+    private readonly byte[] _raw = ImapTestMessages.Multipart();
+    private readonly RawSlices _slices;
+    private readonly MessageStructure _structure;
+    private int _opens;
 
     public BodySectionReaderTests()
     {
-        slices = new RawSlices(raw);
-        structure = MessageStructure.Compute(new MemoryStream(raw));
+        _slices = new RawSlices(_raw);
+        _structure = MessageStructure.Compute(new MemoryStream(_raw));
     }
 
     private Stream Open()
     {
-        opens++;
-        return new MemoryStream(raw, writable: false);
+        _opens++;
+        return new MemoryStream(_raw, writable: false);
     }
 
     private byte[]? Read(string spec, FetchPartial? partial = null, long inlineLimit = Unlimited) =>
-        BodySectionReader.Read(structure, Open, Section(spec), partial, inlineLimit) switch
+        BodySectionReader.Read(_structure, Open, Section(spec), partial, inlineLimit) switch
         {
             null => null,
             ImapContent.InMemory memory => memory.Bytes.ToArray(),
@@ -47,29 +47,29 @@ public sealed class BodySectionReaderTests
         return Assert.IsType<FetchAttribute.Section>(Assert.Single(fetch.Attributes)).Spec;
     }
 
-    private (int Start, int End) Header => slices.HeaderAt(0);
-    private List<(int Start, int End)> Top => slices.Parts(Header.End, raw.Length, "outer");
-    private (int Start, int End) Content((int Start, int End) part) => (slices.HeaderAt(part.Start).End, part.End);
-    private (int Start, int End) Mime((int Start, int End) part) => slices.HeaderAt(part.Start);
-    private List<(int Start, int End)> Alternative => slices.Parts(Content(Top[0]).Start, Top[0].End, "alt");
+    private (int Start, int End) Header => _slices.HeaderAt(0);
+    private List<(int Start, int End)> Top => _slices.Parts(Header.End, _raw.Length, "outer");
+    private (int Start, int End) Content((int Start, int End) part) => (_slices.HeaderAt(part.Start).End, part.End);
+    private (int Start, int End) Mime((int Start, int End) part) => _slices.HeaderAt(part.Start);
+    private List<(int Start, int End)> Alternative => _slices.Parts(Content(Top[0]).Start, Top[0].End, "alt");
     private (int Start, int End) Inner => Content(Top[2]);
-    private (int Start, int End) InnerHeader => slices.HeaderAt(Inner.Start);
-    private List<(int Start, int End)> InnerParts => slices.Parts(InnerHeader.End, Inner.End, "inner");
+    private (int Start, int End) InnerHeader => _slices.HeaderAt(Inner.Start);
+    private List<(int Start, int End)> InnerParts => _slices.Parts(InnerHeader.End, Inner.End, "inner");
 
     [Fact]
     public void Whole_message_header_and_text()
     {
-        Assert.Equal(raw, Read(""));
-        Assert.Equal(slices.Bytes(Header), Read("HEADER"));
-        Assert.Equal(slices.Bytes((Header.End, raw.Length)), Read("TEXT"));
+        Assert.Equal(_raw, Read(""));
+        Assert.Equal(_slices.Bytes(Header), Read("HEADER"));
+        Assert.Equal(_slices.Bytes((Header.End, _raw.Length)), Read("TEXT"));
         Assert.EndsWith("\r\n\r\n", Encoding.ASCII.GetString(Read("HEADER")!));
     }
 
     [Fact]
     public void Header_fields_and_header_fields_not()
     {
-        Assert.Equal(slices.HeaderFields(Header, exclude: false, "Subject", "From"), Read("HEADER.FIELDS (SUBJECT from)"));
-        Assert.Equal(slices.HeaderFields(Header, exclude: true, "Subject", "Content-Type"), Read("HEADER.FIELDS.NOT (Subject Content-Type)"));
+        Assert.Equal(_slices.HeaderFields(Header, exclude: false, "Subject", "From"), Read("HEADER.FIELDS (SUBJECT from)"));
+        Assert.Equal(_slices.HeaderFields(Header, exclude: true, "Subject", "Content-Type"), Read("HEADER.FIELDS.NOT (Subject Content-Type)"));
         Assert.Equal("\r\n"u8.ToArray(), Read("HEADER.FIELDS (X-Absent)"));
         // The long subject is folded: the continuation lines come along.
         Assert.Contains("\r\n ", Encoding.ASCII.GetString(Read("HEADER.FIELDS (SUBJECT)")!));
@@ -78,27 +78,27 @@ public sealed class BodySectionReaderTests
     [Fact]
     public void Numbered_parts_and_their_mime_headers()
     {
-        Assert.Equal(slices.Bytes(Content(Top[0])), Read("1"));
-        Assert.Equal(slices.Bytes(Mime(Top[0])), Read("1.MIME"));
-        Assert.Equal(slices.Bytes(Content(Alternative[0])), Read("1.1"));
-        Assert.Equal(slices.Bytes(Mime(Alternative[1])), Read("1.2.MIME"));
-        Assert.Equal(slices.Bytes(Content(Alternative[1])), Read("1.2"));
-        Assert.Equal(slices.Bytes(Content(Top[1])), Read("2"));
+        Assert.Equal(_slices.Bytes(Content(Top[0])), Read("1"));
+        Assert.Equal(_slices.Bytes(Mime(Top[0])), Read("1.MIME"));
+        Assert.Equal(_slices.Bytes(Content(Alternative[0])), Read("1.1"));
+        Assert.Equal(_slices.Bytes(Mime(Alternative[1])), Read("1.2.MIME"));
+        Assert.Equal(_slices.Bytes(Content(Alternative[1])), Read("1.2"));
+        Assert.Equal(_slices.Bytes(Content(Top[1])), Read("2"));
         Assert.Equal(ImapTestMessages.AttachmentBytes, Convert.FromBase64String(Encoding.ASCII.GetString(Read("2")!)));
-        Assert.Equal(slices.Bytes(Mime(Top[1])), Read("2.MIME"));
+        Assert.Equal(_slices.Bytes(Mime(Top[1])), Read("2.MIME"));
     }
 
     [Fact]
     public void Message_rfc822_part_header_text_and_subparts()
     {
-        Assert.Equal(slices.Bytes(Inner), Read("3"));
-        Assert.Equal(slices.Bytes(Mime(Top[2])), Read("3.MIME"));
-        Assert.Equal(slices.Bytes(InnerHeader), Read("3.HEADER"));
-        Assert.Equal(slices.Bytes((InnerHeader.End, Inner.End)), Read("3.TEXT"));
-        Assert.Equal(slices.HeaderFields(InnerHeader, exclude: false, "Subject"), Read("3.HEADER.FIELDS (Subject)"));
-        Assert.Equal(slices.Bytes(Content(InnerParts[0])), Read("3.1"));
-        Assert.Equal(slices.Bytes(Mime(InnerParts[1])), Read("3.2.MIME"));
-        Assert.Equal(slices.Bytes(Content(InnerParts[1])), Read("3.2"));
+        Assert.Equal(_slices.Bytes(Inner), Read("3"));
+        Assert.Equal(_slices.Bytes(Mime(Top[2])), Read("3.MIME"));
+        Assert.Equal(_slices.Bytes(InnerHeader), Read("3.HEADER"));
+        Assert.Equal(_slices.Bytes((InnerHeader.End, Inner.End)), Read("3.TEXT"));
+        Assert.Equal(_slices.HeaderFields(InnerHeader, exclude: false, "Subject"), Read("3.HEADER.FIELDS (Subject)"));
+        Assert.Equal(_slices.Bytes(Content(InnerParts[0])), Read("3.1"));
+        Assert.Equal(_slices.Bytes(Mime(InnerParts[1])), Read("3.2.MIME"));
+        Assert.Equal(_slices.Bytes(Content(InnerParts[1])), Read("3.2"));
         Assert.Equal("Forwarded", Encoding.ASCII.GetString(Read("3.HEADER.FIELDS (SUBJECT)")!).Split(": ")[1].TrimEnd());
     }
 
@@ -130,58 +130,58 @@ public sealed class BodySectionReaderTests
         Assert.Null(Read("2.HEADER"));
         Assert.Null(Read("1.TEXT"));
         // The command parser refuses part 0; a section built some other way still finds nothing.
-        Assert.Null(BodySectionReader.Read(structure, Open, new BodySection([0], BodySectionText.Whole, []), null, Unlimited));
+        Assert.Null(BodySectionReader.Read(_structure, Open, new BodySection([0], BodySectionText.Whole, []), null, Unlimited));
     }
 
     [Fact]
     public void Partial_fetches_slice_the_section()
     {
-        Assert.Equal(raw[..10], Read("", new FetchPartial(0, 10)));
-        Assert.Equal(raw[100..], Read("", new FetchPartial(100, raw.Length)));
-        Assert.Empty(Read("", new FetchPartial(raw.Length + 5, 10))!);
-        var attachment = slices.Bytes(Content(Top[1]));
+        Assert.Equal(_raw[..10], Read("", new FetchPartial(0, 10)));
+        Assert.Equal(_raw[100..], Read("", new FetchPartial(100, _raw.Length)));
+        Assert.Empty(Read("", new FetchPartial(_raw.Length + 5, 10))!);
+        var attachment = _slices.Bytes(Content(Top[1]));
         Assert.Equal(attachment[7..27], Read("2", new FetchPartial(7, 20)));
-        var fields = slices.HeaderFields(Header, exclude: false, "Subject");
+        var fields = _slices.HeaderFields(Header, exclude: false, "Subject");
         Assert.Equal(fields[2..7], Read("HEADER.FIELDS (Subject)", new FetchPartial(2, 5)));
-        Assert.Equal(slices.Bytes(Mime(InnerParts[1]))[3..], Read("3.2.MIME", new FetchPartial(3, 100000)));
+        Assert.Equal(_slices.Bytes(Mime(InnerParts[1]))[3..], Read("3.2.MIME", new FetchPartial(3, 100000)));
     }
 
     [Fact]
     public async Task Long_sections_are_streamed_as_a_slice_of_the_file()
     {
-        var attachment = slices.Bytes(Content(Top[1]));
-        opens = 0;
-        var content = await BodySectionReader.ReadAsync(structure, Open, Section("2"), new FetchPartial(10, 1000), inlineLimit: 100);
+        var attachment = _slices.Bytes(Content(Top[1]));
+        _opens = 0;
+        var content = await BodySectionReader.ReadAsync(_structure, Open, Section("2"), new FetchPartial(10, 1000), inlineLimit: 100);
 
         var streamed = Assert.IsType<ImapContent.Streamed>(content);
         Assert.Equal(1000, streamed.Length);
-        Assert.Equal(0, opens); // nothing read yet: the caller copies when it writes the response
+        Assert.Equal(0, _opens); // nothing read yet: the caller copies when it writes the response
         var slice = Assert.IsType<BodySectionReader.RawSlice>(streamed.Source);
         var copied = new MemoryStream();
         await BodySectionReader.CopyAsync(Open, slice, copied);
         Assert.Equal(attachment[10..1010], copied.ToArray());
 
-        var small = await BodySectionReader.ReadAsync(structure, Open, Section("1.2.MIME"), null, inlineLimit: 100);
-        Assert.Equal(slices.Bytes(Mime(Alternative[1])), Assert.IsType<ImapContent.InMemory>(small).Bytes.ToArray());
+        var small = await BodySectionReader.ReadAsync(_structure, Open, Section("1.2.MIME"), null, inlineLimit: 100);
+        Assert.Equal(_slices.Bytes(Mime(Alternative[1])), Assert.IsType<ImapContent.InMemory>(small).Bytes.ToArray());
     }
 
     [Fact]
     public async Task Copy_works_on_streams_that_cannot_seek()
     {
-        var content = BodySectionReader.Read(structure, Open, Section("3.TEXT"), null, inlineLimit: 0);
+        var content = BodySectionReader.Read(_structure, Open, Section("3.TEXT"), null, inlineLimit: 0);
         var slice = (BodySectionReader.RawSlice)((ImapContent.Streamed)content!).Source!;
         var copied = new MemoryStream();
-        await BodySectionReader.CopyAsync(() => new ForwardOnlyStream(raw), slice, copied);
-        Assert.Equal(slices.Bytes((InnerHeader.End, Inner.End)), copied.ToArray());
+        await BodySectionReader.CopyAsync(() => new ForwardOnlyStream(_raw), slice, copied);
+        Assert.Equal(_slices.Bytes((InnerHeader.End, Inner.End)), copied.ToArray());
     }
 
     [Fact]
     public void Fetch_response_carries_the_section_as_a_literal()
     {
         var request = new FetchAttribute.Section(Section("1.2.MIME"), Peek: true, Partial: null);
-        var content = BodySectionReader.Read(structure, Open, request.Spec, request.Partial, Unlimited);
+        var content = BodySectionReader.Read(_structure, Open, request.Spec, request.Partial, Unlimited);
         var response = ImapResponseFormatter.Format(new ImapResponse.Fetch(7, [ImapFetchItem.Content.ForSection(request, content)]));
-        var mime = slices.Bytes(Mime(Alternative[1]));
+        var mime = _slices.Bytes(Mime(Alternative[1]));
         Assert.Equal([.. Encoding.ASCII.GetBytes($"* 7 FETCH (BODY[1.2.MIME] {{{mime.Length}}}\r\n"), .. mime, .. ")\r\n"u8.ToArray()], response);
     }
 }

@@ -34,13 +34,13 @@ public sealed class SmtpClientEngine
 
     private readonly record struct Pending(Expect Kind, int Index = 0);
 
-    private readonly SmtpClientOptions options;
-    private readonly SmtpReplyAssembler assembler = new();
-    private readonly Queue<Pending> pending = new();
-    private OutboundTransaction? transaction;
-    private bool resetBeforeNextMail;
-    private bool awaitingTlsHandshake;
-    private bool startTlsRefused;
+    private readonly SmtpClientOptions _options;
+    private readonly SmtpReplyAssembler _assembler = new();
+    private readonly Queue<Pending> _pending = new();
+    private OutboundTransaction? _transaction;
+    private bool _resetBeforeNextMail;
+    private bool _awaitingTlsHandshake;
+    private bool _startTlsRefused;
 
     public SmtpClientEngine(SmtpClientOptions options)
     {
@@ -50,7 +50,7 @@ public sealed class SmtpClientEngine
         {
             throw new ArgumentException("The HELO name must not contain spaces or control characters.", nameof(options));
         }
-        this.options = options;
+        _options = options;
     }
 
     public ClientState State { get; private set; } = ClientState.Connecting;
@@ -64,19 +64,16 @@ public sealed class SmtpClientEngine
 
     public bool TlsActive { get; private set; }
 
-    /// <summary>The message of the transaction in flight; null when there is none.</summary>
-    public OutboundMessage? CurrentMessage => transaction?.Message;
-
     /// <summary>True between <see cref="ClientEffect.StartTlsHandshake"/> or <see cref="ClientEffect.SendContent"/>
     /// and its completion call; no reply lines may be fed meanwhile.</summary>
-    public bool IsAwaitingCompletion => awaitingTlsHandshake || transaction is { ContentSending: true };
+    public bool IsAwaitingCompletion => _awaitingTlsHandshake || _transaction is { ContentSending: true };
 
     /// <summary>The TCP connection is up; the server speaks first (RFC 5321 section 3.1), so nothing is sent.</summary>
     public ClientStep OnConnected()
     {
         EnsureState(ClientState.Connecting);
         State = ClientState.Greeting;
-        pending.Enqueue(new Pending(Expect.Greeting));
+        _pending.Enqueue(new Pending(Expect.Greeting));
         return ClientStep.Empty;
     }
 
@@ -86,14 +83,14 @@ public sealed class SmtpClientEngine
     {
         if (State == ClientState.Closed) return ClientStep.Empty;
         if (State == ClientState.Connecting) throw new InvalidOperationException("OnConnected has not been called.");
-        if (awaitingTlsHandshake)
+        if (_awaitingTlsHandshake)
         {
             // Lines here were read in plaintext after the 220 to STARTTLS: feeding them would allow response
             // injection (RFC 3207 section 5); the actor must discard them.
             throw new InvalidOperationException("The TLS handshake is outstanding; plaintext lines must be discarded.");
         }
 
-        switch (assembler.Add(line, out var reply))
+        switch (_assembler.Add(line, out var reply))
         {
             case ReplyLineStatus.Incomplete:
                 return ClientStep.Empty;
@@ -101,7 +98,7 @@ public sealed class SmtpClientEngine
                 return Fail(LocalReplies.MalformedReply, wholeConnection: true, courtesyQuit: false);
         }
 
-        if (transaction is { ContentSending: true }) return OnReplyDuringContent(reply!);
+        if (_transaction is { ContentSending: true }) return OnReplyDuringContent(reply!);
         return Dispatch(reply!);
     }
 
@@ -109,8 +106,8 @@ public sealed class SmtpClientEngine
     /// plaintext is forgotten, so EHLO is sent again.</summary>
     public ClientStep OnTlsEstablished()
     {
-        if (!awaitingTlsHandshake) throw new InvalidOperationException("No TLS handshake was requested.");
-        awaitingTlsHandshake = false;
+        if (!_awaitingTlsHandshake) throw new InvalidOperationException("No TLS handshake was requested.");
+        _awaitingTlsHandshake = false;
         TlsActive = true;
         Capabilities = ServerCapabilities.None;
         IsExtended = false;
@@ -134,12 +131,12 @@ public sealed class SmtpClientEngine
         }
 
         var pipelined = Capabilities.Pipelining;
-        transaction = new OutboundTransaction(message, pipelined);
+        _transaction = new OutboundTransaction(message, pipelined);
         State = ClientState.InTransaction;
         var commands = new List<string>();
-        if (resetBeforeNextMail)
+        if (_resetBeforeNextMail)
         {
-            resetBeforeNextMail = false;
+            _resetBeforeNextMail = false;
             Queue(commands, "RSET", Expect.Rset);
             if (!pipelined) return Commands(commands);
         }
@@ -157,9 +154,9 @@ public sealed class SmtpClientEngine
     /// <summary>The actor has written all content and the ".\r\n" terminator; the final reply is next.</summary>
     public ClientStep OnContentSent()
     {
-        if (transaction is not { ContentSending: true }) throw new InvalidOperationException("No content was requested.");
-        transaction.ContentSending = false;
-        pending.Enqueue(new Pending(Expect.DataEnd));
+        if (_transaction is not { ContentSending: true }) throw new InvalidOperationException("No content was requested.");
+        _transaction.ContentSending = false;
+        _pending.Enqueue(new Pending(Expect.DataEnd));
         return ClientStep.Empty;
     }
 
@@ -198,7 +195,7 @@ public sealed class SmtpClientEngine
 
     private ClientStep Dispatch(SmtpReply reply)
     {
-        if (pending.Count == 0)
+        if (_pending.Count == 0)
         {
             // Nothing was asked. A 421 while idle is usually the server's idle timeout: this connection is
             // done, but it says nothing about the destination.
@@ -207,11 +204,11 @@ public sealed class SmtpClientEngine
                 : Fail(LocalReplies.MalformedReply, wholeConnection: true, courtesyQuit: false);
         }
 
-        var expected = pending.Dequeue();
+        var expected = _pending.Dequeue();
         if (expected.Kind == Expect.Quit)
         {
             State = ClientState.Closed;
-            pending.Clear();
+            _pending.Clear();
             return new ClientStep([], ClientEffect.Close.Instance);
         }
         // RFC 5321 section 3.8: 421 may answer any command, and the server closes the connection after it.
@@ -248,7 +245,7 @@ public sealed class SmtpClientEngine
     {
         State = ClientState.Ehlo;
         var commands = new List<string>();
-        Queue(commands, $"EHLO {options.HeloName}", Expect.Ehlo);
+        Queue(commands, $"EHLO {_options.HeloName}", Expect.Ehlo);
         return Commands(commands);
     }
 
@@ -264,7 +261,7 @@ public sealed class SmtpClientEngine
         // a 4xx is a temporary refusal of the session, which HELO would not change.
         if (reply.IsTransientFailure) return Fail(reply, wholeConnection: true, courtesyQuit: true);
         var commands = new List<string>();
-        Queue(commands, $"HELO {options.HeloName}", Expect.Helo);
+        Queue(commands, $"HELO {_options.HeloName}", Expect.Helo);
         return Commands(commands);
     }
 
@@ -278,15 +275,15 @@ public sealed class SmtpClientEngine
 
     private ClientStep AfterHello()
     {
-        var wantTls = options.TryStartTls || options.RequireTls;
-        if (!TlsActive && wantTls && Capabilities.StartTls && !startTlsRefused)
+        var wantTls = _options.TryStartTls || _options.RequireTls;
+        if (!TlsActive && wantTls && Capabilities.StartTls && !_startTlsRefused)
         {
             State = ClientState.StartTls;
             var commands = new List<string>();
             Queue(commands, "STARTTLS", Expect.StartTls);
             return Commands(commands);
         }
-        if (!TlsActive && options.RequireTls) return Fail(LocalReplies.TlsRequired, wholeConnection: true, courtesyQuit: true);
+        if (!TlsActive && _options.RequireTls) return Fail(LocalReplies.TlsRequired, wholeConnection: true, courtesyQuit: true);
         State = ClientState.Ready;
         return ClientStep.Empty;
     }
@@ -295,26 +292,26 @@ public sealed class SmtpClientEngine
     {
         if (reply.Code == 220)
         {
-            awaitingTlsHandshake = true;
+            _awaitingTlsHandshake = true;
             return new ClientStep([], ClientEffect.StartTlsHandshake.Instance);
         }
         // RFC 3207 section 4: after a refusal the client decides whether to go on in plaintext; the session
         // state (and the EHLO capabilities) are unchanged.
-        startTlsRefused = true;
+        _startTlsRefused = true;
         return AfterHello();
     }
 
     private ClientStep OnRset()
     {
-        if (transaction!.Pipelined) return ClientStep.Empty;
+        if (_transaction!.Pipelined) return ClientStep.Empty;
         var commands = new List<string>();
-        Queue(commands, MailCommand(transaction.Message), Expect.Mail);
+        Queue(commands, MailCommand(_transaction.Message), Expect.Mail);
         return Commands(commands);
     }
 
     private ClientStep OnMail(SmtpReply reply)
     {
-        var tx = transaction!;
+        var tx = _transaction!;
         tx.MailReply = reply;
         if (tx.Pipelined) return ClientStep.Empty;
         if (tx.MailRefused) return Finish(tx.Settle(reply), resetNext: true);
@@ -325,7 +322,7 @@ public sealed class SmtpClientEngine
 
     private ClientStep OnRcpt(SmtpReply reply, int index)
     {
-        var tx = transaction!;
+        var tx = _transaction!;
         tx.RecipientReplies[index] = reply;
         if (tx.Pipelined) return ClientStep.Empty;
         var commands = new List<string>();
@@ -342,7 +339,7 @@ public sealed class SmtpClientEngine
 
     private ClientStep OnData(SmtpReply reply)
     {
-        var tx = transaction!;
+        var tx = _transaction!;
         if (reply.Code is >= 300 and < 400)
         {
             if (tx.AnyRecipientAccepted)
@@ -367,7 +364,7 @@ public sealed class SmtpClientEngine
 
     private ClientStep OnDataEnd(SmtpReply reply, bool emptyContent)
     {
-        var tx = transaction!;
+        var tx = _transaction!;
         // The end of the content ends the transaction on the server whatever the reply, so no RSET is owed.
         if (!emptyContent) return Finish(tx.Settle(reply), resetNext: false);
         return Finish(tx.Settle(tx.MailRefused ? tx.MailReply! : tx.LastRecipientReply ?? reply), resetNext: false);
@@ -383,19 +380,19 @@ public sealed class SmtpClientEngine
 
     private ClientStep Finish(TransactionResult result, bool resetNext)
     {
-        transaction = null;
-        resetBeforeNextMail = resetNext;
+        _transaction = null;
+        _resetBeforeNextMail = resetNext;
         State = ClientState.Ready;
         return new ClientStep([], new ClientEffect.TransactionFinished(result));
     }
 
     private ClientStep Fail(SmtpReply reply, bool wholeConnection, bool courtesyQuit)
     {
-        var result = transaction?.Settle(reply);
-        transaction = null;
-        pending.Clear();
-        assembler.Reset();
-        awaitingTlsHandshake = false;
+        var result = _transaction?.Settle(reply);
+        _transaction = null;
+        _pending.Clear();
+        _assembler.Reset();
+        _awaitingTlsHandshake = false;
         State = ClientState.Closed;
         return new ClientStep(courtesyQuit ? ["QUIT"] : [], new ClientEffect.ConnectionFailed(reply, wholeConnection, result));
     }
@@ -458,7 +455,7 @@ public sealed class SmtpClientEngine
     private void Queue(List<string> commands, string command, Expect kind, int index = 0)
     {
         commands.Add(command);
-        pending.Enqueue(new Pending(kind, index));
+        _pending.Enqueue(new Pending(kind, index));
     }
 
     private static ClientStep Commands(List<string> commands) => new(commands, null);

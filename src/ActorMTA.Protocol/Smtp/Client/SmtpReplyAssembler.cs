@@ -23,11 +23,11 @@ public enum ReplyLineStatus
 /// </summary>
 public sealed class SmtpReplyAssembler
 {
-    private readonly List<string> lines = [];
-    private int code;
+    private readonly List<string> _lines = [];
+    private int _code;
 
     /// <summary>True while a multi-line reply has started but not ended.</summary>
-    public bool IsPending => lines.Count > 0;
+    public bool IsPending => _lines.Count > 0;
 
     /// <param name="line">One line without CRLF (a stray trailing CR is tolerated).</param>
     /// <param name="reply">The whole reply when the status is <see cref="ReplyLineStatus.Complete"/>.</param>
@@ -37,26 +37,26 @@ public sealed class SmtpReplyAssembler
         if (!line.IsEmpty && line[^1] == (byte)'\r') line = line[..^1];
         if (!TryParseCode(line, out var lineCode) || (line.Length > 3 && line[3] is not ((byte)' ' or (byte)'-')))
         {
-            lines.Clear();
+            _lines.Clear();
             return ReplyLineStatus.Malformed;
         }
-        if (IsPending && lineCode != code)
+        if (IsPending && lineCode != _code)
         {
-            lines.Clear();
+            _lines.Clear();
             return ReplyLineStatus.Malformed;
         }
 
-        code = lineCode;
-        lines.Add(line.Length > 4 ? Decode(line[4..]) : "");
+        _code = lineCode;
+        _lines.Add(line.Length > 4 ? Decode(line[4..]) : "");
         if (line.Length > 3 && line[3] == (byte)'-') return ReplyLineStatus.Incomplete;
 
-        reply = Build(code, lines);
-        lines.Clear();
+        reply = Build(_code, _lines);
+        _lines.Clear();
         return ReplyLineStatus.Complete;
     }
 
     /// <summary>Forgets a partly received reply (the connection is being abandoned).</summary>
-    public void Reset() => lines.Clear();
+    public void Reset() => _lines.Clear();
 
     // Reply codes are 2yz-5yz with y in 0-5 (RFC 5321 section 4.2.1); 1yz is not used by SMTP.
     private static bool TryParseCode(ReadOnlySpan<byte> line, out int value)
