@@ -23,7 +23,10 @@ public static class AccountAddress
     private static readonly IdnMapping Idn = new() { UseStd3AsciiRules = true, AllowUnassigned = false };
 
     /// <summary>Normalises <c>local@domain</c>; false when it is not a valid account address.</summary>
-    public static bool TryNormalize(string? address, [NotNullWhen(true)] out string? normalized, [NotNullWhen(true)] out string? domain)
+    public static bool TryNormalize(string? address, [NotNullWhen(true)] out string? normalized, [NotNullWhen(true)] out string? domain) =>
+        TryNormalize(address, lowerCaseLocalPart: true, out normalized, out domain);
+
+    private static bool TryNormalize(string? address, bool lowerCaseLocalPart, [NotNullWhen(true)] out string? normalized, [NotNullWhen(true)] out string? domain)
     {
         normalized = null;
         domain = null;
@@ -32,7 +35,7 @@ public static class AccountAddress
         var at = address.LastIndexOf('@');
         if (at <= 0 || at == address.Length - 1)
             return false;
-        var local = address[..at].ToLowerInvariant();
+        var local = lowerCaseLocalPart ? address[..at].ToLowerInvariant() : address[..at];
         if (!IsValidLocalPart(local) || !TryNormalizeDomain(address[(at + 1)..], out domain))
             return false;
         normalized = $"{local}@{domain}";
@@ -78,21 +81,8 @@ public static class AccountAddress
     /// as written (RFC 5321 lets the receiving server tell case apart). Local targets are normalised fully by
     /// the caller, which knows the local domains.
     /// </summary>
-    public static bool TryNormalizeTarget(string? address, [NotNullWhen(true)] out string? normalized, [NotNullWhen(true)] out string? domain)
-    {
-        normalized = null;
-        domain = null;
-        if (string.IsNullOrEmpty(address))
-            return false;
-        var at = address.LastIndexOf('@');
-        if (at <= 0 || at == address.Length - 1)
-            return false;
-        var local = address[..at];
-        if (!IsValidLocalPart(local) || !TryNormalizeDomain(address[(at + 1)..], out domain))
-            return false;
-        normalized = $"{local}@{domain}";
-        return true;
-    }
+    public static bool TryNormalizeTarget(string? address, [NotNullWhen(true)] out string? normalized, [NotNullWhen(true)] out string? domain) =>
+        TryNormalize(address, lowerCaseLocalPart: false, out normalized, out domain);
 
     /// <summary>Like <see cref="TryNormalize"/>, throwing an <see cref="AccountException"/> for a malformed address.</summary>
     public static string Normalize(string address, out string domain)
