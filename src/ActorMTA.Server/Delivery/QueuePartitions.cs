@@ -1,5 +1,4 @@
 using System.Text;
-using Akka.Actor;
 
 namespace ActorMTA.Server.Delivery;
 
@@ -42,26 +41,4 @@ public static class QueuePartitions
         }
         return (int)(hash % (uint)partitions);
     }
-}
-
-/// <summary>
-/// The node's partition counts, read once from actormta.delivery.throttles: lets any actor find a
-/// message's queue with <c>QueuePartitioner.Get(system).QueueNameFor(domain, queueId)</c>.
-/// </summary>
-public sealed class QueuePartitioner : IExtension
-{
-    private readonly DeliverySettings _settings;
-
-    public QueuePartitioner(DeliverySettings settings) => _settings = settings;
-
-    public static QueuePartitioner Get(ActorSystem system) => system.WithExtension<QueuePartitioner, QueuePartitionerProvider>();
-
-    public string QueueNameFor(string domain, string queueId) =>
-        QueuePartitions.QueueNameFor(domain, queueId, _settings.ThrottleFor(domain).Partitions);
-}
-
-public sealed class QueuePartitionerProvider : ExtensionIdProvider<QueuePartitioner>
-{
-    public override QueuePartitioner CreateExtension(ExtendedActorSystem system) =>
-        new(DeliverySettings.FromConfig(system.Settings.Config));
 }

@@ -46,8 +46,7 @@ public sealed class SmtpSession : ProtocolSession
     private long _bdatBytes;
     // The content being read ends the message (DATA, or BDAT ... LAST): the end-of-data checks apply.
     private bool _readingLastContent;
-    // NOTIFY=/ORCPT= of the local recipients of the message being accepted, by address.
-    private Dictionary<string, DsnRecipientParameters> _localRecipientDsn = new(StringComparer.Ordinal);
+    // NOTIFY=/ORCPT= of the recipients of the message being accepted that gave any, by address.
     private Dictionary<string, DsnRecipientParameters> _recipientDsn = new(StringComparer.Ordinal);
     private Acceptance? _acceptance;
     private (List<string> Local, Dictionary<string, List<string>> Remote) _targets;
@@ -241,18 +240,16 @@ public sealed class SmtpSession : ProtocolSession
         _spooler = null;
         // Aliases are expanded here again: the accounts may have changed since RCPT.
         var (local, remote) = Services.Router.Plan(_engine.Recipients);
-        var recipientDsn = RecipientDsnByAddress();
+        _recipientDsn = RecipientDsnByAddress();
         var transaction = ++_transaction;
         var acceptance = new Acceptance(transaction, _queueId!);
         _acceptance = acceptance;
         Timers.StartSingleTimer("accept", new AcceptTimedOut(transaction), _limits.AcceptTimeout);
         _targets = (local, remote);
-        _localRecipientDsn = local.Where(recipientDsn.ContainsKey).ToDictionary(a => a, a => recipientDsn[a], StringComparer.Ordinal);
-        _recipientDsn = recipientDsn;
         // Local recipients that asked for NOTIFY=SUCCESS get a "delivered" report once the message is stored.
-        _successDsn = Services.Delivery is null || _engine.ReversePath is not { IsNull: false }
+        _successDsn = _recipientDsn.Count == 0 || Services.Delivery is null || _engine.ReversePath is not { IsNull: false }
             ? []
-            : _localRecipientDsn.Where(p => p.Value.WantsSuccess).Select(p => (p.Key, p.Value)).ToList();
+            : local.Where(a => _recipientDsn.TryGetValue(a, out var dsn) && dsn.WantsSuccess).Select(a => (a, _recipientDsn[a])).ToList();
         var references = local.Count + remote.Count + (_successDsn.Count > 0 ? 1 : 0);
         var store = Services.Content;
         CompleteAndCommit(spooler, store, references)
@@ -263,6 +260,7 @@ public sealed class SmtpSession : ProtocolSession
 
     /// <summary>NOTIFY=/ORCPT= of the transaction's recipients that gave any, by address (the first RCPT of
     /// an address counts, as for the recipient itself).</summary>
+    // A fresh map per message, never changed after: enqueue commands carry it.
     private Dictionary<string, DsnRecipientParameters> RecipientDsnByAddress()
     {
         var byAddress = new Dictionary<string, DsnRecipientParameters>(StringComparer.Ordinal);
@@ -274,7 +272,6 @@ public sealed class SmtpSession : ProtocolSession
         }
         return byAddress;
     }
-
 
     private static async Task<(IReadOnlyList<string> References, long Size)> CompleteAndCommit(MessageSpooler spooler, IContentStore store, int references)
     {
@@ -311,30 +308,24 @@ public sealed class SmtpSession : ProtocolSession
             acceptance.Retractions.Add(new RetractDelivery(address, acceptance.QueueId, correlation));
         }
         var reversePath = _engine.ReversePath?.Address ?? "";
-        var partitions = Delivery.QueuePartitioner.Get(Context.System);
         foreach (var (domain, recipients) in _targets.Remote)
         {
             var correlation = ++_nextCorrelation;
             acceptance.Pending.Add(correlation);
             // A domain split into partitions (actormta.delivery.throttles) has its queue picked by the message id.
-            var queueName = partitions.QueueNameFor(domain, acceptance.QueueId);
+            var queueName = Services.Router.QueueNameFor(domain, acceptance.QueueId);
             Services.DomainQueueRegion.Tell(new EnqueueDelivery(queueName, acceptance.QueueId, m.References[i++], reversePath, recipients, size, now, correlation)
             {
                 Traits = (_engine.Body == BodyType.EightBitMime ? ContentTraits.EightBitMime : ContentTraits.None)
                     | (_engine.SmtpUtf8 ? ContentTraits.SmtpUtf8 : ContentTraits.None),
                 Dsn = _engine.Dsn,
-                RecipientDsn = RecipientDsnFor(recipients),
+                // The whole message's map: each queue keeps only its own recipients' parameters.
+                RecipientDsn = _recipientDsn.Count == 0 ? EnqueueDelivery.EmptyRecipientDsn : _recipientDsn,
             });
             acceptance.Retractions.Add(new RetractEnqueue(queueName, acceptance.QueueId, correlation));
         }
         if (_successDsn.Count > 0) acceptance.SuccessDsnReference = m.References[i];
         if (acceptance.Pending.Count == 0) FinishAcceptance();
-    }
-
-    private IReadOnlyDictionary<string, DsnRecipientParameters> RecipientDsnFor(List<string> recipients)
-    {
-        var subset = recipients.Where(_recipientDsn.ContainsKey).ToDictionary(a => a, a => _recipientDsn[a], StringComparer.Ordinal);
-        return subset.Count == 0 ? EnqueueDelivery.EmptyRecipientDsn : subset;
     }
 
     private void Acknowledged(long correlationId)

@@ -37,8 +37,8 @@ public sealed class SuccessDsnTests(ConformanceServerFixture fixture)
         var raw = Encoding.UTF8.GetString(reports[0]);
         Assert.StartsWith("Return-Path: <>\r\n", raw);
         var report = MimeMessage.Load(new MemoryStream(reports[0]));
-        Assert.Equal("multipart/report", report.Body.ContentType.MimeType);
-        var status = Assert.IsType<MessageDeliveryStatus>(((Multipart)report.Body).OfType<MessageDeliveryStatus>().Single());
+        var body = Assert.IsType<MultipartReport>(report.Body);
+        var status = Assert.Single(body.OfType<MessageDeliveryStatus>());
         Assert.Equal("success-test", status.StatusGroups[0]["Original-Envelope-Id"]);
         var group = Assert.Single(status.StatusGroups.Skip(1));
         Assert.Equal("delivered", group["Action"]);

@@ -89,9 +89,10 @@ public sealed class ThrottleTests(ITestOutputHelper output, DeliveryZoneFixture 
 
         var partitions = ids.GroupBy(id => QueuePartitions.QueueNameFor("two.test", id, 2)).Select(g => g.Key).Order().ToList();
         Assert.Equal(["two.test#0", "two.test#1"], partitions);
-        // The SMTP session picks the same partition from the node's configuration.
-        Assert.All(ids, id => Assert.Equal(QueuePartitions.QueueNameFor("two.test", id, 2), QueuePartitioner.Get(Sys).QueueNameFor("Two.Test", id)));
-        Assert.Equal("one.test", QueuePartitioner.Get(Sys).QueueNameFor("one.test", ids[0]));
+        // The SMTP session picks the same partition through the node's recipient router.
+        var router = Services().Router;
+        Assert.All(ids, id => Assert.Equal(QueuePartitions.QueueNameFor("two.test", id, 2), router.QueueNameFor("Two.Test", id)));
+        Assert.Equal("one.test", router.QueueNameFor("one.test", ids[0]));
         Assert.InRange(Receivers[1].MaxConcurrentConnections, 1, 2); // 1 per partition
         await WaitForEmptyQueueAsync("two.test#0", TimeSpan.FromSeconds(10));
         await WaitForEmptyQueueAsync("two.test#1", TimeSpan.FromSeconds(10));
