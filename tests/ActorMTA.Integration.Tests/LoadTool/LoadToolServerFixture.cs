@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using ActorMTA.Integration.Tests.Harness;
 using Xunit;
 
@@ -27,7 +25,7 @@ public sealed class LoadToolServerFixture : IAsyncLifetime
     public ServerProcess Server => _server ?? throw new InvalidOperationException("server not started");
 
     /// <summary>Where the server relays sink.test mail: the port `--verify sink --sink-port` listens on.</summary>
-    public int SinkPort { get; } = FreePort();
+    public int SinkPort { get; } = ServerPorts.PickOne();
 
     public static string LoadPattern => "load{n}@" + ServerProcess.Domain;
 
@@ -49,12 +47,5 @@ public sealed class LoadToolServerFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         if (_server is not null) await _server.DisposeAsync();
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 }
