@@ -47,6 +47,25 @@ public sealed class ServerProcess : IAsyncDisposable
     public static async Task<ServerProcess> StartAsync(string configOverrides = "", IEnumerable<TestUser>? users = null,
         IEnumerable<string>? extraDomains = null)
     {
+        // A picked port can be taken before the server binds it (a client socket of another test gets it as its
+        // ephemeral port), and the server refuses to start on a port in use: then it starts over on other ports.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnFreshPortsAsync(configOverrides, users, extraDomains);
+            }
+            catch (PortInUseException) when (attempt < 5)
+            {
+            }
+        }
+    }
+
+    private sealed class PortInUseException(string message, Exception inner) : InvalidOperationException(message, inner);
+
+    private static async Task<ServerProcess> StartOnFreshPortsAsync(string configOverrides, IEnumerable<TestUser>? users,
+        IEnumerable<string>? extraDomains)
+    {
         var root = Path.Combine(Path.GetTempPath(), "actormta-it-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
         var server = new ServerProcess(Path.Combine(root, "data"), ServerPorts.PickFree());
@@ -163,7 +182,10 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             if (!process.HasExited) process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
-            throw new InvalidOperationException($"server did not become ready ({e.Message}); exit code {(process.HasExited ? process.ExitCode : -1)}; output:\n{Output}", e);
+            var message = $"server did not become ready ({e.Message}); exit code {(process.HasExited ? process.ExitCode : -1)}; output:\n{Output}";
+            if (Output.Contains("cannot listen on", StringComparison.Ordinal) && Output.Contains("Address already in use", StringComparison.Ordinal))
+                throw new PortInUseException(message, e);
+            throw new InvalidOperationException(message, e);
         }
     }
 
