@@ -82,7 +82,7 @@ public sealed class ServerNode : IAsyncDisposable
     private static async Task<ServerNode> StartWithSocketsAsync(Config config, ServerSettings settings, IReadOnlyDictionary<string, Socket> sockets)
     {
         var accounts = new AccountCache(settings.AccountsFile, AccountSettings.FromConfig(config, settings));
-        var content = new FileContentStore(new ContentStoreOptions(settings.SpoolDirectory, settings.GroupCommitMaxBatch, settings.GroupCommitParallelism));
+        var content = new FileContentStore(new ContentStoreOptions(settings.SpoolDirectory, settings.GroupCommitMaxBatch, settings.GroupCommitParallelism) { SpareFiles = settings.SpareFiles });
         JournalDatabase.Prepare(settings.JournalFile);
         JournalDatabase.PrepareSnapshotStore(settings.SnapshotFile, settings.JournalFile);
         var akkaConfig = AkkaConfig.Build(config, settings.JournalFile, settings.SnapshotFile, remotingPort: 0);

@@ -8,8 +8,9 @@ namespace ActorMTA.Storage.Content;
 /// Async reads complete synchronously: stored content is small and page-cache hot, and an "async" read on a
 /// Linux file is only a hop to a thread-pool thread that then blocks anyway.
 /// </summary>
-internal sealed class ContentReadStream(SafeFileHandle handle) : Stream
+internal sealed class ContentReadStream(SafeFileHandle handle, Action onClosed) : Stream
 {
+    private int _closed;
     private long _position;
     private long _length = -1;
 
@@ -61,7 +62,11 @@ internal sealed class ContentReadStream(SafeFileHandle handle) : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) handle.Dispose();
+        if (disposing && Interlocked.Exchange(ref _closed, 1) == 0)
+        {
+            handle.Dispose();
+            onClosed();
+        }
         base.Dispose(disposing);
     }
 }

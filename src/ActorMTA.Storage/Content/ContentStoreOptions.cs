@@ -9,12 +9,17 @@ public sealed record ContentStoreOptions(string RootDirectory, int GroupCommitMa
 {
     public SyncMode SyncMode { get; init; } = SyncMode.PerFile;
 
+    /// <summary>Released files kept (empty) to be written over instead of creating new ones; 0 turns it off.</summary>
+    public int SpareFiles { get; init; } = 1024;
+
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(RootDirectory))
             throw new ArgumentException("The spool root directory is required.", nameof(RootDirectory));
         if (GroupCommitMaxBatch < 1)
             throw new ArgumentOutOfRangeException(nameof(GroupCommitMaxBatch), GroupCommitMaxBatch, "Must be at least 1.");
+        if (SpareFiles < 0)
+            throw new ArgumentOutOfRangeException(nameof(SpareFiles), SpareFiles, "Must not be negative.");
         if (GroupCommitParallelism < 1)
             throw new ArgumentOutOfRangeException(nameof(GroupCommitParallelism), GroupCommitParallelism, "Must be at least 1.");
     }

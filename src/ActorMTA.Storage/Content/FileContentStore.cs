@@ -11,6 +11,8 @@ public sealed class FileContentStore : IContentStore, IDisposable
 
     private readonly SpoolLayout _layout;
     private readonly GroupCommitter _committer;
+    private readonly SpareFilePool _spares;
+    private readonly OpenContentReaders _readers = new();
     private int _disposed;
 
     public FileContentStore(ContentStoreOptions options)
@@ -20,6 +22,8 @@ public sealed class FileContentStore : IContentStore, IDisposable
         Options = options;
         _layout = new SpoolLayout(options.RootDirectory);
         _layout.Initialize();
+        _spares = new SpareFilePool(_layout.SpareDirectory, options.SpareFiles);
+        _spares.Initialize();
         _committer = new GroupCommitter(_layout, options);
     }
 
@@ -38,8 +42,22 @@ public sealed class FileContentStore : IContentStore, IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(queueId);
         ThrowIfDisposed();
-        return new FileContentWriter(this, queueId, _layout.NewTempPath(queueId));
+        while (_spares.TryTake() is { } spare)
+        {
+            try
+            {
+                return new FileContentWriter(this, queueId, spare, FileMode.Truncate);
+            }
+            catch (FileNotFoundException)
+            {
+                // Removed behind our back; take the next one.
+            }
+        }
+        return new FileContentWriter(this, queueId, _layout.NewTempPath(queueId), FileMode.CreateNew);
     }
+
+    /// <summary>Released files waiting to be written over (see <see cref="SpareFilePool"/>).</summary>
+    public int SpareFileCount => _spares.Count;
 
     /// <remarks>
     /// Throws <see cref="IOException"/> when the content could not be made durable (the session answers 451);
@@ -76,7 +94,20 @@ public sealed class FileContentStore : IContentStore, IDisposable
 
     public Stream OpenRead(string reference)
     {
-        return new ContentReadStream(NativeFileSystem.OpenReadOnly(_layout.PathOf(reference)));
+        var path = _layout.PathOf(reference);
+        var key = OpenContentReaders.ContentKeyOf(reference);
+        // Registered before the open: Release checks for readers only after the name is gone, so a handle
+        // is either seen by that check or fails to open.
+        _readers.Enter(key);
+        try
+        {
+            return new ContentReadStream(NativeFileSystem.OpenReadOnly(path), () => _readers.Exit(key));
+        }
+        catch
+        {
+            _readers.Exit(key);
+            throw;
+        }
     }
 
     public long GetLength(string reference)
@@ -105,11 +136,31 @@ public sealed class FileContentStore : IContentStore, IDisposable
     }
 
     /// <remarks>
-    /// The unlink is not fsync'd: if a crash loses it, the name comes back as an orphan the journal no longer
-    /// refers to (wasted space, never lost mail) — cheaper than a directory sync per delivered message.
+    /// The unlink (or the move to the spare pool) is not fsync'd: if a crash loses it, the name comes back as an
+    /// orphan the journal no longer refers to (wasted space, never lost mail) — cheaper than a directory sync per
+    /// delivered message. Callers release only after the journal stopped referring to the content.
     /// </remarks>
     public void Release(string reference)
     {
+        var path = _layout.PathOf(reference);
+        if (NativeFileSystem.LinkCount(path) == 1 && _spares.TryAdmit(path) is { } spare)
+        {
+            if (_readers.AnyOpen(OpenContentReaders.ContentKeyOf(reference)))
+            {
+                File.Delete(spare);
+                return;
+            }
+            try
+            {
+                File.WriteAllBytes(spare, []);
+                _spares.Add(spare);
+            }
+            catch (IOException)
+            {
+                File.Delete(spare);
+            }
+            return;
+        }
         _layout.Unlink(reference);
     }
 

@@ -18,12 +18,13 @@ internal sealed class FileContentWriter : ContentWriter
     private int _state = Writing;
     private long _finalLength = -1;
 
-    public FileContentWriter(FileContentStore owner, string queueId, string tempPath)
+    /// <param name="mode">CreateNew for a new temp file, Truncate for an empty spare file taken from the pool.</param>
+    public FileContentWriter(FileContentStore owner, string queueId, string tempPath, FileMode mode)
     {
         Owner = owner;
         QueueId = queueId;
         TempPath = tempPath;
-        _stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.Read, BufferSize, FileOptions.None);
+        _stream = new FileStream(tempPath, mode, FileAccess.Write, FileShare.Read, BufferSize, FileOptions.None);
     }
 
     public FileContentStore Owner { get; }

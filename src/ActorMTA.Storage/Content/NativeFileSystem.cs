@@ -34,6 +34,24 @@ internal static class NativeFileSystem
         return renameat2(AT_FDCWD, oldPath, AT_FDCWD, newPath, RENAME_NOREPLACE) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
+    /// <summary>Moves <paramref name="oldPath"/> to <paramref name="newPath"/> (replacing it); returns 0 or the errno.</summary>
+    public static int TryRename(string oldPath, string newPath)
+    {
+        return renameat2(AT_FDCWD, oldPath, AT_FDCWD, newPath, 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>
+    /// Number of names of the file at <paramref name="path"/>, or 0 when it does not exist or cannot be read.
+    /// statx, not stat: its buffer has one layout on every architecture.
+    /// </summary>
+    public static int LinkCount(string path)
+    {
+        Span<byte> buffer = stackalloc byte[StatxSize];
+        if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_NLINK, ref MemoryMarshal.GetReference(buffer)) != 0)
+            return 0;
+        return (int)MemoryMarshal.Read<uint>(buffer[StatxNlinkOffset..]);
+    }
+
     /// <summary>
     /// Opens a file for reading with one open(2). FileStream adds fstat, flock and fadvise calls to every open, which
     /// was a quarter of the server's time in an IMAP FETCH of 20,000 message bodies.
@@ -93,6 +111,10 @@ internal static class NativeFileSystem
     private const int EINTR = 4;
     private const int AT_FDCWD = -100;
     private const uint RENAME_NOREPLACE = 1;
+    private const int AT_SYMLINK_NOFOLLOW = 0x100;
+    private const uint STATX_NLINK = 0x4;
+    private const int StatxSize = 256;
+    private const int StatxNlinkOffset = 16;
 
     [DllImport("libc", SetLastError = true)]
     private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
@@ -110,6 +132,10 @@ internal static class NativeFileSystem
     private static extern int link(
         [MarshalAs(UnmanagedType.LPUTF8Str)] string oldpath,
         [MarshalAs(UnmanagedType.LPUTF8Str)] string newpath);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int statx(
+        int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string pathname, int flags, uint mask, ref byte buffer);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int renameat2(

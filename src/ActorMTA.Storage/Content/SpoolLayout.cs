@@ -9,6 +9,7 @@ namespace ActorMTA.Storage.Content;
 /// <code>
 /// &lt;root&gt;/tmp/&lt;xx&gt;/&lt;stem&gt;-&lt;guid&gt;.tmp   content being written (deleted on startup: never acknowledged)
 /// &lt;root&gt;/&lt;xx&gt;/&lt;stem&gt;.&lt;suffix&gt;          one hard link per reference; the reference string is "xx/stem.suffix"
+/// &lt;root&gt;/spare/&lt;n&gt;                      empty released files, written over by new content (see SpareFilePool)
 /// </code>
 /// For tmp, xx is a hash of the message id: 256 directories keep concurrent sessions from queueing on one
 /// directory lock while they create files (measured: with a single tmp directory, contention on its lock was the
@@ -27,10 +28,12 @@ internal sealed partial class SpoolLayout
     {
         Root = Path.GetFullPath(root);
         TempDirectory = Path.Combine(Root, "tmp");
+        SpareDirectory = Path.Combine(Root, "spare");
     }
 
     public string Root { get; }
     public string TempDirectory { get; }
+    public string SpareDirectory { get; }
 
     /// <summary>Creates the directory tree and deletes content left in tmp by a crash before commit.</summary>
     public void Initialize()

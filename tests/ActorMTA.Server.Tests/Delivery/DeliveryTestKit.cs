@@ -143,10 +143,10 @@ public abstract class DeliveryTestKit : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
         }
     }
 
-    /// <summary>Content files left in the spool (references held by queues and mailboxes).</summary>
+    /// <summary>Content files left in the spool (references held by queues and mailboxes; not temp or empty spare files).</summary>
     protected int SpoolFiles() =>
         Directory.EnumerateFiles(SpoolDirectory, "*", SearchOption.AllDirectories)
-            .Count(f => !Path.GetRelativePath(SpoolDirectory, f).StartsWith("tmp" + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+            .Count(f => Path.GetRelativePath(SpoolDirectory, f).Split(Path.DirectorySeparatorChar)[0] is not ("tmp" or "spare"));
 
     /// <summary>Stops the actor system and starts a new one on the same journal and spool, delivery included.</summary>
     protected async Task<RestartedNode> RestartAsync()
