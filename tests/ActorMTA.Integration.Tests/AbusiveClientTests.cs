@@ -75,6 +75,30 @@ public sealed class AbusiveClientTests(AbusiveClientServerFixture fixture, ITest
     }
 
     [Fact]
+    public async Task Imap_command_line_trickled_a_byte_a_second_ends_with_bye_at_the_command_deadline()
+    {
+        await using var client = await TextConnection.ConnectAsync(Server.Ports.Imap);
+        Assert.StartsWith("* OK", await client.ReadLineAsync());
+        var clock = Stopwatch.StartNew();
+        var (lines, closed, elapsed) = await TrickleUntilClosedAsync(client, Encoding.ASCII.GetBytes("a1 CAPABILITY a1 CAPABILITY a1 CAPABILITY"), clock);
+        Assert.True(closed, $"still open after {elapsed}; got: {string.Join(" | ", lines)}");
+        Assert.StartsWith("* BYE", Assert.Single(lines));
+        Assert.InRange(elapsed, AbusiveClientServerFixture.CommandTimeout * 0.9, AbusiveClientServerFixture.CommandTimeout + Slack);
+    }
+
+    [Fact]
+    public async Task Pop3_command_line_trickled_a_byte_a_second_ends_with_err_at_the_command_deadline()
+    {
+        await using var client = await TextConnection.ConnectAsync(Server.Ports.Pop3);
+        Assert.StartsWith("+OK", await client.ReadLineAsync());
+        var clock = Stopwatch.StartNew();
+        var (lines, closed, elapsed) = await TrickleUntilClosedAsync(client, Encoding.ASCII.GetBytes("CAPA CAPA CAPA CAPA CAPA CAPA CAPA"), clock);
+        Assert.True(closed, $"still open after {elapsed}; got: {string.Join(" | ", lines)}");
+        Assert.StartsWith("-ERR", Assert.Single(lines));
+        Assert.InRange(elapsed, AbusiveClientServerFixture.CommandTimeout * 0.9, AbusiveClientServerFixture.CommandTimeout + Slack);
+    }
+
+    [Fact]
     public async Task Smtp_data_trickled_a_byte_a_second_is_cut_off_at_the_data_deadline()
     {
         await using var smtp = await SmtpConversation.OpenReadyAsync(Server.Ports.Smtp);
