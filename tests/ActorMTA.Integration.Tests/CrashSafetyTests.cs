@@ -26,7 +26,11 @@ public sealed partial class CrashSafetyTests(ITestOutputHelper output)
     [Fact]
     public async Task Every_acknowledged_message_survives_sigkill()
     {
-        await using var server = await ServerProcess.StartAsync("actormta.pop3.auth-requires-tls = off", Mailboxes);
+        await using var server = await ServerProcess.StartAsync("""
+            actormta.pop3.auth-requires-tls = off
+            # More senders reconnect at once than the per-address default allows.
+            actormta.smtp.max-connections-per-ip = 1000
+            """, Mailboxes);
 
         var acknowledged = new ConcurrentDictionary<int, TestUser>();
         var errors = new ConcurrentBag<string>();

@@ -45,6 +45,10 @@ public sealed class ImapCommandReader
         Discard,
     }
 
+    /// <summary>The client has logged in: literals up to the normal limits are accepted from now on, not only
+    /// <see cref="ImapServerOptions.MaxLiteralBeforeAuth"/>.</summary>
+    public bool Authenticated { get; set; }
+
     /// <summary>Part of a command has been received and its rest is awaited.</summary>
     public bool IsInsideCommand => _lines.Count > 0;
 
@@ -67,6 +71,15 @@ public sealed class ImapCommandReader
 
         if (marker is null) return ParseCommand();
         if (marker.Value.Size < 0) return Reject(marker, ImapStatus.Bad, null, "Invalid literal size");
+        if (!Authenticated && marker.Value.Size > _options.MaxLiteralBeforeAuth)
+        {
+            // Before login nobody needs a large literal; do not read megabytes for an anonymous client. A LITERAL+
+            // one is already coming: rather than read and drop it, end the connection (as Dovecot does).
+            if (!marker.Value.NonSynchronizing) return Reject(marker, ImapStatus.Bad, null, "Literal too large before authentication");
+            var tag = _tag;
+            Reset();
+            return new ImapReadResult.Fatal(tag, new ImapResponse.StatusResponse(tag, ImapStatus.Bad, null, "Literal too large before authentication"));
+        }
 
         if (_lines.Count == 1 && RefuseBeforeLiteral(line) is { } refusal) return Reject(marker, ImapStatus.Bad, null, refusal);
 

@@ -32,4 +32,8 @@ public abstract record ImapReadResult
     /// <summary>The command is rejected: send <paramref name="Response"/> (tagged with <paramref name="Tag"/>
     /// when a tag could be read, else untagged) and go on reading commands.</summary>
     public sealed record Error(string? Tag, ImapResponse.StatusResponse Response) : ImapReadResult;
+
+    /// <summary>The command is rejected and the connection cannot go on: send <paramref name="Response"/>, then BYE
+    /// and close. Used for a LITERAL+ literal too large to accept whose bytes are already on their way.</summary>
+    public sealed record Fatal(string? Tag, ImapResponse.StatusResponse Response) : ImapReadResult;
 }

@@ -14,4 +14,9 @@ public sealed record ImapServerOptions(
     bool TlsAvailable,
     bool AuthRequiresTls,
     long MaxLiteralSize,
-    long MaxCommandSize);
+    long MaxCommandSize)
+{
+    /// <summary>Largest literal of any kind before the client has logged in (a login needs a few short strings);
+    /// larger ones are refused before their bytes are read.</summary>
+    public long MaxLiteralBeforeAuth { get; init; } = long.MaxValue;
+}

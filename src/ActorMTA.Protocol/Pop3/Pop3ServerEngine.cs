@@ -84,7 +84,9 @@ public sealed class Pop3ServerEngine
         }
 
         var step = new StepBuilder();
+        var before = step.Count;
         HandleLine(line, step);
+        CountBadCommand(step, before);
         Drain(step);
         return step.Build();
     }
@@ -100,7 +102,9 @@ public sealed class Pop3ServerEngine
         }
 
         var step = new StepBuilder();
+        var before = step.Count;
         HandleLineTooLong(step);
+        CountBadCommand(step, before);
         Drain(step);
         return step.Build();
     }
@@ -238,9 +242,25 @@ public sealed class Pop3ServerEngine
         while (State != Pop3SessionState.Closed && _awaiting == Awaiting.Nothing && _pendingInput.Count > 0)
         {
             var line = _pendingInput.Dequeue();
+            var before = step.Count;
             if (line is null) HandleLineTooLong(step);
             else HandleLine(line, step);
+            CountBadCommand(step, before);
         }
+    }
+
+    /// <summary>Commands answered with -ERR so far (unknown, malformed, not valid now, over-long).</summary>
+    public int BadCommands { get; private set; }
+
+    /// <summary>A client sending garbage is cut off after <see cref="Pop3ServerOptions.MaxBadCommands"/> -ERR answers
+    /// instead of getting thousands of them.</summary>
+    private void CountBadCommand(StepBuilder step, int linesBefore)
+    {
+        if (State == Pop3SessionState.Closed || step.HasEffect || !step.StartsWithError(linesBefore)) return;
+        BadCommands++;
+        if (BadCommands < _options.MaxBadCommands) return;
+        step.Add("-ERR Too many bad commands, closing connection");
+        Close(step);
     }
 
     private void Close(StepBuilder step)
@@ -652,6 +672,13 @@ public sealed class Pop3ServerEngine
         private Pop3Effect? _effect;
 
         public void Add(string line) => _lines.Add(line);
+
+        public int Count => _lines.Count;
+
+        public bool HasEffect => _effect is not null;
+
+        /// <summary>The first line added after the first <paramref name="from"/> is an -ERR status.</summary>
+        public bool StartsWithError(int from) => _lines.Count > from && _lines[from].StartsWith("-ERR", StringComparison.Ordinal);
 
         public void SetEffect(Pop3Effect value)
         {

@@ -14,4 +14,8 @@ public sealed record Pop3ServerOptions(
     bool TlsAvailable,
     bool TlsActive,
     bool AuthRequiresTls,
-    int MaxAuthFailures);
+    int MaxAuthFailures)
+{
+    /// <summary>The -ERR answer to a command that reaches this count closes the connection.</summary>
+    public int MaxBadCommands { get; init; } = 20;
+}

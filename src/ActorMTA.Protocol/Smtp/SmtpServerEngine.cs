@@ -109,6 +109,10 @@ public sealed class SmtpServerEngine
     /// <summary>Failed AUTH attempts so far; the actor delays a failure reply in proportion.</summary>
     public int AuthFailures { get; private set; }
 
+    /// <summary>Errors the client caused so far: 4xx/5xx replies to its commands, refused recipients included
+    /// (not the server's own failures to store a message).</summary>
+    public int ErrorCount { get; private set; }
+
     /// <summary>Input lines handled so far (commands, AUTH responses, over-long lines).</summary>
     public int CommandCount { get; private set; }
 
@@ -137,17 +141,17 @@ public sealed class SmtpServerEngine
         if (_authExchange != AuthExchange.None)
         {
             HandleAuthResponse(line, step);
-            return step.Build();
+            return CountErrors(step);
         }
 
         var text = SmtpCommandLine.Decode(line);
         if (text is null)
         {
             step.Add(new SmtpReply(500, "5.5.2", "Error: command is not valid UTF-8"));
-            return step.Build();
+            return CountErrors(step);
         }
         HandleCommand(SmtpCommandLine.Parse(text), step);
-        return step.Build();
+        return CountErrors(step);
     }
 
     /// <summary>The I/O adapter discarded a line longer than its limit; the session continues.</summary>
@@ -160,7 +164,7 @@ public sealed class SmtpServerEngine
         // An over-long AUTH response ends the exchange like any other failed one.
         _authExchange = AuthExchange.None;
         step.Add(new SmtpReply(500, "5.5.6", "Error: line too long"));
-        return step.Build();
+        return CountErrors(step);
     }
 
     /// <summary>The client was idle too long.</summary>
@@ -194,7 +198,12 @@ public sealed class SmtpServerEngine
         var dsn = _pendingRecipientDsn;
         _pendingRecipient = null;
         _pendingRecipientDsn = DsnRecipientParameters.None;
-        if (!verdict.IsAccepted) return Single(verdict.Rejection!);
+        if (!verdict.IsAccepted)
+        {
+            var refused = new StepBuilder();
+            refused.Add(verdict.Rejection!);
+            return CountErrors(refused);
+        }
         _recipients.Add(recipient);
         _recipientDsn.Add(dsn);
         return Single(new SmtpReply(250, "2.1.5", "Ok"));
@@ -226,7 +235,7 @@ public sealed class SmtpServerEngine
         {
             step.Add(new SmtpReply(535, "5.7.8", "Authentication credentials invalid"));
         }
-        return step.Build();
+        return CountErrors(step);
     }
 
     /// <summary>Result of <see cref="SmtpEffect.BeginData"/>, <see cref="SmtpEffect.BeginBdat"/> or
@@ -253,7 +262,7 @@ public sealed class SmtpServerEngine
             default:
                 throw new InvalidOperationException($"SMTP engine is waiting for {_awaiting}, not message content.");
         }
-        return step.Build();
+        return CountErrors(step);
     }
 
     /// <summary>The message is durable and persisted under this queue id.</summary>
@@ -857,6 +866,27 @@ public sealed class SmtpServerEngine
         return false;
     }
 
+    /// <summary>
+    /// Postfix's smtpd_soft_error_limit / smtpd_hard_error_limit: past the soft limit every error reply is
+    /// delayed (the step says so; the actor keeps the clock), at the hard limit the session ends with
+    /// 421 4.7.0. Bad commands and refused recipients count alike, which also ends address harvesting.
+    /// </summary>
+    private SmtpStep CountErrors(StepBuilder step)
+    {
+        if (IsClosed || !step.HasNoEffect) return step.Build();
+        var errors = step.NegativeReplies;
+        if (errors == 0) return step.Build();
+        ErrorCount += errors;
+        if (ErrorCount >= _options.HardErrorLimit)
+        {
+            step.Add(new SmtpReply(421, "4.7.0", $"{_options.HostName} Error: too many errors, closing connection"));
+            Close(step);
+            return step.Build();
+        }
+        var built = step.Build();
+        return ErrorCount > _options.SoftErrorLimit ? built with { Delayed = true } : built;
+    }
+
     // Returns true when the session was closed for exceeding the command limit.
     private bool CountCommand(StepBuilder step)
     {
@@ -937,6 +967,10 @@ public sealed class SmtpServerEngine
             if (_effect is not null) throw new InvalidOperationException("A step carries at most one effect.");
             _effect = value;
         }
+
+        public bool HasNoEffect => _effect is null;
+
+        public int NegativeReplies => _replies.Count(r => !r.IsPositive);
 
         public SmtpStep Build() => _replies.Count == 0 && _effect is null ? SmtpStep.Empty : new SmtpStep(_replies.ToArray(), _effect);
     }

@@ -22,4 +22,11 @@ public sealed record SmtpServerOptions(
     long MaxMessageSize,
     int MaxRecipients,
     int MaxAuthFailures,
-    int MaxCommands);
+    int MaxCommands)
+{
+    /// <summary>Errors (bad commands, refused recipients) after which every error reply is delayed.</summary>
+    public int SoftErrorLimit { get; init; } = 10;
+
+    /// <summary>The error that reaches this count ends the session with 421 4.7.0.</summary>
+    public int HardErrorLimit { get; init; } = 20;
+}

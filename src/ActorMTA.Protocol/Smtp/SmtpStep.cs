@@ -9,6 +9,9 @@ public sealed record SmtpStep(IReadOnlyList<SmtpReply> Replies, SmtpEffect? Effe
 
     public bool Closes => Effect is SmtpEffect.Close;
 
+    /// <summary>The client is past the soft error limit: send these replies only after the error delay.</summary>
+    public bool Delayed { get; init; }
+
     public void WriteTo(IBufferWriter<byte> output)
     {
         foreach (var reply in Replies) reply.WriteTo(output);

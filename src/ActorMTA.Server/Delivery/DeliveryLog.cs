@@ -1,4 +1,5 @@
 using ActorMTA.Protocol.Smtp;
+using ActorMTA.Protocol.Text;
 using Akka.Event;
 
 namespace ActorMTA.Server.Delivery;
@@ -10,13 +11,14 @@ namespace ActorMTA.Server.Delivery;
 public static class DeliveryLog
 {
     public static string Line(string queueId, string recipient, string? mx, SmtpReply reply, long latencyMs) =>
-        $"delivery queue-id={queueId} rcpt={recipient} mx={(string.IsNullOrEmpty(mx) ? "-" : mx)} result={reply.Code} " +
+        $"delivery queue-id={queueId} rcpt={LogSafe.Text(recipient)} mx={(string.IsNullOrEmpty(mx) ? "-" : mx)} result={reply.Code} " +
         $"status={reply.EnhancedCode ?? "-"} text=\"{Text(reply)}\" latency-ms={latencyMs}";
 
     public static void Write(ILoggingAdapter log, string queueId, string recipient, string? mx, SmtpReply reply, long latencyMs) =>
         log.Info("{0}", Line(queueId, recipient, mx, reply, latencyMs));
 
-    /// <summary>The reply text on one line, quotes escaped so the field stays parseable.</summary>
+    /// <summary>The reply text on one line, quotes escaped so the field stays parseable; what the remote server sent is
+    /// escaped like client text (<see cref="LogSafe"/>), control characters included.</summary>
     public static string Text(SmtpReply reply) =>
-        string.Join(" ", reply.Lines).Replace("\\", "\\\\").Replace("\"", "\\\"");
+        LogSafe.Text(string.Join(" ", reply.Lines)).Replace("\"", "\\\"");
 }

@@ -116,9 +116,7 @@ public sealed class ServerNode : IAsyncDisposable
     private void StartListeners(X509Certificate2 certificate, IReadOnlyDictionary<string, Socket> sockets)
     {
         var services = new InboundServices(Settings, Accounts, Content, Regions.Mailbox, Regions.DomainQueue, certificate) { Router = Router, Delivery = Delivery };
-        var smtpLimiter = new ConnectionLimiter(Settings.Smtp.MaxConnections, Settings.Smtp.MaxConnectionsPerIp);
-        var pop3Limiter = new ConnectionLimiter(Settings.Pop3.MaxConnections, Settings.Pop3.MaxConnectionsPerIp);
-        var imapLimiter = new ConnectionLimiter(Settings.Imap.MaxConnections, Settings.Imap.MaxConnectionsPerIp);
+        var (smtpLimiter, pop3Limiter, imapLimiter) = (services.SmtpConnections, services.Pop3Connections, services.ImapConnections);
         foreach (var listener in Settings.Listeners.Where(l => l.Enabled))
         {
             var socket = sockets[listener.Name];

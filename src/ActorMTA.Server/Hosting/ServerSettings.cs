@@ -16,6 +16,17 @@ public sealed record SmtpLimits(
     /// <summary>What to do with a bare CR or LF in message content (smtpd_forbid_bare_newline).</summary>
     public BareNewlinePolicy BareNewlines { get; init; } = BareNewlinePolicy.Reject;
 
+    /// <summary>Minimum data rate and the shorter deadlines under stress.</summary>
+    public StressDeadlines Deadlines { get; init; } = StressDeadlines.Default;
+
+    /// <summary>Errors (bad commands, refused recipients) after which each error reply is delayed by <see cref="ErrorDelay"/>.</summary>
+    public int SoftErrorLimit { get; init; } = 10;
+
+    /// <summary>The error that reaches this count ends the session with 421 4.7.0.</summary>
+    public int HardErrorLimit { get; init; } = 20;
+
+    public TimeSpan ErrorDelay { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Clients in these networks may send mail to non-local domains without AUTH (Postfix's mynetworks).</summary>
     public bool MayRelay(IPAddress client)
     {
@@ -28,12 +39,27 @@ public sealed record SmtpLimits(
 
 public sealed record Pop3Limits(
     TimeSpan CommandTimeout, bool AuthRequiresTls, TimeSpan AuthFailureDelay, int MaxAuthFailures,
-    int MaxLineLength, int MaxConnections, int MaxConnectionsPerIp);
+    int MaxLineLength, int MaxConnections, int MaxConnectionsPerIp)
+{
+    /// <summary>The -ERR answer that reaches this count of bad commands ends the session.</summary>
+    public int MaxBadCommands { get; init; } = 20;
+
+    public StressDeadlines Deadlines { get; init; } = StressDeadlines.Default;
+}
 
 /// <summary>The actormta.imap section: timeouts, login policy and the size limits of commands and APPEND literals.</summary>
 public sealed record ImapLimits(
     TimeSpan CommandTimeout, TimeSpan IdleTimeout, bool AuthRequiresTls, TimeSpan AuthFailureDelay, int MaxAuthFailures,
-    int MaxLineLength, long MaxLiteralSize, long MaxCommandSize, int MaxConnections, int MaxConnectionsPerIp);
+    int MaxLineLength, long MaxLiteralSize, long MaxCommandSize, int MaxConnections, int MaxConnectionsPerIp)
+{
+    /// <summary>The BAD answer that reaches this count ends the session with BYE.</summary>
+    public int MaxBadCommands { get; init; } = 20;
+
+    /// <summary>Largest literal accepted before login; larger ones are refused without reading them.</summary>
+    public long MaxLiteralBeforeAuth { get; init; } = 8192;
+
+    public StressDeadlines Deadlines { get; init; } = StressDeadlines.Default;
+}
 
 /// <summary>The actormta { } section of the configuration, read once at start-up.</summary>
 public sealed record ServerSettings(
@@ -59,6 +85,9 @@ public sealed record ServerSettings(
     int AdminPort,
     bool InlineSocketCompletions)
 {
+    private static int AtLeastOne(int value, string key) =>
+        value >= 1 ? value : throw new ConfigurationException($"{key} must be at least 1");
+
     public static ServerSettings FromConfig(Config root, string? dataDirOverride = null)
     {
         var c = root.GetConfig("actormta") ?? throw new ConfigurationException("missing actormta section");
@@ -114,14 +143,29 @@ public sealed record ServerSettings(
                     "normalize" => BareNewlinePolicy.Normalize,
                     var other => throw new ConfigurationException($"actormta.smtp.bare-newlines: unknown value '{other}' (reject | normalize)"),
                 },
+                Deadlines = StressDeadlines.FromConfig(s),
+                SoftErrorLimit = AtLeastOne(s.GetInt("soft-error-limit", 10), "actormta.smtp.soft-error-limit"),
+                HardErrorLimit = AtLeastOne(s.GetInt("hard-error-limit", 20), "actormta.smtp.hard-error-limit"),
+                ErrorDelay = s.GetTimeSpan("error-delay", TimeSpan.FromSeconds(1)),
             },
             new Pop3Limits(
                 p.GetTimeSpan("command-timeout"), p.GetBoolean("auth-requires-tls"), p.GetTimeSpan("auth-failure-delay"),
-                p.GetInt("max-auth-failures"), p.GetInt("max-line-length"), p.GetInt("max-connections"), p.GetInt("max-connections-per-ip")),
+                p.GetInt("max-auth-failures"), p.GetInt("max-line-length"), p.GetInt("max-connections"), p.GetInt("max-connections-per-ip"))
+            {
+                MaxBadCommands = AtLeastOne(p.GetInt("max-bad-commands", 20), "actormta.pop3.max-bad-commands"),
+                Deadlines = StressDeadlines.FromConfig(p),
+            },
             new ImapLimits(
                 i.GetTimeSpan("command-timeout"), i.GetTimeSpan("idle-timeout"), i.GetBoolean("auth-requires-tls"),
                 i.GetTimeSpan("auth-failure-delay"), i.GetInt("max-auth-failures"), i.GetInt("max-line-length"),
-                i.GetLong("max-literal-size"), i.GetLong("max-command-size"), i.GetInt("max-connections"), i.GetInt("max-connections-per-ip")),
+                i.GetLong("max-literal-size"), i.GetLong("max-command-size"), i.GetInt("max-connections"), i.GetInt("max-connections-per-ip"))
+            {
+                MaxBadCommands = AtLeastOne(i.GetInt("max-bad-commands", 20), "actormta.imap.max-bad-commands"),
+                MaxLiteralBeforeAuth = i.GetLong("max-literal-before-auth", 8192) is var preAuth and >= 0
+                    ? preAuth
+                    : throw new ConfigurationException("actormta.imap.max-literal-before-auth must not be negative"),
+                Deadlines = StressDeadlines.FromConfig(i),
+            },
             c.GetString("tls.certificate", ""),
             c.GetString("tls.certificate-password", ""),
             c.GetTimeSpan("tls.handshake-timeout", TimeSpan.FromSeconds(30)),

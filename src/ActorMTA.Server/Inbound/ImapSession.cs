@@ -35,6 +35,7 @@ public sealed partial class ImapSession : ProtocolSession
     private string? _user;
     private LineMode _lineMode = LineMode.Command;
     private int _authFailures;
+    private int _badCommands;
 
     // The command being executed (one at a time), and the handler for the mailbox's answer to it.
     private ImapCommand? _running;
@@ -51,13 +52,22 @@ public sealed partial class ImapSession : ProtocolSession
     {
         _limits = services.Settings.Imap;
         _mailboxTimeout = services.Settings.Smtp.AcceptTimeout;
-        _options = new ImapServerOptions(StartTlsAvailable, _limits.AuthRequiresTls, _limits.MaxLiteralSize, _limits.MaxCommandSize);
+        _options = new ImapServerOptions(StartTlsAvailable, _limits.AuthRequiresTls, _limits.MaxLiteralSize, _limits.MaxCommandSize)
+        {
+            MaxLiteralBeforeAuth = _limits.MaxLiteralBeforeAuth,
+        };
         _reader = new ImapCommandReader(_options);
         _tlsActive = TlsActiveAtStart;
 
         Receive<LineReceived>(m => { InputArrived(); OnLine(m.Line); });
         Receive<LineTooLong>(_ => { InputArrived(); ApplyRead(_reader.OnLineTooLong()); });
-        Receive<ReadTimedOut>(_ => { InputArrived(); Bye("Autologout; idle for too long"); });
+        Receive<ReadTimedOut>(_ =>
+        {
+            InputArrived();
+            Log.Info("imap session={0} client={1} timeout: {2} not complete in time", SessionId, Connection.RemoteEndPoint,
+                _lineMode == LineMode.Idle ? "IDLE" : "command");
+            Bye("Autologout; idle for too long");
+        });
         Receive<DataCompleted>(OnLiteralRead);
         Receive<ContentSent>(m =>
         {
@@ -113,6 +123,7 @@ public sealed partial class ImapSession : ProtocolSession
     protected override void OnAuthenticated(string user)
     {
         _user = user.ToLowerInvariant();
+        _reader.Authenticated = true;
         // First login creates INBOX's UIDVALIDITY and the special-use folders; idempotent later.
         AskMailbox(new EnsureSpecialFolders(_user), _ =>
         {
@@ -142,15 +153,18 @@ public sealed partial class ImapSession : ProtocolSession
 
     // ---- input ----
 
+    private TimeSpan CommandTimeout => _limits.Deadlines.CommandTimeout(_limits.CommandTimeout, Services.ImapConnections.UnderStress);
+
     private void NextCommand()
     {
+        if (_state == ImapState.Logout) return;
         if (ShutdownRequested)
         {
             Bye("Server shutting down");
             return;
         }
         _lineMode = LineMode.Command;
-        ReadCommand(_limits.MaxLineLength, _limits.CommandTimeout);
+        ReadCommand(_limits.MaxLineLength, CommandTimeout);
     }
 
     private void OnLine(byte[] line)
@@ -174,7 +188,7 @@ public sealed partial class ImapSession : ProtocolSession
         switch (result)
         {
             case ImapReadResult.NeedLine:
-                ReadCommand(_limits.MaxLineLength, _limits.CommandTimeout);
+                if (_state != ImapState.Logout) ReadCommand(_limits.MaxLineLength, CommandTimeout);
                 break;
             case ImapReadResult.NeedLiteral literal:
                 if (!literal.NonSynchronizing) Send(ImapResponse.ReadyForLiteral);
@@ -188,16 +202,22 @@ public sealed partial class ImapSession : ProtocolSession
                 {
                     sink = _literalSink = new MemorySink();
                 }
-                Connection.Post(new ReadExactly(sink, literal.Size, literal.Size, _limits.CommandTimeout));
+                Connection.Post(new ReadExactly(sink, literal.Size, literal.Size, CommandTimeout) { Pace = _limits.Deadlines.Pace });
                 break;
             case ImapReadResult.DiscardLiteral discard:
                 _discardingLiteral = true;
-                Connection.Post(new ReadExactly(DiscardingSink.Instance, discard.Size, 0, _limits.CommandTimeout));
+                Connection.Post(new ReadExactly(DiscardingSink.Instance, discard.Size, 0, CommandTimeout) { Pace = _limits.Deadlines.Pace });
                 break;
             case ImapReadResult.Error error:
                 AbortAppendWriter();
                 Send(error.Response);
                 NextCommand();
+                break;
+            case ImapReadResult.Fatal fatal:
+                AbortAppendWriter();
+                Log.Warning("imap session={0} client={1} literal too large before login: connection closed", SessionId, Connection.RemoteEndPoint);
+                Send(fatal.Response);
+                if (_state != ImapState.Logout) Bye("Too much data before login");
                 break;
             case ImapReadResult.Complete complete:
                 Execute(complete.Command);
@@ -308,7 +328,18 @@ public sealed partial class ImapSession : ProtocolSession
     private void SendTagged(ImapStatus status, ImapResponseCode? code, string text) =>
         Send(new ImapResponse.StatusResponse(_running?.Tag, status, code, text));
 
-    private void Send(ImapResponse response) => Connection.Post(new SendBytes(ImapResponseFormatter.Format(response)));
+    private void Send(ImapResponse response)
+    {
+        if (_state == ImapState.Logout) return;
+        Connection.Post(new SendBytes(ImapResponseFormatter.Format(response)));
+        // Every BAD counts, whoever found the command bad (reader, parser, state rules): a client sending garbage is
+        // cut off after imap.max-bad-commands of them instead of getting thousands.
+        if (response is ImapResponse.StatusResponse { Status: ImapStatus.Bad } && ++_badCommands >= _limits.MaxBadCommands)
+        {
+            Log.Warning("imap session={0} client={1} closed after {2} bad commands", SessionId, Connection.RemoteEndPoint, _badCommands);
+            Bye("Too many invalid commands");
+        }
+    }
 
     private void Bye(string text)
     {
@@ -333,7 +364,7 @@ public sealed partial class ImapSession : ProtocolSession
         }
         Send(new ImapResponse.Continuation(""));
         _lineMode = LineMode.SaslResponse;
-        ReadCommand(_limits.MaxLineLength, _limits.CommandTimeout);
+        ReadCommand(_limits.MaxLineLength, CommandTimeout);
     }
 
     private void OnSaslResponse(ImapSaslResponse response)

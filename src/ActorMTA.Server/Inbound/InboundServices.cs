@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using ActorMTA.Server.Hosting;
+using ActorMTA.Server.Net;
 using ActorMTA.Server.Routing;
 using ActorMTA.Storage;
 using ActorMTA.Storage.Accounts;
@@ -17,6 +18,17 @@ public sealed record InboundServices(
     X509Certificate2? Certificate)
 {
     private RecipientRouter? _router;
+
+    /// <summary>Open connections per protocol, shared by the listeners of that protocol and read by sessions to
+    /// pick their deadlines (shorter under stress).</summary>
+    public ConnectionLimiter SmtpConnections { get; } = ConnectionLimiter.WithStressAt(
+        Settings.Smtp.MaxConnections, Settings.Smtp.MaxConnectionsPerIp, Settings.Smtp.Deadlines.StressThreshold);
+
+    public ConnectionLimiter Pop3Connections { get; } = ConnectionLimiter.WithStressAt(
+        Settings.Pop3.MaxConnections, Settings.Pop3.MaxConnectionsPerIp, Settings.Pop3.Deadlines.StressThreshold);
+
+    public ConnectionLimiter ImapConnections { get; } = ConnectionLimiter.WithStressAt(
+        Settings.Imap.MaxConnections, Settings.Imap.MaxConnectionsPerIp, Settings.Imap.Deadlines.StressThreshold);
 
     /// <summary>For the "delivered" DSN to senders that asked for one (NOTIFY=SUCCESS); null: none are sent.</summary>
     public Delivery.DeliveryServices? Delivery { get; init; }

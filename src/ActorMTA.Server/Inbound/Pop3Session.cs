@@ -36,11 +36,19 @@ public sealed class Pop3Session : ProtocolSession
         _limits = services.Settings.Pop3;
         _mailboxTimeout = services.Settings.Smtp.AcceptTimeout;
         _engine = new Pop3ServerEngine(new Pop3ServerOptions(
-            services.Settings.HostName, StartTlsAvailable, TlsActiveAtStart, _limits.AuthRequiresTls, _limits.MaxAuthFailures));
+            services.Settings.HostName, StartTlsAvailable, TlsActiveAtStart, _limits.AuthRequiresTls, _limits.MaxAuthFailures)
+        {
+            MaxBadCommands = _limits.MaxBadCommands,
+        });
 
         Receive<LineReceived>(m => { InputArrived(); Apply(_engine.OnLine(m.Line)); });
         Receive<LineTooLong>(_ => { InputArrived(); Apply(_engine.OnLineTooLong()); });
-        Receive<ReadTimedOut>(_ => { InputArrived(); Apply(_engine.OnTimeout()); });
+        Receive<ReadTimedOut>(_ =>
+        {
+            InputArrived();
+            Log.Info("pop3 session={0} client={1} timeout: command not complete in time", SessionId, Connection.RemoteEndPoint);
+            Apply(_engine.OnTimeout());
+        });
         Receive<ContentSent>(m =>
         {
             if (!m.Ok) Log.Warning("pop3 session={0} user={1} message content missing during RETR", SessionId, _user);
@@ -95,11 +103,13 @@ public sealed class Pop3Session : ProtocolSession
     private void Apply(Pop3Step step)
     {
         if (step.Lines.Count > 0) Connection.Post(new SendBytes(step.ToBytes()));
+        if (step.Effect is Pop3Effect.Close && _engine.BadCommands >= _limits.MaxBadCommands)
+            Log.Warning("pop3 session={0} client={1} closed after {2} bad commands", SessionId, Connection.RemoteEndPoint, _engine.BadCommands);
         switch (step.Effect)
         {
             case null:
                 if (ShutdownRequested) Apply(_engine.OnShutdown());
-                else ReadCommand(_limits.MaxLineLength, _limits.CommandTimeout);
+                else ReadCommand(_limits.MaxLineLength, _limits.Deadlines.CommandTimeout(_limits.CommandTimeout, Services.Pop3Connections.UnderStress));
                 break;
             case Pop3Effect.Authenticate auth:
                 VerifyCredentials(auth.User, auth.Password, auth.AuthorizationId);

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using ActorMTA.Protocol.Sasl;
+using ActorMTA.Protocol.Text;
 using ActorMTA.Server.Hosting;
 using ActorMTA.Server.Net;
 using Akka.Actor;
@@ -48,14 +49,14 @@ public abstract class ProtocolSession : ReceiveActor, IWithTimers
         {
             if (m.Ok)
             {
-                Log.Info("{0} session={1} client={2} authenticated as {3}", Protocol, SessionId, Connection.RemoteEndPoint, m.User);
+                Log.Info("{0} session={1} client={2} authenticated as {3}", Protocol, SessionId, Connection.RemoteEndPoint, LogSafe.Text(m.User));
                 OnAuthenticated(m.User);
                 return;
             }
             // Counted per client address, not per connection: each failure waits longer than the last,
             // and reconnecting does not start the count again.
             var failures = LoginFailures.Get(Context.System).RecordFailure(Connection.RemoteEndPoint.Address, DateTimeOffset.UtcNow);
-            Log.Warning("{0} session={1} client={2} authentication failed for {3} ({4} recent failures from this address)", Protocol, SessionId, Connection.RemoteEndPoint, m.User, failures);
+            Log.Warning("{0} session={1} client={2} authentication failed for {3} ({4} recent failures from this address)", Protocol, SessionId, Connection.RemoteEndPoint, LogSafe.Text(m.User), failures);
             Timers.StartSingleTimer("auth-failure-delay", new FailureDelayOver(m.User), AuthFailureDelay * failures);
         });
         Receive<FailureDelayOver>(m => OnAuthenticationFailed(m.User));

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using ActorMTA.Protocol.Smtp;
+using ActorMTA.Protocol.Text;
 using ActorMTA.Server.Delivery;
 using ActorMTA.Server.Hosting;
 using ActorMTA.Server.Mailboxes;
@@ -23,6 +24,8 @@ public sealed class SmtpSession : ProtocolSession
     private sealed record ContentFailed(long Transaction, string Reason);
     private sealed record AcceptTimedOut(long Transaction);
     private sealed record SuccessDsnDone(string QueueId, string Outcome);
+    /// <summary>A step held back by the error delay (past the soft error limit), due now.</summary>
+    private sealed record DelayedStepDue(SmtpStep Step);
 
     /// <summary>Where one accepted message has to go: local mailboxes and remote domain queues.</summary>
     private sealed class Acceptance(long transaction, string queueId)
@@ -51,6 +54,8 @@ public sealed class SmtpSession : ProtocolSession
     private Acceptance? _acceptance;
     private (List<string> Local, Dictionary<string, List<string>> Remote) _targets;
     private List<(string Address, DsnRecipientParameters Dsn)> _successDsn = [];
+    // The last command line, for the log line when the client's errors end the session.
+    private byte[]? _lastLine;
 
     public SmtpSession(InboundServices services, ListenerSettings listener, Socket socket) : base(services, listener, socket)
     {
@@ -65,17 +70,28 @@ public sealed class SmtpSession : ProtocolSession
             _limits.MaxMessageSize,
             _limits.MaxRecipients,
             _limits.MaxAuthFailures,
-            _limits.MaxCommands));
+            _limits.MaxCommands)
+        {
+            SoftErrorLimit = _limits.SoftErrorLimit,
+            HardErrorLimit = _limits.HardErrorLimit,
+        });
 
-        Receive<LineReceived>(m => { InputArrived(); Apply(_engine.OnLine(m.Line)); });
-        Receive<LineTooLong>(_ => { InputArrived(); Apply(_engine.OnLineTooLong()); });
+        Receive<LineReceived>(m =>
+        {
+            InputArrived();
+            _lastLine = m.Line;
+            Apply(_engine.OnLine(m.Line));
+        });
+        Receive<LineTooLong>(_ => { InputArrived(); _lastLine = null; Apply(_engine.OnLineTooLong()); });
         Receive<ReadTimedOut>(_ =>
         {
             InputArrived();
-            Log.Info("smtp session={0} client={1} idle timeout", SessionId, Connection.RemoteEndPoint);
+            Log.Info("smtp session={0} client={1} timeout: {2} not complete in time", SessionId, Connection.RemoteEndPoint,
+                _spooler is null ? "command" : "message data");
             AbortMessage();
             Apply(_engine.OnTimeout());
         });
+        Receive<DelayedStepDue>(m => Apply(m.Step));
         Receive<DataCompleted>(OnDataCompleted);
         Receive<ContentCommitted>(OnContentCommitted);
         Receive<ContentFailed>(m =>
@@ -124,14 +140,30 @@ public sealed class SmtpSession : ProtocolSession
         base.PostStop();
     }
 
+    private bool UnderStress => Services.SmtpConnections.UnderStress;
+
+    private TimeSpan CommandTimeout => _limits.Deadlines.CommandTimeout(_limits.CommandTimeout, UnderStress);
+
+    private TimeSpan DataTimeout => _limits.Deadlines.DataTimeout(_limits.DataTimeout, UnderStress);
+
     private void Apply(SmtpStep step)
     {
+        if (step.Delayed)
+        {
+            // Past the soft error limit: the reply waits, and so does the next read. A timer, not a sleep: the actor
+            // stays free for shutdown and its other messages meanwhile.
+            Timers.StartSingleTimer("error-delay", new DelayedStepDue(step with { Delayed = false }), _limits.ErrorDelay);
+            return;
+        }
         if (step.Replies.Count > 0) Connection.Post(new SendBytes(step.ToBytes()));
+        if (step.Closes && _engine.ErrorCount >= _limits.HardErrorLimit)
+            Log.Warning("smtp session={0} client={1} closed after {2} errors, last command: {3}", SessionId, Connection.RemoteEndPoint,
+                _engine.ErrorCount, _lastLine is null ? "(line too long)" : LogSafe.Bytes(_lastLine));
         switch (step.Effect)
         {
             case null:
                 if (ShutdownRequested) Apply(_engine.OnShutdown());
-                else ReadCommand(_limits.MaxLineLength, _limits.CommandTimeout);
+                else ReadCommand(_limits.MaxLineLength, CommandTimeout);
                 break;
             case SmtpEffect.CheckRecipient check:
                 Apply(_engine.OnRecipientVerdict(Classify(check.Recipient)));
@@ -142,17 +174,20 @@ public sealed class SmtpSession : ProtocolSession
             case SmtpEffect.BeginData:
                 StartMessage();
                 _readingLastContent = true;
-                Connection.Post(new ReadDotTerminated(_spooler!, _limits.MaxMessageSize, _limits.DataTimeout));
+                Connection.Post(new ReadDotTerminated(_spooler!, _limits.MaxMessageSize, DataTimeout) { Pace = _limits.Deadlines.Pace });
                 break;
             case SmtpEffect.BeginBdat chunk:
                 if (_spooler is null) StartMessage();
                 _readingLastContent = chunk.Last;
-                Connection.Post(new ReadExactly(_spooler!, chunk.Size, Math.Max(0, _limits.MaxMessageSize - _bdatBytes), _limits.DataTimeout));
+                Connection.Post(new ReadExactly(_spooler!, chunk.Size, Math.Max(0, _limits.MaxMessageSize - _bdatBytes), DataTimeout)
+                {
+                    Pace = _limits.Deadlines.Pace,
+                });
                 break;
             case SmtpEffect.SkipBdat skip:
                 // The chunk is already on the wire (RFC 3030): read it to stay in step, then the engine refuses it.
                 AbortMessage();
-                Connection.Post(new ReadExactly(DiscardingSink.Instance, skip.Size, 0, _limits.DataTimeout));
+                Connection.Post(new ReadExactly(DiscardingSink.Instance, skip.Size, 0, DataTimeout) { Pace = _limits.Deadlines.Pace });
                 break;
             case SmtpEffect.CompleteMessage:
                 BeginAcceptance();
@@ -340,7 +375,7 @@ public sealed class SmtpSession : ProtocolSession
         Timers.Cancel("accept");
         _acceptance = null;
         Log.Info("smtp session={SessionId} queue-id={QueueId} accepted from=<{From}> rcpts={Count} local={Local} remote-domains={Remote}",
-            SessionId, acceptance.QueueId, _engine.ReversePath?.Address ?? "", _engine.Recipients.Count, _targets.Local.Count, _targets.Remote.Count);
+            SessionId, acceptance.QueueId, LogSafe.Text(_engine.ReversePath?.Address), _engine.Recipients.Count, _targets.Local.Count, _targets.Remote.Count);
         _queueId = null;
         SendSuccessDsn(acceptance);
         Apply(_engine.OnMessageAccepted(acceptance.QueueId));

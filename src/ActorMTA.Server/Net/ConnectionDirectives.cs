@@ -11,14 +11,44 @@ public abstract record ConnectionDirective;
 /// <summary>Queue bytes for sending. They are flushed before the connection waits for input (RFC 2920 batching).</summary>
 public sealed record SendBytes(ReadOnlyMemory<byte> Bytes) : ConnectionDirective;
 
-/// <summary>Read one line (without CRLF). Answers <see cref="LineReceived"/>, <see cref="LineTooLong"/> or <see cref="ReadTimedOut"/>.</summary>
+/// <summary>
+/// Read one line (without CRLF). <paramref name="Timeout"/> is a deadline for the whole line, counted from when the
+/// read starts: a client trickling a byte at a time does not get it restarted. Answers <see cref="LineReceived"/>,
+/// <see cref="LineTooLong"/> or <see cref="ReadTimedOut"/>.
+/// </summary>
 public sealed record ReadLine(int MaxLength, TimeSpan Timeout) : ConnectionDirective;
 
-/// <summary>Read SMTP DATA until CRLF.CRLF, dot-unstuffed, into the sink. Answers <see cref="DataCompleted"/>.</summary>
-public sealed record ReadDotTerminated(IMessageSink Sink, long MaxBytes, TimeSpan Timeout) : ConnectionDirective;
+/// <summary>Read SMTP DATA until CRLF.CRLF, dot-unstuffed, into the sink, all of it within <paramref name="Timeout"/>
+/// and at least at <see cref="Pace"/>. Answers <see cref="DataCompleted"/> or <see cref="ReadTimedOut"/>.</summary>
+public sealed record ReadDotTerminated(IMessageSink Sink, long MaxBytes, TimeSpan Timeout) : ConnectionDirective
+{
+    public TransferPace Pace { get; init; } = TransferPace.None;
+}
 
-/// <summary>Read exactly Count bytes (BDAT chunk, IMAP literal) into the sink. Answers <see cref="DataCompleted"/>.</summary>
-public sealed record ReadExactly(IMessageSink Sink, long Count, long MaxBytes, TimeSpan Timeout) : ConnectionDirective;
+/// <summary>Read exactly Count bytes (BDAT chunk, IMAP literal) into the sink, all of it within <paramref name="Timeout"/>
+/// and at least at <see cref="Pace"/>. Answers <see cref="DataCompleted"/> or <see cref="ReadTimedOut"/>.</summary>
+public sealed record ReadExactly(IMessageSink Sink, long Count, long MaxBytes, TimeSpan Timeout) : ConnectionDirective
+{
+    public TransferPace Pace { get; init; } = TransferPace.None;
+}
+
+/// <summary>
+/// The slowest a transfer may go: once <paramref name="Grace"/> has passed, the bytes received must keep up with
+/// <paramref name="MinBytesPerSecond"/> over the whole transfer so far (Postfix's smtpd_min_data_rate). 0 turns it off.
+/// </summary>
+public sealed record TransferPace(long MinBytesPerSecond, TimeSpan Grace)
+{
+    public static readonly TransferPace None = new(0, TimeSpan.Zero);
+
+    /// <summary>How long after its start a transfer that has received <paramref name="bytes"/> falls behind this pace;
+    /// null when no pace is required.</summary>
+    public TimeSpan? BehindAt(long bytes)
+    {
+        if (MinBytesPerSecond <= 0) return null;
+        var earned = TimeSpan.FromSeconds((double)bytes / MinBytesPerSecond);
+        return earned > Grace ? earned : Grace;
+    }
+}
 
 /// <summary>Stream stored content to the client, dot-stuffed and terminated with ".\r\n" (POP3 RETR/TOP). Answers <see cref="ContentSent"/>.</summary>
 public sealed record SendDotStuffed(Func<Stream> OpenContent, int? TopLines) : ConnectionDirective;

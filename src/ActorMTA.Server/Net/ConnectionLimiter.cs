@@ -14,6 +14,21 @@ public sealed class ConnectionLimiter(int maxTotal, int maxPerAddress)
 
     public int Total => Volatile.Read(ref _total);
 
+    /// <summary>Open connections from which on the node counts as under stress; int.MaxValue: never.</summary>
+    public int StressThreshold { get; init; } = int.MaxValue;
+
+    /// <summary>So many connections are open that sessions get the shorter stress deadlines (Postfix's
+    /// stress-adaptive smtpd_timeout): slow clients then free their slots for others sooner.</summary>
+    public bool UnderStress => Total >= StressThreshold;
+
+    /// <summary>A limiter whose stress threshold is <paramref name="stressFraction"/> of <paramref name="maxTotal"/>
+    /// (a fraction of 1 or more, or 0 or less: never under stress).</summary>
+    public static ConnectionLimiter WithStressAt(int maxTotal, int maxPerAddress, double stressFraction) =>
+        new(maxTotal, maxPerAddress)
+        {
+            StressThreshold = stressFraction is > 0 and < 1 ? Math.Max(1, (int)Math.Ceiling(maxTotal * stressFraction)) : int.MaxValue,
+        };
+
     public bool TryAcquire(IPAddress address)
     {
         if (Interlocked.Increment(ref _total) > maxTotal)

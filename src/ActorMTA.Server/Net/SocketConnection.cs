@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
@@ -190,10 +191,12 @@ public sealed class SocketConnection
         await _writer.FlushAsync(_lifetime.Token);
     }
 
-    /// <summary>Reads whatever is buffered, or flushes pending replies and waits up to the timeout for more.</summary>
-    private async ValueTask<ReadResult> ReadAsync(bool tryBufferedFirst, TimeSpan timeout)
+    /// <summary>Reads whatever is buffered, or flushes pending replies and waits for more until the deadline.</summary>
+    private async ValueTask<ReadResult> ReadAsync(bool tryBufferedFirst, ReadDeadline deadline, long bytesSoFar = 0)
     {
         if (tryBufferedFirst && _reader.TryRead(out var buffered)) return buffered;
+        var timeout = deadline.Remaining(bytesSoFar);
+        if (timeout <= TimeSpan.Zero) throw new ReadTimeoutException();
         while (true)
         {
             lock (_waitLock)
@@ -244,12 +247,13 @@ public sealed class SocketConnection
     private async Task<bool> ReadLineAsync(ReadLine request)
     {
         var lines = new LineReader(request.MaxLength);
+        var deadline = ReadDeadline.Start(request.Timeout, TransferPace.None);
         var first = true;
         try
         {
             while (true)
             {
-                var result = await ReadAsync(first, request.Timeout);
+                var result = await ReadAsync(first, deadline);
                 first = false;
                 var rest = result.Buffer;
                 switch (lines.TryRead(ref rest, out var line))
@@ -284,12 +288,13 @@ public sealed class SocketConnection
         var output = new ArrayBufferWriter<byte>(ChunkSize);
         long total = 0;
         var tooBig = false;
+        var deadline = ReadDeadline.Start(request.Timeout, request.Pace);
         var first = true;
         try
         {
             while (true)
             {
-                var result = await ReadAsync(first, request.Timeout);
+                var result = await ReadAsync(first, deadline, total);
                 first = false;
                 var buffer = result.Buffer;
                 var complete = unstuffer.Decode(buffer, output, out var consumed) == OperationStatus.Done;
@@ -324,12 +329,13 @@ public sealed class SocketConnection
         long remaining = request.Count;
         long written = 0;
         var tooBig = false;
+        var deadline = ReadDeadline.Start(request.Timeout, request.Pace);
         var first = true;
         try
         {
             while (remaining > 0)
             {
-                var result = await ReadAsync(first, request.Timeout);
+                var result = await ReadAsync(first, deadline, written);
                 first = false;
                 var buffer = result.Buffer;
                 var take = buffer.Slice(0, Math.Min(remaining, buffer.Length));
@@ -485,6 +491,24 @@ public sealed class SocketConnection
     }
 
     private sealed class ReadTimeoutException : Exception;
+
+    /// <summary>
+    /// One read request's time budget: a total deadline from its start (not restarted by each byte, so a client
+    /// trickling bytes cannot hold the connection) and, for message data, a minimum pace.
+    /// </summary>
+    private readonly record struct ReadDeadline(long Started, TimeSpan Total, TransferPace Pace)
+    {
+        public static ReadDeadline Start(TimeSpan total, TransferPace pace) => new(Stopwatch.GetTimestamp(), total, pace);
+
+        /// <summary>How long the next wait for input may last, given the bytes received so far.</summary>
+        public TimeSpan Remaining(long bytesSoFar)
+        {
+            var elapsed = Stopwatch.GetElapsedTime(Started);
+            var limit = Total;
+            if (Pace.BehindAt(bytesSoFar) is { } behind && behind < limit) limit = behind;
+            return limit - elapsed;
+        }
+    }
 
     private sealed class InterruptedException : Exception;
 }

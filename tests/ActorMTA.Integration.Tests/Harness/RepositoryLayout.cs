@@ -11,8 +11,12 @@ public static class RepositoryLayout
     public static string Configuration { get; } =
         typeof(RepositoryLayout).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
+    /// <summary>The server under test; ACTORMTA_SERVER_DLL points the tests at another build (e.g. the code before a
+    /// fix, to see a new test fail there).</summary>
     public static string ServerDll =>
-        Path.Combine(RootDirectory, "src", "ActorMTA.Host", "bin", Configuration, "net10.0", "actormta.dll");
+        Environment.GetEnvironmentVariable("ACTORMTA_SERVER_DLL") is { Length: > 0 } other
+            ? other
+            : Path.Combine(RootDirectory, "src", "ActorMTA.Host", "bin", Configuration, "net10.0", "actormta.dll");
 
     private static string FindRoot()
     {

@@ -40,6 +40,10 @@ public sealed class LoadToolServerFixture : IAsyncLifetime
               retry-schedule = [1s]
               retry-jitter = 0
             }
+            # The load tool opens hundreds of sessions from a few addresses.
+            actormta.smtp.max-connections-per-ip = 1000
+            actormta.pop3.max-connections-per-ip = 1000
+            actormta.imap.max-connections-per-ip = 1000
             """,
             users);
     }
