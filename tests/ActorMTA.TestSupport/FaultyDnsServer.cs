@@ -29,13 +29,12 @@ public enum DnsFault
 public sealed class FaultyDnsServer : IDisposable
 {
     private readonly UdpClient _socket;
-    private readonly IPEndPoint? _upstream;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<string> _queries = new();
 
     public FaultyDnsServer(IPEndPoint? upstream = null, DnsFault fault = DnsFault.ServFail)
     {
-        _upstream = upstream;
+        Upstream = upstream;
         Fault = fault;
         _socket = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         EndPoint = (IPEndPoint)_socket.Client.LocalEndPoint!;
@@ -45,6 +44,9 @@ public sealed class FaultyDnsServer : IDisposable
     public IPEndPoint EndPoint { get; }
 
     public DnsFault Fault { get; set; }
+
+    /// <summary>Where queries are relayed to when <see cref="Fault"/> is <see cref="DnsFault.None"/>; null: they are not answered.</summary>
+    public IPEndPoint? Upstream { get; set; }
 
     /// <summary>Every query received so far, as "TYPE name".</summary>
     public IReadOnlyList<string> Queries => _queries.ToArray();
@@ -71,7 +73,7 @@ public sealed class FaultyDnsServer : IDisposable
                 DnsFault.Refused => WithFlags(query, rcode: 5, truncated: false),
                 DnsFault.Truncated => WithFlags(query, rcode: 0, truncated: true),
                 DnsFault.Garbage => [query[0], query[1], 0xFF, 0xFF, 0xFF],
-                DnsFault.None when _upstream is not null => await RelayAsync(query),
+                DnsFault.None when Upstream is { } upstream => await RelayAsync(query, upstream),
                 _ => null,
             };
             if (reply is null) continue;
@@ -80,10 +82,10 @@ public sealed class FaultyDnsServer : IDisposable
         }
     }
 
-    private async Task<byte[]?> RelayAsync(byte[] query)
+    private async Task<byte[]?> RelayAsync(byte[] query, IPEndPoint upstream)
     {
         using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
-        await client.SendAsync(query, _upstream!);
+        await client.SendAsync(query, upstream);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         timeout.CancelAfter(TimeSpan.FromSeconds(2));
         try { return (await client.ReceiveAsync(timeout.Token)).Buffer; }

@@ -114,7 +114,7 @@ public sealed class ServerNode : IAsyncDisposable
         }
         var dns = delivery.Mx.Servers.Current();
         if (dns.IsUsable) system.Log.Info("{0}", dns.Describe());
-        else system.Log.Error("{0}; outbound mail is deferred (4.4.3), never bounced, until a resolver is usable", dns.Describe());
+        else system.Log.Error("{0}; outbound mail waits in the queue (4.4.3) until a resolver is usable", dns.Describe());
         system.Log.Info("ActorMTA ready: node {0}, data dir {1}", Akka.Cluster.Cluster.Get(system).SelfAddress, settings.DataDirectory);
         return node;
     }
