@@ -15,8 +15,11 @@ public sealed class AdminCommands(ActorSystem system, ShardRegions regions, Acco
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>This node's DNS resolver in one line ("dns: …"), shown by <c>cluster show</c>; null: not shown.</summary>
+    public Func<string>? DnsStatus { get; init; }
+
     public const string Usage = """
-        ctl cluster show                         members of the cluster
+        ctl cluster show                         members of the cluster, and this node's DNS resolver
         ctl shards stats                         shard regions: shards and entities per node
         ctl queue list                           every domain queue: pending, deferred, next attempt, suspended
         ctl queue show DOMAIN                    the messages of one queue with their last results
@@ -58,7 +61,9 @@ public sealed class AdminCommands(ActorSystem system, ShardRegions regions, Acco
             ["roles"] = new JsonArray(m.Roles.Select(r => (JsonNode)r).ToArray()),
             ["leader"] = cluster.State.Leader == m.Address,
         }).ToArray());
-        return Task.FromResult(new AdminResult(TextTable.Render(["ADDRESS", "STATUS", "ROLES", "", ""], rows), data));
+        var text = TextTable.Render(["ADDRESS", "STATUS", "ROLES", "", ""], rows);
+        if (DnsStatus?.Invoke() is { } dns) text = text.TrimEnd('\n') + "\n" + dns + "\n";
+        return Task.FromResult(new AdminResult(text, data));
     }
 
     private async Task<AdminResult> ShardStats()

@@ -42,6 +42,7 @@ public sealed class DeliveryAgent : ReceiveActor
     private OutboundContent? _currentContent;
     private int _prepareAttempt;
     private long _currentStarted;
+    private long _agentStarted;
     private bool _readyOnThisConnection;
     private bool _everReady;
     private bool _tlsPending;
@@ -127,7 +128,11 @@ public sealed class DeliveryAgent : ReceiveActor
     public static Props Props(DeliveryJob job, DeliverySettings settings, IContentStore content) =>
         Akka.Actor.Props.Create(() => new DeliveryAgent(job, settings, content));
 
-    protected override void PreStart() => ConnectNext();
+    protected override void PreStart()
+    {
+        _agentStarted = Stopwatch.GetTimestamp();
+        ConnectNext();
+    }
 
     protected override void PostStop()
     {
@@ -354,7 +359,8 @@ public sealed class DeliveryAgent : ReceiveActor
         // Back off when no host would talk to us at all, the server said 421, or it kept timing out: hammering it
         // with the rest of the queue would only make things worse (and hold connections other domains can use).
         var backoff = unattempted.Length > 0 && (!_everReady || _saw421 || _timeouts >= 2);
-        Context.Parent.Tell(new AgentFinished(unattempted, _lastFailure, _target?.HostName, backoff));
+        Context.Parent.Tell(new AgentFinished(unattempted, _lastFailure, _target?.HostName, backoff)
+            { ElapsedMs = (long)Stopwatch.GetElapsedTime(_agentStarted).TotalMilliseconds });
         Context.Stop(Self);
     }
 }

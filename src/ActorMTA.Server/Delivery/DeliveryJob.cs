@@ -54,4 +54,9 @@ public sealed record MessageAttempted(string QueueId, string MxHost, IReadOnlyLi
 /// or the session broke); they all get <paramref name="Reason"/>. <paramref name="BackoffDomain"/>: the
 /// destination refused or broke the session (421, nothing reachable, repeated timeouts), so the whole domain waits.
 /// </summary>
-public sealed record AgentFinished(IReadOnlyList<string> Unattempted, SmtpReply Reason, string? MxHost, bool BackoffDomain) : IDeliveryReport;
+public sealed record AgentFinished(IReadOnlyList<string> Unattempted, SmtpReply Reason, string? MxHost, bool BackoffDomain) : IDeliveryReport
+{
+    /// <summary>How long the agent tried (connecting, waiting for greetings that never came): the latency of the
+    /// attempt its unattempted messages are deferred with.</summary>
+    public long ElapsedMs { get; init; }
+}

@@ -25,6 +25,8 @@ public sealed record DeliveryServices(
     public static DeliveryServices Create(DeliverySettings settings, string reportingMta, RecipientRouter router)
     {
         var resolverOptions = settings.ResolverOptions();
-        return new DeliveryServices(settings, new MxResolver(resolverOptions), new HostAddressResolver(resolverOptions), reportingMta, router);
+        var servers = resolverOptions.NameServers();
+        return new DeliveryServices(settings, new MxResolver(resolverOptions, servers: servers),
+            new HostAddressResolver(resolverOptions, servers), reportingMta, router);
     }
 }

@@ -15,6 +15,10 @@ public sealed record DeliverySettings
     public IReadOnlyList<IPEndPoint> DnsServers { get; init; } = [];
     public TimeSpan DnsTimeout { get; init; } = TimeSpan.FromSeconds(5);
     public int DnsRetries { get; init; } = 1;
+    /// <summary>How long a temporary DNS failure is remembered (delivery resumes at most this long after DNS recovers).</summary>
+    public TimeSpan DnsTemporaryFailureTtl { get; init; } = MxResolverOptions.DefaultTemporaryFailureTtl;
+    /// <summary>Where the system's DNS servers are read from when <see cref="DnsServers"/> is empty.</summary>
+    public string ResolvConf { get; init; } = NameServers.DefaultResolvConf;
     public int RemoteSmtpPort { get; init; } = 25;
     public IReadOnlyList<TimeSpan> RetrySchedule { get; init; } =
         [TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(30), TimeSpan.FromHours(1), TimeSpan.FromHours(2), TimeSpan.FromHours(4)];
@@ -65,7 +69,11 @@ public sealed record DeliverySettings
     }
 
     public MxResolverOptions ResolverOptions() =>
-        new(DnsServers, DnsTimeout, DnsRetries, TimeSpan.Zero, TimeSpan.FromHours(24));
+        new(DnsServers, DnsTimeout, DnsRetries, TimeSpan.Zero, TimeSpan.FromHours(24))
+        {
+            TemporaryFailureTtl = DnsTemporaryFailureTtl,
+            ResolvConf = ResolvConf,
+        };
 
     private static string Normalize(string domain) => domain.Trim().TrimEnd('.').ToLowerInvariant();
 
@@ -89,6 +97,8 @@ public sealed record DeliverySettings
             DnsServers = MxResolverOptions.ParseDnsServers(c.HasPath("dns-servers") ? c.GetStringList("dns-servers") : []),
             DnsTimeout = c.GetTimeSpan("dns-timeout", defaults.DnsTimeout, allowInfinite: false),
             DnsRetries = c.GetInt("dns-retries", defaults.DnsRetries),
+            DnsTemporaryFailureTtl = c.GetTimeSpan("dns-temporary-failure-ttl", defaults.DnsTemporaryFailureTtl, allowInfinite: false),
+            ResolvConf = c.GetString("resolv-conf", defaults.ResolvConf) is { Length: > 0 } resolvConf ? resolvConf : defaults.ResolvConf,
             RemoteSmtpPort = port,
             RetrySchedule = schedule,
             RetryJitter = Math.Clamp(c.GetDouble("retry-jitter", defaults.RetryJitter), 0, 1),

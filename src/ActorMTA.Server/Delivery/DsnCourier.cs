@@ -4,6 +4,7 @@ using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Delivery.Bounces;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Queues;
+using ActorMTA.Server.Routing;
 using ActorMTA.Storage;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
@@ -46,20 +47,37 @@ public static class DsnCourier
     public static async Task<DsnOutcome> SendAsync(DsnJob job, IContentStore content, DeliveryServices services, ActorSystem system)
     {
         var sender = job.ReversePath.Trim().Trim('<', '>');
-        var at = sender.LastIndexOf('@');
-        var domain = at < 0 ? "" : sender[(at + 1)..];
-        if (domain.Length == 0) return new DsnOutcome(job, false, "sender without a domain: " + sender);
-        var destination = services.Router.DsnDestinationFor(sender, job.DsnQueueId);
-        if (destination.IsNowhere) return new DsnOutcome(job, false, destination.Reason);
+        var destination = BounceBuilder.ShouldBounce(job.ReversePath) ? SenderDestination(sender, job, services) : null;
+        string notify;
+        IReadOnlyList<FailedRecipient> wanted;
+        if (destination is not null)
+        {
+            notify = sender;
+            wanted = job.Wanted;
+            if (wanted.Count == 0) return new DsnOutcome(job, false, "NOTIFY asks for no such report") { NotWanted = true };
+        }
+        else
+        {
+            // Mail from the null sender failed, or a bounce has nowhere to go: a double bounce to the postmaster.
+            // NOTIFY does not apply: the postmaster is told about every failure, and only failures (a delay warning or
+            // a success report with nowhere to go is not worth one).
+            var failures = job.IsDelayWarning ? Array.Empty<FailedRecipient>() : job.Recipients.Where(r => r.ActionIn(false) == DsnAction.Failed).ToArray();
+            if (failures.Length == 0) return new DsnOutcome(job, false, "no place for a report to " + (sender.Length == 0 ? "<>" : sender));
+            if (DoubleBounce.IsDoubleBounce(job.OriginalQueueId))
+                return new DsnOutcome(job, false, "a double bounce that failed is not reported again");
+            notify = services.Router.Accounts.ImplicitPostmaster;
+            destination = services.Router.DsnDestinationFor(notify, job.DsnQueueId);
+            if (destination.IsNowhere) return new DsnOutcome(job, false, "no postmaster: " + destination.Reason);
+            wanted = failures;
+        }
         var local = destination.Mailbox is not null;
-        var wanted = job.Wanted;
-        if (wanted.Count == 0) return new DsnOutcome(job, false, "NOTIFY asks for no such report") { NotWanted = true };
 
         byte[] bytes;
         await using (var original = content.OpenRead(job.OriginalContentRef))
         {
             var message = BounceBuilder.Build(new BounceRequest(
-                services.ReportingMta, job.OriginalQueueId, sender, wanted, original, job.ArrivalDate, job.IsDelayWarning) { Dsn = job.Dsn });
+                services.ReportingMta, job.OriginalQueueId, sender, wanted, original, job.ArrivalDate, job.IsDelayWarning)
+                { Dsn = job.Dsn, Notify = notify });
             // Into a local mailbox it goes as delivered mail, which starts with its Return-Path (RFC 5321 section
             // 4.4); queued for another server it goes without, the final server adds it.
             bytes = local ? [.. LocalReturnPath, .. BounceWriter.ToBytes(message)] : BounceWriter.ToBytes(message);
@@ -90,5 +108,14 @@ public static class DsnCourier
         await sharding.ShardRegion(ShardRegions.DomainQueueTypeName).Ask<DeliveryEnqueued>(
             new EnqueueDelivery(queueName, job.DsnQueueId, reference, "", [destination.Recipient!], bytes.Length, now, 0), services.Settings.BounceTimeout);
         return new DsnOutcome(job, true, destination.Reason);
+    }
+
+    /// <summary>Where a report to <paramref name="sender"/> goes; null when nowhere (then the postmaster gets it).</summary>
+    private static DsnDestination? SenderDestination(string sender, DsnJob job, DeliveryServices services)
+    {
+        var at = sender.LastIndexOf('@');
+        if (at < 0 || at == sender.Length - 1) return null;
+        var destination = services.Router.DsnDestinationFor(sender, job.DsnQueueId);
+        return destination.IsNowhere ? null : destination;
     }
 }

@@ -10,26 +10,32 @@ namespace ActorMTA.Server.Delivery;
 /// </summary>
 public sealed class HostAddressResolver
 {
-    private readonly LookupClient _client;
+    private readonly DnsClientPool _clients;
 
-    public HostAddressResolver(MxResolverOptions options)
+    /// <param name="servers">Where queries go; by default the options' servers, else the system's.</param>
+    public HostAddressResolver(MxResolverOptions options, NameServers? servers = null)
     {
-        var clientOptions = options.DnsServers.Count == 0 ? new LookupClientOptions() : new LookupClientOptions(options.DnsServers.ToArray());
-        clientOptions.Timeout = options.Timeout;
-        clientOptions.Retries = options.Retries;
-        clientOptions.ThrowDnsErrors = false;
-        clientOptions.UseCache = true;
-        _client = new LookupClient(clientOptions);
+        _clients = new DnsClientPool(servers ?? options.NameServers(), clientOptions =>
+        {
+            clientOptions.Timeout = options.Timeout;
+            clientOptions.Retries = options.Retries;
+            clientOptions.ThrowDnsErrors = false;
+            clientOptions.UseCache = true;
+        });
     }
 
-    /// <summary>IPv4 first; empty when the name does not resolve (a temporary failure for the caller).</summary>
+    /// <summary>
+    /// IPv4 first; empty when the name does not resolve, for whatever reason (no usable resolver, timeout, any error
+    /// of the DNS library): the caller defers, a route's host is configuration and never a reason to bounce.
+    /// </summary>
     public async Task<IReadOnlyList<IPAddress>> ResolveAsync(string host, CancellationToken ct)
     {
         if (IPAddress.TryParse(host, out var literal)) return [literal];
+        if (_clients.Client(out _) is not { } client) return [];
         try
         {
-            var a = _client.QueryAsync(host, QueryType.A, QueryClass.IN, ct);
-            var aaaa = _client.QueryAsync(host, QueryType.AAAA, QueryClass.IN, ct);
+            var a = client.QueryAsync(host, QueryType.A, QueryClass.IN, ct);
+            var aaaa = client.QueryAsync(host, QueryType.AAAA, QueryClass.IN, ct);
             await Task.WhenAll(a, aaaa).ConfigureAwait(false);
             return a.Result.Answers.ARecords().Select(r => r.Address)
                 .Concat(aaaa.Result.Answers.AaaaRecords().Select(r => r.Address))
@@ -37,7 +43,7 @@ public sealed class HostAddressResolver
                 .OrderBy(ip => ip.AddressFamily == AddressFamily.InterNetwork ? 0 : 1)
                 .ToArray();
         }
-        catch (Exception e) when (e is DnsResponseException or SocketException or TimeoutException or OperationCanceledException or IOException)
+        catch (Exception)
         {
             return [];
         }

@@ -12,10 +12,12 @@ namespace ActorMTA.Server.Delivery;
 /// </summary>
 /// <remarks>
 /// Failure codes (RFC 3463):
-/// NXDOMAIN → permanent 5.1.2; null MX → permanent 5.1.10; the domain exists but has neither MX nor
-/// A/AAAA → permanent 5.4.4 (no route, as Postfix does: retrying cannot create records that the
-/// authoritative server says are absent); SERVFAIL, REFUSED, timeouts, or MX hosts none of which
-/// resolve → temporary 4.4.3.
+/// NXDOMAIN for the domain itself → permanent 5.1.2; null MX → permanent 5.1.10; the domain exists but has neither MX
+/// nor A/AAAA → permanent 5.4.4 (no route, as Postfix does: retrying cannot create records that the authoritative
+/// server says are absent); a name that is not a valid domain name → permanent 5.1.2. Everything else is temporary
+/// 4.4.3 and retried on the queue's schedule, as Postfix does: no usable resolver, SERVFAIL, REFUSED, any other
+/// response code, timeouts, truncation without a working TCP fallback, any exception of the DNS library, or MX hosts
+/// none of which resolve. Trouble on our side of the resolver must never bounce mail.
 /// Caching is done here rather than in DnsClient so that the whole resolution (MX plus the hosts'
 /// addresses) is one entry with one expiry, and so that equal preferences are shuffled on every read.
 /// </remarks>
@@ -28,26 +30,29 @@ public sealed class MxResolver
     private static readonly TimeSpan UnknownTtl = TimeSpan.MaxValue;
 
     private readonly MxResolverOptions _options;
-    private readonly LookupClient _client;
+    private readonly DnsClientPool _clients;
     private readonly MxResolutionCache _cache;
     private readonly ConcurrentDictionary<string, Lazy<Task<MxResolution>>> _inFlight = new(StringComparer.Ordinal);
 
-    public MxResolver(MxResolverOptions options, TimeProvider? time = null)
+    /// <param name="servers">Where queries go; by default the options' servers, else the system's.</param>
+    public MxResolver(MxResolverOptions options, TimeProvider? time = null, NameServers? servers = null)
     {
         _options = options;
         _cache = new MxResolutionCache(time ?? TimeProvider.System);
-        var clientOptions = options.DnsServers.Count == 0
-            ? new LookupClientOptions()
-            : new LookupClientOptions(options.DnsServers.ToArray());
-        clientOptions.UseCache = false;
-        clientOptions.Timeout = options.Timeout;
-        clientOptions.Retries = options.Retries;
-        clientOptions.UseTcpFallback = true;
-        clientOptions.ThrowDnsErrors = false;
-        // NODATA is a real answer (it triggers the implicit MX); asking the next server would only cost time.
-        clientOptions.ContinueOnEmptyResponse = false;
-        _client = new LookupClient(clientOptions);
+        _clients = new DnsClientPool(servers ?? options.NameServers(), clientOptions =>
+        {
+            clientOptions.UseCache = false;
+            clientOptions.Timeout = options.Timeout;
+            clientOptions.Retries = options.Retries;
+            clientOptions.UseTcpFallback = true;
+            clientOptions.ThrowDnsErrors = false;
+            // NODATA is a real answer (it triggers the implicit MX); asking the next server would only cost time.
+            clientOptions.ContinueOnEmptyResponse = false;
+        });
     }
+
+    /// <summary>The servers lookups go to (for the start-up check and <c>ctl</c>).</summary>
+    public NameServers Servers => _clients.Servers;
 
     /// <summary>
     /// Resolves <paramref name="domain"/>. Never throws for DNS trouble: that becomes a temporary
@@ -59,6 +64,8 @@ public sealed class MxResolver
         var key = NormaliseName(domain);
         if (key.Length == 0)
             return new MxResolution.Failure(true, "5.1.2", "Empty destination domain");
+        if (!IsValidDomainName(key))
+            return new MxResolution.Failure(true, "5.1.2", $"'{domain}' is not a valid domain name");
 
         if (_cache.TryGet(key, out var cached))
             return ShuffleEqualPreferences(cached);
@@ -84,17 +91,16 @@ public sealed class MxResolver
 
     private async Task<(MxResolution Resolution, TimeSpan Ttl)> LookupAsync(string domain)
     {
+        if (_clients.Client(out var servers) is not { } client)
+            return TemporaryFailure($"DNS lookup of MX for {domain} not possible: no usable DNS resolver ({servers.Source})");
         IDnsQueryResponse response;
         try
         {
-            response = await _client.QueryAsync(domain, QueryType.MX, QueryClass.IN, CancellationToken.None).ConfigureAwait(false);
+            response = await client.QueryAsync(domain, QueryType.MX, QueryClass.IN, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (ArgumentException ex)
+        catch (Exception ex)
         {
-            return (new MxResolution.Failure(true, "5.1.2", $"'{domain}' is not a valid domain name: {ex.Message}"), _options.MinTtl);
-        }
-        catch (Exception ex) when (IsTransportFailure(ex))
-        {
+            // The name was checked before: whatever the library throws now is resolver or transport trouble.
             return TemporaryFailure($"DNS lookup of MX for {domain} failed: {ex.Message}");
         }
 
@@ -189,16 +195,17 @@ public sealed class MxResolver
 
     private async Task<AddressLookup> QueryAddressesAsync(string host, QueryType type)
     {
+        // An MX naming a host that is not a valid name points nowhere, as if the host did not exist.
+        if (!IsValidDomainName(host))
+            return new AddressLookup([], _options.MinTtl, false, true);
+        if (_clients.Client(out _) is not { } client)
+            return new AddressLookup([], UnknownTtl, true, false);
         IDnsQueryResponse response;
         try
         {
-            response = await _client.QueryAsync(host, type, QueryClass.IN, CancellationToken.None).ConfigureAwait(false);
+            response = await client.QueryAsync(host, type, QueryClass.IN, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (ArgumentException)
-        {
-            return new AddressLookup([], _options.MinTtl, false, true);
-        }
-        catch (Exception ex) when (IsTransportFailure(ex))
+        catch (Exception)
         {
             return new AddressLookup([], UnknownTtl, true, false);
         }
@@ -230,8 +237,29 @@ public sealed class MxResolver
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    private static bool IsTransportFailure(Exception ex) =>
-        ex is DnsResponseException or SocketException or TimeoutException or IOException or OperationCanceledException;
+    /// <summary>
+    /// Whether DNS can be asked about <paramref name="name"/> at all (RFC 1035 §2.3.4: labels of 1 to 63 octets,
+    /// 255 in all). Decided before any query, so that a library exception never has to be read as a bad name.
+    /// </summary>
+    public static bool IsValidDomainName(string name)
+    {
+        if (name.Length == 0 || name.Length > 253) return false;
+        foreach (var label in name.Split('.'))
+        {
+            if (label.Length == 0 || label.Length > 63) return false;
+            foreach (var c in label)
+                if (c <= ' ' || c == 0x7f) return false;
+        }
+        try
+        {
+            DnsString.Parse(name);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
 
     private static IReadOnlyList<IPAddress> OrderIPv4First(IEnumerable<IPAddress> addresses) =>
         addresses.Distinct().OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1).ToList();

@@ -17,10 +17,20 @@ public sealed record MxResolverOptions(
     public const int DefaultDnsPort = 53;
 
     /// <summary>
-    /// How long a temporary failure (SERVFAIL, REFUSED, timeout) is remembered, so a burst of messages
-    /// for a broken domain costs one lookup. Zero disables caching of temporary failures.
+    /// How long a temporary failure (SERVFAIL, REFUSED, timeout, no resolver) is remembered, so a burst of messages
+    /// for a broken domain costs one lookup; short, because delivery waits this long after DNS recovers
+    /// (HOCON <c>actormta.delivery.dns-temporary-failure-ttl</c>). Zero disables caching of temporary failures.
     /// </summary>
-    public TimeSpan TemporaryFailureTtl { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan TemporaryFailureTtl { get; init; } = DefaultTemporaryFailureTtl;
+
+    public static readonly TimeSpan DefaultTemporaryFailureTtl = TimeSpan.FromSeconds(5);
+
+    /// <summary>Where the system's DNS servers are read from when <see cref="DnsServers"/> is empty
+    /// (HOCON <c>actormta.delivery.resolv-conf</c>).</summary>
+    public string ResolvConf { get; init; } = Delivery.NameServers.DefaultResolvConf;
+
+    /// <summary>The servers these options name: <see cref="DnsServers"/>, or else the system's.</summary>
+    public NameServers NameServers() => new(DnsServers, ResolvConf);
 
     /// <summary>
     /// Parses the <c>dns-servers</c> list: each entry is "ip", "ip:port", "[ipv6]" or "[ipv6]:port";

@@ -101,7 +101,10 @@ public sealed class ServerNode : IAsyncDisposable
         node._accountsRefresh = new Timer(_ => accounts.RefreshIfChanged(), null, settings.AccountsRefreshInterval, settings.AccountsRefreshInterval);
         try
         {
-            node._admin = AdminEndpoint.Start(settings.DataDirectory, settings.AdminBind, settings.AdminPort, new AdminCommands(system, regions, accounts, router));
+            node._admin = AdminEndpoint.Start(settings.DataDirectory, settings.AdminBind, settings.AdminPort, new AdminCommands(system, regions, accounts, router)
+            {
+                DnsStatus = () => delivery.Mx.Servers.Current().Describe(),
+            });
             node.StartListeners(TlsCertificates.LoadOrCreate(settings), sockets);
         }
         catch
@@ -109,6 +112,9 @@ public sealed class ServerNode : IAsyncDisposable
             await node.DisposeAsync();
             throw;
         }
+        var dns = delivery.Mx.Servers.Current();
+        if (dns.IsUsable) system.Log.Info("{0}", dns.Describe());
+        else system.Log.Error("{0}; outbound mail waits in the queue (4.4.3) until a resolver is usable", dns.Describe());
         system.Log.Info("ActorMTA ready: node {0}, data dir {1}", Akka.Cluster.Cluster.Get(system).SelfAddress, settings.DataDirectory);
         return node;
     }

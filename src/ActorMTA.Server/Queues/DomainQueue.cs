@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ActorMTA.Protocol.Smtp;
 using ActorMTA.Protocol.Smtp.Client;
 using ActorMTA.Server.Cluster;
@@ -43,6 +44,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     private DomainQueueState _state = new();
     private ReadyQueue? _ready;
     private bool _resolving;
+    private long _resolveStarted;
     private bool _dispatchRequested;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -219,24 +221,28 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         foreach (var id in finished.Unattempted)
         {
             if (_state.Find(id) is { } entry)
-                Settle(entry, entry.Recipients.Select(r => new RecipientResult(r, finished.Reason)).ToArray(), finished.MxHost, counted: true, logEach: true, batch);
+                Settle(entry, entry.Recipients.Select(r => new RecipientResult(r, finished.Reason)).ToArray(), finished.MxHost, counted: true, logEach: true, batch,
+                    latencyMs: finished.ElapsedMs);
         }
         RequestDispatch();
         UpdatePassivation();
     }
 
     /// <summary>Persists what <see cref="SettlePolicy"/> decides for a message's results, and completes it when settled.</summary>
-    private void Settle(QueuedDelivery entry, IReadOnlyList<RecipientResult> results, string? mx, bool counted, bool logEach, CommandBatch batch, bool nextHopHasDsn = true)
+    /// <param name="latencyMs">How long the attempt behind <paramref name="results"/> took, for the delivery log (0: no attempt, e.g. expiry).</param>
+    private void Settle(QueuedDelivery entry, IReadOnlyList<RecipientResult> results, string? mx, bool counted, bool logEach, CommandBatch batch,
+        bool nextHopHasDsn = true, long latencyMs = 0)
     {
         var now = Now;
         var settlement = _policy.Settle(entry, results, mx, counted, now, BackoffUntil, _warningsDue.ContainsKey(entry.QueueId), nextHopHasDsn);
         if (settlement.Attempt is not { } attempt) return;
         if (logEach)
-            foreach (var result in settlement.Applied) DeliveryLog.Write(Log, entry.QueueId, result.Recipient, mx, result.Reply, 0);
+            foreach (var result in settlement.Applied) DeliveryLog.Write(Log, entry.QueueId, result.Recipient, mx, result.Reply, latencyMs);
         if (settlement.Expired) Log.Info("{0}: message {1} expired after {2}", PersistenceId, entry.QueueId, now - entry.QueuedAt);
         batch.Emit(attempt);
-        if (attempt.Failed.Count > 0 && !BounceBuilder.ShouldBounce(entry.ReversePath))
-            Log.Info("{0}: message {1} from <> failed for {2} recipients: dropped, never bounced", PersistenceId, entry.QueueId, attempt.Failed.Count);
+        if (attempt.Failed.Count > 0 && DoubleBounce.IsDoubleBounce(entry.QueueId))
+            Log.Warning("{0}: double bounce {1} to the postmaster failed for {2} recipients: dropped ({3})", PersistenceId, entry.QueueId,
+                attempt.Failed.Count, attempt.LastResult);
         if (settlement.DelayWarning is { } warning) _warningsDue[entry.QueueId] = warning;
         CompleteIfSettled(entry.QueueId, batch);
     }
@@ -296,6 +302,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
             return;
         }
         _resolving = true;
+        _resolveStarted = Stopwatch.GetTimestamp();
         ResolvedTargets.ForDomainAsync(_domain, _delivery!, CancellationToken.None)
             .PipeTo(Self, success: r => new TargetsResolved(r),
                 failure: e => new TargetsResolved(new ResolvedTargets([], new MxResolution.Failure(false, "4.4.3", "DNS lookup failed: " + e.Message))));
@@ -311,8 +318,9 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
             // Temporary: only the mail that was due waits for its next attempt. Mail in flight is settled by its agent.
             var entries = failure.Permanent ? _state.ByNextAttempt().ToList() : _state.DueAt(now).ToList();
             var reply = new SmtpReply(failure.ReplyCode, failure.EnhancedCode, failure.Text);
+            var latency = (long)Stopwatch.GetElapsedTime(_resolveStarted).TotalMilliseconds;
             foreach (var entry in entries)
-                Settle(entry, entry.Recipients.Select(r => new RecipientResult(r, reply)).ToArray(), null, counted: true, logEach: true, batch);
+                Settle(entry, entry.Recipients.Select(r => new RecipientResult(r, reply)).ToArray(), null, counted: true, logEach: true, batch, latencyMs: latency);
             return;
         }
         _ready.Start(result.Targets, now);
@@ -353,7 +361,8 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         {
             if (_dsnsInFlight.Count >= MaxDsnsInFlight) return;
             var number = entry.BouncesSent + 1;
-            var id = $"{entry.QueueId}.B{number}";
+            // Failed mail from <> (a bounce itself) is reported to the postmaster, under an id of its own kind.
+            var id = BounceBuilder.ShouldBounce(entry.ReversePath) ? $"{entry.QueueId}.B{number}" : DoubleBounce.QueueIdFor(entry.QueueId, number);
             if (_dsnsInFlight.Contains(id)) continue;
             var recipients = entry.Failures.Select(f => new FailedRecipient(f.Recipient, f.Status, f.Diagnostic, f.RemoteMta, f.At)
                 { Action = f.IsRelayed ? DsnAction.Relayed : null, Dsn = entry.DsnOf(f.Recipient) }).ToArray();

@@ -97,8 +97,9 @@ public sealed class DomainQueueState
                 break;
             case DeliveryAttempted attempted when _entries.TryGetValue(attempted.QueueId, out var entry):
                 var settled = attempted.Delivered.Concat(attempted.Failed.Select(f => f.Recipient)).ToHashSet(StringComparer.Ordinal);
-                // A bounce to the null sender is never sent (RFC 5321 section 4.5.5): such failures are only logged.
-                var failures = BounceBuilder.ShouldBounce(entry.ReversePath)
+                // A bounce to the null sender is never sent (RFC 5321 section 4.5.5): failed mail from <> is reported to
+                // the postmaster instead (a double bounce), unless it is a double bounce itself: those are only logged.
+                var failures = !DoubleBounce.IsDoubleBounce(entry.QueueId)
                     ? entry.Failures.Concat(attempted.Failed.Where(f => entry.Recipients.Contains(f.Recipient))).ToArray()
                     : entry.Failures;
                 Put(entry with

@@ -15,6 +15,9 @@ public sealed class DeliverySettingsTests
         var s = DeliverySettings.FromConfig(NodeConfig.ActorMta());
 
         Assert.Empty(s.DnsServers);
+        Assert.Equal("/etc/resolv.conf", s.ResolvConf);
+        Assert.Equal(TimeSpan.FromSeconds(5), s.DnsTemporaryFailureTtl);
+        Assert.Equal(TimeSpan.FromSeconds(5), s.ResolverOptions().TemporaryFailureTtl);
         Assert.Equal(25, s.RemoteSmtpPort);
         Assert.Equal(new[] { 1, 5, 15, 30, 60, 120, 240 }.Select(m => TimeSpan.FromMinutes(m)), s.RetrySchedule);
         Assert.Equal(0.1, s.RetryJitter);
@@ -27,6 +30,15 @@ public sealed class DeliverySettingsTests
         Assert.Equal(TimeSpan.FromMinutes(1), s.DomainBackoff);
         Assert.Empty(s.Routes);
         Assert.Equal(new DomainThrottle(10, 100, 0, 1), s.ThrottleFor("anything.example"));
+    }
+
+    [Fact]
+    public void The_dns_failure_cache_time_and_the_resolv_conf_path_come_from_the_configuration()
+    {
+        var s = DeliverySettings.FromConfig(NodeConfig.ActorMta(
+            "actormta.delivery { dns-temporary-failure-ttl = 750ms, resolv-conf = \"/tmp/other-resolv.conf\" }"));
+        Assert.Equal(TimeSpan.FromMilliseconds(750), s.ResolverOptions().TemporaryFailureTtl);
+        Assert.Equal("/tmp/other-resolv.conf", s.ResolverOptions().ResolvConf);
     }
 
     [Fact]

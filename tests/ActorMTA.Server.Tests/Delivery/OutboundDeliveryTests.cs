@@ -189,17 +189,32 @@ public sealed class OutboundDeliveryTests(ITestOutputHelper output, DeliveryZone
     }
 
     [Fact]
-    public async Task Mail_from_the_null_sender_that_fails_is_dropped_without_a_bounce()
+    public async Task Mail_from_the_null_sender_that_fails_goes_to_the_postmaster_as_a_double_bounce()
     {
         Receivers[0].ScriptReplies(550);
 
-        Enqueue("one.test", Message("a bounce itself"), sender: "");
+        var queueId = Enqueue("one.test", Message("a bounce itself"), sender: "");
+
+        await WaitForEmptyQueueAsync("one.test", Wait);
+        Assert.Equal(1, Receivers[0].Transactions);
+        var drop = await WaitForMailAsync("postmaster@" + LocalDomain, 1, Wait);
+        Assert.Equal(queueId + ".D1", Assert.Single(drop.Messages).QueueId);
+        await Task.Delay(300);
+        Assert.Empty(Mailbox(Sender).Messages);
+    }
+
+    [Fact]
+    public async Task A_double_bounce_that_fails_is_dropped()
+    {
+        Receivers[0].ScriptReplies(550);
+
+        Enqueue("one.test", Message("a double bounce"), queueId: "0123ABCD.B1.D1", sender: "");
 
         await WaitForEmptyQueueAsync("one.test", Wait);
         Assert.Equal(1, Receivers[0].Transactions);
         await Task.Delay(300);
-        Assert.Empty(Mailbox(Sender).Messages);
-        AwaitCondition(() => SpoolFiles() == 0, Wait); // no DSN was ever written
+        Assert.Empty(Mailbox("postmaster@" + LocalDomain).Messages);
+        AwaitCondition(() => SpoolFiles() == 0, Wait); // no report was ever written
     }
 
     private async Task<(string Text, byte[] Bytes)> BounceFor(string queueId)

@@ -94,22 +94,27 @@ public sealed class DomainQueueRecordTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void State_keeps_failures_for_the_bounce_except_for_the_null_sender()
+    public void State_keeps_failures_for_the_bounce_and_for_the_double_bounce_but_not_of_a_double_bounce()
     {
         var state = new DomainQueueState();
         state.Apply(new DeliveryQueued("Q1", "r1", "s@h.test", ["a@y.test", "x@y.test"], 1, Then));
         state.Apply(new DeliveryQueued("Q2", "r2", "", ["x@y.test"], 1, Then));
+        state.Apply(new DeliveryQueued("Q3.D1", "r3", "", ["x@y.test"], 1, Then));
 
         state.Apply(new DeliveryAttempted("Q1", ["a@y.test"], [Failed], true, Then, "550"));
         state.Apply(new DeliveryAttempted("Q2", [], [Failed], true, Then, "550"));
+        state.Apply(new DeliveryAttempted("Q3.D1", [], [Failed], true, Then, "550"));
 
         var q1 = state.Find("Q1")!;
         Assert.Empty(q1.Recipients);
         Assert.Equal([Failed], q1.Failures);
         Assert.Equal(1, q1.Attempts);
-        Assert.Equal(["Q1"], state.AwaitingBounce().Select(e => e.QueueId));
-        Assert.Empty(state.Find("Q2")!.Failures);
+        // Mail from <> that failed waits for its double bounce to the postmaster; a failed double bounce does not.
+        Assert.Equal(["Q1", "Q2"], state.AwaitingBounce().Select(e => e.QueueId).Order());
+        Assert.Equal([Failed], state.Find("Q2")!.Failures);
+        Assert.Empty(state.Find("Q3.D1")!.Failures);
         Assert.Empty(state.ByNextAttempt());
+        state.Apply(new BounceSent("Q2", 1, ["x@y.test"]));
 
         state.Apply(new BounceSent("Q1", 1, ["x@y.test"]));
         Assert.Empty(state.Find("Q1")!.Failures);

@@ -130,4 +130,20 @@ public sealed class DomainQueueStateTests
 
         Assert.Equal((2, 0), (restored.Waiting, restored.Leased));
     }
+
+    [Fact]
+    public void A_failure_of_mail_from_the_null_sender_waits_for_its_double_bounce_unless_it_is_one()
+    {
+        var state = new DomainQueueState();
+        // A bounce (from <>) that failed: kept, so that the postmaster is told (a double bounce).
+        state.Apply(new DeliveryQueued("BOUNCE.B1", "r1", "", ["sender@y.test"], 1, T0));
+        state.Apply(new DeliveryAttempted("BOUNCE.B1", [], [new FailedDelivery("sender@y.test", "5.1.1", "smtp; 550 no", "mx.y.test", T0)], true, T0, "550"));
+        // A double bounce that failed: the end of the line, dropped.
+        state.Apply(new DeliveryQueued("BOUNCE.B1.D1", "r2", "", ["postmaster@z.test"], 1, T0));
+        state.Apply(new DeliveryAttempted("BOUNCE.B1.D1", [], [new FailedDelivery("postmaster@z.test", "5.1.1", "smtp; 550 no", "mx.z.test", T0)], true, T0, "550"));
+
+        Assert.Equal(["BOUNCE.B1"], state.AwaitingBounce().Select(e => e.QueueId));
+        Assert.Single(state.Find("BOUNCE.B1")!.Failures);
+        Assert.Empty(state.Find("BOUNCE.B1.D1")!.Failures);
+    }
 }

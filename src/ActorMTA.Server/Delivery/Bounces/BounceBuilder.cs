@@ -37,7 +37,7 @@ public static partial class BounceBuilder
 
     public static MimeMessage Build(BounceRequest r)
     {
-        if (!ShouldBounce(r.OriginalEnvelopeFrom))
+        if (!ShouldBounce(r.NotifyAddress))
             throw new ArgumentException("A delivery status notification is never sent to the null sender", nameof(r));
         if (r.Recipients.Count == 0)
             throw new ArgumentException("A delivery status notification needs at least one recipient", nameof(r));
@@ -56,7 +56,7 @@ public static partial class BounceBuilder
         var message = new MimeMessage();
         message.Headers.Clear();
         message.From.Add(new MailboxAddress("Mail Delivery System", "MAILER-DAEMON@" + r.ReportingMta));
-        message.To.Add(new MailboxAddress(string.Empty, StripAngleBrackets(r.OriginalEnvelopeFrom)));
+        message.To.Add(new MailboxAddress(string.Empty, StripAngleBrackets(r.NotifyAddress)));
         message.Subject = ReportsFailure(r) ? FailureSubject
             : r.Recipients.All(x => x.ActionIn(r.IsDelayWarning) == DsnAction.Delayed) ? DelaySubject
             : SuccessSubject;

@@ -19,4 +19,9 @@ public sealed record BounceRequest(
 {
     /// <summary>RET= and ENVID= of the original MAIL FROM (RFC 3461).</summary>
     public DsnMessageParameters Dsn { get; init; } = DsnMessageParameters.None;
+
+    /// <summary>Who the report goes to: the original sender, unless this is a <see cref="DoubleBounce"/> (the postmaster).</summary>
+    public string? Notify { get; init; }
+
+    public string NotifyAddress => Notify ?? OriginalEnvelopeFrom;
 }
