@@ -89,14 +89,17 @@ public sealed class SmtpSession : ProtocolSession
         });
         Receive<JournalWriteFailed>(m =>
         {
-            var correlation = m.Command switch
+            var (correlation, reference) = m.Command switch
             {
-                DeliverToMailbox d => d.CorrelationId,
-                EnqueueDelivery e => e.CorrelationId,
-                _ => -1,
+                DeliverToMailbox d => (d.CorrelationId, d.ContentRef),
+                EnqueueDelivery e => (e.CorrelationId, e.ContentRef),
+                _ => (-1L, null),
             };
-            if (_acceptance is null || !_acceptance.Pending.Contains(correlation)) return;
+            if (_acceptance is null || reference is null || !_acceptance.Pending.Contains(correlation)) return;
             Log.Error("smtp session={0} queue-id={1} journal write failed: {2}", SessionId, _acceptance.QueueId, m.Reason);
+            // That entity stored nothing, so its content reference is nobody's (the others are released by their retraction).
+            var content = Services.Content;
+            _ = Task.Run(() => content.Release(reference));
             FailAcceptance(SmtpServerEngine.InsufficientStorage);
         });
         Receive<MailboxDelivered>(m => Acknowledged(m.CorrelationId));
