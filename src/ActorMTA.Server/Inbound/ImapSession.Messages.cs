@@ -1,5 +1,6 @@
 using System.Buffers;
 using ActorMTA.Protocol.Imap;
+using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Imap;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Net;
@@ -71,6 +72,7 @@ public sealed partial class ImapSession
                 var uids = expunge.Uids is null ? null : Resolve(true, expunge.Uids).Select(x => x.Message.Uid).ToList();
                 AskMailbox(new ExpungeDeleted(_user!, _selected!.Name, uids, Self), reply =>
                 {
+                    if (reply is JournalWriteFailed) { RefusedReply(reply); return; }
                     if (reply is MessagesExpunged expunged) SendExpunges(expunged.Uids);
                     Complete(ImapStatus.Ok, null, command.Name + " completed");
                 });
@@ -298,6 +300,7 @@ public sealed partial class ImapSession
         };
         AskMailbox(new StoreFlags(_user!, _selected!.Name, uids, mode, MailboxFlags.Storable(store.Flags).ToList(), Self), reply =>
         {
+            if (reply is JournalWriteFailed) { RefusedReply(reply); return; }
             if (reply is FlagsStored stored)
             {
                 UpdateFlags(stored.Flags);
