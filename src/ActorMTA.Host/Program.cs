@@ -59,8 +59,9 @@ catch (UsageException e)
     Console.Error.WriteLine($"actormta: {e.Message}");
     return 2;
 }
+// DbException: the accounts database on a full or broken disk (SQLite) is a reason to exit 1, not a crash.
 catch (Exception e) when (e is AccountException or InvalidOperationException or IOException or UnauthorizedAccessException
-    or Akka.Configuration.ConfigurationException or FormatException)
+    or Akka.Configuration.ConfigurationException or FormatException or System.Data.Common.DbException)
 {
     Console.Error.WriteLine($"actormta: {e.Message}");
     return 1;

@@ -18,6 +18,7 @@ public sealed record ImapResponseCode(string Text)
     public static readonly ImapResponseCode AuthenticationFailed = new("AUTHENTICATIONFAILED");
     public static readonly ImapResponseCode PrivacyRequired = new("PRIVACYREQUIRED");
     public static readonly ImapResponseCode Unavailable = new("UNAVAILABLE");
+    public static readonly ImapResponseCode OverQuota = new("OVERQUOTA");
     public static readonly ImapResponseCode Closed = new("CLOSED");
     public static readonly ImapResponseCode Cannot = new("CANNOT");
     public static readonly ImapResponseCode NonExistent = new("NONEXISTENT");

@@ -19,4 +19,8 @@ public enum DataOutcome
     /// <summary>The header already has more Received: fields than the hop limit: the message is looping
     /// (RFC 5321 section 6.3); discarded (554 5.4.6).</summary>
     TooManyHops,
+
+    /// <summary>The content could not be stored for lack of storage (disk full, I/O error); it was read to its end and
+    /// discarded (452 4.3.1), the session goes on.</summary>
+    InsufficientStorage,
 }

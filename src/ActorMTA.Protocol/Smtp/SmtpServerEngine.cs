@@ -49,6 +49,8 @@ public sealed class SmtpServerEngine
     private static readonly SmtpReply SyntaxError = new(501, "5.5.4", "Syntax error in parameters or arguments");
     private static readonly SmtpReply TooBig = new(552, "5.3.4", "Message size exceeds fixed maximum message size");
     private static readonly SmtpReply ReceiveFailed = new(451, "4.3.0", "Error receiving message content, transaction aborted");
+    /// <summary>RFC 3463 4.3.1 "mail system full": temporary, the client tries again later.</summary>
+    public static readonly SmtpReply InsufficientStorage = new(452, "4.3.1", "Insufficient system storage");
 
     private readonly SmtpServerOptions _options;
     private readonly List<SmtpPath> _recipients = [];
@@ -105,6 +107,12 @@ public sealed class SmtpServerEngine
 
     /// <summary>The MAIL FROM SIZE= parameter, if given.</summary>
     public long? DeclaredSize { get; private set; }
+
+    /// <summary>
+    /// Bytes the server can still store (free space above its reserve), as last measured by the caller; at or below
+    /// zero MAIL is refused with 452 4.3.1, and so is a SIZE= that would not fit (RFC 1870 section 6.1).
+    /// </summary>
+    public long StorageHeadroom { get; set; } = long.MaxValue;
 
     /// <summary>Failed AUTH attempts so far; the actor delays a failure reply in proportion.</summary>
     public int AuthFailures { get; private set; }
@@ -487,6 +495,12 @@ public sealed class SmtpServerEngine
             return;
         }
 
+        if (StorageHeadroom <= 0 || size > StorageHeadroom)
+        {
+            step.Add(InsufficientStorage);
+            return;
+        }
+
         ReversePath = path;
         DeclaredSize = size;
         Body = body;
@@ -650,6 +664,10 @@ public sealed class SmtpServerEngine
             case DataOutcome.Aborted:
                 ResetTransaction();
                 step.Add(ReceiveFailed);
+                break;
+            case DataOutcome.InsufficientStorage:
+                ResetTransaction();
+                step.Add(InsufficientStorage);
                 break;
             case DataOutcome.BareLineEnd:
                 ResetTransaction();

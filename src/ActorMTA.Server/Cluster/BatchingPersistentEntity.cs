@@ -19,8 +19,11 @@ namespace ActorMTA.Server.Cluster;
 public abstract class BatchingPersistentEntity : PersistentActor
 {
     private readonly Queue<(object Command, IActorRef Sender)> _waiting = new();
+    // The commands of the batch being written: told JournalWriteFailed if the write fails.
+    private readonly List<(object Command, IActorRef Sender)> _inFlight = new();
     private readonly PersistenceCounter _counter;
     private bool _writing;
+    private bool _releasingReserve;
     private bool _failed;
     private bool _stopWhenIdle;
     private long _eventsSinceSnapshot;
@@ -45,6 +48,15 @@ public abstract class BatchingPersistentEntity : PersistentActor
 
     /// <summary>True while nothing is being written and nothing waits to be.</summary>
     protected bool IsIdle => !_writing && _waiting.Count == 0;
+
+    /// <summary>Free space of the node's storage (cached sample; reading it does no I/O).</summary>
+    protected Storage.Space.StorageSpace Space => StoragePressure.Get(Context.System).Space;
+
+    /// <summary>
+    /// Commands whose write frees storage (removals). On a full disk the storage reserve is released before such a
+    /// batch is written, so deleting mail never needs new space to succeed first.
+    /// </summary>
+    protected virtual bool FreesSpace(object command) => false;
 
     protected abstract bool IsCommand(object message);
 
@@ -127,6 +139,13 @@ public abstract class BatchingPersistentEntity : PersistentActor
                 return true;
             case DeleteMessagesSuccess or DeleteSnapshotsSuccess:
                 return true;
+            case ReserveReleased released:
+                _releasingReserve = false;
+                _writing = false;
+                Log.Warning("{0}: storage is below its minimum free space; {1} to write a removal", PersistenceId,
+                    released.Freed ? "released the storage reserve" : "no storage reserve left");
+                WriteNextBatch();
+                return true;
         }
 
         if (!IsCommand(message)) return ReceiveOther(message);
@@ -139,11 +158,23 @@ public abstract class BatchingPersistentEntity : PersistentActor
     {
         while (!_writing && _waiting.Count > 0)
         {
+            if (NeedsReserve())
+            {
+                // Unlinking is I/O: off the actor thread; the batch waits (as behind a write) until it is done.
+                _writing = true;
+                _releasingReserve = true;
+                var reserve = Space.Reserve;
+                Task.Run(() => new ReserveReleased(reserve.Release())).PipeTo(Self);
+                return;
+            }
             var batch = new CommandBatch(e => ApplyEvent(e));
+            _inFlight.Clear();
             while (_waiting.Count > 0 && batch.Events.Count < MaxBatch)
             {
                 var (command, sender) = _waiting.Dequeue();
                 Decide(command, sender, batch);
+                // Once the batch holds events, this command's replies wait for the write.
+                if (batch.Events.Count > 0) _inFlight.Add((command, sender));
             }
             if (batch.Events.Count == 0) continue; // queries and no-ops only: already answered
 
@@ -155,10 +186,25 @@ public abstract class BatchingPersistentEntity : PersistentActor
         if (_stopWhenIdle && IsIdle) Context.Stop(Self);
     }
 
+    private bool NeedsReserve()
+    {
+        if (_releasingReserve) return false;
+        var space = Space;
+        if (!space.IsLow || !space.Reserve.IsHeld) return false;
+        var i = 0;
+        foreach (var (command, _) in _waiting)
+        {
+            if (FreesSpace(command)) return true;
+            if (++i >= MaxBatch) break;
+        }
+        return false;
+    }
+
     private void Persisted(CommandBatch batch)
     {
         if (_failed) return;
         _writing = false;
+        _inFlight.Clear();
         _counter.Record(batch.Events.Count);
         _eventsSinceSnapshot += batch.Events.Count;
         batch.RunEffects();
@@ -174,11 +220,34 @@ public abstract class BatchingPersistentEntity : PersistentActor
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
         // The state already holds the rejected events; only a restart from the journal makes it honest again.
-        // Nothing of this batch is answered, so senders time out and answer 451.
         base.OnPersistRejected(cause, @event, sequenceNr);
-        _failed = true;
+        FailAll(cause);
         Context.Stop(Self);
     }
+
+    /// <summary>
+    /// A journal write failed (disk full, I/O error). Akka stops the entity after this; sharding starts it again, from
+    /// its journal, with the next command. Everyone who waits for this batch or behind it is told now, so a session
+    /// answers at once and the next command finds a working entity.
+    /// </summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        base.OnPersistFailure(cause, @event, sequenceNr);
+        FailAll(cause);
+    }
+
+    private void FailAll(Exception cause)
+    {
+        if (_failed) return;
+        _failed = true;
+        var reason = cause.GetBaseException().Message;
+        foreach (var (command, sender) in _inFlight.Concat(_waiting))
+            if (!sender.IsNobody()) sender.Tell(new JournalWriteFailed(command, reason));
+        _inFlight.Clear();
+        _waiting.Clear();
+    }
+
+    private sealed record ReserveReleased(bool Freed);
 
     /// <summary>
     /// Drops content references once the events that stopped using them are persisted, off the actor

@@ -22,6 +22,10 @@ public sealed class DataDirectoryLock : IDisposable
             file.Flush();
             return new DataDirectoryLock(file);
         }
+        catch (IOException e) when (Storage.Space.StorageErrors.IsOutOfSpace(e))
+        {
+            throw new IOException($"cannot start: no space left on device for {dataDirectory}", e);
+        }
         catch (IOException)
         {
             throw new InvalidOperationException($"data dir {dataDirectory} is locked by another running server");

@@ -12,6 +12,7 @@ using ActorMTA.Server.Routing;
 using ActorMTA.Storage;
 using ActorMTA.Storage.Accounts;
 using ActorMTA.Storage.Content;
+using ActorMTA.Storage.Space;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
@@ -27,6 +28,7 @@ public sealed class ServerNode : IAsyncDisposable
     private readonly List<(string Name, IActorRef Listener)> _listeners = new();
     private Timer? _accountsRefresh;
     private AdminEndpoint? _admin;
+    private StorageSpace _space = StorageSpace.Unlimited;
 
     private ServerNode(ServerSettings settings, ActorSystem system, AccountCache accounts, FileContentStore content, ShardRegions regions, DeliveryServices delivery)
     {
@@ -81,12 +83,18 @@ public sealed class ServerNode : IAsyncDisposable
 
     private static async Task<ServerNode> StartWithSocketsAsync(Config config, ServerSettings settings, IReadOnlyDictionary<string, Socket> sockets)
     {
-        var accounts = new AccountCache(settings.AccountsFile, AccountSettings.FromConfig(config, settings));
-        var content = new FileContentStore(new ContentStoreOptions(settings.SpoolDirectory, settings.GroupCommitMaxBatch, settings.GroupCommitParallelism) { SpareFiles = settings.SpareFiles });
-        JournalDatabase.Prepare(settings.JournalFile);
-        JournalDatabase.PrepareSnapshotStore(settings.SnapshotFile, settings.JournalFile);
+        var (accounts, content) = OpenStorage(config, settings);
+        var space = new StorageSpace(StorageSpaceSettings.FromConfig(config, settings));
+        if (space.Available < MinimumToStart)
+        {
+            space.Dispose();
+            accounts.Dispose();
+            content.Dispose();
+            throw new IOException($"cannot start: no space left on device for {settings.DataDirectory} ({space.Available} bytes free)");
+        }
         var akkaConfig = AkkaConfig.Build(config, settings.JournalFile, settings.SnapshotFile, remotingPort: 0);
         var system = ActorSystem.Create("actormta", akkaConfig);
+        StoragePressure.Get(system).Space = space;
         await ClusterBootstrap.JoinSelfAsync(system);
         var deliverySettings = DeliverySettings.FromConfig(system.Settings.Config);
         var router = new RecipientRouter(() => accounts.Current, deliverySettings);
@@ -97,8 +105,8 @@ public sealed class ServerNode : IAsyncDisposable
                 .Select(l => new IPEndPoint(l.Bind, l.Port)).ToArray()),
         };
         var regions = ShardRegions.Start(system, content, delivery);
-        var node = new ServerNode(settings, system, accounts, content, regions, delivery);
-        node._accountsRefresh = new Timer(_ => accounts.RefreshIfChanged(), null, settings.AccountsRefreshInterval, settings.AccountsRefreshInterval);
+        var node = new ServerNode(settings, system, accounts, content, regions, delivery) { _space = space };
+        node._accountsRefresh = new Timer(_ => node.RefreshAccounts(), null, settings.AccountsRefreshInterval, settings.AccountsRefreshInterval);
         try
         {
             node._admin = AdminEndpoint.Start(settings.DataDirectory, settings.AdminBind, settings.AdminPort, new AdminCommands(system, regions, accounts, router)
@@ -119,9 +127,57 @@ public sealed class ServerNode : IAsyncDisposable
         return node;
     }
 
+    // The journal and cluster bootstrap write at once; with less than this the node could not even come up.
+    private const long MinimumToStart = 1024 * 1024;
+
+    /// <summary>
+    /// Accounts, spool and journal files. A storage fault here (a full disk, an unwritable directory) ends start-up
+    /// with one line naming the data dir, not a stack trace.
+    /// </summary>
+    private static (AccountCache Accounts, FileContentStore Content) OpenStorage(Config config, ServerSettings settings)
+    {
+        AccountCache? accounts = null;
+        try
+        {
+            accounts = new AccountCache(settings.AccountsFile, AccountSettings.FromConfig(config, settings));
+            var content = new FileContentStore(new ContentStoreOptions(settings.SpoolDirectory, settings.GroupCommitMaxBatch, settings.GroupCommitParallelism) { SpareFiles = settings.SpareFiles });
+            JournalDatabase.Prepare(settings.JournalFile);
+            JournalDatabase.PrepareSnapshotStore(settings.SnapshotFile, settings.JournalFile);
+            return (accounts, content);
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        {
+            accounts?.Dispose();
+            // SQLite reports a full disk as SQLITE_FULL, or as SQLITE_IOERR when its shared-memory file cannot grow.
+            var reason = StorageErrors.IsOutOfSpace(e) || FreeBytes(settings.DataDirectory) < MinimumToStart
+                ? $"no space left on device ({e.Message})"
+                : e.Message;
+            throw new IOException($"cannot open storage in {settings.DataDirectory}: {reason}", e);
+        }
+    }
+
+    private static long FreeBytes(string directory)
+    {
+        try { return new DriveInfo(Path.GetFullPath(directory)).AvailableFreeSpace; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { return long.MaxValue; }
+    }
+
+    // On a timer thread: an exception here would end the process.
+    private void RefreshAccounts()
+    {
+        try
+        {
+            Accounts.RefreshIfChanged();
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            System.Log.Warning("accounts: reload failed, keeping the current accounts: {0}", e.Message);
+        }
+    }
+
     private void StartListeners(X509Certificate2 certificate, IReadOnlyDictionary<string, Socket> sockets)
     {
-        var services = new InboundServices(Settings, Accounts, Content, Regions.Mailbox, Regions.DomainQueue, certificate) { Router = Router, Delivery = Delivery };
+        var services = new InboundServices(Settings, Accounts, Content, Regions.Mailbox, Regions.DomainQueue, certificate) { Router = Router, Delivery = Delivery, Space = _space };
         var (smtpLimiter, pop3Limiter, imapLimiter) = (services.SmtpConnections, services.Pop3Connections, services.ImapConnections);
         foreach (var listener in Settings.Listeners.Where(l => l.Enabled))
         {
@@ -206,6 +262,7 @@ public sealed class ServerNode : IAsyncDisposable
         if (_admin is not null) await _admin.DisposeAsync();
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
         await System.WhenTerminated;
+        _space.Dispose();
         (Content as IDisposable)?.Dispose();
         Accounts.Dispose();
     }

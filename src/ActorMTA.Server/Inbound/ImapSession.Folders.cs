@@ -1,4 +1,5 @@
 using ActorMTA.Protocol.Imap;
+using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Net;
 using Akka.Actor;
@@ -167,6 +168,11 @@ public sealed partial class ImapSession
 
     private void RefusedReply(object reply)
     {
+        if (reply is JournalWriteFailed)
+        {
+            Complete(ImapStatus.No, ImapResponseCode.Unavailable, "Mailbox could not be updated, try again later");
+            return;
+        }
         if (reply is MailboxCommandRefused refused)
         {
             var (code, text) = refused.Reason switch

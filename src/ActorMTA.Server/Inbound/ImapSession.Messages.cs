@@ -1,8 +1,11 @@
 using System.Buffers;
 using ActorMTA.Protocol.Imap;
+using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Imap;
 using ActorMTA.Server.Mailboxes;
+using ActorMTA.Server.Net;
 using ActorMTA.Storage;
+using ActorMTA.Storage.Space;
 using Akka.Actor;
 using Akka.Event;
 using MimeKit;
@@ -26,7 +29,7 @@ public sealed partial class ImapSession
 
     private sealed record SearchReady(IReadOnlyList<uint> Numbers, string? Error);
 
-    private sealed record AppendSpooled(string? ContentRef, string QueueId, long Size, string? Error);
+    private sealed record AppendSpooled(string? ContentRef, string QueueId, long Size, Exception? Error);
 
     private void ReceiveMessageWork()
     {
@@ -69,6 +72,7 @@ public sealed partial class ImapSession
                 var uids = expunge.Uids is null ? null : Resolve(true, expunge.Uids).Select(x => x.Message.Uid).ToList();
                 AskMailbox(new ExpungeDeleted(_user!, _selected!.Name, uids, Self), reply =>
                 {
+                    if (reply is JournalWriteFailed) { RefusedReply(reply); return; }
                     if (reply is MessagesExpunged expunged) SendExpunges(expunged.Uids);
                     Complete(ImapStatus.Ok, null, command.Name + " completed");
                 });
@@ -296,6 +300,7 @@ public sealed partial class ImapSession
         };
         AskMailbox(new StoreFlags(_user!, _selected!.Name, uids, mode, MailboxFlags.Storable(store.Flags).ToList(), Self), reply =>
         {
+            if (reply is JournalWriteFailed) { RefusedReply(reply); return; }
             if (reply is FlagsStored stored)
             {
                 UpdateFlags(stored.Flags);
@@ -439,15 +444,55 @@ public sealed partial class ImapSession
 
     // ---- APPEND ----
 
+    /// <summary>Where the APPEND literal goes: the content store, or nowhere when storage is low or failing.</summary>
+    private IMessageSink StartAppendContent()
+    {
+        _appendSink = null;
+        _appendFailure = null;
+        if (Services.Space.IsLow)
+        {
+            _appendFailure = new InsufficientStorageException();
+            return DiscardingSink.Instance;
+        }
+        try
+        {
+            _appendWriter = Services.Content.BeginWrite(QueueIds.New());
+        }
+        catch (IOException e)
+        {
+            _appendFailure = e;
+            return DiscardingSink.Instance;
+        }
+        return _appendSink = new ContentWriterSink(_appendWriter);
+    }
+
     private void Append(ImapCommand.Append append)
     {
         var writer = _appendWriter;
         _appendWriter = null;
+        var failure = _appendFailure ?? _appendSink?.Failure;
+        _appendFailure = null;
+        _appendSink = null;
         var content = Services.Content;
-        if (writer is null)
+        if (failure is null && writer is null)
         {
-            writer = content.BeginWrite(QueueIds.New());
-            if (append.Message.Content is { } bytes) writer.Stream.Write(bytes.Span);
+            try
+            {
+                writer = content.BeginWrite(QueueIds.New());
+                if (append.Message.Content is { } bytes) writer.Stream.Write(bytes.Span);
+            }
+            catch (IOException e)
+            {
+                failure = e;
+            }
+        }
+        if (failure is not null || writer is null)
+        {
+            if (writer is not null) content.Abort(writer);
+            failure ??= new IOException("no content writer");
+            Log.Error("imap session={0} user={1} APPEND could not be stored: {2}", SessionId, _user, failure.Message);
+            CompleteStorageFailure(failure);
+            return;
         }
         var size = append.Message.Size;
         var queueId = writer.QueueId;
@@ -458,8 +503,15 @@ public sealed partial class ImapSession
         }).PipeTo(Self, failure: e =>
         {
             content.Abort(writer);
-            return new AppendSpooled(null, queueId, size, e.Message);
+            return new AppendSpooled(null, queueId, size, e.GetBaseException());
         });
+    }
+
+    /// <summary>RFC 5530: OVERQUOTA when the disk is full (as Dovecot answers ENOSPC), UNAVAILABLE for other storage faults.</summary>
+    private void CompleteStorageFailure(Exception failure)
+    {
+        if (StorageErrors.IsOutOfSpace(failure)) Complete(ImapStatus.No, ImapResponseCode.OverQuota, "Not enough disk space, try again later");
+        else Complete(ImapStatus.No, ImapResponseCode.Unavailable, "Message could not be stored, try again later");
     }
 
     private void OnAppendSpooled(AppendSpooled spooled)
@@ -467,8 +519,8 @@ public sealed partial class ImapSession
         if (_running is not ImapCommand.Append append) return;
         if (spooled.ContentRef is null)
         {
-            Log.Error("imap session={0} user={1} APPEND could not be stored: {2}", SessionId, _user, spooled.Error);
-            Complete(ImapStatus.No, ImapResponseCode.Unavailable, "Message could not be stored");
+            Log.Error("imap session={0} user={1} APPEND could not be stored: {2}", SessionId, _user, spooled.Error?.Message);
+            CompleteStorageFailure(spooled.Error!);
             return;
         }
         var flags = MailboxFlags.Storable(append.Flags).ToList();
@@ -477,8 +529,15 @@ public sealed partial class ImapSession
             append.InternalDate ?? DateTimeOffset.Now, flags), reply =>
         {
             if (reply is MessageAppendedToFolder appended)
+            {
                 Complete(ImapStatus.Ok, ImapResponseCode.AppendUid((uint)appended.UidValidity, (uint)appended.Uid), "APPEND completed");
-            else RefusedReply(reply);
+                return;
+            }
+            // Not stored in the mailbox: the content reference is nobody's.
+            var content = Services.Content;
+            var reference = spooled.ContentRef;
+            _ = Task.Run(() => content.Release(reference));
+            RefusedReply(reply);
         });
     }
 }

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using ActorMTA.Protocol.Imap;
 using ActorMTA.Protocol.Sasl;
+using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Hosting;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Net;
@@ -40,12 +41,16 @@ public sealed partial class ImapSession : ProtocolSession
     // The command being executed (one at a time), and the handler for the mailbox's answer to it.
     private ImapCommand? _running;
     private Action<object>? _onMailboxReply;
+    private IMailboxCommand? _askedCommand;
     private long _pendingCorrelation = -1;
     private long _nextCorrelation;
 
     // The literal being read: into memory (command strings) or into the content store (APPEND message).
     private MemorySink? _literalSink;
     private ContentWriter? _appendWriter;
+    private ContentWriterSink? _appendSink;
+    // The APPEND literal could not go to the content store (storage low, file not created): it is read and dropped.
+    private IOException? _appendFailure;
     private bool _discardingLiteral;
 
     public ImapSession(InboundServices services, ListenerSettings listener, Socket socket) : base(services, listener, socket)
@@ -94,6 +99,12 @@ public sealed partial class ImapSession : ProtocolSession
         Receive<MessageAppendedToFolder>(OnMailboxReply);
         Receive<MessagesCopied>(OnMailboxReply);
         Receive<MessagesExpunged>(OnMailboxReply);
+        Receive<JournalWriteFailed>(m =>
+        {
+            if (!Equals(m.Command, _askedCommand)) return;
+            Log.Error("imap session={0} user={1} mailbox could not write: {2}", SessionId, _user, m.Reason);
+            OnMailboxReply(m);
+        });
         ReceiveMessageWork();
     }
 
@@ -124,7 +135,8 @@ public sealed partial class ImapSession : ProtocolSession
     {
         _user = user.ToLowerInvariant();
         _reader.Authenticated = true;
-        // First login creates INBOX's UIDVALIDITY and the special-use folders; idempotent later.
+        // First login creates INBOX's UIDVALIDITY and the special-use folders; idempotent later. Not required: when
+        // they cannot be stored (full disk) the login goes on and shows the mailbox as it is.
         AskMailbox(new EnsureSpecialFolders(_user), _ =>
         {
             _state = ImapState.Authenticated;
@@ -195,8 +207,7 @@ public sealed partial class ImapSession : ProtocolSession
                 IMessageSink sink;
                 if (literal.IsAppendMessage)
                 {
-                    _appendWriter = Services.Content.BeginWrite(QueueIds.New());
-                    sink = new ContentWriterSink(_appendWriter);
+                    sink = StartAppendContent();
                 }
                 else
                 {
@@ -391,6 +402,7 @@ public sealed partial class ImapSession : ProtocolSession
         var correlation = ++_nextCorrelation;
         _pendingCorrelation = correlation;
         _onMailboxReply = onReply;
+        _askedCommand = command;
         Services.MailboxRegion.Tell(command);
         Timers.StartSingleTimer("mailbox", new MailboxTimedOut(correlation), _mailboxTimeout);
     }
@@ -403,15 +415,31 @@ public sealed partial class ImapSession : ProtocolSession
             return;
         }
         _onMailboxReply = null;
+        _askedCommand = null;
         _pendingCorrelation = -1;
         Timers.Cancel("mailbox");
         handler(reply);
     }
 
-    /// <summary>Writes the APPEND literal into the content store as it arrives.</summary>
+    /// <summary>
+    /// Writes the APPEND literal into the content store as it arrives. A failed write (disk full) is kept, not thrown:
+    /// the rest of the literal is read and dropped, so the session stays in step and answers NO.
+    /// </summary>
     private sealed class ContentWriterSink(ContentWriter writer) : IMessageSink
     {
-        public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
-            writer.Stream.WriteAsync(data, cancellationToken);
+        public IOException? Failure { get; private set; }
+
+        public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            if (Failure is not null) return;
+            try
+            {
+                await writer.Stream.WriteAsync(data, cancellationToken);
+            }
+            catch (IOException e)
+            {
+                Failure = e;
+            }
+        }
     }
 }

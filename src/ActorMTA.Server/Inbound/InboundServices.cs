@@ -30,6 +30,9 @@ public sealed record InboundServices(
     public ConnectionLimiter ImapConnections { get; } = ConnectionLimiter.WithStressAt(
         Settings.Imap.MaxConnections, Settings.Imap.MaxConnectionsPerIp, Settings.Imap.Deadlines.StressThreshold);
 
+    /// <summary>Free space of the spool and journal (a cached sample): MAIL FROM and APPEND refuse when it is low.</summary>
+    public ActorMTA.Storage.Space.StorageSpace Space { get; init; } = ActorMTA.Storage.Space.StorageSpace.Unlimited;
+
     /// <summary>For the "delivered" DSN to senders that asked for one (NOTIFY=SUCCESS); null: none are sent.</summary>
     public Delivery.DeliveryServices? Delivery { get; init; }
 

@@ -41,7 +41,14 @@ public sealed class MessageSpooler : IMessageSink
         _messageIdHeader = messageIdHeader;
         _dateHeader = dateHeader;
         _header = new HeaderSectionFilter(maxHeaderSize);
-        _writer.Stream.Write(Encoding.UTF8.GetBytes(prefix));
+        try
+        {
+            _writer.Stream.Write(Encoding.UTF8.GetBytes(prefix));
+        }
+        catch (IOException e)
+        {
+            StorageFailure = e;
+        }
     }
 
     public ContentWriter Writer => _writer;
@@ -52,22 +59,43 @@ public sealed class MessageSpooler : IMessageSink
     /// <summary>Received: fields in the client's header section (not counting ours).</summary>
     public int ReceivedFields => _header.ReceivedFields;
 
+    /// <summary>
+    /// The spool write that failed (disk full, I/O error), or null. After a failure the rest of the content is
+    /// read and dropped, so the session stays in step with the client and can answer 452 4.3.1 at the end.
+    /// </summary>
+    public IOException? StorageFailure { get; private set; }
+
     public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        if (_lineEnds.IsClean(data.Span))
+        if (StorageFailure is not null) return ValueTask.CompletedTask;
+        try
         {
-            WriteNormalized(data.Span);
-            return ValueTask.CompletedTask;
+            Write(data.Span);
         }
-        _lineEnds.Normalize(data.Span, Normalized);
-        WriteNormalized(Normalized.WrittenSpan);
-        Normalized.ResetWrittenCount();
+        catch (IOException e)
+        {
+            StorageFailure = e;
+        }
         return ValueTask.CompletedTask;
     }
 
+    private void Write(ReadOnlySpan<byte> data)
+    {
+        if (_lineEnds.IsClean(data))
+        {
+            WriteNormalized(data);
+            return;
+        }
+        _lineEnds.Normalize(data, Normalized);
+        WriteNormalized(Normalized.WrittenSpan);
+        Normalized.ResetWrittenCount();
+    }
+
     /// <summary>Ends the message: a message that never reached an empty line still gets its header amended.</summary>
+    /// <exception cref="IOException">A write failed, now or before.</exception>
     public ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
+        if (StorageFailure is { } failure) throw failure;
         _lineEnds.Complete(Normalized);
         WriteNormalized(Normalized.WrittenSpan);
         Normalized.ResetWrittenCount();

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using ActorMTA.Protocol.Pop3;
+using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Hosting;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Net;
@@ -67,6 +68,13 @@ public sealed class Pop3Session : ProtocolSession
             Answered();
             Log.Info("pop3 session={0} user={1} deleted {2} messages", SessionId, _user, m.Uids.Count);
             Apply(_engine.OnCommitted(true));
+        });
+        Receive<JournalWriteFailed>(m =>
+        {
+            if (_waiting != Waiting.Commit || m.Command is not ExpungeMessages { } expunge || expunge.CorrelationId != _pendingCorrelation) return;
+            Answered();
+            Log.Error("pop3 session={0} user={1} deletions could not be written: {2}", SessionId, _user, m.Reason);
+            Apply(_engine.OnCommitted(false));
         });
         Receive<MailboxTimedOut>(m =>
         {

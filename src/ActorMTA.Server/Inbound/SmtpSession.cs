@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using ActorMTA.Protocol.Smtp;
 using ActorMTA.Protocol.Text;
+using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Delivery;
 using ActorMTA.Server.Hosting;
 using ActorMTA.Server.Mailboxes;
@@ -43,6 +44,8 @@ public sealed class SmtpSession : ProtocolSession
     private readonly SmtpServerEngine _engine;
     private readonly byte[] _farewell;
     private MessageSpooler? _spooler;
+    // The message being read could not even be started in the spool: its content is read and dropped.
+    private IOException? _spoolFailure;
     private string? _queueId;
     private long _transaction;
     private long _nextCorrelation;
@@ -80,7 +83,7 @@ public sealed class SmtpSession : ProtocolSession
         {
             InputArrived();
             _lastLine = m.Line;
-            Apply(_engine.OnLine(m.Line));
+            Apply(OnLine(m.Line));
         });
         Receive<LineTooLong>(_ => { InputArrived(); _lastLine = null; Apply(_engine.OnLineTooLong()); });
         Receive<ReadTimedOut>(_ =>
@@ -98,7 +101,22 @@ public sealed class SmtpSession : ProtocolSession
         {
             if (_acceptance?.Transaction != m.Transaction) return;
             Log.Error("smtp session={0} queue-id={1} content commit failed: {2}", SessionId, _acceptance.QueueId, m.Reason);
-            FailAcceptance();
+            FailAcceptance(SmtpServerEngine.InsufficientStorage);
+        });
+        Receive<JournalWriteFailed>(m =>
+        {
+            var (correlation, reference) = m.Command switch
+            {
+                DeliverToMailbox d => (d.CorrelationId, d.ContentRef),
+                EnqueueDelivery e => (e.CorrelationId, e.ContentRef),
+                _ => (-1L, null),
+            };
+            if (_acceptance is null || reference is null || !_acceptance.Pending.Contains(correlation)) return;
+            Log.Error("smtp session={0} queue-id={1} journal write failed: {2}", SessionId, _acceptance.QueueId, m.Reason);
+            // That entity stored nothing, so its content reference is nobody's (the others are released by their retraction).
+            var content = Services.Content;
+            _ = Task.Run(() => content.Release(reference));
+            FailAcceptance(SmtpServerEngine.InsufficientStorage);
         });
         Receive<MailboxDelivered>(m => Acknowledged(m.CorrelationId));
         Receive<DeliveryEnqueued>(m => Acknowledged(m.CorrelationId));
@@ -107,7 +125,7 @@ public sealed class SmtpSession : ProtocolSession
         {
             if (_acceptance?.Transaction != m.Transaction) return;
             Log.Error("smtp session={0} queue-id={1} persistence timed out after {2}", SessionId, _acceptance.QueueId, _limits.AcceptTimeout);
-            FailAcceptance();
+            FailAcceptance(AcceptFailed);
         });
     }
 
@@ -174,12 +192,12 @@ public sealed class SmtpSession : ProtocolSession
             case SmtpEffect.BeginData:
                 StartMessage();
                 _readingLastContent = true;
-                Connection.Post(new ReadDotTerminated(_spooler!, _limits.MaxMessageSize, DataTimeout) { Pace = _limits.Deadlines.Pace });
+                Connection.Post(new ReadDotTerminated(ContentSink, _limits.MaxMessageSize, DataTimeout) { Pace = _limits.Deadlines.Pace });
                 break;
             case SmtpEffect.BeginBdat chunk:
-                if (_spooler is null) StartMessage();
+                if (_spooler is null && _spoolFailure is null) StartMessage();
                 _readingLastContent = chunk.Last;
-                Connection.Post(new ReadExactly(_spooler!, chunk.Size, Math.Max(0, _limits.MaxMessageSize - _bdatBytes), DataTimeout)
+                Connection.Post(new ReadExactly(ContentSink, chunk.Size, Math.Max(0, _limits.MaxMessageSize - _bdatBytes), DataTimeout)
                 {
                     Pace = _limits.Deadlines.Pace,
                 });
@@ -201,16 +219,34 @@ public sealed class SmtpSession : ProtocolSession
         }
     }
 
+    private SmtpStep OnLine(byte[] line)
+    {
+        // A cached sample, no I/O: MAIL FROM refuses with 452 4.3.1 while the spool is below its minimum free space.
+        _engine.StorageHeadroom = Services.Space.Headroom;
+        return _engine.OnLine(line);
+    }
+
     private RecipientVerdict Classify(SmtpPath recipient) =>
         Services.Router.Verdict(recipient, mayRelay: _engine.AuthenticatedUser is not null || _limits.MayRelay(Connection.RemoteEndPoint.Address));
+
+    private IMessageSink ContentSink => (IMessageSink?)_spooler ?? DiscardingSink.Instance;
 
     private void StartMessage()
     {
         _queueId = QueueIds.New();
         _bdatBytes = 0;
+        ContentWriter writer;
+        try
+        {
+            writer = Services.Content.BeginWrite(_queueId);
+        }
+        catch (IOException e)
+        {
+            _spoolFailure = e;
+            return;
+        }
         var now = DateTimeOffset.Now;
         var settings = Services.Settings;
-        var writer = Services.Content.BeginWrite(_queueId);
         var recipients = _engine.Recipients;
         var received = TraceHeaders.Received(
             _engine.ClientHelo ?? "unknown",
@@ -238,6 +274,14 @@ public sealed class SmtpSession : ProtocolSession
             return;
         }
         _bdatBytes += m.Bytes;
+        if ((_spoolFailure ?? _spooler?.StorageFailure) is { } failure)
+        {
+            // The rest of the content was read and dropped: the client is in step for its next command.
+            Log.Error("smtp session={SessionId} queue-id={QueueId} refused: spool write failed: {Reason}", SessionId, _queueId, failure.Message);
+            AbortMessage();
+            Apply(_engine.OnDataReceived(DataOutcome.InsufficientStorage));
+            return;
+        }
         if (_readingLastContent && RefusalAtEndOfData() is { } refusal)
         {
             AbortMessage();
@@ -399,8 +443,10 @@ public sealed class SmtpSession : ProtocolSession
             .PipeTo(Self);
     }
 
+    private static readonly SmtpReply AcceptFailed = new(451, "4.3.0", "Requested action aborted: local error in processing, try again later");
+
     /// <summary>Nothing half-delivered: every target that may have stored the message is told to take it back.</summary>
-    private void FailAcceptance()
+    private void FailAcceptance(SmtpReply reply)
     {
         var acceptance = _acceptance!;
         Timers.Cancel("accept");
@@ -411,11 +457,12 @@ public sealed class SmtpSession : ProtocolSession
             if (retraction is RetractDelivery rd) Services.MailboxRegion.Tell(rd);
             else Services.DomainQueueRegion.Tell(retraction);
         }
-        Apply(_engine.OnMessageFailed(new SmtpReply(451, "4.3.0", "Requested action aborted: local error in processing, try again later")));
+        Apply(_engine.OnMessageFailed(reply));
     }
 
     private void AbortMessage()
     {
+        _spoolFailure = null;
         if (_spooler is null) return;
         Services.Content.Abort(_spooler.Writer);
         _spooler = null;

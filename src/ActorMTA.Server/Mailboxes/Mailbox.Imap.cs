@@ -34,7 +34,8 @@ public sealed partial class Mailbox
             case MoveMessages c: Move(c, sender, batch); return true;
             case ExpungeDeleted c: ExpungeDeletedMessages(c, sender, batch); return true;
             case StoreMessageStructure c:
-                if (_state.Folder(c.Folder) is { } described && described.Get(c.Uid) is not null)
+                // A cache: below the minimum free space it is computed again next time instead of stored.
+                if (!Space.IsLow && _state.Folder(c.Folder) is { } described && described.Get(c.Uid) is not null)
                     batch.Emit(new MessageStructureComputed(described.Name, c.Uid, c.Structure));
                 return true;
             default:
@@ -122,6 +123,12 @@ public sealed partial class Mailbox
 
     private void EnsureSpecial(EnsureSpecialFolders c, IActorRef sender, CommandBatch batch)
     {
+        if (Space.IsLow)
+        {
+            // Login shows the mailbox as it is; the folders are created at a later login, when there is room.
+            batch.Reply(sender, new SpecialFoldersEnsured(c.Address, []));
+            return;
+        }
         EnsureUidValidity(_state.Inbox, batch);
         var created = new List<string>();
         foreach (var (name, attribute) in SpecialUse.Defaults)
@@ -142,7 +149,8 @@ public sealed partial class Mailbox
         EnsureUidValidity(folder, batch);
         var recentFrom = folder.RecentBoundary;
         // RFC 3501 §2.3.2: the first read-write session after arrival is the one that sees them as \Recent.
-        if (!c.ReadOnly && folder.UidNext > folder.RecentBoundary) batch.Emit(new RecentBoundaryMoved(folder.Name, folder.UidNext));
+        // Bookkeeping only: on a full disk the messages stay \Recent a little longer rather than SELECT failing.
+        if (!c.ReadOnly && folder.UidNext > folder.RecentBoundary && !Space.IsLow) batch.Emit(new RecentBoundaryMoved(folder.Name, folder.UidNext));
         if (_sessions.Register(c.Session, folder, c.ReadOnly)) Context.Watch(c.Session);
 
         var view = folder.View;

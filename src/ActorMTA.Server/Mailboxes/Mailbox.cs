@@ -35,6 +35,11 @@ public sealed partial class Mailbox : BatchingPersistentEntity
 
     protected override bool IsCommand(object message) => message is IMailboxCommand;
 
+    // Marking \Deleted is the first half of an IMAP deletion: it must get through on a full disk too.
+    protected override bool FreesSpace(object command) =>
+        command is ExpungeMessages or ExpungeDeleted or RetractDelivery or DeleteFolder or MoveMessages
+        || command is StoreFlags { Mode: not FlagStoreMode.Remove } store && store.Flags.Contains(MailboxFlags.Deleted, StringComparer.OrdinalIgnoreCase);
+
     protected override void Decide(object command, IActorRef sender, CommandBatch batch)
     {
         switch (command)

@@ -76,6 +76,9 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
 
     protected override bool IsCommand(object message) => message is IDomainQueueCommand or IDeliveryReport or ISelfCommand;
 
+    // A finished attempt removes delivered entries: a full disk must not stop the queue from draining.
+    protected override bool FreesSpace(object command) => command is RetractEnqueue or DeleteQueued or BounceQueued or MessageAttempted;
+
     protected override void Decide(object command, IActorRef sender, CommandBatch batch)
     {
         switch (command)

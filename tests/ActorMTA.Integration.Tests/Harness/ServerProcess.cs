@@ -9,7 +9,7 @@ namespace ActorMTA.Integration.Tests.Harness;
 /// One `actormta run` process on a private temp data dir and private loopback ports, prepared
 /// through the real CLI (`domain add`, `user add`). Its stdout/stderr are kept for diagnostics.
 /// </summary>
-public sealed class ServerProcess : IAsyncDisposable
+public sealed partial class ServerProcess : IAsyncDisposable
 {
     public const string Domain = "local.test";
     public const string HostName = "mail.local.test";
@@ -166,7 +166,7 @@ public sealed class ServerProcess : IAsyncDisposable
             throw new FileNotFoundException($"server not built: {RepositoryLayout.ServerDll} (build src/ActorMTA.Host -c {RepositoryLayout.Configuration})");
         // Each run has its own signal so late events of a previous (killed) run cannot touch it.
         var ready = NewSignal();
-        var process = new Process { StartInfo = NewStartInfo(["run"]), EnableRaisingEvents = true };
+        var process = new Process { StartInfo = OnSmallDiskIfAsked(NewStartInfo(["run"])), EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => OnLine(e.Data, ready);
         process.ErrorDataReceived += (_, e) => OnLine(e.Data, ready);
         process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException("server exited before it was ready"));

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Hosting;
 using ActorMTA.Server.Inbound;
 using ActorMTA.Server.Mailboxes;
@@ -103,6 +104,26 @@ public sealed class DurableAcceptanceTests : Akka.TestKit.Xunit2.TestKit
         _queues.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
 
         // The session stays usable after the failure.
+        Assert.StartsWith("250", await CommandAsync(stream, reader, "NOOP"));
+    }
+
+    [Fact]
+    public async Task A_journal_write_failure_answers_452_at_once_and_tells_every_target_to_retract()
+    {
+        var (reader, stream, client) = await OpenSessionAsync();
+        using var _ = client;
+        await SendEnvelopeAndDataAsync(stream, reader);
+
+        var first = _mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
+        var firstSender = _mailboxes.LastSender;
+        _mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
+        firstSender.Tell(new JournalWriteFailed(first, "database or disk is full"));
+
+        // Well before the 1 s accept-timeout, and as a storage failure, not a generic 451.
+        var reply = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromMilliseconds(800));
+        Assert.StartsWith("452 4.3.1", reply);
+        _mailboxes.ExpectMsg<RetractDelivery>();
+        _mailboxes.ExpectMsg<RetractDelivery>();
         Assert.StartsWith("250", await CommandAsync(stream, reader, "NOOP"));
     }
 

@@ -1,0 +1,50 @@
+using System.Text;
+using ActorMTA.Server.Inbound;
+using ActorMTA.Storage;
+using Xunit;
+
+namespace ActorMTA.Server.Tests.Inbound;
+
+public sealed class MessageSpoolerTests
+{
+    /// <summary>A spool file on a disk that fills up after <paramref name="room"/> bytes.</summary>
+    private sealed class FillingWriter(int room) : ContentWriter
+    {
+        private readonly FullAfter _stream = new(room);
+        public override string QueueId => "q1";
+        public override Stream Stream => _stream;
+        public override long Length => _stream.Length;
+        public override void Dispose() => _stream.Dispose();
+
+        private sealed class FullAfter(int room) : MemoryStream
+        {
+            public override void Write(ReadOnlySpan<byte> buffer) => Write(buffer.ToArray(), 0, buffer.Length);
+
+            public override void Write(byte[] buffer, int offset, int count)
+            {
+                if (Length + count > room) throw new IOException("No space left on device", 28);
+                base.Write(buffer, offset, count);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_failed_write_is_kept_not_thrown_so_the_rest_of_the_data_can_be_read_and_dropped()
+    {
+        var spooler = new MessageSpooler(new FillingWriter(100), "Received: x\r\n", null, null, 64 * 1024);
+        await spooler.WriteAsync(Encoding.ASCII.GetBytes("Subject: a\r\n\r\n" + new string('x', 200) + "\r\n"), CancellationToken.None);
+        Assert.NotNull(spooler.StorageFailure);
+        // Later chunks are dropped quietly; completing reports the failure.
+        await spooler.WriteAsync(Encoding.ASCII.GetBytes("more\r\n"), CancellationToken.None);
+        await Assert.ThrowsAsync<IOException>(async () => await spooler.CompleteAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Content_that_fits_has_no_failure()
+    {
+        var spooler = new MessageSpooler(new FillingWriter(10_000), "Received: x\r\n", null, null, 64 * 1024);
+        await spooler.WriteAsync(Encoding.ASCII.GetBytes("Subject: a\r\n\r\nbody\r\n"), CancellationToken.None);
+        await spooler.CompleteAsync(CancellationToken.None);
+        Assert.Null(spooler.StorageFailure);
+    }
+}

@@ -1,0 +1,44 @@
+using ActorMTA.Server.Cluster;
+using ActorMTA.Server.Mailboxes;
+using ActorMTA.Server.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ActorMTA.Server.Tests.Mailboxes;
+
+/// <summary>
+/// A journal write that fails (full disk) must not leave the mailbox silent: everyone waiting is told at once, and the
+/// next command finds the entity again, with every message it had.
+/// </summary>
+[Collection(nameof(MailboxJournalFailureTests))] // FailingJournal.Failing is process-wide
+public sealed class MailboxJournalFailureTests(ITestOutputHelper output) : EntityTestKit(output, FailingJournal.Config)
+{
+    private const string Address = "full@example.org";
+
+    [Fact]
+    public void A_failed_write_is_answered_at_once_and_the_mailbox_answers_again_afterwards()
+    {
+        FailingJournal.Failing = false;
+        Regions.Mailbox.Tell(new DeliverToMailbox(Address, "Q1", Content.Add("Q1"), 100, DateTimeOffset.UtcNow, 1), TestActor);
+        var delivered = ExpectMsg<MailboxDelivered>(TimeSpan.FromSeconds(10));
+
+        FailingJournal.Failing = true;
+        try
+        {
+            var expunge = new ExpungeMessages(Address, MailboxFolders.Inbox, [delivered.Uid], 2);
+            Regions.Mailbox.Tell(expunge, TestActor);
+            var failed = ExpectMsg<JournalWriteFailed>(TimeSpan.FromSeconds(3));
+            Assert.Equal(expunge, failed.Command);
+        }
+        finally
+        {
+            FailingJournal.Failing = false;
+        }
+
+        // Restarted from the journal: the message the failed expunge was about is still there, and can be expunged now.
+        Regions.Mailbox.Tell(new GetMaildrop(Address), TestActor);
+        Assert.Single(ExpectMsg<Maildrop>(TimeSpan.FromSeconds(10)).Messages);
+        Regions.Mailbox.Tell(new ExpungeMessages(Address, MailboxFolders.Inbox, [delivered.Uid], 3), TestActor);
+        Assert.Equal([delivered.Uid], ExpectMsg<MessagesExpunged>(TimeSpan.FromSeconds(10)).Uids);
+    }
+}
