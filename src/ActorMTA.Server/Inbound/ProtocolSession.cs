@@ -38,11 +38,12 @@ public abstract class ProtocolSession : ReceiveActor, IWithTimers
             OnConnectionClosed(m.Reason);
             Context.Stop(Self);
         });
-        Receive<SessionShutdown>(_ =>
+        Receive<SessionShutdown>(m =>
         {
             ShutdownRequested = true;
-            // Waiting for the client is the safe point: interrupt the read and say goodbye now.
-            if (_waitingForCommand) Connection.Interrupt(ShutdownFarewell);
+            // Waiting for the client is the safe point: interrupt the read and say goodbye now. Otherwise the
+            // current exchange finishes first, unless the shutdown grace is over.
+            if (_waitingForCommand || m.Immediately) Connection.Interrupt(ShutdownFarewell);
         });
         Receive<CredentialsChecked>(m =>
         {
