@@ -306,6 +306,63 @@ def cmd_collect_pop3(a):
     print(f"collect-pop3: found={total}")
 
 
+def cmd_mailbox_count(a):
+    pop = poplib.POP3(a.host, a.port, timeout=60)
+    pop.user(a.user)
+    pop.pass_(a.password)
+    count, _ = pop.stat()
+    pop.quit()
+    print(count)
+
+
+def cmd_pop3_read(a):
+    """Log in, STAT, RETR every message, optionally DELE them all, QUIT: every answer must be +OK in time."""
+    start = time.monotonic()
+    try:
+        pop = poplib.POP3(a.host, a.port, timeout=a.max_seconds + 5)
+        pop.user(a.user)
+        pop.pass_(a.password)
+        count, _ = pop.stat()
+        for i in range(1, count + 1):
+            pop.retr(i)
+            if a.delete:
+                pop.dele(i)
+        reply = pop.quit()
+    except (OSError, poplib.error_proto) as e:
+        print(f"pop3-read {a.user}: failed after {time.monotonic() - start:.1f} s: {e}")
+        sys.exit(1)
+    took = time.monotonic() - start
+    print(f"pop3-read {a.user}: messages={count} deleted={count if a.delete else 0} quit={reply.decode(errors='replace')!r} seconds={took:.1f}")
+    sys.exit(0 if took <= a.max_seconds else 1)
+
+
+def cmd_imap_read(a):
+    """LOGIN, SELECT INBOX, FETCH all flags and the first message, LOGOUT: every answer must be OK in time."""
+    import imaplib
+    start = time.monotonic()
+    try:
+        imap = imaplib.IMAP4(a.host, a.port, timeout=a.max_seconds + 5)
+        imap.login(a.user, a.password)
+        typ, data = imap.select("INBOX")
+        if typ != "OK":
+            raise imaplib.IMAP4.error(f"SELECT {typ} {data}")
+        count = int(data[0])
+        if count:
+            typ, _ = imap.fetch("1:*", "(UID FLAGS)")
+            if typ != "OK":
+                raise imaplib.IMAP4.error(f"FETCH {typ}")
+            typ, _ = imap.fetch("1", "(BODY.PEEK[])")
+            if typ != "OK":
+                raise imaplib.IMAP4.error(f"FETCH BODY {typ}")
+        imap.logout()
+    except (OSError, imaplib.IMAP4.error) as e:
+        print(f"imap-read {a.user}: failed after {time.monotonic() - start:.1f} s: {e}")
+        sys.exit(1)
+    took = time.monotonic() - start
+    print(f"imap-read {a.user}: messages={count} seconds={took:.1f}")
+    sys.exit(0 if took <= a.max_seconds else 1)
+
+
 def read_ids(path):
     if not path or not os.path.exists(path):
         return []
@@ -749,6 +806,19 @@ def main():
     s.add_argument("--users", required=True); s.add_argument("--password", required=True)
     s.add_argument("--out", required=True); s.add_argument("--delete", action="store_true")
     s.set_defaults(fn=cmd_collect_pop3)
+
+    s = sub.add_parser("mailbox-count")
+    s.add_argument("--host", default="127.0.0.1"); s.add_argument("--port", type=int, required=True)
+    s.add_argument("--user", required=True); s.add_argument("--password", required=True)
+    s.set_defaults(fn=cmd_mailbox_count)
+
+    for name, fn in (("pop3-read", cmd_pop3_read), ("imap-read", cmd_imap_read)):
+        s = sub.add_parser(name)
+        s.add_argument("--host", default="127.0.0.1"); s.add_argument("--port", type=int, required=True)
+        s.add_argument("--user", required=True); s.add_argument("--password", required=True)
+        s.add_argument("--max-seconds", type=float, default=5); s.set_defaults(fn=fn)
+        if name == "pop3-read":
+            s.add_argument("--delete", action="store_true")
 
     s = sub.add_parser("count")
     s.add_argument("--acked", required=True); s.add_argument("--got", required=True)

@@ -105,11 +105,13 @@ server_start() {
       wait "$SERVER_PID"; SERVER_EXIT=$?
       log "server exited with $SERVER_EXIT while starting:"; tail -n 15 "$SERVER_LOG" >&2
       SERVER_PID=
-      return 1
+      fail "the server did not start (exit code $SERVER_EXIT)"
+      finish no
     fi
     sleep 0.2
   done
-  log "server not ready after 60 s"; return 1
+  fail "the server was not ready 60 s after start"
+  finish no
 }
 
 # server_term [TIMEOUT_S]: SIGTERM and wait; SERVER_EXIT = its exit code (or "hung").
@@ -185,6 +187,27 @@ wait_for() {
   return 1
 }
 
+# bounces: messages in the mailbox of u1 (the senders' address in the outbound scripts: their bounces land there).
+bounces() { "${FL[@]}" mailbox-count --port "$POP3_PORT" --user "u1@$DOMAIN" --password "$PASSWORD"; }
+
+# outbound_settings: quick retries and short timeouts, so that a fault is retried within seconds.
+outbound_settings() {
+  cat <<EOF
+actormta.smtp.relay-networks = ["127.0.0.0/8"]
+actormta.delivery {
+  retry-schedule = [2s]
+  retry-jitter = 0
+  domain-backoff = 2s
+  connect-timeout = 2s
+  command-timeout = 3s
+  data-timeout = 5s
+  dns-timeout = 1s
+  dns-retries = 0
+  connection-idle-time = 0s
+}
+EOF
+}
+
 # check CONDITION-TEXT COMMAND...: runs the command; a failure is recorded and fails the script at the end.
 check() {
   local what=$1; shift
@@ -201,7 +224,8 @@ finish() {
   for f in "${FAILURES[@]}"; do echo "  failed: $f"; done
   [ ${#FAILURES[@]} -eq 0 ] || rc=1
   if [ $rc -ne 0 ] && [ "${FAULT_KEEP:-0}" != 1 ]; then
-    echo "  server log (last 20 lines):"; tail -n 20 "$SERVER_LOG" | sed 's/^/    /'
+    echo "  server log, last warnings and errors (FAULT_KEEP=1 keeps the whole log):"
+    grep -E '^\[(WARNING|ERROR)\]|Unhandled|Exception' "$SERVER_LOG" | tail -n 8 | cut -c1-400 | sed 's/^/    /'
   fi
   exit $rc
 }
