@@ -736,8 +736,9 @@ def cmd_bruteforce(a):
     threads = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(a.connections)]
     for t in threads:
         t.start()
+    # Replies to a brute force are delayed on purpose: do not wait for the last ones.
     for t in threads:
-        t.join()
+        t.join(max(0.0, deadline - time.monotonic()) + 1)
     rate = stats["attempts"] / a.seconds
     print(f"bruteforce: attempts={stats['attempts']} per_second={rate:.1f} " +
           " ".join(f"{k}={v}" for k, v in sorted(stats.items()) if k != "attempts"))

@@ -100,6 +100,26 @@ public sealed class GracefulShutdownTests
         Assert.True(farewell is null || farewell.StartsWith("421 4.3.2", StringComparison.Ordinal), $"unexpected line after the grace: {farewell}");
     }
 
+    [Fact]
+    public async Task Sigterm_answers_a_login_waiting_out_its_failure_delay_at_once()
+    {
+        await using var server = await ServerProcess.StartAsync(
+            "actormta.smtp { auth-requires-tls = off, auth-failure-delay = 30s }", users: [Recipient]);
+        await using var smtp = await SmtpConversation.OpenReadyAsync(server.Ports.Smtp);
+        await smtp.Connection.WriteLineAsync("AUTH PLAIN " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0{Recipient.Address}\0wrong")));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        var clock = Stopwatch.StartNew();
+        var exit = server.StopAsync(TimeSpan.FromSeconds(60));
+
+        var failed = await smtp.ReadReplyAsync();
+        Assert.Equal(535, failed.Code);
+        var farewell = await smtp.ReadReplyAsync();
+        Assert.True(farewell.Code == 421 && farewell.EnhancedCode == "4.3.2", $"expected 421 4.3.2, got {farewell}");
+        Assert.Equal(0, await exit);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"the stop waited {clock.Elapsed} for the 30 s failure delay");
+    }
+
     private static async Task WaitUntilRefusedAsync(int port, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
