@@ -7,7 +7,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 fault_init auth-bruteforce "$@"
-if [ $SHORT = 1 ]; then CONNECTIONS=20; DURATION=10; else CONNECTIONS=100; DURATION=60; fi
+if [ $SHORT = 1 ]; then CONNECTIONS=20; DURATION=6; else CONNECTIONS=100; DURATION=60; fi
 
 write_config
 add_users 2

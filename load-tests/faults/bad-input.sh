@@ -7,7 +7,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 fault_init bad-input "$@"
-SECONDS_OF_GARBAGE=$([ $SHORT = 1 ] && echo 10 || echo 60)
+SECONDS_OF_GARBAGE=$([ $SHORT = 1 ] && echo 6 || echo 60)
 CONNECTIONS=$([ $SHORT = 1 ] && echo 4 || echo 20)
 
 write_config

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 in_private_mounts "$@"
 fault_init outbound-no-resolver "$@"
 MESSAGES=$([ $SHORT = 1 ] && echo 20 || echo 200)
-FAULT_SECONDS=$([ $SHORT = 1 ] && echo 8 || echo 30)
+FAULT_SECONDS=$([ $SHORT = 1 ] && echo 5 || echo 30)
 RECEIVER_PORT=$SPARE_PORT1
 DNS_PORT=$SPARE_PORT2
 

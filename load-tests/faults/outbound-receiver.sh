@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 fault_init outbound-receiver "$@"
 PER_DOMAIN=$([ $SHORT = 1 ] && echo 20 || echo 200)
-FAULT_SECONDS=$([ $SHORT = 1 ] && echo 8 || echo 30)
+FAULT_SECONDS=$([ $SHORT = 1 ] && echo 5 || echo 30)
 HEAL=$WORK/healed
 
 write_config "$(outbound_settings)

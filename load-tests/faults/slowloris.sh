@@ -7,7 +7,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 fault_init slowloris "$@"
-if [ $SHORT = 1 ]; then CONNECTIONS=100; DURATION=15; INTERVAL=2; TIMEOUT=5s
+if [ $SHORT = 1 ]; then CONNECTIONS=100; DURATION=10; INTERVAL=1; TIMEOUT=4s
 else CONNECTIONS=1000; DURATION=150; INTERVAL=10; TIMEOUT=60s; fi
 
 write_config "
