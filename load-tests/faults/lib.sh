@@ -4,6 +4,7 @@
 # Every script: private temp dir, free loopback ports picked by Python, the Release server started as
 # `actormta run --config FILE --data-dir DIR` (built if missing), Python clients from faultlib.py.
 # FAULT_KEEP=1 keeps the temp dir (server log, acked/got id files) for a look afterwards.
+# FAULT_EXTRA_CONFIG="HOCON" is appended to every server configuration (after the script's own keys).
 
 FAULTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$FAULTS_DIR/../.." && pwd)
@@ -55,7 +56,7 @@ fault_cleanup() {
 }
 
 # write_config [HOCON...]: SMTP, POP3 and IMAP on the picked ports (the rest off), plaintext login allowed
-# (loopback only), then the script's own keys, which win.
+# (loopback only), then the script's own keys, then $FAULT_EXTRA_CONFIG; later keys win.
 write_config() {
   cat >"$CONF" <<EOF
 actormta {
@@ -75,6 +76,7 @@ actormta {
   accounts.refresh-interval = 500ms
 }
 $*
+${FAULT_EXTRA_CONFIG:-}
 EOF
 }
 
