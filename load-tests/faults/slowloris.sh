@@ -10,6 +10,8 @@ fault_init slowloris "$@"
 if [ $SHORT = 1 ]; then CONNECTIONS=100; DURATION=10; INTERVAL=1; TIMEOUT=4s
 else CONNECTIONS=1000; DURATION=150; INTERVAL=10; TIMEOUT=60s; fi
 
+# 3 x 1,000 client sockets here and as many on the server: raise the soft descriptor limit to the hard one.
+ulimit -n "$(ulimit -Hn)"
 write_config "
 actormta.smtp.command-timeout = $TIMEOUT
 actormta.pop3.command-timeout = $TIMEOUT
