@@ -29,6 +29,7 @@ public sealed class ServerNode : IAsyncDisposable
     private Timer? _accountsRefresh;
     private AdminEndpoint? _admin;
     private StorageSpace _space = StorageSpace.Unlimited;
+    private int _stopping;
 
     private ServerNode(ServerSettings settings, ActorSystem system, AccountCache accounts, FileContentStore content, ShardRegions regions, DeliveryServices delivery)
     {
@@ -48,22 +49,44 @@ public sealed class ServerNode : IAsyncDisposable
     public DeliveryServices Delivery { get; }
     public RecipientRouter Router => Delivery.Router;
 
-    /// <summary>`actormta run`: start, serve until Ctrl-C or SIGTERM, then stop gracefully.</summary>
+    /// <summary>
+    /// `actormta run`: start, serve until SIGTERM or Ctrl-C (SIGINT), then stop gracefully and return 0. This is
+    /// the one owner of shutdown (Akka's own process-exit hook is off, see akka.conf): a second signal, or a stop
+    /// that hangs well past the grace, ends the process at once with exit code 1 (acknowledged mail is on disk).
+    /// </summary>
     public static async Task<int> RunUntilStoppedAsync(Config config, ServerSettings settings)
     {
         using var dataLock = DataDirectoryLock.Acquire(settings.DataDirectory);
         // Read once by the runtime when the first socket operation starts, so it is set before any socket exists.
         if (settings.InlineSocketCompletions)
             Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        var stop = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            if (stop.TrySetResult(context.Signal)) return;
+            Console.Error.WriteLine($"actormta: {context.Signal} again during shutdown: stopping at once");
+            Environment.Exit(1);
+        }
+        // Registered before start-up, so a signal while the node starts is a graceful stop once it is up.
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         var node = await StartAsync(config, settings);
-        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
-        await stop.Task;
-        node.System.Log.Info("Shutting down: no new connections, finishing sessions");
-        await node.DisposeAsync();
+        var signal = await stop.Task;
+        var grace = settings.ShutdownGrace;
+        node.System.Log.Info("Shutting down ({0}): no new connections, sessions finishing for up to {1}", signal, grace);
+        using var watchdog = new Timer(_ =>
+        {
+            Console.Error.WriteLine($"actormta: shutdown did not finish within {grace + StopOverrun} of {signal}: stopping at once");
+            Environment.Exit(1);
+        }, null, grace + StopOverrun, Timeout.InfiniteTimeSpan);
+        await node.StopAsync(grace);
         return 0;
     }
+
+    /// <summary>What a stop may take beyond the session grace (cutting sessions off, leaving the cluster, flushing
+    /// storage) before the watchdog ends the process.</summary>
+    private static readonly TimeSpan StopOverrun = TimeSpan.FromSeconds(60);
 
     public static async Task<ServerNode> StartAsync(Config config, ServerSettings settings)
     {
@@ -252,10 +275,19 @@ public sealed class ServerNode : IAsyncDisposable
     private const int BsdSoReuseAddr = 0x0004;
 
     /// <summary>Stop accepting, let sessions finish (or tell them 421), then leave the cluster and flush storage.</summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => new(StopAsync(Settings.ShutdownGrace));
+
+    /// <summary>
+    /// The graceful stop: every listener closes at once (new connections are refused), idle sessions are told
+    /// goodbye, sessions in the middle of an exchange get up to <paramref name="grace"/> to finish it (a message
+    /// inside DATA gets its 250 and is stored), then the node leaves the cluster and storage is flushed.
+    /// </summary>
+    public async Task StopAsync(TimeSpan grace)
     {
+        if (Interlocked.Exchange(ref _stopping, 1) == 1) return;
         foreach (var (_, listener) in _listeners) listener.Tell(new Listener.StopAccepting());
-        var drains = _listeners.Select(l => l.Listener.Ask<Listener.Drained>(new Listener.Drain(), TimeSpan.FromSeconds(15)));
+        // The listener cuts sessions off when the grace is over; the slack covers that and a busy machine.
+        var drains = _listeners.Select(l => l.Listener.Ask<Listener.Drained>(new Listener.Drain(grace), grace + DrainSlack));
         try { await Task.WhenAll(drains); }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { System.Log.Warning("Some sessions did not finish in time"); }
         _accountsRefresh?.Dispose();
@@ -266,4 +298,6 @@ public sealed class ServerNode : IAsyncDisposable
         (Content as IDisposable)?.Dispose();
         Accounts.Dispose();
     }
+
+    private static readonly TimeSpan DrainSlack = TimeSpan.FromSeconds(10);
 }

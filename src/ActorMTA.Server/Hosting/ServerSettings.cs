@@ -85,6 +85,9 @@ public sealed record ServerSettings(
     int AdminPort,
     bool InlineSocketCompletions)
 {
+    /// <summary>On SIGTERM, how long sessions inside DATA/BDAT (or a command) may take to finish before they are cut off.</summary>
+    public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(30);
+
     private static int AtLeastOne(int value, string key) =>
         value >= 1 ? value : throw new ConfigurationException($"{key} must be at least 1");
 
@@ -180,6 +183,9 @@ public sealed record ServerSettings(
             c.GetTimeSpan("accounts.refresh-interval"),
             IPAddress.Parse(c.GetString("admin.bind", "127.0.0.1")),
             c.GetInt("admin.port", 0),
-            c.GetBoolean("io.inline-socket-completions", true));
+            c.GetBoolean("io.inline-socket-completions", true))
+        {
+            ShutdownGrace = c.GetTimeSpan("shutdown-grace", TimeSpan.FromSeconds(30)),
+        };
     }
 }

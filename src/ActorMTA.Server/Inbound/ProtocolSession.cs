@@ -19,8 +19,11 @@ public abstract class ProtocolSession : ReceiveActor, IWithTimers
     private sealed record CredentialsChecked(bool Ok, string User);
     private sealed record FailureDelayOver(string User);
 
+    private const string AuthFailureDelayTimer = "auth-failure-delay";
+
     private bool _greeted;
     private bool _waitingForCommand;
+    private string? _delayedFailureUser;
 
     protected ProtocolSession(InboundServices services, ListenerSettings listener, Socket socket)
     {
@@ -39,11 +42,18 @@ public abstract class ProtocolSession : ReceiveActor, IWithTimers
             OnConnectionClosed(m.Reason);
             Context.Stop(Self);
         });
-        Receive<SessionShutdown>(_ =>
+        Receive<SessionShutdown>(m =>
         {
             ShutdownRequested = true;
-            // Waiting for the client is the safe point: interrupt the read and say goodbye now.
-            if (_waitingForCommand) Connection.Interrupt(ShutdownFarewell);
+            // Waiting for the client is the safe point: interrupt the read and say goodbye now. Otherwise the
+            // current exchange finishes first, unless the shutdown grace is over.
+            if (_waitingForCommand || m.Immediately) Connection.Interrupt(ShutdownFarewell);
+            // A failed login waiting out its delay (up to many seconds) is as good as idle: answer it now.
+            if (_delayedFailureUser is { } user && Timers.IsTimerActive(AuthFailureDelayTimer))
+            {
+                Timers.Cancel(AuthFailureDelayTimer);
+                Self.Tell(new FailureDelayOver(user));
+            }
         });
         Receive<CredentialsChecked>(m =>
         {
@@ -57,9 +67,14 @@ public abstract class ProtocolSession : ReceiveActor, IWithTimers
             // and reconnecting does not start the count again.
             var failures = LoginFailures.Get(Context.System).RecordFailure(Connection.RemoteEndPoint.Address, DateTimeOffset.UtcNow);
             Log.Warning("{0} session={1} client={2} authentication failed for {3} ({4} recent failures from this address)", Protocol, SessionId, Connection.RemoteEndPoint, LogSafe.Text(m.User), failures);
-            Timers.StartSingleTimer("auth-failure-delay", new FailureDelayOver(m.User), AuthFailureDelay * failures);
+            _delayedFailureUser = m.User;
+            Timers.StartSingleTimer(AuthFailureDelayTimer, new FailureDelayOver(m.User), AuthFailureDelay * failures);
         });
-        Receive<FailureDelayOver>(m => OnAuthenticationFailed(m.User));
+        Receive<FailureDelayOver>(m =>
+        {
+            _delayedFailureUser = null;
+            OnAuthenticationFailed(m.User);
+        });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;

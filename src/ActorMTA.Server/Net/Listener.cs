@@ -10,17 +10,25 @@ namespace ActorMTA.Server.Net;
 /// sessions live on the node that owns their socket). Enforces the connection limits before a
 /// session exists, answering with the protocol's own "too busy" line.
 /// </summary>
-public sealed class Listener : ReceiveActor
+public sealed class Listener : ReceiveActor, IWithTimers
 {
     public sealed record Accepted(Socket Socket);
     public sealed record AcceptLoopEnded(string Reason);
     /// <summary>Stop accepting new connections (first step of a graceful shutdown).</summary>
     public sealed record StopAccepting;
-    /// <summary>Ask every session to finish; the listener answers <see cref="Drained"/> when none is left.</summary>
-    public sealed record Drain;
+    /// <summary>
+    /// Ask every session to finish within <paramref name="Grace"/>; the listener answers <see cref="Drained"/> when
+    /// none is left. Sessions still running when the grace is over are told to stop at once, and stopped a few
+    /// seconds later if even that does not end them (a client that does not read its socket).
+    /// </summary>
+    public sealed record Drain(TimeSpan Grace);
     public sealed record Drained(string Listener);
 
-    private sealed record SessionEnded(IPAddress Address);
+    private sealed record GraceOver;
+    private sealed record CutOffOver;
+
+    /// <summary>How long a session told to stop at once may take to send its farewell before its actor is stopped.</summary>
+    private static readonly TimeSpan CutOffTime = TimeSpan.FromSeconds(3);
 
     private readonly string _name;
     private readonly Socket _listenSocket;
@@ -51,14 +59,33 @@ public sealed class Listener : ReceiveActor
             if (_sessions.Count == 0) ReplyDrained();
         });
         Receive<StopAccepting>(_ => CloseListenSocket());
-        Receive<Drain>(_ =>
+        Receive<Drain>(m =>
         {
             CloseListenSocket();
             _drainWaiters.Add(Sender);
-            foreach (var session in _sessions.Keys) session.Tell(SessionShutdown.Instance);
-            if (_sessions.Count == 0) ReplyDrained();
+            if (_sessions.Count == 0)
+            {
+                ReplyDrained();
+                return;
+            }
+            _log.Info("Listener {0}: {1} sessions finishing (grace {2})", _name, _sessions.Count, m.Grace);
+            foreach (var session in _sessions.Keys) session.Tell(SessionShutdown.Graceful);
+            Timers.StartSingleTimer("grace", new GraceOver(), m.Grace);
+        });
+        Receive<GraceOver>(_ =>
+        {
+            if (_sessions.Count == 0) return;
+            _log.Warning("Listener {0}: {1} sessions still running after the shutdown grace: cutting them off", _name, _sessions.Count);
+            foreach (var session in _sessions.Keys) session.Tell(SessionShutdown.Now);
+            Timers.StartSingleTimer("cut-off", new CutOffOver(), CutOffTime);
+        });
+        Receive<CutOffOver>(_ =>
+        {
+            foreach (var session in _sessions.Keys) Context.Stop(session);
         });
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(string name, Socket listenSocket, ConnectionLimiter limiter, Func<Socket, Props> sessionProps, byte[] busyReply) =>
         Akka.Actor.Props.Create(() => new Listener(name, listenSocket, limiter, sessionProps, busyReply));
@@ -127,8 +154,13 @@ public sealed class Listener : ReceiveActor
     }
 }
 
-/// <summary>Sent to every session when the server stops: finish the current exchange, then say goodbye.</summary>
-public sealed record SessionShutdown
+/// <summary>
+/// Sent to every session when the server stops. <see cref="Graceful"/>: finish the current exchange (a message
+/// inside DATA gets its 250), then say goodbye. <see cref="Now"/>: the shutdown grace is over, say goodbye and
+/// close whatever the session is doing (a message not yet acknowledged is dropped; the client sends it again).
+/// </summary>
+public sealed record SessionShutdown(bool Immediately)
 {
-    public static readonly SessionShutdown Instance = new();
+    public static readonly SessionShutdown Graceful = new(false);
+    public static readonly SessionShutdown Now = new(true);
 }
