@@ -16,8 +16,17 @@ dotnet build -c Release -nologo -v quiet ActorMTA.sln
 log=$(mktemp)
 status=0
 dotnet test ActorMTA.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$log" || status=$?
-# One closing line over all test projects, in the form CI reads.
-awk '/(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1)); if ($i == "Passed:") p += $(i+1); if ($i == "Failed:") f += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
-     END { printf "Tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+# The short form of the fault suite (load-tests/faults): SIGKILL, SIGTERM, full disks, DNS and receiver faults,
+# bad input, slowloris, brute force against a real server. Skipped when the run is filtered to some tests.
+faults_passed=0 faults_failed=0
+if [ $# -eq 0 ]; then
+  bash load-tests/faults/run-all.sh --short 2>&1 | tee -a "$log" || status=1
+  faults_passed=$(grep -cE '^[a-z-]+ +PASS ' "$log" || true)
+  faults_failed=$(grep -cE '^[a-z-]+ +FAIL ' "$log" || true)
+fi
+# One closing line over all test projects and fault scripts, in the form CI reads.
+awk -v fp="$faults_passed" -v ff="$faults_failed" \
+    '/(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1)); if ($i == "Passed:") p += $(i+1); if ($i == "Failed:") f += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+     END { printf "Tests: %d passed, %d failed, %d skipped\n", p + fp, f + ff, s }' "$log"
 rm -f "$log"
 exit $status
