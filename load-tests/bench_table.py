@@ -19,8 +19,9 @@ def add(name, target, peer, ratio_values, goal, better):
 res = lines("smtp", "RESULT"); rat = lines("smtp", "RATIO")
 pf = [float(kv(l)["accepted_per_s"]) for r in res for l in r if "server=postfix" in l]
 tg = [float(kv(l)["accepted_per_s"]) for r in res for l in r if "server=target" in l]
+# The accept target is 3.5x (issues 10 and 15), relay 3x.
 add("SMTP accept into mailboxes, 50 sessions, 2 KiB (msg/s)", f"{median(tg):.0f}", f"{median(pf):.0f}",
-    [float(l.split("=")[-1]) for r in rat for l in r], 3, "higher")
+    [float(l.split("=")[-1]) for r in rat for l in r], 3.5, "higher")
 # relay
 res = lines("relay", "RESULT"); rat = lines("relay", "RATIO")
 pf = [float(kv(l)["end_to_end_per_s"]) for r in res for l in r if "server=postfix" in l]

@@ -39,6 +39,31 @@ public sealed class AccountCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task VerifyAsync_answers_as_Verify_and_a_login_seen_before_without_hashing()
+    {
+        Assert.False(await _cache.VerifyAsync("alice@local.test", "wrong"));
+        Assert.False(await _cache.VerifyAsync("nobody@local.test", "alice-pw"));
+        Assert.False(await _cache.VerifyAsync("malformed", "alice-pw"));
+        Assert.Equal(0, _cache.VerifyCacheHits);
+
+        Assert.True(await _cache.VerifyAsync("alice@local.test", "alice-pw"));
+        Assert.Equal(0, _cache.VerifyCacheHits);
+        Assert.True(await _cache.VerifyAsync("ALICE@local.test", "alice-pw"));
+        Assert.Equal(1, _cache.VerifyCacheHits);
+        Assert.False(await _cache.VerifyAsync("alice@local.test", "ALICE-PW"));
+    }
+
+    [Fact]
+    public async Task Many_concurrent_VerifyAsync_calls_all_get_their_own_answer()
+    {
+        var checks = Enumerable.Range(0, 40)
+            .Select(i => _cache.VerifyAsync("alice@local.test", i % 2 == 0 ? "alice-pw" : $"wrong-{i}"))
+            .ToArray();
+        var answers = await Task.WhenAll(checks);
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => i % 2 == 0), answers);
+    }
+
+    [Fact]
     public void Verify_accepts_the_right_password_only()
     {
         Assert.True(_cache.Verify("alice@local.test", "alice-pw"));

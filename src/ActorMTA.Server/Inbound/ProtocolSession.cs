@@ -149,6 +149,6 @@ public abstract class ProtocolSession : ReceiveActor, IWithTimers
     {
         var accounts = Services.Accounts;
         var permitted = SaslAuthorization.Permits(authorizationId, user);
-        Task.Run(() => new CredentialsChecked(accounts.Verify(user, password) && permitted, user)).PipeTo(Self);
+        accounts.VerifyAsync(user, password).PipeTo(Self, success: ok => new CredentialsChecked(ok && permitted, user));
     }
 }

@@ -16,6 +16,9 @@ public sealed class AccountCache : IDisposable
     private readonly VerifiedLoginCache _verified;
     private readonly string _dummyHash;
     private readonly Lock _refreshGate = new();
+    // PBKDF2 computations that may run at once: all cores but one, so a flood of logins (a brute-force attack
+    // over 100 connections) queues here instead of taking every core from the sessions that deliver mail.
+    private readonly SemaphoreSlim _hashing = new(Math.Max(1, Environment.ProcessorCount - 1));
     private AccountSnapshot _current;
     private long _dataVersion;
     private long _verifyCacheHits;
@@ -80,10 +83,41 @@ public sealed class AccountCache : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// <see cref="Verify"/> off the caller's thread: a login seen before is answered at once; otherwise it waits
+    /// (without holding a thread) for one of the limited PBKDF2 slots.
+    /// </summary>
+    public async Task<bool> VerifyAsync(string address, string password)
+    {
+        ArgumentNullException.ThrowIfNull(password);
+        if (IsVerifiedBefore(address, password))
+            return true;
+        await _hashing.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return await Task.Run(() => Verify(address, password)).ConfigureAwait(false);
+        }
+        finally
+        {
+            _hashing.Release();
+        }
+    }
+
+    private bool IsVerifiedBefore(string address, string password)
+    {
+        if (!Current.TryGetPasswordHash(address, out var storedHash) || !AccountAddress.TryNormalize(address, out var normalized, out _))
+            return false;
+        if (!_verified.Contains(_verified.KeyFor(normalized!, password, storedHash)))
+            return false;
+        Interlocked.Increment(ref _verifyCacheHits);
+        return true;
+    }
+
     public void Dispose()
     {
         lock (_refreshGate)
             _connection.Dispose();
+        _hashing.Dispose();
     }
 
     private long ReadDataVersion()
