@@ -35,8 +35,11 @@ unfill() { rm -f "$SMALL/filler" "$SMALL/filler-tail"; }
 "${FL[@]}" send --port "$SMTP_PORT" --to "u3@$DOMAIN" --count 20 --senders 2 --acked "$WORK/victims.ids" \
   --run "$RUN_ID-victim" >&2
 fill
+# The load on the full disk goes to u4 only: u1 is read back below, and the long form acknowledged ~26,000
+# 64 KiB messages here when only the journal is on the small disk (SQLite reuses its freed pages), which made
+# "reading while full" a test of reading 1.6 GB in a deadline instead of a test of the full disk.
 log "sending for $FULL_SECONDS s on the full disk"
-"${FL[@]}" send --port "$SMTP_PORT" --to "u1@$DOMAIN,u4@$DOMAIN" --senders 10 --size 65536 --acked "$ACKED" \
+"${FL[@]}" send --port "$SMTP_PORT" --to "u4@$DOMAIN" --senders 10 --size 65536 --acked "$ACKED" \
   --run "$RUN_ID-full" --max-seconds "$FULL_SECONDS" --timeout 40 --stats "$WORK/full.stats" >&2
 DROPPED=$(sed -n 's/^dropped_after_data=//p' "$WORK/full.stats"); DROPPED=${DROPPED:-0}
 [ "$DROPPED" -eq 0 ] || fail "$DROPPED sessions dropped after the message data without a reply (expected 452 4.3.1)"
