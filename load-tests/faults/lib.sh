@@ -190,6 +190,27 @@ wait_for() {
 }
 
 # bounces: messages in the mailbox of u1 (the senders' address in the outbound scripts: their bounces land there).
+# The end of an outbound fault script: every acknowledged message arrives within 120 s of WHEN, none bounced.
+finish_outbound() {  # finish_outbound WHEN
+  wait_all_arrived 120 || fail "not every acknowledged message arrived within 120 s of $1"
+  local bounced still_alive
+  bounced=$(bounces)
+  [ "$bounced" -eq 0 ] || fail "$bounced bounces in the end"
+  still_alive=$(alive)
+  server_term
+  finish "$still_alive" "bounced=$bounced"
+}
+
+# The end of a crash script: restart, collect every mailbox over POP3 into $GOT, stop, print the result line.
+restart_collect_finish() {  # restart_collect_finish DETAIL
+  server_start
+  "${FL[@]}" collect-pop3 --port "$POP3_PORT" --users "$USERS" --password "$PASSWORD" --out "$GOT" >&2
+  local still_alive
+  still_alive=$(alive)
+  server_term
+  finish "$still_alive" "$1"
+}
+
 bounces() { "${FL[@]}" mailbox-count --port "$POP3_PORT" --user "u1@$DOMAIN" --password "$PASSWORD"; }
 
 # outbound_settings: quick retries and short timeouts, so that a fault is retried within seconds.

@@ -42,9 +42,4 @@ write_config "$(outbound_settings)
 actormta.delivery.dns-servers = [\"127.0.0.1:$DNS_PORT\"]
 actormta.delivery.remote-smtp-port = $RECEIVER_PORT"
 server_start
-wait_all_arrived 120 || fail "not every acknowledged message arrived within 120 s of the restart"
-BOUNCED=$(bounces)
-[ "$BOUNCED" -eq 0 ] || fail "$BOUNCED bounces in the end"
-ALIVE=$(alive)
-server_term
-finish "$ALIVE" "bounced=$BOUNCED"
+finish_outbound "the restart"

@@ -19,8 +19,4 @@ server_kill
 log "killed with $(acked_count) acknowledged"
 wait "$SENDER" || true
 cat "$WORK/send.out" >&2
-server_start
-"${FL[@]}" collect-pop3 --port "$POP3_PORT" --users "$USERS" --password "$PASSWORD" --out "$GOT" >&2
-ALIVE=$(alive)
-server_term
-finish "$ALIVE" "killed_after=$KILL_AT"
+restart_collect_finish "killed_after=$KILL_AT"

@@ -48,8 +48,4 @@ fi
 [ "$SERVER_EXIT" = 0 ] || fail "exit code $SERVER_EXIT after SIGTERM (expected 0)"
 wait "$SENDER" || true
 cat "$WORK/send.out" >&2
-server_start
-"${FL[@]}" collect-pop3 --port "$POP3_PORT" --users "$USERS" --password "$PASSWORD" --out "$GOT" >&2
-ALIVE=$(alive)
-server_term
-finish "$ALIVE" "parked=$PARKED parked_acked=$PARKED_ACKED exit_code=$SERVER_EXIT"
+restart_collect_finish "parked=$PARKED parked_acked=$PARKED_ACKED exit_code=$SERVER_EXIT"
