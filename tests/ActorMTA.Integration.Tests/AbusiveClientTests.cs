@@ -116,6 +116,9 @@ public sealed class AbusiveClientTests(AbusiveClientServerFixture fixture, ITest
     public async Task Normal_client_is_served_within_a_second_while_200_slowloris_connections_are_open_and_they_are_all_cut_off()
     {
         const int Slowloris = 200;
+        // Warm the path first (mailbox entity, spool, journal), so the timed client measures the slowloris effect
+        // and not a cold start on a busy CI machine.
+        await SendNormalMessageAsync();
         var clock = Stopwatch.StartNew();
         var connections = await Task.WhenAll(Enumerable.Range(0, Slowloris).Select(_ => TextConnection.ConnectAsync(Server.Ports.Smtp)));
         try
@@ -124,14 +127,17 @@ public sealed class AbusiveClientTests(AbusiveClientServerFixture fixture, ITest
             var slow = connections.Select(c => TrickleUntilClosedAsync(c, Encoding.ASCII.GetBytes("EHLO slow.example.org EHLO slow.example.org"), clock)).ToList();
             await Task.Delay(1500);
 
-            var served = Stopwatch.StartNew();
-            await using (var smtp = await SmtpConversation.OpenReadyAsync(Server.Ports.Smtp))
+            // The median of three normal clients, so one scheduler hiccup on a 2-core machine is not a failure.
+            var times = new List<TimeSpan>();
+            for (var i = 0; i < 3; i++)
             {
-                var message = Encoding.ASCII.GetBytes($"Subject: meanwhile\r\nTo: {AbusiveClientServerFixture.User.Address}\r\n\r\nhello\r\n");
-                SmtpConversation.Expect(await smtp.SendMessageAsync("fast@example.org", [AbusiveClientServerFixture.User.Address], message), 250);
+                var served = Stopwatch.StartNew();
+                await SendNormalMessageAsync();
+                times.Add(served.Elapsed);
             }
-            output.WriteLine($"normal client served in {served.Elapsed.TotalMilliseconds:F0} ms");
-            Assert.True(served.Elapsed < TimeSpan.FromSeconds(1), $"a normal client took {served.Elapsed} with {Slowloris} slowloris connections open");
+            times.Sort();
+            output.WriteLine($"normal clients served in {string.Join(", ", times.Select(t => $"{t.TotalMilliseconds:F0}"))} ms");
+            Assert.True(times[1] < TimeSpan.FromSeconds(1), $"normal clients took {string.Join(", ", times)} with {Slowloris} slowloris connections open");
 
             var outcomes = await Task.WhenAll(slow);
             var open = outcomes.Count(o => !o.Closed);
@@ -279,6 +285,13 @@ public sealed class AbusiveClientTests(AbusiveClientServerFixture fixture, ITest
         var log = await WaitForLogAsync(o => o.Contains(@"X\x1b[2J\xff", StringComparison.Ordinal) && o.Contains(@"evil\x1b[2Juser", StringComparison.Ordinal));
         Assert.True(log, "escaped client bytes not found in the server log:\n" + Tail(Server.Output));
         Assert.DoesNotContain('\x1b', Server.Output);
+    }
+
+    private async Task SendNormalMessageAsync()
+    {
+        await using var smtp = await SmtpConversation.OpenReadyAsync(Server.Ports.Smtp);
+        var message = Encoding.ASCII.GetBytes($"Subject: meanwhile\r\nTo: {AbusiveClientServerFixture.User.Address}\r\n\r\nhello\r\n");
+        SmtpConversation.Expect(await smtp.SendMessageAsync("fast@example.org", [AbusiveClientServerFixture.User.Address], message), 250);
     }
 
     private async Task<bool> WaitForLogAsync(Func<string, bool> found)
