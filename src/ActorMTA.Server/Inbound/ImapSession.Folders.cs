@@ -1,5 +1,6 @@
 using ActorMTA.Protocol.Imap;
 using ActorMTA.Server.Cluster;
+using ActorMTA.Server.Imap;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Net;
 using Akka.Actor;
@@ -9,31 +10,7 @@ namespace ActorMTA.Server.Inbound;
 /// <summary>Folder commands, the selected folder's sequence map and the untagged updates pushed into it.</summary>
 public sealed partial class ImapSession
 {
-    /// <summary>The selected folder as this session sees it: index + 1 is the sequence number.</summary>
-    private sealed class SelectedFolder(string name, bool readOnly, long uidValidity, List<MailboxMessage> messages, HashSet<long> recent)
-    {
-        public string Name { get; } = name;
-        public bool ReadOnly { get; } = readOnly;
-        public long UidValidity { get; } = uidValidity;
-        public List<MailboxMessage> Messages { get; } = messages;
-        public HashSet<long> Recent { get; } = recent;
-
-        public int IndexOf(long uid)
-        {
-            int lo = 0, hi = Messages.Count - 1;
-            while (lo <= hi)
-            {
-                var mid = (lo + hi) / 2;
-                var u = Messages[mid].Uid;
-                if (u == uid) return mid;
-                if (u < uid) lo = mid + 1; else hi = mid - 1;
-            }
-            return -1;
-        }
-    }
-
-    private SelectedFolder? _selected;
-    private readonly List<FolderChanged> _pendingChanges = [];
+    private SelectedFolderView? _selected;
     private string? _idleTag;
 
     private bool ExecuteMailboxCommand(ImapCommand command)
@@ -117,43 +94,25 @@ public sealed partial class ImapSession
                 RefusedReply(reply);
                 return;
             }
-            var messages = selected.Messages.ToList();
-            // Sorted by uid: the \Recent ones are a tail, found by binary search instead of a scan of the folder.
-            var firstRecent = FirstAtOrAbove(messages, selected.RecentFrom);
-            var recent = new HashSet<long>(messages.Count - firstRecent);
-            for (var i = firstRecent; i < messages.Count; i++) recent.Add(messages[i].Uid);
-            _selected = new SelectedFolder(selected.Folder, selected.ReadOnly, selected.UidValidity, messages, recent);
-            _pendingChanges.Clear();
+            _selected = new SelectedFolderView(selected.Folder, selected.ReadOnly, selected.UidValidity, selected.Messages, selected.RecentFrom, selected.Flags);
             _state = ImapState.Selected;
-            Send(new ImapResponse.Flags(selected.Flags));
+            Send(new ImapResponse.Flags(_selected.Flags));
             Send(new ImapResponse.Exists((uint)selected.Exists));
-            Send(new ImapResponse.Recent((uint)recent.Count));
+            Send(new ImapResponse.Recent((uint)_selected.Recent.Count));
             if (selected.FirstUnseen is { } unseen)
                 Send(new ImapResponse.StatusResponse(null, ImapStatus.Ok, ImapResponseCode.Unseen((uint)unseen), "First unseen"));
             Send(new ImapResponse.StatusResponse(null, ImapStatus.Ok, ImapResponseCode.UidValidity((uint)selected.UidValidity), "UIDs valid"));
             Send(new ImapResponse.StatusResponse(null, ImapStatus.Ok, ImapResponseCode.UidNext((uint)selected.UidNext), "Predicted next UID"));
             Send(new ImapResponse.StatusResponse(null, ImapStatus.Ok,
-                ImapResponseCode.PermanentFlags(selected.ReadOnly ? [] : selected.PermanentFlags), "Limited"));
+                ImapResponseCode.PermanentFlags(_selected.PermanentFlags), "Limited"));
             var name = selected.ReadOnly ? "EXAMINE" : "SELECT";
             Complete(ImapStatus.Ok, selected.ReadOnly ? ImapResponseCode.ReadOnly : ImapResponseCode.ReadWrite, name + " completed");
         });
     }
 
-    private static int FirstAtOrAbove(List<MailboxMessage> byUid, long uid)
-    {
-        int lo = 0, hi = byUid.Count;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) / 2;
-            if (byUid[mid].Uid < uid) lo = mid + 1; else hi = mid;
-        }
-        return lo;
-    }
-
     private void Unselect()
     {
         _selected = null;
-        _pendingChanges.Clear();
         _state = ImapState.Authenticated;
         // No reply awaited: the next mailbox command queues behind it in the entity anyway.
         Services.MailboxRegion.Tell(new UnselectFolder(_user!, Self), ActorRefs.NoSender);
@@ -227,81 +186,51 @@ public sealed partial class ImapSession
 
     // ---- untagged updates ----
 
-    /// <summary>The client waits for nothing of ours: updates may be sent at once.</summary>
-    private bool ClientIdle => _running is null && _lineMode == LineMode.Command && !_reader.IsInsideCommand;
-
+    /// <summary>
+    /// Another session's change. It is held, and told only during IDLE or just before a tagged reply: never when no
+    /// command is in progress (a pipelined command may already be on its way, RFC 3501 section 7.4.1), never after the
+    /// tagged reply that should have carried it.
+    /// </summary>
     private void OnFolderChanged(FolderChanged change)
     {
         if (_selected is null || !string.Equals(change.Folder, _selected.Name, StringComparison.Ordinal)) return;
-        if (_idleTag is not null || ClientIdle)
-        {
-            var bytes = FormatChange(change);
-            if (bytes.Length > 0) Connection.SendUnsolicited(bytes);
-            return;
-        }
-        _pendingChanges.Add(change);
+        _selected.Hold(change);
+        if (_idleTag is null) return;
+        // The connection waits for DONE: these bytes are written at once, ahead of anything queued later.
+        var bytes = Format(_selected.Release(expungesAllowed: true));
+        if (bytes.Length > 0) Connection.SendUnsolicited(bytes);
+        ReportReleasedContent();
     }
 
     /// <summary>
-    /// Sends queued updates before a command's tagged status. EXPUNGE may not be sent while the client
-    /// cannot yet know about it (RFC 3501 section 7.4.1: not during FETCH, STORE, SEARCH by sequence number).
+    /// Tells the held changes before a command's tagged status. EXPUNGE may not be sent while responding to FETCH,
+    /// STORE or SEARCH by sequence number (RFC 3501 section 7.4.1); those changes wait for a later command.
     /// </summary>
     private void FlushUpdates(ImapCommand command)
     {
-        if (_pendingChanges.Count == 0 || _selected is null) return;
+        if (_selected is null || !_selected.HasHeld) return;
         var sequenceBound = command is ImapCommand.Fetch { ByUid: false } or ImapCommand.Store { ByUid: false } or ImapCommand.Search { ByUid: false };
-        if (sequenceBound && _pendingChanges.Any(c => c.ExpungedUids.Count > 0)) return;
-        foreach (var change in _pendingChanges)
-        {
-            var bytes = FormatChange(change);
-            if (bytes.Length > 0) Connection.Post(new SendBytes(bytes));
-        }
-        _pendingChanges.Clear();
+        foreach (var response in _selected.Release(expungesAllowed: !sequenceBound)) Send(response);
+        ReportReleasedContent();
     }
 
-    /// <summary>Applies a change to the sequence map and returns its untagged responses.</summary>
-    private byte[] FormatChange(FolderChanged change)
+    /// <summary>Expunged messages this session has told its client about: the entity may now free their content.</summary>
+    private void ReportReleasedContent()
     {
-        var selected = _selected!;
+        if (_selected is null || _user is null) return;
+        var released = _selected.TakeReleasedContent();
+        if (released.Count > 0) Services.MailboxRegion.Tell(new ReleaseViewedContent(_user, Self, released), ActorRefs.NoSender);
+    }
+
+    private static byte[] Format(List<ImapResponse> responses)
+    {
+        if (responses.Count == 0) return [];
         var output = new MemoryStream();
-        foreach (var uid in change.ExpungedUids)
-        {
-            var index = selected.IndexOf(uid);
-            if (index < 0) continue;
-            selected.Messages.RemoveAt(index);
-            selected.Recent.Remove(uid);
-            output.Write(ImapResponseFormatter.Format(new ImapResponse.Expunge((uint)index + 1)));
-        }
-        var added = false;
-        foreach (var message in change.Appended)
-        {
-            if (selected.Messages.Count > 0 && message.Uid <= selected.Messages[^1].Uid) continue;
-            selected.Messages.Add(message);
-            added = true;
-        }
-        foreach (var uid in change.RecentUids) selected.Recent.Add(uid);
-        if (added)
-        {
-            output.Write(ImapResponseFormatter.Format(new ImapResponse.Exists((uint)selected.Messages.Count)));
-            output.Write(ImapResponseFormatter.Format(new ImapResponse.Recent((uint)selected.Recent.Count)));
-        }
-        foreach (var flags in change.FlagChanges)
-        {
-            var index = selected.IndexOf(flags.Uid);
-            if (index < 0) continue;
-            selected.Messages[index] = selected.Messages[index] with { Flags = flags.Flags };
-            output.Write(ImapResponseFormatter.Format(new ImapResponse.Fetch((uint)index + 1,
-                [new ImapFetchItem.Flags(FlagsOf(selected.Messages[index])), new ImapFetchItem.Uid((uint)flags.Uid)])));
-        }
+        foreach (var response in responses) output.Write(ImapResponseFormatter.Format(response));
         return output.ToArray();
     }
 
-    private IReadOnlyList<string> FlagsOf(MailboxMessage message)
-    {
-        var flags = message.Flags.ToList();
-        if (_selected?.Recent.Contains(message.Uid) == true) flags.Add(MailboxFlags.Recent);
-        return flags;
-    }
+    private IReadOnlyList<string> FlagsOf(MailboxMessage message) => _selected?.FlagsOf(message) ?? [.. message.Flags];
 
     // ---- IDLE (RFC 2177) ----
 

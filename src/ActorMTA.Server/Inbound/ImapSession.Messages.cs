@@ -102,14 +102,15 @@ public sealed partial class ImapSession
 
     private void SendExpunges(IEnumerable<long> uids)
     {
-        foreach (var uid in uids)
-        {
-            var index = _selected!.IndexOf(uid);
-            if (index < 0) continue;
-            _selected.Messages.RemoveAt(index);
-            _selected.Recent.Remove(uid);
-            Send(new ImapResponse.Expunge((uint)index + 1));
-        }
+        foreach (var response in _selected!.Expunge(uids)) Send(response);
+        ReportReleasedContent();
+    }
+
+    /// <summary>Messages this session added to its own selected folder: told (EXISTS, RECENT) before the tagged OK.</summary>
+    private void HoldOwnAdded(string folder, AddedToSelected? own)
+    {
+        if (own is null || _selected is null || !string.Equals(folder, _selected.Name, StringComparison.Ordinal)) return;
+        _selected.HoldOwnAdded(own.Messages, own.RecentUids);
     }
 
     // ---- FETCH ----
@@ -278,13 +279,11 @@ public sealed partial class ImapSession
         });
     }
 
+    /// <summary>The session's own new flags: into the view (announcing new keywords first).</summary>
     private void UpdateFlags(IReadOnlyList<FlagChange> changes)
     {
-        foreach (var change in changes)
-        {
-            var index = _selected?.IndexOf(change.Uid) ?? -1;
-            if (index >= 0) _selected!.Messages[index] = _selected.Messages[index] with { Flags = change.Flags };
-        }
+        if (_selected is null) return;
+        foreach (var response in _selected.ApplyOwnFlags(changes)) Send(response);
     }
 
     // ---- STORE ----
@@ -332,10 +331,9 @@ public sealed partial class ImapSession
             return;
         }
         var target = Folder(mailbox);
-        // COPY: no Session, so a copy into the selected folder comes back as a push like anyone else's.
         IMailboxCommand request = move
             ? new MoveMessages(_user!, _selected!.Name, uids, target, Self)
-            : new CopyMessages(_user!, _selected!.Name, uids, target);
+            : new CopyMessages(_user!, _selected!.Name, uids, target, Self);
         AskMailbox(request, reply =>
         {
             if (reply is not MessagesCopied copied)
@@ -343,6 +341,7 @@ public sealed partial class ImapSession
                 RefusedReply(reply);
                 return;
             }
+            HoldOwnAdded(copied.To, copied.Own);
             var code = copied.SourceUids.Count == 0 ? null
                 : ImapResponseCode.CopyUid((uint)copied.UidValidity, copied.SourceUids.Select(u => (uint)u).ToList(),
                     copied.TargetUids.Select(u => (uint)u).ToList());
@@ -524,12 +523,12 @@ public sealed partial class ImapSession
             return;
         }
         var flags = MailboxFlags.Storable(append.Flags).ToList();
-        // No Session: when the target is the selected folder the append comes back as a push (EXISTS).
         AskMailbox(new AppendMessage(_user!, Folder(append.Mailbox), spooled.QueueId, spooled.ContentRef, spooled.Size,
-            append.InternalDate ?? DateTimeOffset.Now, flags), reply =>
+            append.InternalDate ?? DateTimeOffset.Now, flags, Self), reply =>
         {
             if (reply is MessageAppendedToFolder appended)
             {
+                HoldOwnAdded(appended.Folder, appended.Own);
                 Complete(ImapStatus.Ok, ImapResponseCode.AppendUid((uint)appended.UidValidity, (uint)appended.Uid), "APPEND completed");
                 return;
             }

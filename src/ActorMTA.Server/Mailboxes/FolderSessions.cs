@@ -23,6 +23,8 @@ internal sealed class FolderSessions
 
     public bool Remove(IActorRef session) => _sessions.Remove(session);
 
+    public bool Contains(IActorRef session) => _sessions.ContainsKey(session);
+
     /// <summary>The sessions of <paramref name="folder"/> except <paramref name="except"/>, oldest selection first.</summary>
     public IReadOnlyList<(IActorRef Session, bool ReadOnly)> Of(FolderState folder, IActorRef? except) => _sessions
         .Where(s => s.Value.Folder == folder && !s.Key.Equals(except))

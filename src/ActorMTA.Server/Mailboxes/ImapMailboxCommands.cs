@@ -4,7 +4,8 @@ namespace ActorMTA.Server.Mailboxes;
 
 // Commands of an IMAP session. Every reply is sent after the events it reports are persisted.
 // A command that cannot be carried out is answered with MailboxCommandRefused instead.
-// Session: the IMAP session actor sending the command (or null); it gets the reply but no FolderChanged for its own change.
+// Session: the IMAP session actor sending the command (or null); it gets the reply but no FolderChanged for its own change
+// (messages it adds to its own selected folder come in the reply: AddedToSelected).
 
 /// <summary>Creates a folder (and any missing parent level, "a/b/c" → "a", "a/b"). A trailing "/" is ignored. Answered with <see cref="FolderCommandDone"/>.</summary>
 public sealed record CreateFolder(string Address, string Folder) : IMailboxCommand;
@@ -64,3 +65,9 @@ public sealed record ExpungeDeleted(string Address, string Folder, IReadOnlyList
 
 /// <summary>Keeps the IMAP structure blob computed for a message (no reply; unknown uids are ignored).</summary>
 public sealed record StoreMessageStructure(string Address, string Folder, long Uid, byte[] Structure) : IMailboxCommand;
+
+/// <summary>
+/// <paramref name="Session"/> has told its client that these messages are expunged (or dropped its view): their content,
+/// kept readable while a selected session could still fetch it, may be released once no other view holds it. No reply.
+/// </summary>
+public sealed record ReleaseViewedContent(string Address, IActorRef Session, IReadOnlyList<string> ContentRefs) : IMailboxCommand;

@@ -44,19 +44,32 @@ public sealed record FolderUnselected(string Address);
 /// <summary>The new flags of every requested uid that exists (changed or not), for the untagged FETCH responses.</summary>
 public sealed record FlagsStored(string Address, string Folder, IReadOnlyList<FlagChange> Flags);
 
+/// <summary>
+/// Messages a session added to the folder it has selected itself (APPEND, COPY, MOVE into it). It gets them in the
+/// reply instead of a push, so it can tell its client (EXISTS, RECENT) before the tagged OK.
+/// </summary>
+/// <param name="RecentUids">The added messages that are \Recent for this session.</param>
+public sealed record AddedToSelected(IReadOnlyList<MailboxMessage> Messages, IReadOnlyList<long> RecentUids);
+
 /// <summary>APPENDUID data.</summary>
-public sealed record MessageAppendedToFolder(string Address, string Folder, long UidValidity, long Uid);
+public sealed record MessageAppendedToFolder(string Address, string Folder, long UidValidity, long Uid)
+{
+    public AddedToSelected? Own { get; init; }
+}
 
 /// <summary>COPYUID data: SourceUids[i] became TargetUids[i] in <paramref name="To"/>. Uids that did not exist are left out.</summary>
-public sealed record MessagesCopied(string Address, string From, string To, long UidValidity, IReadOnlyList<long> SourceUids, IReadOnlyList<long> TargetUids, bool Moved);
+public sealed record MessagesCopied(string Address, string From, string To, long UidValidity, IReadOnlyList<long> SourceUids, IReadOnlyList<long> TargetUids, bool Moved)
+{
+    public AddedToSelected? Own { get; init; }
+}
 
 /// <summary>
 /// Pushed to every session with <paramref name="Folder"/> selected after a change made by somebody else is persisted.
+/// The session counts EXISTS from its own view: the folder may already hold changes the session has not told yet.
 /// </summary>
-/// <param name="Exists">The folder's message count after the change when messages were added, else null.</param>
 /// <param name="Appended">The added messages (uid order), so the session extends its sequence map without asking.</param>
 /// <param name="RecentUids">Added messages that are \Recent for this session (it is the one session that gets them).</param>
 /// <param name="ExpungedUids">Messages that are gone (EXPUNGE responses).</param>
 /// <param name="FlagChanges">New flags of changed messages (FETCH FLAGS responses).</param>
-public sealed record FolderChanged(string Address, string Folder, int? Exists, IReadOnlyList<MailboxMessage> Appended, IReadOnlyList<long> RecentUids,
+public sealed record FolderChanged(string Address, string Folder, IReadOnlyList<MailboxMessage> Appended, IReadOnlyList<long> RecentUids,
     IReadOnlyList<long> ExpungedUids, IReadOnlyList<FlagChange> FlagChanges);

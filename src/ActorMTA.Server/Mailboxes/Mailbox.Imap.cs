@@ -26,7 +26,11 @@ public sealed partial class Mailbox
             case SelectFolder c: Select(c, sender, batch); return true;
             case UnselectFolder c:
                 if (_sessions.Remove(c.Session)) Context.Unwatch(c.Session);
+                DropViewer(c.Session, batch);
                 batch.Reply(sender, new FolderUnselected(c.Address));
+                return true;
+            case ReleaseViewedContent c:
+                foreach (var reference in c.ContentRefs) DropViewer(c.Session, reference, batch);
                 return true;
             case StoreFlags c: Store(c, sender, batch); return true;
             case AppendMessage c: Append(c, sender, batch); return true;
@@ -77,6 +81,7 @@ public sealed partial class Mailbox
         NotifyExpunged(c.Address, folder, uids, except: null, batch);
         _sessions.RemoveAll(folder);
         batch.Reply(sender, new FolderCommandDone(c.Address, folder.Name));
+        // No retention: a deleted folder's sessions lose their selection with it.
         if (references.Count > 0) batch.After(() => Release(references));
     }
 
@@ -151,6 +156,8 @@ public sealed partial class Mailbox
         // RFC 3501 §2.3.2: the first read-write session after arrival is the one that sees them as \Recent.
         // Bookkeeping only: on a full disk the messages stay \Recent a little longer rather than SELECT failing.
         if (!c.ReadOnly && folder.UidNext > folder.RecentBoundary && !Space.IsLow) batch.Emit(new RecentBoundaryMoved(folder.Name, folder.UidNext));
+        // Whatever the session's previous view still held is gone with it.
+        DropViewer(c.Session, batch);
         if (_sessions.Register(c.Session, folder, c.ReadOnly)) Context.Watch(c.Session);
 
         var view = folder.View;
@@ -183,7 +190,7 @@ public sealed partial class Mailbox
             batch.Emit(new MessageFlagsSet(folder.Name, changed));
             foreach (var (session, _) in _sessions.Of(folder, c.Session))
             {
-                var push = new FolderChanged(c.Address, folder.Name, null, [], [], [], changed);
+                var push = new FolderChanged(c.Address, folder.Name, [], [], [], changed);
                 batch.After(() => session.Tell(push));
             }
         }
@@ -202,8 +209,8 @@ public sealed partial class Mailbox
         EnsureUidValidity(folder, batch);
         var uid = folder.UidNext;
         batch.Emit(new MessageAppended(folder.Name, uid, c.QueueId, c.ContentRef, c.Size, c.InternalDate, MailboxMessage.FlagSet(MailboxFlags.Storable(c.Flags))));
-        batch.Reply(sender, new MessageAppendedToFolder(c.Address, folder.Name, folder.UidValidity, uid));
-        NotifyAppended(c.Address, folder, [folder.Get(uid)!], c.Session, batch);
+        var own = NotifyAppended(c.Address, folder, [folder.Get(uid)!], c.Session, batch);
+        batch.Reply(sender, new MessageAppendedToFolder(c.Address, folder.Name, folder.UidValidity, uid) { Own = own });
     }
 
     private (FolderState From, FolderState To, List<MailboxMessage> Messages)? Transfer(string address, string from, IReadOnlyList<long> uids, string to,
@@ -230,9 +237,9 @@ public sealed partial class Mailbox
             if (m.Structure is not null) batch.Emit(new MessageStructureComputed(target.Name, uid, m.Structure));
             added.Add(target.Get(uid)!);
         }
+        var own = NotifyAppended(c.Address, target, added, c.Session, batch);
         batch.Reply(sender, new MessagesCopied(c.Address, source.Name, target.Name, target.UidValidity,
-            messages.Select(m => m.Uid).ToArray(), added.Select(m => m.Uid).ToArray(), Moved: false));
-        NotifyAppended(c.Address, target, added, c.Session, batch);
+            messages.Select(m => m.Uid).ToArray(), added.Select(m => m.Uid).ToArray(), Moved: false) { Own = own });
     }
 
     private void Move(MoveMessages c, IActorRef sender, CommandBatch batch)
@@ -240,13 +247,14 @@ public sealed partial class Mailbox
         if (Transfer(c.Address, c.From, c.Uids, c.To, sender, batch) is not var (source, target, messages)) return;
         var fromUids = messages.Select(m => m.Uid).ToArray();
         var toUids = Enumerable.Range(0, fromUids.Length).Select(i => target.UidNext + i).ToArray();
+        AddedToSelected? own = null;
         if (fromUids.Length > 0)
         {
             batch.Emit(new MessagesMoved(source.Name, target.Name, fromUids, toUids));
             NotifyExpunged(c.Address, source, fromUids, c.Session, batch);
-            NotifyAppended(c.Address, target, toUids.Select(uid => target.Get(uid)!).ToList(), c.Session, batch);
+            own = NotifyAppended(c.Address, target, toUids.Select(uid => target.Get(uid)!).ToList(), c.Session, batch);
         }
-        batch.Reply(sender, new MessagesCopied(c.Address, source.Name, target.Name, target.UidValidity, fromUids, toUids, Moved: true));
+        batch.Reply(sender, new MessagesCopied(c.Address, source.Name, target.Name, target.UidValidity, fromUids, toUids, Moved: true) { Own = own });
     }
 
     private void ExpungeDeletedMessages(ExpungeDeleted c, IActorRef sender, CommandBatch batch)
@@ -260,21 +268,21 @@ public sealed partial class Mailbox
         {
             batch.Emit(new MessagesRemoved(folder.Name, uids, RemovalReason.Expunged));
             NotifyExpunged(c.Address, folder, uids, c.Session, batch);
-            var references = removed.Select(m => m.ContentRef).ToList();
-            batch.After(() => Release(references));
+            ReleaseExpunged(folder, removed.Select(m => m.ContentRef).ToList(), c.Session, batch);
         }
         batch.Reply(sender, new MessagesExpunged(c.Address, folder.Name, uids, c.CorrelationId));
     }
 
     /// <summary>
-    /// Pushes new messages to the sessions that have <paramref name="folder"/> selected. RFC 3501 §2.3.2: a new message
-    /// is \Recent for exactly one session, so the oldest read-write selection takes them and the boundary moves past them.
+    /// Pushes new messages to the sessions that have <paramref name="folder"/> selected, except <paramref name="caller"/>,
+    /// whose part is returned for its reply. RFC 3501 §2.3.2: a new message is \Recent for exactly one session, so the
+    /// oldest read-write selection takes them and the boundary moves past them.
     /// </summary>
-    private void NotifyAppended(string address, FolderState folder, IReadOnlyList<MailboxMessage> added, IActorRef? except, CommandBatch batch)
+    private AddedToSelected? NotifyAppended(string address, FolderState folder, IReadOnlyList<MailboxMessage> added, IActorRef? caller, CommandBatch batch)
     {
-        if (added.Count == 0) return;
-        var sessions = _sessions.Of(folder, except);
-        if (sessions.Count == 0) return;
+        if (added.Count == 0) return null;
+        var sessions = _sessions.Of(folder, except: null);
+        if (sessions.Count == 0) return null;
         var taker = sessions.FirstOrDefault(s => !s.ReadOnly).Session;
         long[] recent = [];
         if (taker is not null)
@@ -282,12 +290,19 @@ public sealed partial class Mailbox
             recent = added.Where(m => m.Uid >= folder.RecentBoundary).Select(m => m.Uid).ToArray();
             if (recent.Length > 0) batch.Emit(new RecentBoundaryMoved(folder.Name, folder.UidNext));
         }
-        var exists = folder.Count;
+        AddedToSelected? own = null;
         foreach (var (session, _) in sessions)
         {
-            var push = new FolderChanged(address, folder.Name, exists, added, session.Equals(taker) ? recent : [], [], []);
+            var mine = session.Equals(taker) ? recent : [];
+            if (session.Equals(caller))
+            {
+                own = new AddedToSelected(added, mine);
+                continue;
+            }
+            var push = new FolderChanged(address, folder.Name, added, mine, [], []);
             batch.After(() => session.Tell(push));
         }
+        return own;
     }
 
     private void NotifyExpunged(string address, FolderState folder, IReadOnlyList<long> uids, IActorRef? except, CommandBatch batch)
@@ -295,7 +310,7 @@ public sealed partial class Mailbox
         if (uids.Count == 0) return;
         foreach (var (session, _) in _sessions.Of(folder, except))
         {
-            var push = new FolderChanged(address, folder.Name, null, [], [], uids, []);
+            var push = new FolderChanged(address, folder.Name, [], [], uids, []);
             batch.After(() => session.Tell(push));
         }
     }

@@ -16,6 +16,7 @@ public sealed partial class Mailbox : BatchingPersistentEntity
 {
     private readonly IContentStore _content;
     private readonly FolderSessions _sessions = new();
+    private readonly RetainedContent _retained = new();
     private MailboxState _state = new();
 
     public Mailbox(string address, IContentStore content, MailboxSettings settings, PersistenceCounter counter)
@@ -89,23 +90,21 @@ public sealed partial class Mailbox : BatchingPersistentEntity
         var uid = inbox.UidNext;
         batch.Emit(new MessageAppended(MailboxFolders.Inbox, uid, deliver.QueueId, deliver.ContentRef, deliver.Size, deliver.InternalDate, MailboxMessage.NoFlags));
         batch.Reply(sender, new MailboxDelivered(deliver.Address, deliver.CorrelationId, uid));
-        NotifyAppended(deliver.Address, inbox, [inbox.Get(uid)!], except: null, batch);
+        NotifyAppended(deliver.Address, inbox, [inbox.Get(uid)!], caller: null, batch);
     }
 
     private void Retract(RetractDelivery retract, IActorRef sender, CommandBatch batch)
     {
-        var released = new List<string>();
         foreach (var folder in _state.Folders.ToList())
         {
             var uids = folder.Messages.Where(m => m.QueueId == retract.QueueId).ToList();
             if (uids.Count == 0) continue;
-            released.AddRange(uids.Select(m => m.ContentRef));
             var removed = uids.Select(m => m.Uid).ToArray();
             batch.Emit(new MessagesRemoved(folder.Name, removed, RemovalReason.Retracted));
             NotifyExpunged(retract.Address, folder, removed, except: null, batch);
+            ReleaseExpunged(folder, uids.Select(m => m.ContentRef).ToList(), caller: null, batch);
         }
         batch.Reply(sender, new DeliveryRetracted(retract.Address, retract.QueueId, retract.CorrelationId));
-        if (released.Count > 0) batch.After(() => Release(released));
     }
 
     private void Expunge(ExpungeMessages expunge, IActorRef sender, CommandBatch batch)
@@ -121,14 +120,39 @@ public sealed partial class Mailbox : BatchingPersistentEntity
             NotifyExpunged(expunge.Address, folder, uids, except: null, batch);
         }
         batch.Reply(sender, new MessagesExpunged(expunge.Address, expunge.Folder, removed.Select(m => m.Uid).ToArray(), expunge.CorrelationId));
-        if (removed.Count > 0)
-        {
-            var references = removed.Select(m => m.ContentRef).ToList();
-            batch.After(() => Release(references));
-        }
+        if (removed.Count > 0) ReleaseExpunged(folder!, removed.Select(m => m.ContentRef).ToList(), caller: null, batch);
     }
 
     private void Release(IReadOnlyList<string> references) => ReleaseContent(_content, references);
+
+    /// <summary>
+    /// Releases the content of messages just expunged from <paramref name="folder"/> once persisted, or, while other
+    /// sessions have the folder selected (they may still fetch them), when the last of them is done with them.
+    /// The caller applies its own expunges before its tagged reply, so it does not hold them.
+    /// </summary>
+    private void ReleaseExpunged(FolderState folder, IReadOnlyList<string> references, IActorRef? caller, CommandBatch batch)
+    {
+        if (references.Count == 0) return;
+        var viewers = _sessions.Of(folder, caller).Select(s => s.Session).ToList();
+        batch.After(() =>
+        {
+            // Retained only once the expunge is persisted, and only for viewers still there (one may have died meanwhile).
+            viewers.RemoveAll(v => !_sessions.Contains(v));
+            if (viewers.Count == 0) Release(references);
+            else foreach (var reference in references) _retained.Retain(reference, viewers);
+        });
+    }
+
+    private void DropViewer(IActorRef session, string reference, CommandBatch batch)
+    {
+        if (_retained.Drop(session, reference)) batch.After(() => Release([reference]));
+    }
+
+    private void DropViewer(IActorRef session, CommandBatch batch)
+    {
+        var free = _retained.DropAll(session);
+        if (free.Count > 0) batch.After(() => Release(free));
+    }
 
     /// <summary>
     /// UIDVALIDITY is a 32-bit non-zero value that must change whenever uids of a name could be reused: seconds since
@@ -169,10 +193,13 @@ public sealed partial class Mailbox : BatchingPersistentEntity
         {
             case ReceiveTimeout:
                 // A session with a folder selected waits for pushes (IDLE): stopping would silently cut them off.
-                if (_sessions.IsEmpty) RequestPassivation();
+                if (_sessions.IsEmpty && _retained.IsEmpty) RequestPassivation();
                 return true;
             case Terminated dead:
                 _sessions.Remove(dead.ActorRef);
+                // Retained content is of persisted expunges only (see ReleaseExpunged).
+                var free = _retained.DropAll(dead.ActorRef);
+                if (free.Count > 0) Release(free);
                 return true;
             default:
                 return false;

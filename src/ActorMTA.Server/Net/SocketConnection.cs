@@ -126,6 +126,9 @@ public sealed class SocketConnection
                 switch (directive)
                 {
                     case SendBytes send:
+                        // Unsolicited bytes (IMAP IDLE updates) queued before this reply was posted go out before it:
+                        // an update must never follow the tagged reply that ends IDLE.
+                        WriteQueuedUnsolicited();
                         _writer.Write(send.Bytes.Span);
                         _outputPending = true;
                         break;
@@ -184,6 +187,18 @@ public sealed class SocketConnection
         }
     }
 
+    private void WriteQueuedUnsolicited()
+    {
+        lock (_waitLock)
+        {
+            while (_unsolicited.TryDequeue(out var bytes))
+            {
+                _writer.Write(bytes.Span);
+                _outputPending = true;
+            }
+        }
+    }
+
     private async ValueTask FlushAsync()
     {
         if (!_outputPending) return;
@@ -199,14 +214,7 @@ public sealed class SocketConnection
         if (timeout <= TimeSpan.Zero) throw new ReadTimeoutException();
         while (true)
         {
-            lock (_waitLock)
-            {
-                while (_unsolicited.TryDequeue(out var bytes))
-                {
-                    _writer.Write(bytes.Span);
-                    _outputPending = true;
-                }
-            }
+            WriteQueuedUnsolicited();
             await FlushAsync();
             lock (_waitLock)
             {

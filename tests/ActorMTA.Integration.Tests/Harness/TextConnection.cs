@@ -97,6 +97,25 @@ public sealed class TextConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>Exactly <paramref name="count"/> bytes (an IMAP literal), or fewer at end of stream.</summary>
+    public async Task<byte[]> ReadBytesAsync(int count)
+    {
+        var result = new byte[count];
+        var filled = 0;
+        while (filled < count)
+        {
+            if (_start == _end && !await FillAsync()) return result[..filled];
+            var n = Math.Min(count - filled, _end - _start);
+            _buffer.AsSpan(_start, n).CopyTo(result.AsSpan(filled));
+            _start += n;
+            filled += n;
+        }
+        return result;
+    }
+
+    /// <summary>Whether the server has sent bytes not read yet (plain TCP: what the socket holds is all there is).</summary>
+    public bool HasUnreadData => _end > _start || _socket.Available > 0;
+
     /// <summary>True when the server closed the connection (or reset it) and sent nothing more.</summary>
     public async Task<bool> IsClosedByPeerAsync()
     {

@@ -28,7 +28,7 @@ public sealed class MailboxNotificationTests(ITestOutputHelper output) : Mailbox
         Deliver("Q1");
 
         var change = idle.ExpectMsg<FolderChanged>(WithinOneSecond);
-        Assert.Equal(("INBOX", 1), (change.Folder, change.Exists!.Value));
+        Assert.Equal("INBOX", change.Folder);
         Assert.Equal(new[] { ("Q1", 1L) }, change.Appended.Select(m => (m.QueueId, m.Uid)));
         Assert.Equal(new[] { 1L }, change.RecentUids);
         var seen = examining.ExpectMsg<FolderChanged>(WithinOneSecond);
@@ -47,15 +47,17 @@ public sealed class MailboxNotificationTests(ITestOutputHelper output) : Mailbox
         var stored = Ask<FlagsStored>(new StoreFlags(Bob, "INBOX", [1], FlagStoreMode.Add, ["\\Deleted"], actor.Ref));
         var flags = other.ExpectMsg<FolderChanged>(WithinOneSecond);
         Assert.Equal(stored.Flags, flags.FlagChanges);
-        Assert.Null(flags.Exists);
+        Assert.Empty(flags.Appended);
 
         Ask<MessagesExpunged>(new ExpungeDeleted(Bob, "INBOX", null, actor.Ref));
         Assert.Equal(new[] { 1L }, other.ExpectMsg<FolderChanged>(WithinOneSecond).ExpungedUids);
 
-        Ask<MessagesCopied>(new MoveMessages(Bob, "INBOX", [2], "INBOX", actor.Ref));
+        var own = Ask<MessagesCopied>(new MoveMessages(Bob, "INBOX", [2], "INBOX", actor.Ref));
         var moved = other.ReceiveN(2, WithinOneSecond).Cast<FolderChanged>().ToList();
         Assert.Equal(new[] { 2L }, moved[0].ExpungedUids);
         Assert.Equal(new[] { 3L }, moved[1].Appended.Select(m => m.Uid));
+        // The mover has INBOX selected: the moved message comes in its reply, to be told before its tagged OK.
+        Assert.Equal(new[] { 3L }, own.Own!.Messages.Select(m => m.Uid));
 
         actor.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
@@ -114,6 +116,66 @@ public sealed class MailboxNotificationTests(ITestOutputHelper output) : Mailbox
         ExpectNoMsg(TimeSpan.FromSeconds(2.5));
         Deliver("Q1");
 
-        Assert.Equal(1, idle.ExpectMsg<FolderChanged>(WithinOneSecond).Exists);
+        Assert.Single(idle.ExpectMsg<FolderChanged>(WithinOneSecond).Appended);
+    }
+
+    [Fact]
+    public void Own_append_and_copy_into_the_selected_folder_come_in_the_reply_with_recent_not_as_a_push()
+    {
+        var actor = SelectedSession();
+        var other = SelectedSession(readOnly: true);
+
+        var appended = Ask<MessageAppendedToFolder>(new AppendMessage(Bob, "INBOX", "Q1", Content.Add("Q1"), 10, Arrival, [], actor.Ref));
+        Assert.Equal(new[] { appended.Uid }, appended.Own!.Messages.Select(m => m.Uid));
+        Assert.Equal(new[] { appended.Uid }, appended.Own.RecentUids);
+        var copied = Ask<MessagesCopied>(new CopyMessages(Bob, "INBOX", [appended.Uid], "INBOX", actor.Ref));
+        Assert.Equal(copied.TargetUids, copied.Own!.Messages.Select(m => m.Uid));
+
+        actor.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Assert.Equal(2, other.ReceiveN(2, WithinOneSecond).Cast<FolderChanged>().Sum(c => c.Appended.Count));
+        // Appending elsewhere: nothing in the reply.
+        Ask<FolderCommandDone>(new CreateFolder(Bob, "Other"));
+        Assert.Null(Ask<MessageAppendedToFolder>(new AppendMessage(Bob, "Other", "Q2", Content.Add("Q2"), 10, Arrival, [], actor.Ref)).Own);
+    }
+
+    [Fact]
+    public void Expunged_content_stays_until_every_session_that_still_sees_it_is_done()
+    {
+        var reference = Content.Add("Q1");
+        Deliver("Q1", reference);
+        var actor = SelectedSession();
+        var viewer = SelectedSession();
+        var other = SelectedSession(readOnly: true);
+        Ask<FlagsStored>(new StoreFlags(Bob, "INBOX", [1], FlagStoreMode.Add, ["\\Deleted"], actor.Ref));
+        viewer.ExpectMsg<FolderChanged>(WithinOneSecond);
+        other.ExpectMsg<FolderChanged>(WithinOneSecond);
+
+        Ask<MessagesExpunged>(new ExpungeDeleted(Bob, "INBOX", null, actor.Ref));
+        viewer.ExpectMsg<FolderChanged>(WithinOneSecond);
+        Assert.False(Content.IsReleased(reference), "released while two sessions still list the message");
+
+        Regions.Mailbox.Tell(new ReleaseViewedContent(Bob, viewer.Ref, [reference]));
+        Ask<FolderList>(new ListFolders(Bob));
+        Assert.False(Content.IsReleased(reference), "released while one session still lists the message");
+
+        Ask<FolderUnselected>(new UnselectFolder(Bob, other.Ref));
+        AwaitAssert(() => Assert.True(Content.IsReleased(reference)), Wait);
+    }
+
+    [Fact]
+    public void Expunged_content_is_released_when_the_last_session_that_sees_it_dies()
+    {
+        var reference = Content.Add("Q1");
+        Deliver("Q1", reference);
+        var actor = SelectedSession();
+        var viewer = SelectedSession();
+        Ask<MessagesExpunged>(new ExpungeMessages(Bob, "INBOX", [1], 3));
+        viewer.ExpectMsg<FolderChanged>(WithinOneSecond);
+        Assert.False(Content.IsReleased(reference));
+
+        Sys.Stop(viewer.Ref);
+        Sys.Stop(actor.Ref);
+
+        AwaitAssert(() => Assert.True(Content.IsReleased(reference)), Wait);
     }
 }

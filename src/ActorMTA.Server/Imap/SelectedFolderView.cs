@@ -1,0 +1,193 @@
+using ActorMTA.Protocol.Imap;
+using ActorMTA.Server.Mailboxes;
+
+namespace ActorMTA.Server.Imap;
+
+/// <summary>
+/// The selected folder as one IMAP session has told its client: the sequence ↔ uid map, \Recent, the FLAGS it
+/// announced, and the changes of other sessions it holds back until the IMAP rules let it tell them.
+/// The Mailbox entity stays the authority; this view changes only through responses the client gets, so sequence
+/// numbers never move under the client's feet (RFC 3501 sections 5.2, 5.5 and 7.4.1).
+/// </summary>
+public sealed class SelectedFolderView
+{
+    /// <summary>A held change; its flag part is mutable so the session's own later STORE can supersede it.</summary>
+    private sealed record HeldChange(IReadOnlyList<long> Expunged, IReadOnlyList<MailboxMessage> Appended, IReadOnlyList<long> RecentUids,
+        Dictionary<long, IReadOnlySet<string>> Flags);
+
+    private readonly List<HeldChange> _held = [];
+    private readonly List<string> _keywords;
+    private readonly HashSet<string> _knownFlags = new(StringComparer.OrdinalIgnoreCase);
+
+    public SelectedFolderView(string name, bool readOnly, long uidValidity, IEnumerable<MailboxMessage> messages, long recentFrom, IEnumerable<string> flags)
+    {
+        Name = name;
+        ReadOnly = readOnly;
+        UidValidity = uidValidity;
+        Messages = messages.ToList();
+        foreach (var m in Messages) if (m.Uid >= recentFrom) Recent.Add(m.Uid);
+        _keywords = flags.Where(f => !f.StartsWith('\\')).ToList();
+        foreach (var f in MailboxFlags.System.Concat(_keywords)) _knownFlags.Add(f);
+    }
+
+    public string Name { get; }
+    public bool ReadOnly { get; }
+    public long UidValidity { get; }
+
+    /// <summary>In sequence order: index + 1 is the sequence number the client knows.</summary>
+    public List<MailboxMessage> Messages { get; }
+
+    public HashSet<long> Recent { get; } = [];
+
+    public bool HasHeld => _held.Count > 0;
+
+    /// <summary>FLAGS: the system flags plus every keyword announced so far.</summary>
+    public IReadOnlyList<string> Flags => [.. MailboxFlags.System, .. _keywords];
+
+    /// <summary>PERMANENTFLAGS: nothing for a read-only view; else every flag plus \* (clients may create keywords).</summary>
+    public IReadOnlyList<string> PermanentFlags => ReadOnly ? [] : [.. MailboxFlags.System, .. _keywords, "\\*"];
+
+    public int IndexOf(long uid)
+    {
+        int lo = 0, hi = Messages.Count - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) / 2;
+            var u = Messages[mid].Uid;
+            if (u == uid) return mid;
+            if (u < uid) lo = mid + 1; else hi = mid - 1;
+        }
+        return -1;
+    }
+
+    public IReadOnlyList<string> FlagsOf(MailboxMessage message)
+    {
+        var flags = message.Flags.ToList();
+        if (Recent.Contains(message.Uid)) flags.Add(MailboxFlags.Recent);
+        return flags;
+    }
+
+    /// <summary>Keeps another session's change until <see cref="Release"/>.</summary>
+    public void Hold(FolderChanged change) =>
+        _held.Add(new HeldChange(change.ExpungedUids, change.Appended, change.RecentUids, change.FlagChanges.ToDictionary(c => c.Uid, c => c.Flags)));
+
+    /// <summary>
+    /// Messages the session itself added to this folder (APPEND, COPY, MOVE into it): queued behind the held changes,
+    /// which are older, so uids still arrive in order.
+    /// </summary>
+    public void HoldOwnAdded(IReadOnlyList<MailboxMessage> added, IReadOnlyList<long> recentUids) =>
+        _held.Add(new HeldChange([], added, recentUids, []));
+
+    /// <summary>
+    /// Applies the held changes in order and returns their untagged responses. When EXPUNGE may not be sent
+    /// (during FETCH, STORE, SEARCH by sequence number) it stops before the first change that would expunge a message
+    /// the client still has; the rest waits for a later command.
+    /// </summary>
+    public List<ImapResponse> Release(bool expungesAllowed)
+    {
+        var output = new List<ImapResponse>();
+        var taken = 0;
+        foreach (var change in _held)
+        {
+            if (!expungesAllowed && change.Expunged.Any(uid => IndexOf(uid) >= 0)) break;
+            Apply(change, output);
+            taken++;
+        }
+        _held.RemoveRange(0, taken);
+        return output;
+    }
+
+    /// <summary>The session's own EXPUNGE/MOVE: the messages leave the view now, one EXPUNGE response each.</summary>
+    public List<ImapResponse> Expunge(IEnumerable<long> uids)
+    {
+        var output = new List<ImapResponse>();
+        RemoveExpunged(uids, output);
+        return output;
+    }
+
+    /// <summary>
+    /// The session's own STORE (or FETCH's implicit \Seen): the new flags replace the view's and any older held
+    /// change of the same messages (the entity answered after every change it had pushed before). Returns keyword
+    /// announcements; FETCH responses are the caller's, since their form depends on the command.
+    /// </summary>
+    public List<ImapResponse> ApplyOwnFlags(IReadOnlyList<FlagChange> changes)
+    {
+        var output = new List<ImapResponse>();
+        AnnounceKeywords(changes.SelectMany(c => c.Flags), output);
+        foreach (var change in changes)
+        {
+            foreach (var held in _held) held.Flags.Remove(change.Uid);
+            var index = IndexOf(change.Uid);
+            if (index >= 0) Messages[index] = Messages[index] with { Flags = change.Flags };
+        }
+        return output;
+    }
+
+    /// <summary>
+    /// Content references of the expunged messages the client has been told about since the last call: the entity
+    /// keeps their content readable until no view holds them any more.
+    /// </summary>
+    public List<string> TakeReleasedContent()
+    {
+        var released = _released;
+        _released = [];
+        return released;
+    }
+
+    private List<string> _released = [];
+
+    private void Apply(HeldChange change, List<ImapResponse> output)
+    {
+        RemoveExpunged(change.Expunged, output);
+        var added = false;
+        AnnounceKeywords(change.Appended.SelectMany(m => m.Flags), output);
+        foreach (var message in change.Appended)
+        {
+            if (Messages.Count > 0 && message.Uid <= Messages[^1].Uid) continue;
+            Messages.Add(message);
+            added = true;
+        }
+        foreach (var uid in change.RecentUids)
+            if (IndexOf(uid) >= 0) Recent.Add(uid);
+        if (added)
+        {
+            output.Add(new ImapResponse.Exists((uint)Messages.Count));
+            output.Add(new ImapResponse.Recent((uint)Recent.Count));
+        }
+        AnnounceKeywords(change.Flags.Values.SelectMany(f => f), output);
+        foreach (var (uid, flags) in change.Flags.OrderBy(f => f.Key))
+        {
+            var index = IndexOf(uid);
+            if (index < 0) continue;
+            Messages[index] = Messages[index] with { Flags = flags };
+            output.Add(new ImapResponse.Fetch((uint)index + 1, [new ImapFetchItem.Flags(FlagsOf(Messages[index])), new ImapFetchItem.Uid((uint)uid)]));
+        }
+    }
+
+    private void RemoveExpunged(IEnumerable<long> uids, List<ImapResponse> output)
+    {
+        foreach (var uid in uids)
+        {
+            var index = IndexOf(uid);
+            if (index < 0) continue;
+            _released.Add(Messages[index].ContentRef);
+            Messages.RemoveAt(index);
+            Recent.Remove(uid);
+            output.Add(new ImapResponse.Expunge((uint)index + 1));
+        }
+    }
+
+    /// <summary>RFC 3501 section 7.2.6: a keyword new to the folder is announced with FLAGS (and PERMANENTFLAGS) before it is used.</summary>
+    private void AnnounceKeywords(IEnumerable<string> flags, List<ImapResponse> output)
+    {
+        var before = _keywords.Count;
+        foreach (var flag in flags)
+        {
+            if (_knownFlags.Add(flag)) _keywords.Add(flag);
+        }
+        if (_keywords.Count == before) return;
+        output.Add(new ImapResponse.Flags(Flags));
+        if (!ReadOnly)
+            output.Add(new ImapResponse.StatusResponse(null, ImapStatus.Ok, ImapResponseCode.PermanentFlags(PermanentFlags), "Flags permitted"));
+    }
+}
