@@ -196,6 +196,37 @@ public sealed partial class ImapSharedMailboxTests(ImapSharedMailboxFixture fixt
         Assert.StartsWith("* 1 FETCH", (await b.CommandAsync("STORE 1 -FLAGS ($Label1)"))[0]);
     }
 
+    [Fact]
+    public async Task Search_from_matches_the_parsed_address_not_only_the_header_text()
+    {
+        var user = fixture.NextUser();
+        await using var a = await RawImapSession.LoginAsync(fixture.Server.Ports.Imap, user);
+        await a.AppendAsync("INBOX", "From: <user-from (comment)@ (comment) domain.org>\r\nTo: =?UTF-8?Q?J=C3=B6rg?= <jorg@example.org>\r\nSubject: s\r\n\r\nbody\r\n");
+        await a.AppendAsync("INBOX", "From: other@domain.org\r\nTo: x@example.org\r\nSubject: s\r\n\r\nbody\r\n");
+        await a.CommandAsync("SELECT INBOX");
+
+        Assert.Equal("* SEARCH 1", (await a.CommandAsync("SEARCH FROM user-from@domain.org"))[0]);
+        Assert.Equal("* SEARCH 1 2", (await a.CommandAsync("SEARCH FROM domain.org"))[0]);
+        Assert.Equal("* SEARCH 1", (await a.CommandAsync("SEARCH CHARSET UTF-8 TO {5+}\r\nJörg"))[0]);
+        Assert.Equal("* SEARCH 2", (await a.CommandAsync("UID SEARCH TO x@example.org"))[0]);
+    }
+
+    [Fact]
+    public async Task Lsub_returns_noselect_parents_of_subscribed_children()
+    {
+        var user = fixture.NextUser();
+        await using var a = await RawImapSession.LoginAsync(fixture.Server.Ports.Imap, user);
+        Assert.Contains(" OK ", (await a.CommandAsync("CREATE Projects/Alpha"))[^1]);
+        Assert.Contains(" OK ", (await a.CommandAsync("SUBSCRIBE Projects/Alpha"))[^1]);
+
+        var top = await a.CommandAsync("LSUB \"\" \"%\"");
+        Assert.Contains("* LSUB (\\Noselect) \"/\" Projects", top);
+        Assert.DoesNotContain(top, l => l.Contains("Projects/Alpha"));
+        var below = await a.CommandAsync("LSUB \"\" \"Projects/%\"");
+        Assert.Contains("* LSUB () \"/\" Projects/Alpha", below);
+        Assert.DoesNotContain(below, l => l.EndsWith(" Projects"));
+    }
+
     [GeneratedRegex(@"^\* (\d+) EXISTS$")]
     private static partial Regex ExistsLine();
 

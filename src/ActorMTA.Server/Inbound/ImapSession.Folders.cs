@@ -167,8 +167,8 @@ public sealed partial class ImapSession
             }
             if (lsub)
             {
-                foreach (var name in list.Subscriptions.Where(n => MailboxPattern.Matches(combined, n, MailboxFolders.Delimiter)))
-                    Send(new ImapResponse.List([], MailboxFolders.Delimiter, name, Lsub: true));
+                foreach (var (name, noSelect) in SubscribedMatches(list.Subscriptions, combined))
+                    Send(new ImapResponse.List(noSelect ? ["\\Noselect"] : [], MailboxFolders.Delimiter, name, Lsub: true));
             }
             else
             {
@@ -182,6 +182,27 @@ public sealed partial class ImapSession
             }
             Complete(ImapStatus.Ok, null, (lsub ? "LSUB" : "LIST") + " completed");
         });
+    }
+
+    /// <summary>
+    /// LSUB: the subscribed names the pattern matches, and (RFC 3501 section 6.3.9) the parents of subscribed names
+    /// that "%" matches at a level above them, flagged \Noselect when not subscribed themselves.
+    /// </summary>
+    private static IEnumerable<(string Name, bool NoSelect)> SubscribedMatches(IReadOnlyList<string> subscriptions, string pattern)
+    {
+        var subscribed = subscriptions.ToHashSet(StringComparer.Ordinal);
+        var result = new SortedDictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var name in subscriptions)
+        {
+            if (MailboxPattern.Matches(pattern, name, MailboxFolders.Delimiter))
+            {
+                result[name] = false;
+                continue;
+            }
+            foreach (var parent in MailboxFolders.Ancestors(name))
+                if (!subscribed.Contains(parent) && MailboxPattern.Matches(pattern, parent, MailboxFolders.Delimiter)) result.TryAdd(parent, true);
+        }
+        return result.Select(r => (r.Key, r.Value));
     }
 
     // ---- untagged updates ----

@@ -420,6 +420,9 @@ public sealed partial class ImapSession
 
         private bool HeaderContains(string field, string value)
         {
+            // FROM/TO/CC/BCC match the parsed addresses (comments and folding gone, RFC 2047 names decoded), as
+            // Dovecot does, and the header text as well.
+            if (AddressesOf(field) is { } addresses && addresses.Count > 0 && MatchesAddress(addresses, value)) return true;
             var present = false;
             foreach (var header in Parsed.Headers)
             {
@@ -429,6 +432,25 @@ public sealed partial class ImapSession
             }
             return present && value.Length == 0;
         }
+
+        private InternetAddressList? AddressesOf(string field) => field.ToLowerInvariant() switch
+        {
+            "from" => Parsed.From,
+            "to" => Parsed.To,
+            "cc" => Parsed.Cc,
+            "bcc" => Parsed.Bcc,
+            "sender" => Parsed.Sender is { } sender ? [sender] : null,
+            "reply-to" => Parsed.ReplyTo,
+            _ => null,
+        };
+
+        private static bool MatchesAddress(IEnumerable<InternetAddress> addresses, string value) => addresses.Any(address => address switch
+        {
+            MailboxAddress mailbox => Contains(mailbox.Address, value) || Contains(mailbox.Name, value)
+                || Contains(mailbox.ToString(), value),
+            GroupAddress group => Contains(group.Name, value) || MatchesAddress(group.Members, value),
+            _ => false,
+        });
 
         private static bool Contains(string? haystack, string needle) =>
             haystack is not null && haystack.Contains(needle, StringComparison.OrdinalIgnoreCase);
