@@ -106,17 +106,24 @@ public sealed class SelectedFolderView
     }
 
     /// <summary>
-    /// The session's own STORE (or FETCH's implicit \Seen): the new flags replace the view's and any older held
-    /// change of the same messages (the entity answered after every change it had pushed before). Returns keyword
-    /// announcements; FETCH responses are the caller's, since their form depends on the command.
+    /// The session's own STORE (or FETCH's implicit \Seen): the new flags are the newest (the entity answered after
+    /// every change it had pushed before). When <paramref name="told"/> (the caller sends FETCH FLAGS of the view now)
+    /// older held changes of these messages are dropped; otherwise (STORE .SILENT) a held change made by another
+    /// session is still told, with the newest flags (RFC 3501 section 6.4.6). Returns keyword announcements; FETCH
+    /// responses are the caller's, since their form depends on the command.
     /// </summary>
-    public List<ImapResponse> ApplyOwnFlags(IReadOnlyList<FlagChange> changes)
+    public List<ImapResponse> ApplyOwnFlags(IReadOnlyList<FlagChange> changes, bool told = true)
     {
         var output = new List<ImapResponse>();
         AnnounceKeywords(changes.SelectMany(c => c.Flags), output);
         foreach (var change in changes)
         {
-            foreach (var held in _held) held.Flags.Remove(change.Uid);
+            foreach (var held in _held)
+            {
+                if (!held.Flags.ContainsKey(change.Uid)) continue;
+                if (told) held.Flags.Remove(change.Uid);
+                else held.Flags[change.Uid] = change.Flags;
+            }
             var index = IndexOf(change.Uid);
             if (index >= 0) Messages[index] = Messages[index] with { Flags = change.Flags };
         }

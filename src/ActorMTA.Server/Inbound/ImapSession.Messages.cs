@@ -260,9 +260,10 @@ public sealed partial class ImapSession
         {
             if (reply is FlagsStored stored)
             {
-                UpdateFlags(stored.Flags);
-                // The implicit \Seen is reported (RFC 3501 section 6.4.5) unless FLAGS was asked for and already shows it.
+                // The implicit \Seen is reported (RFC 3501 section 6.4.5) unless FLAGS was asked for and already shows it
+                // (from the view as it was: a newer change by another session is still to be told).
                 var fetch = (ImapCommand.Fetch)_running!;
+                UpdateFlags(stored.Flags, told: !fetch.Attributes.OfType<FetchAttribute.Flags>().Any());
                 if (!fetch.Attributes.OfType<FetchAttribute.Flags>().Any())
                 {
                     foreach (var change in stored.Flags)
@@ -280,10 +281,11 @@ public sealed partial class ImapSession
     }
 
     /// <summary>The session's own new flags: into the view (announcing new keywords first).</summary>
-    private void UpdateFlags(IReadOnlyList<FlagChange> changes)
+    /// <param name="told">The caller sends FETCH FLAGS of these messages from the updated view now.</param>
+    private void UpdateFlags(IReadOnlyList<FlagChange> changes, bool told)
     {
         if (_selected is null) return;
-        foreach (var response in _selected.ApplyOwnFlags(changes)) Send(response);
+        foreach (var response in _selected.ApplyOwnFlags(changes, told)) Send(response);
     }
 
     // ---- STORE ----
@@ -302,7 +304,7 @@ public sealed partial class ImapSession
             if (reply is JournalWriteFailed) { RefusedReply(reply); return; }
             if (reply is FlagsStored stored)
             {
-                UpdateFlags(stored.Flags);
+                UpdateFlags(stored.Flags, told: !store.Silent);
                 if (!store.Silent)
                 {
                     foreach (var change in stored.Flags)

@@ -80,6 +80,16 @@ public sealed class SelectedFolderViewTests
     }
 
     [Fact]
+    public void A_silent_own_store_leaves_another_sessions_held_change_to_be_told_with_the_newest_flags()
+    {
+        var view = View(1);
+        view.Hold(Change(flags: [new FlagChange(1, MailboxMessage.FlagSet(["\\Flagged"]))]));
+        view.ApplyOwnFlags([new FlagChange(1, MailboxMessage.FlagSet(["\\Flagged", "\\Seen"]))], told: false);
+
+        Assert.Equal(["* 1 FETCH (FLAGS (\\Flagged \\Seen) UID 1)"], Wire(view.Release(expungesAllowed: true)));
+    }
+
+    [Fact]
     public void A_new_keyword_is_announced_once_with_flags_and_permanentflags()
     {
         var view = View(1);
