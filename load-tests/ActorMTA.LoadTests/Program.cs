@@ -16,6 +16,7 @@ public static class Program
           pop3     concurrent POP3 sessions: USER/PASS, STAT, RETR, QUIT
           sink     a fast SMTP receiver that counts what the server relays to it
           verify   check mailboxes for the acknowledged ids of an earlier `smtp --ids-out FILE` run
+          imap-stress  many IMAP sessions on one mailbox; every response checked against the IMAP rules
 
         exit codes: 0 ok, 1 acknowledged mail lost, 2 usage or setup error, 3 error rate above --max-error-rate
         """;
@@ -38,13 +39,14 @@ public static class Program
                 "pop3" => await MailboxCommand.RunAsync(new ArgReader(command, rest, MailboxOptions.Pop3Specs), imap: false),
                 "sink" => await SinkCommand.RunAsync(new ArgReader(command, rest, SinkOptions.Specs)),
                 "verify" => await VerifyCommand.RunAsync(new ArgReader(command, rest, VerifyCommandOptions.Specs)),
-                _ => throw new UsageException($"unknown command '{command}' (smtp, imap, pop3, sink, verify)"),
+                "imap-stress" => await ImapStressCommand.RunAsync(new ArgReader(command, rest, ImapStressCommand.Specs)),
+                _ => throw new UsageException($"unknown command '{command}' (smtp, imap, pop3, sink, verify, imap-stress)"),
             };
         }
         catch (UsageException e)
         {
             Console.Error.WriteLine($"actormta-load: {e.Message}");
-            Console.Error.WriteLine($"try: actormta-load {(command is "smtp" or "imap" or "pop3" or "sink" or "verify" ? command + " " : "")}--help");
+            Console.Error.WriteLine($"try: actormta-load {(command is "smtp" or "imap" or "pop3" or "sink" or "verify" or "imap-stress" ? command + " " : "")}--help");
             return ExitCodes.Usage;
         }
     }
