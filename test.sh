@@ -21,6 +21,8 @@ dotnet test ActorMTA.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$log" ||
 faults_passed=0 faults_failed=0
 if [ $# -eq 0 ]; then
   bash load-tests/faults/run-all.sh --short 2>&1 | tee -a "$log" || status=1
+  # The IMAP multi-session stress test, short form: 5 clients on one mailbox for 10 s, every response checked.
+  bash load-tests/imap-stress.sh --short 2>&1 | tee -a "$log" || status=1
   faults_passed=$(grep -cE '^[a-z-]+ +PASS ' "$log" || true)
   faults_failed=$(grep -cE '^[a-z-]+ +FAIL ' "$log" || true)
 fi

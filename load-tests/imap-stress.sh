@@ -37,7 +37,7 @@ result=$(grep -m1 '^RESULT ' "$WORK/stress.out" || echo "RESULT imap-stress FAIL
 verdict=PASS
 if [ $rc -ne 0 ] || [ "$errors" -ne 0 ] || [ "$SERVER_EXIT" != 0 ]; then verdict=FAIL; fi
 if [ $verdict = FAIL ]; then
-  grep -vE '^  +[0-9]+ s ' "$WORK/stress.out" | tail -n 90 >&2
+  grep -vE '^  +[0-9]+ s ' "$WORK/stress.out" | tail -n 150 >&2
   [ "$errors" -eq 0 ] || { echo "server errors:" >&2; grep -E '^\[ERROR\]|Unhandled exception' "$SERVER_LOG" | head -n 10 | cut -c1-400 >&2; }
 else
   grep -E '^commands:|^  [A-Z]' "$WORK/stress.out" >&2

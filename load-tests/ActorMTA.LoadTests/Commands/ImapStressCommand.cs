@@ -74,11 +74,11 @@ internal static class ImapStressCommand
             Console.Out.WriteLine($"  {name,-10} {all.Count,7}  p50 {Percentile(all, 0.50),7:0.0} ms  p99 {Percentile(all, 0.99),7:0.0} ms");
         }
         var violations = clients.SelectMany(c => c.Violations.Select(v => (c.Name, v))).ToList();
+        foreach (var client in clients.Where(c => c.FirstViolationTranscript is not null).Take(2))
+            Console.Out.WriteLine($"--- {client.Name} transcript up to its first violation ---\n{client.FirstViolationTranscript}\n---");
         if (differing.Count > 0) Console.Out.WriteLine($"VIOLATION clients-differ: {string.Join(", ", differing)} see other messages than client-1");
         foreach (var group in violations.GroupBy(v => v.v.Rule))
             Console.Out.WriteLine($"VIOLATION {group.Key}: {group.Count()} (first: {group.First().Name}: {group.First().v.Detail})");
-        foreach (var client in clients.Where(c => c.FirstViolationTranscript is not null).Take(3))
-            Console.Out.WriteLine($"--- {client.Name} transcript up to its first violation ---\n{client.FirstViolationTranscript}\n---");
         var ok = violations.Count == 0 && differing.Count == 0;
         Console.Out.WriteLine(ok ? "RESULT imap-stress PASS violations=0" : $"RESULT imap-stress FAIL violations={violations.Count + differing.Count}");
         return ok ? ExitCodes.Ok : ExitCodes.Lost;

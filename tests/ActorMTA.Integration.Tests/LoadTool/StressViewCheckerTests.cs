@@ -1,0 +1,148 @@
+using System.Text;
+using ActorMTA.LoadTests.Imap.Stress;
+using Xunit;
+
+namespace ActorMTA.Integration.Tests.LoadTool;
+
+/// <summary>The imap-stress checker on recorded transcripts: each bad one breaks exactly its rule, good ones break none.</summary>
+public sealed class StressViewCheckerTests
+{
+    private static readonly Dictionary<string, byte[]> Contents = new();
+
+    private static StressViewChecker Selected(int exists, params long[] uids)
+    {
+        var checker = new StressViewChecker(id => Contents.GetValueOrDefault(id));
+        checker.Sent(new SentCommand("s1", "SELECT", false, "SELECT INBOX"));
+        checker.Received($"* {exists} EXISTS", []);
+        checker.Received("s1 OK [READ-WRITE] SELECT completed", []);
+        if (uids.Length > 0)
+        {
+            checker.Sent(new SentCommand("s2", "FETCH", false, "FETCH 1:* (UID)"));
+            for (var i = 0; i < uids.Length; i++) checker.Received($"* {i + 1} FETCH (UID {uids[i]})", []);
+            checker.Received("s2 OK FETCH completed", []);
+        }
+        return checker;
+    }
+
+    private static string[] Rules(StressViewChecker checker) => checker.Violations.Select(v => v.Rule).ToArray();
+
+    [Fact]
+    public void A_clean_transcript_with_pushed_changes_before_tagged_replies_breaks_no_rule()
+    {
+        var checker = Selected(3, 1, 2, 3);
+        checker.Sent(new SentCommand("a", "NOOP", false, "NOOP"));
+        checker.Received("* 1 EXPUNGE", []);
+        checker.Received("* 3 EXISTS", []);
+        checker.Received("* 2 FETCH (FLAGS (\\Seen) UID 3)", []);
+        checker.Received("a OK NOOP completed", []);
+        checker.Sent(new SentCommand("b", "FETCH", false, "FETCH 3 (UID)"));
+        checker.Received("* 3 FETCH (UID 7)", []);
+        checker.Received("b OK FETCH completed", []);
+
+        Assert.Empty(checker.Violations);
+        Assert.Equal([2L, 3, 7], checker.View);
+    }
+
+    [Fact]
+    public void An_expunge_between_the_responses_of_a_fetch_breaks_the_fetch_rule()
+    {
+        var checker = Selected(4, 1, 2, 3, 4);
+        checker.Sent(new SentCommand("a", "FETCH", false, "FETCH 2,4 (UID)"));
+        checker.Received("* 2 FETCH (UID 2)", []);
+        checker.Received("* 1 EXPUNGE", []);
+        checker.Received("a OK FETCH completed", []);
+        Assert.Equal(["expunge-during-fetch"], Rules(checker));
+    }
+
+    [Fact]
+    public void Sequence_numbers_that_moved_under_the_client_break_the_uid_rule()
+    {
+        var checker = Selected(4, 1, 2, 3, 4);
+        checker.Sent(new SentCommand("a", "FETCH", false, "FETCH 2 (UID)"));
+        checker.Received("* 2 FETCH (UID 4)", []);
+        checker.Received("a OK FETCH completed", []);
+        Assert.Equal(["uid-changed"], Rules(checker));
+    }
+
+    [Fact]
+    public void Exists_going_down_without_expunges_breaks_the_exists_rule()
+    {
+        var checker = Selected(21);
+        checker.Sent(new SentCommand("a", "APPEND", false, "APPEND INBOX {10+}") { IntoSelected = true });
+        checker.Received("* 8 EXISTS", []);
+        checker.Received("a OK [APPENDUID 7 30] APPEND completed", []);
+        Assert.Contains("exists-decreased", Rules(checker));
+    }
+
+    [Fact]
+    public void Untagged_data_after_the_tagged_reply_with_nothing_in_flight_breaks_the_command_rule()
+    {
+        var checker = Selected(1, 1);
+        checker.Sent(new SentCommand("a", "NOOP", false, "NOOP"));
+        checker.Received("a OK NOOP completed", []);
+        checker.Received("* 2 EXISTS", []);
+        Assert.Equal(["untagged-without-command"], Rules(checker));
+    }
+
+    [Fact]
+    public void Own_append_into_the_selected_folder_without_exists_before_the_ok_breaks_the_own_add_rule()
+    {
+        var checker = Selected(1, 1);
+        checker.Sent(new SentCommand("a", "APPEND", false, "APPEND INBOX {10+}") { IntoSelected = true });
+        checker.Received("a OK [APPENDUID 7 2] APPEND completed", []);
+        Assert.Equal(["own-add-not-in-view"], Rules(checker));
+
+        var told = Selected(1, 1);
+        told.Sent(new SentCommand("a", "APPEND", false, "APPEND INBOX {10+}") { IntoSelected = true });
+        told.Received("* 2 EXISTS", []);
+        told.Received("a OK [APPENDUID 7 2] APPEND completed", []);
+        Assert.Empty(told.Violations);
+    }
+
+    [Fact]
+    public void Expunges_are_allowed_during_idle_and_uid_commands_but_not_without_a_command()
+    {
+        var checker = Selected(3, 1, 2, 3);
+        checker.Sent(new SentCommand("a", "IDLE", false, "IDLE"));
+        checker.Received("+ idling", []);
+        checker.Received("* 1 EXPUNGE", []);
+        checker.Received("a OK IDLE terminated", []);
+        checker.Sent(new SentCommand("b", "FETCH", true, "UID FETCH 1:* (UID)"));
+        checker.Received("* 1 EXPUNGE", []);
+        checker.Received("b OK FETCH completed", []);
+        Assert.Empty(checker.Violations);
+        checker.Received("* 1 EXPUNGE", []);
+        Assert.Equal(["untagged-without-command"], Rules(checker));
+    }
+
+    [Fact]
+    public void A_store_result_other_than_stored_a_fetched_body_that_differs_and_a_no_each_break_their_rule()
+    {
+        Contents["id-1"] = Encoding.ASCII.GetBytes("X-Stress-Id: id-1\r\n\r\nbody\r\n");
+        var checker = Selected(2, 1, 2);
+        checker.Sent(new SentCommand("a", "STORE", true, "UID STORE 1 +FLAGS (\\Flagged)") { Store = ("+", ["\\Flagged"], [1], false) });
+        checker.Received("* 1 FETCH (FLAGS (\\Seen) UID 1)", []);
+        checker.Received("a OK STORE completed", []);
+        checker.Sent(new SentCommand("b", "FETCH", true, "UID FETCH 2 BODY[]"));
+        checker.Received("* 2 FETCH (UID 2 BODY[] {21})", [Encoding.ASCII.GetBytes("X-Stress-Id: id-1\r\n\r\nBODY\r\n")]);
+        checker.Received("b OK FETCH completed", []);
+        checker.Sent(new SentCommand("c", "FETCH", false, "FETCH 1 (UID)"));
+        checker.Received("c NO [SERVERBUG] FETCH failed", []);
+        Assert.Equal(["store-result", "body-differs", "not-ok"], Rules(checker));
+    }
+
+    [Fact]
+    public void The_quiesce_comparison_finds_a_view_or_flags_that_differ_from_a_fresh_fetch()
+    {
+        var checker = Selected(2, 1, 2);
+        checker.Sent(new SentCommand("a", "FETCH", false, "FETCH 1:* (FLAGS)"));
+        checker.Received("* 1 FETCH (FLAGS (\\Seen))", []);
+        checker.Received("a OK FETCH completed", []);
+        var known = checker.Snapshot();
+        checker.CompareWithFresh(known, [(1, ["\\Seen"]), (2, [])]);
+        Assert.Empty(checker.Violations);
+        checker.CompareWithFresh(known, [(1, ["\\Flagged"]), (2, [])]);
+        checker.CompareWithFresh(known, [(1, ["\\Seen"])]);
+        Assert.Equal(["flags-differ", "view-differs"], Rules(checker));
+    }
+}
