@@ -36,7 +36,11 @@ public sealed class SocketConnection
     private readonly object _waitLock = new();
     private bool _waitingForInput;
     private Task _directWrites = Task.CompletedTask;
-    private readonly Queue<ReadOnlyMemory<byte>> _unsolicited = new();
+    // Unsolicited bytes with the number of directives posted before them: they go out after that directive and
+    // before the next, so they keep their place between the replies the session posted around them.
+    private readonly Queue<(ReadOnlyMemory<byte> Bytes, long After)> _unsolicited = new();
+    private long _posted;
+    private long _current;
 
     public SocketConnection(Socket socket, IActorRef session)
     {
@@ -57,7 +61,11 @@ public sealed class SocketConnection
     public void Start() => _ = Task.Run(RunAsync);
 
     /// <summary>Non-blocking: safe to call from the actor.</summary>
-    public void Post(ConnectionDirective directive) => _directives.Writer.TryWrite(directive);
+    public void Post(ConnectionDirective directive)
+    {
+        Interlocked.Increment(ref _posted);
+        _directives.Writer.TryWrite(directive);
+    }
 
     /// <summary>
     /// Server shutdown while the connection waits for the client: stop waiting, send the farewell
@@ -70,19 +78,20 @@ public sealed class SocketConnection
     }
 
     /// <summary>
-    /// Bytes the server sends on its own (IMAP untagged EXISTS/EXPUNGE/FETCH while the client is idle or in IDLE).
-    /// While the connection waits for input they are written at once (a read and a write may run together);
-    /// otherwise they are queued like <see cref="SendBytes"/> and go out before the next wait.
+    /// Bytes the server sends on its own (IMAP untagged updates during IDLE). While the connection waits for input
+    /// and nothing was posted after the read it waits in, they are written at once (a read and a write may run
+    /// together); otherwise they are queued and go out after the directives posted before them and before any
+    /// posted after them (and before the next wait for input).
     /// </summary>
     public void SendUnsolicited(ReadOnlyMemory<byte> bytes)
     {
         lock (_waitLock)
         {
-            if (!_waitingForInput)
+            var after = Interlocked.Read(ref _posted);
+            if (!_waitingForInput || after != _current)
             {
-                // Not behind directives already queued (a ReadLine would hold it until the client speaks):
-                // the loop writes it just before it next waits for input.
-                _unsolicited.Enqueue(bytes);
+                // Not behind a ReadLine already queued (it would hold them until the client speaks).
+                _unsolicited.Enqueue((bytes, after));
                 return;
             }
             var stream = _stream;
@@ -123,12 +132,14 @@ public sealed class SocketConnection
         {
             await foreach (var directive in _directives.Reader.ReadAllAsync(_lifetime.Token))
             {
+                // Unsolicited bytes queued before this directive was posted go out first (an IDLE update never
+                // follows the tagged reply that ends IDLE); the ones queued after it wait for it.
+                long current;
+                lock (_waitLock) current = ++_current;
+                WriteQueuedUnsolicited(upTo: current - 1);
                 switch (directive)
                 {
                     case SendBytes send:
-                        // Unsolicited bytes (IMAP IDLE updates) queued before this reply was posted go out before it:
-                        // an update must never follow the tagged reply that ends IDLE.
-                        WriteQueuedUnsolicited();
                         _writer.Write(send.Bytes.Span);
                         _outputPending = true;
                         break;
@@ -187,13 +198,14 @@ public sealed class SocketConnection
         }
     }
 
-    private void WriteQueuedUnsolicited()
+    private void WriteQueuedUnsolicited(long upTo)
     {
         lock (_waitLock)
         {
-            while (_unsolicited.TryDequeue(out var bytes))
+            while (_unsolicited.TryPeek(out var next) && next.After <= upTo)
             {
-                _writer.Write(bytes.Span);
+                _unsolicited.Dequeue();
+                _writer.Write(next.Bytes.Span);
                 _outputPending = true;
             }
         }
@@ -214,11 +226,11 @@ public sealed class SocketConnection
         if (timeout <= TimeSpan.Zero) throw new ReadTimeoutException();
         while (true)
         {
-            WriteQueuedUnsolicited();
+            WriteQueuedUnsolicited(upTo: Interlocked.Read(ref _current));
             await FlushAsync();
             lock (_waitLock)
             {
-                if (_unsolicited.Count == 0)
+                if (!_unsolicited.TryPeek(out var next) || next.After > _current)
                 {
                     _waitingForInput = true;
                     break;

@@ -128,7 +128,22 @@ public sealed class StressViewCheckerTests
         checker.Received("b OK FETCH completed", []);
         checker.Sent(new SentCommand("c", "FETCH", false, "FETCH 1 (UID)"));
         checker.Received("c NO [SERVERBUG] FETCH failed", []);
-        Assert.Equal(["store-result", "body-differs", "not-ok"], Rules(checker));
+        checker.CompareWithFresh(checker.Snapshot(), [(1, ["\\Seen"]), (2, [])]);
+        Assert.Equal(["body-differs", "not-ok", "store-result"], Rules(checker));
+    }
+
+    [Fact]
+    public void A_store_of_a_message_another_session_expunged_may_show_that_sessions_flags()
+    {
+        var checker = Selected(2, 1, 2);
+        checker.Sent(new SentCommand("a", "STORE", true, "UID STORE 1 FLAGS (\\Seen)") { Store = ("", ["\\Seen"], [1], false) });
+        checker.Received("* 1 FETCH (FLAGS (\\Deleted) UID 1)", []);
+        checker.Received("a OK STORE completed", []);
+        checker.Sent(new SentCommand("b", "NOOP", false, "NOOP"));
+        checker.Received("* 1 EXPUNGE", []);
+        checker.Received("b OK NOOP completed", []);
+        checker.CompareWithFresh(checker.Snapshot(), [(2, [])]);
+        Assert.Empty(checker.Violations);
     }
 
     [Fact]

@@ -32,6 +32,9 @@ internal sealed partial class StressViewChecker(Func<string, byte[]?> lookupCont
     private readonly Dictionary<long, HashSet<string>> _flags = new();
     private readonly List<SentCommand> _inFlight = [];
     private readonly List<Violation> _violations = [];
+    // STORE results that did not match: a violation unless the message turns out to be expunged already (another
+    // session's change to it is then told instead of a STORE result, which is allowed).
+    private readonly Dictionary<long, string> _suspectStores = new();
     private bool _selected;
 
     public IReadOnlyList<Violation> Violations => _violations;
@@ -78,6 +81,7 @@ internal sealed partial class StressViewChecker(Func<string, byte[]?> lookupCont
             var n = int.Parse(expunge.Groups[1].ValueSpan, CultureInfo.InvariantCulture);
             if (n < 1 || n > _view.Count) { Fail("expunge-out-of-range", $"{text} with {_view.Count} in view"); return; }
             _flags.Remove(_view[n - 1]);
+            _suspectStores.Remove(_view[n - 1]);
             _view.RemoveAt(n - 1);
             return;
         }
@@ -130,7 +134,7 @@ internal sealed partial class StressViewChecker(Func<string, byte[]?> lookupCont
                     "-" => !store.Flags.Any(flags.Contains),
                     _ => flags.SetEquals(store.Flags),
                 };
-                if (!ok) Fail("store-result", $"{text} after {current.Text}");
+                if (!ok) _suspectStores.TryAdd(uid, $"{text} after {current.Text}");
             }
         }
         if (text.Contains("BODY[] {", StringComparison.Ordinal) && literals.Count > 0)
@@ -225,6 +229,8 @@ internal sealed partial class StressViewChecker(Func<string, byte[]?> lookupCont
     /// </summary>
     public void CompareWithFresh((List<long> View, Dictionary<long, HashSet<string>> Flags) known, IReadOnlyList<(long Uid, HashSet<string> Flags)> fresh)
     {
+        foreach (var detail in _suspectStores.Values) Fail("store-result", detail);
+        _suspectStores.Clear();
         var sameOrder = known.View.Count == fresh.Count && known.View.Zip(fresh).All(p => p.First == 0 || p.First == p.Second.Uid);
         if (!sameOrder)
         {
