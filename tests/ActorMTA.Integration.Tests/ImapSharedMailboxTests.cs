@@ -196,6 +196,66 @@ public sealed partial class ImapSharedMailboxTests(ImapSharedMailboxFixture fixt
         Assert.StartsWith("* 1 FETCH", (await b.CommandAsync("STORE 1 -FLAGS ($Label1)"))[0]);
     }
 
+    [Fact]
+    public async Task Own_expunge_of_a_message_not_yet_told_never_leaves_a_ghost_in_the_view()
+    {
+        var (a, b, _) = await TwoSessionsAsync(1);
+        await using var _a = a;
+        await using var _b = b;
+
+        // B adds a \Deleted message A has not been told of; A's EXPUNGE removes it.
+        Assert.Contains(" OK ", (await b.AppendAsync("INBOX", Message(2), "\\Deleted"))[^1]);
+        Assert.True(await a.SendsNothingWithinAsync(PushTime), "untagged data sent while no command was in progress");
+        var expunge = await a.CommandAsync("EXPUNGE");
+        Assert.Equal(["* 2 EXISTS", "* 2 RECENT", "* 2 EXPUNGE"], expunge.SkipLast(1));
+        Assert.Equal(["* 1 FETCH (UID 1)"], (await a.CommandAsync("FETCH 1:* (UID)")).SkipLast(1));
+        Assert.Empty((await a.CommandAsync("NOOP")).SkipLast(1));
+    }
+
+    [Fact]
+    public async Task A_moved_message_stays_readable_where_it_was_even_when_its_new_copy_is_expunged()
+    {
+        var (a, b, _) = await TwoSessionsAsync(2, bodyBytes: 200_000);
+        await using var _a = a;
+        await using var _b = b;
+
+        Assert.Contains(" OK ", (await b.CommandAsync("CREATE Archive"))[^1]);
+        Assert.Contains(" OK ", (await b.CommandAsync("MOVE 1 Archive"))[^1]);
+        Assert.Contains(" OK ", (await b.CommandAsync("SELECT Archive"))[^1]);
+        Assert.Contains(" OK ", (await b.CommandAsync("STORE 1 +FLAGS.SILENT (\\Deleted)"))[^1]);
+        Assert.Equal("* 1 EXPUNGE", (await b.CommandAsync("EXPUNGE"))[0]);
+        Assert.True(await a.SendsNothingWithinAsync(PushTime), "untagged data sent while no command was in progress");
+
+        // A still shows the message as 1 in INBOX: its bytes must still come.
+        var fetch = await a.CommandAsync("FETCH 1 BODY.PEEK[]");
+        Assert.Contains(" OK ", fetch[^1]);
+        Assert.Equal(Message(1, 200_000), Encoding.UTF8.GetString(a.Literals[^1]));
+        Assert.Equal("* 1 EXPUNGE", (await a.CommandAsync("NOOP"))[0]);
+    }
+
+    [Fact]
+    public async Task A_fetch_of_content_gone_from_the_store_answers_no_and_the_session_goes_on()
+    {
+        var (a, b, _) = await TwoSessionsAsync(0);
+        await using var _a = a;
+        await using var _b = b;
+
+        // A deleted folder takes its content at once; A still has it selected with its messages in view.
+        Assert.Contains(" OK ", (await b.CommandAsync("CREATE Gone"))[^1]);
+        Assert.Contains(" OK ", (await b.AppendAsync("Gone", Message(1, 200_000)))[^1]);
+        Assert.Contains(" OK ", (await b.AppendAsync("Gone", Message(2)))[^1]);
+        Assert.Contains("* 2 EXISTS", await a.CommandAsync("SELECT Gone"));
+        Assert.Contains(" OK ", (await b.CommandAsync("DELETE Gone"))[^1]);
+        Assert.True(await a.SendsNothingWithinAsync(PushTime), "untagged data sent while no command was in progress");
+
+        var fetch = await a.CommandAsync("FETCH 1:2 (UID BODY.PEEK[])");
+        Assert.DoesNotContain(fetch, l => l.EndsWith(" EXPUNGE"));
+        Assert.Matches(@"^t\d+ NO \[EXPUNGEISSUED\]", fetch[^1]);
+        // Metadata is still answered, and the session stays usable.
+        Assert.Equal(["* 1 FETCH (UID 1)", "* 2 FETCH (UID 2)"], (await a.CommandAsync("FETCH 1:2 (UID)")).SkipLast(1));
+        Assert.Equal(["* 1 EXPUNGE", "* 1 EXPUNGE"], (await a.CommandAsync("NOOP")).SkipLast(1));
+    }
+
     [GeneratedRegex(@"^\* (\d+) EXISTS$")]
     private static partial Regex ExistsLine();
 

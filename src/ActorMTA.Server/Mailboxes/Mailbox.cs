@@ -16,7 +16,7 @@ public sealed partial class Mailbox : BatchingPersistentEntity
 {
     private readonly IContentStore _content;
     private readonly FolderSessions _sessions = new();
-    private readonly RetainedContent _retained = new();
+    private readonly RetainedContent<IActorRef> _retained = new();
     private MailboxState _state = new();
 
     public Mailbox(string address, IContentStore content, MailboxSettings settings, PersistenceCounter counter)
@@ -138,14 +138,31 @@ public sealed partial class Mailbox : BatchingPersistentEntity
         {
             // Retained only once the expunge is persisted, and only for viewers still there (one may have died meanwhile).
             viewers.RemoveAll(v => !_sessions.Contains(v));
-            if (viewers.Count == 0) Release(references);
-            else foreach (var reference in references) _retained.Retain(reference, viewers);
+            var now = references.Where(reference => _retained.ReleaseNowOrOwe(reference, viewers)).ToList();
+            if (now.Count > 0) Release(now);
+        });
+    }
+
+    /// <summary>
+    /// Messages moved out of <paramref name="folder"/>: their content lives on in the target, but the sessions that
+    /// still show them here may fetch them, so an expunge of the moved copy must not free it under them.
+    /// </summary>
+    private void WatchMoved(FolderState folder, IReadOnlyList<string> references, IActorRef? caller, CommandBatch batch)
+    {
+        if (references.Count == 0) return;
+        var viewers = _sessions.Of(folder, caller).Select(s => s.Session).ToList();
+        if (viewers.Count == 0) return;
+        batch.After(() =>
+        {
+            viewers.RemoveAll(v => !_sessions.Contains(v));
+            foreach (var reference in references) _retained.WatchOnly(reference, viewers);
         });
     }
 
     private void DropViewer(IActorRef session, string reference, CommandBatch batch)
     {
-        if (_retained.Drop(session, reference)) batch.After(() => Release([reference]));
+        var due = _retained.Drop(session, reference);
+        if (due > 0) batch.After(() => Release(Enumerable.Repeat(reference, due).ToList()));
     }
 
     private void DropViewer(IActorRef session, CommandBatch batch)
