@@ -197,6 +197,22 @@ public sealed partial class ImapSharedMailboxTests(ImapSharedMailboxFixture fixt
     }
 
     [Fact]
+    public async Task Held_updates_go_before_the_tagged_reply_of_a_rejected_command_too()
+    {
+        var (a, b, _) = await TwoSessionsAsync(1);
+        await using var _a = a;
+        await using var _b = b;
+
+        Assert.Contains(" OK ", (await b.AppendAsync("INBOX", Message(2)))[^1]);
+        Assert.True(await a.SendsNothingWithinAsync(PushTime), "untagged data sent while no command was in progress");
+        // LOGIN in the selected state is refused by the state rules, before any handler runs.
+        var login = await a.CommandAsync("LOGIN x y");
+        Assert.Equal(["* 2 EXISTS", "* 2 RECENT"], login.SkipLast(1));
+        Assert.Contains(" BAD ", login[^1]);
+        Assert.True(await a.SendsNothingWithinAsync(TimeSpan.FromMilliseconds(300)), "untagged data after the tagged reply");
+    }
+
+    [Fact]
     public async Task Own_expunge_of_a_message_not_yet_told_never_leaves_a_ghost_in_the_view()
     {
         var (a, b, _) = await TwoSessionsAsync(1);
