@@ -133,12 +133,13 @@ public sealed partial class Mailbox : BatchingPersistentEntity
     private void ReleaseExpunged(FolderState folder, IReadOnlyList<string> references, IActorRef? caller, CommandBatch batch)
     {
         if (references.Count == 0) return;
-        var viewers = _sessions.Of(folder, caller).Select(s => s.Session).ToList();
+        var viewers = ViewersOf(folder, caller);
         batch.After(() =>
         {
-            // Retained only once the expunge is persisted, and only for viewers still there (one may have died meanwhile).
-            viewers.RemoveAll(v => !_sessions.Contains(v));
-            var now = references.Where(reference => _retained.ReleaseNowOrOwe(reference, viewers)).ToList();
+            // Retained only once the expunge is persisted, and only for views still there (a viewer may have died or
+            // selected again meanwhile: its new view was made without these messages).
+            var still = viewers.Still();
+            var now = references.Where(reference => _retained.ReleaseNowOrOwe(reference, still)).ToList();
             if (now.Count > 0) Release(now);
         });
     }
@@ -150,13 +151,25 @@ public sealed partial class Mailbox : BatchingPersistentEntity
     private void WatchMoved(FolderState folder, IReadOnlyList<string> references, IActorRef? caller, CommandBatch batch)
     {
         if (references.Count == 0) return;
-        var viewers = _sessions.Of(folder, caller).Select(s => s.Session).ToList();
+        var viewers = ViewersOf(folder, caller);
         if (viewers.Count == 0) return;
         batch.After(() =>
         {
-            viewers.RemoveAll(v => !_sessions.Contains(v));
-            foreach (var reference in references) _retained.WatchOnly(reference, viewers);
+            var still = viewers.Still();
+            foreach (var reference in references) _retained.WatchOnly(reference, still);
         });
+    }
+
+    /// <summary>The sessions showing <paramref name="folder"/> now, each with the selection it has.</summary>
+    private Viewers ViewersOf(FolderState folder, IActorRef? caller) =>
+        new(_sessions, _sessions.Of(folder, caller).Select(s => (s.Session, _sessions.SelectionOf(s.Session)!.Value)).ToList());
+
+    private sealed record Viewers(FolderSessions Sessions, List<(IActorRef Session, long Selection)> Selections)
+    {
+        public int Count => Selections.Count;
+
+        /// <summary>Those whose selection has not changed since.</summary>
+        public List<IActorRef> Still() => Selections.Where(v => Sessions.SelectionOf(v.Session) == v.Selection).Select(v => v.Session).ToList();
     }
 
     private void DropViewer(IActorRef session, string reference, CommandBatch batch)
