@@ -12,7 +12,7 @@ public sealed class ImapSharedMailboxFixture : IAsyncLifetime
 
     public ServerProcess Server => _server ?? throw new InvalidOperationException("server not started");
 
-    public static readonly TestUser[] Users = Enumerable.Range(1, 10).Select(i => TestUser.Local("shared-" + i)).ToArray();
+    public static readonly TestUser[] Users = Enumerable.Range(1, 20).Select(i => TestUser.Local("shared-" + i)).ToArray();
 
     /// <summary>A mailbox of its own for each test.</summary>
     public TestUser NextUser() => Users[Interlocked.Increment(ref _next) - 1];
@@ -225,6 +225,82 @@ public sealed partial class ImapSharedMailboxTests(ImapSharedMailboxFixture fixt
         var below = await a.CommandAsync("LSUB \"\" \"Projects/%\"");
         Assert.Contains("* LSUB () \"/\" Projects/Alpha", below);
         Assert.DoesNotContain(below, l => l.EndsWith(" Projects"));
+    }
+
+    [Fact]
+    public async Task Held_updates_go_before_the_tagged_reply_of_a_rejected_command_too()
+    {
+        var (a, b, _) = await TwoSessionsAsync(1);
+        await using var _a = a;
+        await using var _b = b;
+
+        Assert.Contains(" OK ", (await b.AppendAsync("INBOX", Message(2)))[^1]);
+        Assert.True(await a.SendsNothingWithinAsync(PushTime), "untagged data sent while no command was in progress");
+        // LOGIN in the selected state is refused by the state rules, before any handler runs.
+        var login = await a.CommandAsync("LOGIN x y");
+        Assert.Equal(["* 2 EXISTS", "* 2 RECENT"], login.SkipLast(1));
+        Assert.Contains(" BAD ", login[^1]);
+        Assert.True(await a.SendsNothingWithinAsync(TimeSpan.FromMilliseconds(300)), "untagged data after the tagged reply");
+    }
+
+    [Fact]
+    public async Task Own_expunge_of_a_message_not_yet_told_never_leaves_a_ghost_in_the_view()
+    {
+        var (a, b, _) = await TwoSessionsAsync(1);
+        await using var _a = a;
+        await using var _b = b;
+
+        // B adds a \Deleted message A has not been told of; A's EXPUNGE removes it.
+        Assert.Contains(" OK ", (await b.AppendAsync("INBOX", Message(2), "\\Deleted"))[^1]);
+        Assert.True(await a.SendsNothingWithinAsync(PushTime), "untagged data sent while no command was in progress");
+        var expunge = await a.CommandAsync("EXPUNGE");
+        Assert.Equal(["* 2 EXISTS", "* 2 RECENT", "* 2 EXPUNGE"], expunge.SkipLast(1));
+        Assert.Equal(["* 1 FETCH (UID 1)"], (await a.CommandAsync("FETCH 1:* (UID)")).SkipLast(1));
+        Assert.Empty((await a.CommandAsync("NOOP")).SkipLast(1));
+    }
+
+    [Fact]
+    public async Task A_moved_message_stays_readable_where_it_was_even_when_its_new_copy_is_expunged()
+    {
+        var (a, b, _) = await TwoSessionsAsync(2, bodyBytes: 200_000);
+        await using var _a = a;
+        await using var _b = b;
+
+        Assert.Contains(" OK ", (await b.CommandAsync("CREATE Archive"))[^1]);
+        Assert.Contains(" OK ", (await b.CommandAsync("MOVE 1 Archive"))[^1]);
+        Assert.Contains(" OK ", (await b.CommandAsync("SELECT Archive"))[^1]);
+        Assert.Contains(" OK ", (await b.CommandAsync("STORE 1 +FLAGS.SILENT (\\Deleted)"))[^1]);
+        Assert.Equal("* 1 EXPUNGE", (await b.CommandAsync("EXPUNGE"))[0]);
+        Assert.True(await a.SendsNothingWithinAsync(PushTime), "untagged data sent while no command was in progress");
+
+        // A still shows the message as 1 in INBOX: its bytes must still come.
+        var fetch = await a.CommandAsync("FETCH 1 BODY.PEEK[]");
+        Assert.Contains(" OK ", fetch[^1]);
+        Assert.Equal(Message(1, 200_000), Encoding.UTF8.GetString(a.Literals[^1]));
+        Assert.Equal("* 1 EXPUNGE", (await a.CommandAsync("NOOP"))[0]);
+    }
+
+    [Fact]
+    public async Task A_fetch_of_content_gone_from_the_store_answers_no_and_the_session_goes_on()
+    {
+        var (a, b, _) = await TwoSessionsAsync(0);
+        await using var _a = a;
+        await using var _b = b;
+
+        // A deleted folder takes its content at once; A still has it selected with its messages in view.
+        Assert.Contains(" OK ", (await b.CommandAsync("CREATE Gone"))[^1]);
+        Assert.Contains(" OK ", (await b.AppendAsync("Gone", Message(1, 200_000)))[^1]);
+        Assert.Contains(" OK ", (await b.AppendAsync("Gone", Message(2)))[^1]);
+        Assert.Contains("* 2 EXISTS", await a.CommandAsync("SELECT Gone"));
+        Assert.Contains(" OK ", (await b.CommandAsync("DELETE Gone"))[^1]);
+        Assert.True(await a.SendsNothingWithinAsync(PushTime), "untagged data sent while no command was in progress");
+
+        var fetch = await a.CommandAsync("FETCH 1:2 (UID BODY.PEEK[])");
+        Assert.DoesNotContain(fetch, l => l.EndsWith(" EXPUNGE"));
+        Assert.Matches(@"^t\d+ NO \[EXPUNGEISSUED\]", fetch[^1]);
+        // Metadata is still answered, and the session stays usable.
+        Assert.Equal(["* 1 FETCH (UID 1)", "* 2 FETCH (UID 2)"], (await a.CommandAsync("FETCH 1:2 (UID)")).SkipLast(1));
+        Assert.Equal(["* 1 EXPUNGE", "* 1 EXPUNGE"], (await a.CommandAsync("NOOP")).SkipLast(1));
     }
 
     [GeneratedRegex(@"^\* (\d+) EXISTS$")]

@@ -97,10 +97,14 @@ public sealed class SelectedFolderView
         return output;
     }
 
-    /// <summary>The session's own EXPUNGE/MOVE: the messages leave the view now, one EXPUNGE response each.</summary>
+    /// <summary>
+    /// The session's own EXPUNGE/MOVE: the held changes go first (the entity made them before this one, and an
+    /// expunged uid may be a message the client has not been told of yet), then the messages leave the view, one
+    /// EXPUNGE response each. Only for commands during which EXPUNGE may be sent.
+    /// </summary>
     public List<ImapResponse> Expunge(IEnumerable<long> uids)
     {
-        var output = new List<ImapResponse>();
+        var output = Release(expungesAllowed: true);
         RemoveExpunged(uids, output);
         return output;
     }

@@ -22,7 +22,11 @@ public sealed partial class ImapSession
 
     /// <summary>One chunk of a FETCH response, formatted off the actor thread; <see cref="Next"/> is the rest, if any.</summary>
     private sealed record FetchReady(IReadOnlyList<Net.ConnectionDirective> Wire, IReadOnlyList<(long Uid, byte[] Structure)> NewStructures,
-        IReadOnlyList<long> SeenUids, string? Error, FetchJob? Next = null);
+        IReadOnlyList<long> SeenUids, string? Error, FetchJob? Next = null)
+    {
+        /// <summary>Messages of the chunk whose content is gone from the store (expunged meanwhile): left out of the response.</summary>
+        public int Missing { get; init; }
+    }
 
     /// <summary>The connection has taken the previous chunk: time to build the next one.</summary>
     private sealed record FetchChunkWritten(FetchJob Next);
@@ -123,10 +127,12 @@ public sealed partial class ImapSession
         var recent = _selected!.Recent.ToHashSet();
         var markSeen = !_selected.ReadOnly && attributes.Any(a => a.SetsSeen);
         _fetchSeen = [];
+        _fetchMissing = 0;
         StartFetchChunk(new FetchJob(Services.Content, targets, 0, attributes, recent, markSeen));
     }
 
     private List<long>? _fetchSeen;
+    private int _fetchMissing;
 
     // A FETCH goes out in chunks: the first bytes reach the client after one chunk is read and formatted, not after
     // the whole folder, and memory holds one chunk (plus what the socket buffers), not 20,000 messages' bodies.
@@ -143,12 +149,21 @@ public sealed partial class ImapSession
         var seen = new List<long>();
         var attributes = job.Attributes;
         var needsStructure = attributes.Any(a => a is FetchAttribute.Envelope or FetchAttribute.Body or FetchAttribute.BodyStructure || a.NeedsContent);
+        var needsContent = attributes.Any(a => a.NeedsContent);
+        var missing = 0;
         var index = job.Start;
         for (; index < job.Targets.Count && index - job.Start < FetchChunkMessages && wire.Length < FetchChunkBytes; index++)
         {
             var (sequence, message) = job.Targets[index];
             var content = job.Content;
             Stream Open() => content.OpenRead(message.ContentRef);
+            // Still in this session's view but gone from the store (expunged, and no view retained it): no response
+            // for it, and the command ends in NO (RFC 3501 section 7.4.1), instead of a failed command or a cut literal.
+            if ((needsContent || needsStructure && message.Structure is null) && !content.Exists(message.ContentRef))
+            {
+                missing++;
+                continue;
+            }
             MessageStructure? structure = null;
             if (needsStructure)
             {
@@ -213,7 +228,7 @@ public sealed partial class ImapSession
                 wire.Add(new Net.SendContentSlice(section.Open, section.Slice.Offset, section.Slice.Length));
             });
         }
-        return new FetchReady(wire.Finish(), newStructures, seen, null, index < job.Targets.Count ? job with { Start = index } : null);
+        return new FetchReady(wire.Finish(), newStructures, seen, null, index < job.Targets.Count ? job with { Start = index } : null) { Missing = missing };
     }
 
     /// <summary>The section in memory. Sections are cut at the recorded offsets, so only the asked-for bytes are read.</summary>
@@ -243,6 +258,7 @@ public sealed partial class ImapSession
             Services.MailboxRegion.Tell(new StoreMessageStructure(_user!, _selected!.Name, uid, blob));
         foreach (var directive in ready.Wire) Connection.Post(directive);
         _fetchSeen!.AddRange(ready.SeenUids);
+        _fetchMissing += ready.Missing;
         if (ready.Next is { } next)
         {
             // The next chunk is built once the connection has taken this one, while the socket drains it.
@@ -253,7 +269,7 @@ public sealed partial class ImapSession
         _fetchSeen = null;
         if (seenUids.Count == 0)
         {
-            Complete(ImapStatus.Ok, null, _running!.Name + " completed");
+            CompleteFetch();
             return;
         }
         AskMailbox(new StoreFlags(_user!, _selected!.Name, seenUids, FlagStoreMode.Add, [MailboxFlags.Seen], Self), reply =>
@@ -276,8 +292,17 @@ public sealed partial class ImapSession
                     }
                 }
             }
-            Complete(ImapStatus.Ok, null, _running!.Name + " completed");
+            CompleteFetch();
         });
+    }
+
+    /// <summary>OK, or NO when messages of the view were gone from the store (RFC 5530 EXPUNGEISSUED): the rest was sent.</summary>
+    private void CompleteFetch()
+    {
+        var missing = _fetchMissing;
+        _fetchMissing = 0;
+        if (missing > 0) Complete(ImapStatus.No, ImapResponseCode.ExpungeIssued, "Some messages were expunged and could not be fetched");
+        else Complete(ImapStatus.Ok, null, _running!.Name + " completed");
     }
 
     /// <summary>The session's own new flags: into the view (announcing new keywords first).</summary>
@@ -343,7 +368,6 @@ public sealed partial class ImapSession
                 RefusedReply(reply);
                 return;
             }
-            HoldOwnAdded(copied.To, copied.Own);
             var code = copied.SourceUids.Count == 0 ? null
                 : ImapResponseCode.CopyUid((uint)copied.UidValidity, copied.SourceUids.Select(u => (uint)u).ToList(),
                     copied.TargetUids.Select(u => (uint)u).ToList());
@@ -352,10 +376,13 @@ public sealed partial class ImapSession
                 // RFC 6851: COPYUID goes in an untagged OK before the EXPUNGEs.
                 if (code is not null) Send(new ImapResponse.StatusResponse(null, ImapStatus.Ok, code, "Moved"));
                 SendExpunges(copied.SourceUids);
+                // After the EXPUNGEs: a MOVE into the selected folder itself then shows the new copies as EXISTS.
+                HoldOwnAdded(copied.To, copied.Own);
                 Complete(ImapStatus.Ok, null, name + " completed");
             }
             else
             {
+                HoldOwnAdded(copied.To, copied.Own);
                 Complete(ImapStatus.Ok, code, name + " completed");
             }
         });

@@ -270,9 +270,10 @@ public sealed partial class ImapSession : ProtocolSession
         if (ImapStateRules.Check(command, _state, _tlsActive, _options, _selected?.ReadOnly ?? false) is { } rejection)
         {
             AbortAppendWriter();
+            // Held updates go before the tagged rejection: after it, no command is in progress.
+            FlushUpdates(command);
             Send(rejection);
             _running = null;
-            FlushUpdates(command);
             NextCommand();
             return;
         }

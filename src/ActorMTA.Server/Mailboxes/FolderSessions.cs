@@ -23,7 +23,8 @@ internal sealed class FolderSessions
 
     public bool Remove(IActorRef session) => _sessions.Remove(session);
 
-    public bool Contains(IActorRef session) => _sessions.ContainsKey(session);
+    /// <summary>Identifies the session's current selection: it changes with every SELECT, null when none.</summary>
+    public long? SelectionOf(IActorRef session) => _sessions.TryGetValue(session, out var s) ? s.Order : null;
 
     /// <summary>The sessions of <paramref name="folder"/> except <paramref name="except"/>, oldest selection first.</summary>
     public IReadOnlyList<(IActorRef Session, bool ReadOnly)> Of(FolderState folder, IActorRef? except) => _sessions

@@ -252,6 +252,7 @@ public sealed partial class Mailbox
         {
             batch.Emit(new MessagesMoved(source.Name, target.Name, fromUids, toUids));
             NotifyExpunged(c.Address, source, fromUids, c.Session, batch);
+            WatchMoved(source, messages.Select(m => m.ContentRef).ToList(), c.Session, batch);
             own = NotifyAppended(c.Address, target, toUids.Select(uid => target.Get(uid)!).ToList(), c.Session, batch);
         }
         batch.Reply(sender, new MessagesCopied(c.Address, source.Name, target.Name, target.UidValidity, fromUids, toUids, Moved: true) { Own = own });

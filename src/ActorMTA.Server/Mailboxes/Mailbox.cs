@@ -16,7 +16,7 @@ public sealed partial class Mailbox : BatchingPersistentEntity
 {
     private readonly IContentStore _content;
     private readonly FolderSessions _sessions = new();
-    private readonly RetainedContent _retained = new();
+    private readonly RetainedContent<IActorRef> _retained = new();
     private MailboxState _state = new();
 
     public Mailbox(string address, IContentStore content, MailboxSettings settings, PersistenceCounter counter)
@@ -133,19 +133,49 @@ public sealed partial class Mailbox : BatchingPersistentEntity
     private void ReleaseExpunged(FolderState folder, IReadOnlyList<string> references, IActorRef? caller, CommandBatch batch)
     {
         if (references.Count == 0) return;
-        var viewers = _sessions.Of(folder, caller).Select(s => s.Session).ToList();
+        var viewers = ViewersOf(folder, caller);
         batch.After(() =>
         {
-            // Retained only once the expunge is persisted, and only for viewers still there (one may have died meanwhile).
-            viewers.RemoveAll(v => !_sessions.Contains(v));
-            if (viewers.Count == 0) Release(references);
-            else foreach (var reference in references) _retained.Retain(reference, viewers);
+            // Retained only once the expunge is persisted, and only for views still there (a viewer may have died or
+            // selected again meanwhile: its new view was made without these messages).
+            var still = viewers.Still();
+            var now = references.Where(reference => _retained.ReleaseNowOrOwe(reference, still)).ToList();
+            if (now.Count > 0) Release(now);
         });
+    }
+
+    /// <summary>
+    /// Messages moved out of <paramref name="folder"/>: their content lives on in the target, but the sessions that
+    /// still show them here may fetch them, so an expunge of the moved copy must not free it under them.
+    /// </summary>
+    private void WatchMoved(FolderState folder, IReadOnlyList<string> references, IActorRef? caller, CommandBatch batch)
+    {
+        if (references.Count == 0) return;
+        var viewers = ViewersOf(folder, caller);
+        if (viewers.Count == 0) return;
+        batch.After(() =>
+        {
+            var still = viewers.Still();
+            foreach (var reference in references) _retained.WatchOnly(reference, still);
+        });
+    }
+
+    /// <summary>The sessions showing <paramref name="folder"/> now, each with the selection it has.</summary>
+    private Viewers ViewersOf(FolderState folder, IActorRef? caller) =>
+        new(_sessions, _sessions.Of(folder, caller).Select(s => (s.Session, _sessions.SelectionOf(s.Session)!.Value)).ToList());
+
+    private sealed record Viewers(FolderSessions Sessions, List<(IActorRef Session, long Selection)> Selections)
+    {
+        public int Count => Selections.Count;
+
+        /// <summary>Those whose selection has not changed since.</summary>
+        public List<IActorRef> Still() => Selections.Where(v => Sessions.SelectionOf(v.Session) == v.Selection).Select(v => v.Session).ToList();
     }
 
     private void DropViewer(IActorRef session, string reference, CommandBatch batch)
     {
-        if (_retained.Drop(session, reference)) batch.After(() => Release([reference]));
+        var due = _retained.Drop(session, reference);
+        if (due > 0) batch.After(() => Release(Enumerable.Repeat(reference, due).ToList()));
     }
 
     private void DropViewer(IActorRef session, CommandBatch batch)

@@ -117,4 +117,19 @@ public sealed class SelectedFolderViewTests
         Assert.Equal(["ref-3", "ref-1"], view.TakeReleasedContent());
         Assert.Empty(view.TakeReleasedContent());
     }
+
+    [Fact]
+    public void Own_expunge_tells_the_held_changes_first_so_a_message_not_yet_told_cannot_come_back_as_a_ghost()
+    {
+        var view = View(2);
+        view.Hold(Change(expunged: [1]));
+        view.Hold(Change(appended: [Message(3, "\\Deleted")]));
+
+        // The session's own EXPUNGE removed uid 3 (never told) and uid 2.
+        Assert.Equal(["* 1 EXPUNGE", "* 2 EXISTS", "* 0 RECENT", "* 2 EXPUNGE", "* 1 EXPUNGE"], Wire(view.Expunge([3, 2])));
+        Assert.Empty(view.Messages);
+        Assert.False(view.HasHeld);
+        Assert.Empty(view.Release(expungesAllowed: true));
+        Assert.Equal(["ref-1", "ref-3", "ref-2"], view.TakeReleasedContent());
+    }
 }
