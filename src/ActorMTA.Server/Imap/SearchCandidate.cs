@@ -1,0 +1,67 @@
+using ActorMTA.Protocol.Imap;
+using ActorMTA.Server.Mailboxes;
+using ActorMTA.Storage;
+using MimeKit;
+
+namespace ActorMTA.Server.Imap;
+
+/// <summary>One message tested against SEARCH keys; its content is parsed once, only if a key needs it.</summary>
+internal sealed class SearchCandidate(uint sequence, uint count, uint largestUid, MailboxMessage message, bool recent, IContentStore content)
+{
+    private MimeMessage? _parsed;
+
+    private MimeMessage Parsed
+    {
+        get
+        {
+            if (_parsed is null)
+            {
+                using var raw = content.OpenRead(message.ContentRef);
+                _parsed = MimeMessage.Load(raw);
+            }
+            return _parsed;
+        }
+    }
+
+    public bool Matches(SearchKey key) => key switch
+    {
+        SearchKey.All => true,
+        SearchKey.Flag flag => (string.Equals(flag.Name, MailboxFlags.Recent, StringComparison.OrdinalIgnoreCase)
+            ? recent : message.HasFlag(flag.Name)) == flag.Present,
+        SearchKey.Header header => HeaderContains(header.FieldName, header.Value),
+        SearchKey.Body body => Contains(Parsed.TextBody ?? Parsed.HtmlBody, body.Value),
+        SearchKey.Text text => Contains(Parsed.TextBody ?? Parsed.HtmlBody, text.Value)
+            || Parsed.Headers.Any(h => Contains(h.Value, text.Value)),
+        SearchKey.InternalDate date => Compare(DateOnly.FromDateTime(message.InternalDate.Date), date.Comparison, date.Date),
+        SearchKey.SentDate date => Compare(DateOnly.FromDateTime(Parsed.Date.Date), date.Comparison, date.Date),
+        SearchKey.Size size => size.Comparison == SizeComparison.Larger ? message.Size > size.Octets : message.Size < size.Octets,
+        SearchKey.SequenceNumbers numbers => numbers.Set.Contains(sequence, count),
+        SearchKey.Uids uids => uids.Set.Contains((uint)message.Uid, largestUid),
+        SearchKey.Not not => !Matches(not.Key),
+        SearchKey.Or or => Matches(or.Left) || Matches(or.Right),
+        SearchKey.And and => and.Keys.All(Matches),
+        _ => false,
+    };
+
+    private bool HeaderContains(string field, string value)
+    {
+        var present = false;
+        foreach (var header in Parsed.Headers)
+        {
+            if (!string.Equals(header.Field, field, StringComparison.OrdinalIgnoreCase)) continue;
+            present = true;
+            if (Contains(header.Value, value)) return true;
+        }
+        return present && value.Length == 0;
+    }
+
+    private static bool Contains(string? haystack, string needle) =>
+        haystack is not null && haystack.Contains(needle, StringComparison.OrdinalIgnoreCase);
+
+    private static bool Compare(DateOnly actual, DateComparison comparison, DateOnly date) => comparison switch
+    {
+        DateComparison.Before => actual < date,
+        DateComparison.On => actual == date,
+        _ => actual >= date,
+    };
+}
