@@ -436,7 +436,7 @@ internal static class ImapCommandParser
         if (charset.Equals("US-ASCII", StringComparison.OrdinalIgnoreCase)) return Encoding.UTF8; // ASCII is a subset
         if (charset.Equals("ISO-8859-1", StringComparison.OrdinalIgnoreCase)) return Encoding.Latin1;
         // RFC 3501 section 6.4.4: an unsupported charset is NO (not BAD) with BADCHARSET.
-        throw new ImapSyntaxException("Unsupported charset", ImapStatus.No, ImapResponseCode.BadCharset(["US-ASCII", "UTF-8"]));
+        throw new ImapSyntaxException("Unsupported charset", ImapStatus.No, ImapResponseCode.BadCharset(["UTF-8", "US-ASCII"]));
     }
 
     private static SearchKey ReadSearchKey(ImapCommandCursor cursor, Encoding encoding, int depth)

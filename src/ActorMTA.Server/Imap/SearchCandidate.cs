@@ -43,16 +43,39 @@ internal sealed class SearchCandidate(uint sequence, uint count, uint largestUid
         _ => false,
     };
 
+    /// <summary>Header fields whose value is an address list: searched by address and display name, as Dovecot does.</summary>
+    private static readonly HashSet<string> AddressFields = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "From", "To", "Cc", "Bcc", "Sender", "Reply-To", "Resent-From", "Resent-To", "Resent-Cc", "Resent-Bcc", "Resent-Sender",
+    };
+
+    /// <summary>
+    /// A field contains the value in its RFC 2047-decoded text or, for address fields, in one of its parsed
+    /// mailboxes' address (comments and folding removed, so <c>&lt;a (x)@ (y) b.org&gt;</c> is <c>a@b.org</c>)
+    /// or decoded display name.
+    /// </summary>
     private bool HeaderContains(string field, string value)
     {
         var present = false;
+        var addresses = AddressFields.Contains(field);
         foreach (var header in Parsed.Headers)
         {
             if (!string.Equals(header.Field, field, StringComparison.OrdinalIgnoreCase)) continue;
             present = true;
             if (Contains(header.Value, value)) return true;
+            if (addresses && AddressContains(header, value)) return true;
         }
         return present && value.Length == 0;
+    }
+
+    private static bool AddressContains(Header header, string value)
+    {
+        if (!InternetAddressList.TryParse(ParserOptions.Default, header.RawValue, out var list)) return false;
+        foreach (var mailbox in list.Mailboxes)
+        {
+            if (Contains(mailbox.Address, value) || Contains(mailbox.Name, value)) return true;
+        }
+        return false;
     }
 
     private static bool Contains(string? haystack, string needle) =>
