@@ -150,4 +150,65 @@ public sealed class ImapSearchTests(ImapSearchFixture fixture) : IClassFixture<I
         Assert.StartsWith("s3 OK", tagged);
         Assert.Equal("* SEARCH 2", Only(untagged, "* SEARCH"));
     }
+
+    [Fact]
+    public async Task Esearch_returns_min_max_count_and_all()
+    {
+        await using var raw = await OpenAsync(Server, ImapSearchFixture.Extended);
+        for (var i = 1; i <= 5; i++) await AppendAsync(raw, "p" + i, Message($"From: a@example.com\nSubject: {(i is 2 or 4 or 5 ? "match" : "other")} {i}"));
+
+        var (tagged, untagged) = await RunAsync(raw, "e1", "SEARCH RETURN (MIN MAX COUNT ALL) SUBJECT match");
+        Assert.StartsWith("e1 OK", tagged);
+        Assert.Equal("* ESEARCH (TAG \"e1\") MIN 2 MAX 5 COUNT 3 ALL 2,4:5", Only(untagged, "* ESEARCH"));
+        Assert.DoesNotContain(untagged, l => l.StartsWith("* SEARCH"));
+        (_, untagged) = await RunAsync(raw, "e2", "UID SEARCH RETURN () SUBJECT match");
+        Assert.Equal("* ESEARCH (TAG \"e2\") UID ALL 2,4:5", Only(untagged, "* ESEARCH"));
+        (_, untagged) = await RunAsync(raw, "e3", "SEARCH RETURN (COUNT MIN) SUBJECT nothing");
+        Assert.Equal("* ESEARCH (TAG \"e3\") COUNT 0", Only(untagged, "* ESEARCH"));
+        (tagged, _) = await RunAsync(raw, "e4", "SEARCH RETURN (BOGUS) ALL");
+        Assert.StartsWith("e4 BAD", tagged);
+    }
+
+    [Fact]
+    public async Task Saved_result_is_used_as_dollar_and_forgotten_on_select()
+    {
+        await using var raw = await OpenAsync(Server, ImapSearchFixture.Saved);
+        for (var i = 1; i <= 4; i++) await AppendAsync(raw, "p" + i, Message($"From: a@example.com\nSubject: {(i % 2 == 0 ? "even" : "odd")} {i}"));
+
+        // SAVE alone: no ESEARCH, no SEARCH, just OK.
+        var (tagged, untagged) = await RunAsync(raw, "r1", "SEARCH RETURN (SAVE) SUBJECT even");
+        Assert.StartsWith("r1 OK", tagged);
+        Assert.DoesNotContain(untagged, l => l.StartsWith("* ESEARCH") || l.StartsWith("* SEARCH"));
+
+        (_, untagged) = await RunAsync(raw, "r2", "FETCH $ (UID)");
+        Assert.Equal(["* 2 FETCH (UID 2)", "* 4 FETCH (UID 4)"], untagged.Where(l => l.Contains("FETCH")).ToList());
+        (_, untagged) = await RunAsync(raw, "r3", "SEARCH $ SUBJECT 4");
+        Assert.Equal("* SEARCH 4", Only(untagged, "* SEARCH"));
+        (_, untagged) = await RunAsync(raw, "r4", "UID SEARCH UID $");
+        Assert.Equal("* SEARCH 2 4", Only(untagged, "* SEARCH"));
+        (tagged, _) = await RunAsync(raw, "r5", "UID STORE $ +FLAGS.SILENT (\\Deleted)");
+        Assert.StartsWith("r5 OK", tagged);
+        (_, untagged) = await RunAsync(raw, "r6", "SEARCH DELETED");
+        Assert.Equal("* SEARCH 2 4", Only(untagged, "* SEARCH"));
+
+        // Expunged messages drop out of $: message 2 goes, 4 becomes 3.
+        (tagged, _) = await RunAsync(raw, "r7", "UID EXPUNGE 2");
+        Assert.StartsWith("r7 OK", tagged);
+        (_, untagged) = await RunAsync(raw, "r8", "FETCH $ (UID)");
+        Assert.Equal(["* 3 FETCH (UID 4)"], untagged.Where(l => l.Contains("FETCH")).ToList());
+
+        // SAVE with MIN keeps the minimum only; COPY $ and MOVE $ work.
+        (_, untagged) = await RunAsync(raw, "r9", "SEARCH RETURN (SAVE MIN) ALL");
+        Assert.Equal("* ESEARCH (TAG \"r9\") MIN 1", Only(untagged, "* ESEARCH"));
+        (tagged, _) = await RunAsync(raw, "r10", "COPY $ INBOX");
+        Assert.StartsWith("r10 OK [COPYUID", tagged);
+        Assert.Contains(" 1 ", tagged);
+
+        // SELECT forgets the saved result.
+        (tagged, _) = await RunAsync(raw, "r11", "SELECT INBOX");
+        Assert.StartsWith("r11 OK", tagged);
+        (tagged, untagged) = await RunAsync(raw, "r12", "FETCH $ (UID)");
+        Assert.StartsWith("r12 OK", tagged);
+        Assert.DoesNotContain(untagged, l => l.Contains("FETCH"));
+    }
 }

@@ -143,8 +143,9 @@ public abstract record ImapCommand(string Tag)
     }
 
     /// <summary>SEARCH; several top-level keys are combined into one <see cref="SearchKey.And"/>.
-    /// <paramref name="Charset"/> is as given (strings are already decoded with it).</summary>
-    public sealed record Search(string Tag, bool ByUid, string? Charset, SearchKey Criteria) : ImapCommand(Tag)
+    /// <paramref name="Charset"/> is as given (strings are already decoded with it). <paramref name="Return"/> is null
+    /// for a plain SEARCH (answered with <c>* SEARCH</c>), else the RETURN options (answered with ESEARCH).</summary>
+    public sealed record Search(string Tag, bool ByUid, string? Charset, SearchKey Criteria, SearchReturn? Return = null) : ImapCommand(Tag)
     {
         public override string Name => ByUid ? "UID SEARCH" : "SEARCH";
     }

@@ -411,6 +411,12 @@ internal static class ImapCommandParser
     private static ImapCommand ParseSearch(ImapCommandCursor cursor, string tag, bool byUid)
     {
         cursor.ExpectSpace("search criteria");
+        SearchReturn? options = null;
+        if (cursor.TryConsumeWord("RETURN"))
+        {
+            options = ReadSearchReturn(cursor);
+            cursor.ExpectSpace("search criteria");
+        }
         string? charset = null;
         Encoding encoding = Encoding.UTF8;
         if (cursor.TryConsumeWord("CHARSET"))
@@ -426,7 +432,32 @@ internal static class ImapCommandParser
             keys.Add(ReadSearchKey(cursor, encoding, 0));
         } while (cursor.TryConsume(' '));
         var criteria = keys.Count == 1 ? keys[0] : new SearchKey.And(keys);
-        return new ImapCommand.Search(tag, byUid, charset, criteria);
+        return new ImapCommand.Search(tag, byUid, charset, criteria, options);
+    }
+
+    /// <summary>RFC 4731 search-return-opts (and SAVE, RFC 5182): <c>RETURN (MIN MAX ...)</c>; an empty list means ALL.</summary>
+    private static SearchReturn ReadSearchReturn(ImapCommandCursor cursor)
+    {
+        cursor.ExpectSpace("return options");
+        cursor.Expect('(', "return options");
+        var options = SearchReturn.None;
+        if (!cursor.PeekIs(')'))
+        {
+            do
+            {
+                options |= cursor.ReadAtom("a return option").ToUpperInvariant() switch
+                {
+                    "MIN" => SearchReturn.Min,
+                    "MAX" => SearchReturn.Max,
+                    "ALL" => SearchReturn.All,
+                    "COUNT" => SearchReturn.Count,
+                    "SAVE" => SearchReturn.Save,
+                    var other => throw new ImapSyntaxException($"Unknown return option {other}"),
+                };
+            } while (cursor.TryConsume(' '));
+        }
+        cursor.Expect(')', "return options");
+        return options == SearchReturn.None ? SearchReturn.All : options;
     }
 
     private static Encoding SearchEncoding(string charset)
@@ -452,7 +483,7 @@ internal static class ImapCommandParser
             cursor.Expect(')', "search criteria");
             return keys.Count == 1 ? keys[0] : new SearchKey.And(keys);
         }
-        if (cursor.Peek() is >= '0' and <= '9' or '*') return new SearchKey.SequenceNumbers(ReadSequenceSet(cursor));
+        if (cursor.Peek() is >= '0' and <= '9' or '*' or '$') return new SearchKey.SequenceNumbers(ReadSequenceSet(cursor));
 
         var word = cursor.ReadAtom("a search key").ToUpperInvariant();
         switch (word)
@@ -553,7 +584,7 @@ internal static class ImapCommandParser
 
     private static SequenceSet ReadSequenceSet(ImapCommandCursor cursor)
     {
-        var text = cursor.ReadWhile(b => b is >= (byte)'0' and <= (byte)'9' or (byte)'*' or (byte)':' or (byte)',');
+        var text = cursor.ReadWhile(b => b is >= (byte)'0' and <= (byte)'9' or (byte)'*' or (byte)':' or (byte)',' or (byte)'$');
         if (!SequenceSet.TryParse(text, out var set)) throw new ImapSyntaxException("Invalid sequence set");
         // A sequence set is followed by a space, a parenthesis or the end; anything else (e.g. "1a") is malformed.
         if (!(cursor.AtEnd || cursor.PeekIs(' ') || cursor.PeekIs(')') || cursor.Peek() == -1)) throw new ImapSyntaxException("Invalid sequence set");

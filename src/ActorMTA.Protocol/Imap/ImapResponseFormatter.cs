@@ -79,6 +79,14 @@ public static class ImapResponseFormatter
                 writer.Ascii("* SEARCH");
                 foreach (var number in search.Numbers) writer.Ascii(" ").Number(number);
                 break;
+            case ImapResponse.ESearch esearch:
+                writer.Ascii("* ESEARCH (TAG ").String(esearch.Tag).Ascii(")");
+                if (esearch.Uid) writer.Ascii(" UID");
+                if (esearch.Min is { } min) writer.Ascii(" MIN ").Number(min);
+                if (esearch.Max is { } max) writer.Ascii(" MAX ").Number(max);
+                if (esearch.Count is { } count) writer.Ascii(" COUNT ").Number(count);
+                if (esearch.All is { } all) writer.Ascii(" ALL ").Ascii(all.ToString());
+                break;
             case ImapResponse.Capability capability:
                 writer.Ascii("* CAPABILITY ").Ascii(string.Join(' ', capability.Capabilities));
                 break;

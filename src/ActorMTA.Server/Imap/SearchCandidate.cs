@@ -5,8 +5,10 @@ using MimeKit;
 
 namespace ActorMTA.Server.Imap;
 
-/// <summary>One message tested against SEARCH keys; its content is parsed once, only if a key needs it.</summary>
-internal sealed class SearchCandidate(uint sequence, uint count, uint largestUid, MailboxMessage message, bool recent, IContentStore content)
+/// <summary>One message tested against SEARCH keys; its content is parsed once, only if a key needs it.
+/// <paramref name="savedResult"/> is what <c>$</c> stands for (RFC 5182): UIDs.</summary>
+internal sealed class SearchCandidate(uint sequence, uint count, uint largestUid, MailboxMessage message, bool recent, IContentStore content,
+    IReadOnlySet<long> savedResult)
 {
     private MimeMessage? _parsed;
 
@@ -35,6 +37,7 @@ internal sealed class SearchCandidate(uint sequence, uint count, uint largestUid
         SearchKey.InternalDate date => Compare(DateOnly.FromDateTime(message.InternalDate.Date), date.Comparison, date.Date),
         SearchKey.SentDate date => Compare(DateOnly.FromDateTime(Parsed.Date.Date), date.Comparison, date.Date),
         SearchKey.Size size => size.Comparison == SizeComparison.Larger ? message.Size > size.Octets : message.Size < size.Octets,
+        SearchKey.SequenceNumbers { Set.IsSavedResult: true } or SearchKey.Uids { Set.IsSavedResult: true } => savedResult.Contains(message.Uid),
         SearchKey.SequenceNumbers numbers => numbers.Set.Contains(sequence, count),
         SearchKey.Uids uids => uids.Set.Contains((uint)message.Uid, largestUid),
         SearchKey.Not not => !Matches(not.Key),

@@ -153,6 +153,7 @@ public sealed partial class ImapSession
     private void Unselect()
     {
         _selected = null;
+        _savedResult = [];
         _pendingChanges.Clear();
         _state = ImapState.Authenticated;
         // No reply awaited: the next mailbox command queues behind it in the entity anyway.

@@ -72,6 +72,7 @@ public sealed partial class ImapSession
     /// <summary>The messages a sequence set or UID set names, in sequence order; UIDs that are gone are skipped.</summary>
     private List<(uint Sequence, MailboxMessage Message)> Resolve(bool byUid, SequenceSet set)
     {
+        if (set.IsSavedResult) return ResolveSavedResult();
         var messages = _selected!.Messages;
         var result = new List<(uint, MailboxMessage)>();
         if (messages.Count == 0) return result;

@@ -1,28 +1,27 @@
 using ActorMTA.Protocol.Imap;
 using ActorMTA.Server.Imap;
+using ActorMTA.Server.Mailboxes;
 using Akka.Actor;
 using Akka.Event;
 
 namespace ActorMTA.Server.Inbound;
 
-/// <summary>SEARCH against the selected folder. Messages are matched off the actor thread; the result comes back as a message.</summary>
+/// <summary>
+/// SEARCH against the selected folder, with ESEARCH return options (RFC 4731) and the saved result <c>$</c>
+/// (RFC 5182). Messages are matched off the actor thread; the result comes back as a message.
+/// </summary>
 public sealed partial class ImapSession
 {
-    private sealed record SearchReady(IReadOnlyList<uint> Numbers, string? Error);
+    /// <param name="Numbers">What the client asked for: sequence numbers, or UIDs for the UID form.</param>
+    /// <param name="Uids">The same matches as UIDs, for SAVE.</param>
+    private sealed record SearchReady(IReadOnlyList<uint> Numbers, IReadOnlyList<uint> Uids, string? Error);
+
+    // The saved search result (RFC 5182), as UIDs so that expunged messages drop out; emptied when the folder is left.
+    private IReadOnlyList<uint> _savedResult = [];
 
     private void ReceiveSearchWork()
     {
-        Receive<SearchReady>(m =>
-        {
-            if (m.Error is not null)
-            {
-                Log.Warning("imap session={0} user={1} SEARCH failed: {2}", SessionId, _user, m.Error);
-                Complete(ImapStatus.No, null, "SEARCH failed");
-                return;
-            }
-            Send(new ImapResponse.Search(m.Numbers));
-            Complete(ImapStatus.Ok, null, _running!.Name + " completed");
-        });
+        Receive<SearchReady>(OnSearchReady);
     }
 
     private bool ExecuteSearchCommand(ImapCommand command)
@@ -37,22 +36,70 @@ public sealed partial class ImapSession
         }
     }
 
+    /// <summary>The messages <c>$</c> names, in sequence order: the saved UIDs still in this session's view.</summary>
+    private List<(uint Sequence, MailboxMessage Message)> ResolveSavedResult()
+    {
+        var result = new List<(uint, MailboxMessage)>(_savedResult.Count);
+        foreach (var uid in _savedResult)
+        {
+            var index = _selected!.IndexOf(uid);
+            if (index >= 0) result.Add(((uint)index + 1, _selected.Messages[index]));
+        }
+        return result;
+    }
+
     private void Search(ImapCommand.Search search)
     {
         var snapshot = _selected!.Messages.ToList();
         var recent = _selected.Recent.ToHashSet();
+        var saved = _savedResult.Select(u => (long)u).ToHashSet();
         var content = Services.Content;
         var byUid = search.ByUid;
         Task.Run(() =>
         {
             var numbers = new List<uint>();
-            var largestUid = snapshot.Count == 0 ? 0u : (uint)snapshot[^1].Uid;
-            for (var i = 0; i < snapshot.Count; i++)
+            var uids = new List<uint>();
+            foreach (var (sequence, message) in Match(snapshot, recent, saved, content, search.Criteria))
             {
-                var candidate = new SearchCandidate((uint)(i + 1), (uint)snapshot.Count, largestUid, snapshot[i], recent.Contains(snapshot[i].Uid), content);
-                if (candidate.Matches(search.Criteria)) numbers.Add(byUid ? (uint)snapshot[i].Uid : (uint)(i + 1));
+                numbers.Add(byUid ? (uint)message.Uid : sequence);
+                uids.Add((uint)message.Uid);
             }
-            return new SearchReady(numbers, null);
-        }).PipeTo(Self, failure: e => new SearchReady([], e.Message));
+            return new SearchReady(numbers, uids, null);
+        }).PipeTo(Self, failure: e => new SearchReady([], [], e.Message));
+    }
+
+    /// <summary>The messages of <paramref name="snapshot"/> (the session's view) that match, in sequence order. Reads content: off the actor thread only.</summary>
+    private static IEnumerable<(uint Sequence, MailboxMessage Message)> Match(List<MailboxMessage> snapshot, HashSet<long> recent,
+        HashSet<long> saved, Storage.IContentStore content, SearchKey criteria)
+    {
+        var largestUid = snapshot.Count == 0 ? 0u : (uint)snapshot[^1].Uid;
+        for (var i = 0; i < snapshot.Count; i++)
+        {
+            var candidate = new SearchCandidate((uint)(i + 1), (uint)snapshot.Count, largestUid, snapshot[i], recent.Contains(snapshot[i].Uid), content, saved);
+            if (candidate.Matches(criteria)) yield return ((uint)(i + 1), snapshot[i]);
+        }
+    }
+
+    private void OnSearchReady(SearchReady ready)
+    {
+        var search = (ImapCommand.Search)_running!;
+        if (ready.Error is not null)
+        {
+            Log.Warning("imap session={0} user={1} SEARCH failed: {2}", SessionId, _user, ready.Error);
+            // RFC 5182 section 2.1: a failed SEARCH ... RETURN (SAVE) leaves the saved result empty.
+            if (search.Return?.HasFlag(SearchReturn.Save) == true) _savedResult = [];
+            Complete(ImapStatus.No, null, "SEARCH failed");
+            return;
+        }
+        if (search.Return is not { } options)
+        {
+            Send(new ImapResponse.Search(ready.Numbers));
+        }
+        else
+        {
+            if (options.HasFlag(SearchReturn.Save)) _savedResult = SearchResults.Saved(options, ready.Uids);
+            if (SearchResults.Response(search.Tag, search.ByUid, options, ready.Numbers) is { } response) Send(response);
+        }
+        Complete(ImapStatus.Ok, null, search.Name + " completed");
     }
 }
