@@ -211,4 +211,63 @@ public sealed class ImapSearchTests(ImapSearchFixture fixture) : IClassFixture<I
         Assert.StartsWith("r12 OK", tagged);
         Assert.DoesNotContain(untagged, l => l.Contains("FETCH"));
     }
+
+    [Fact]
+    public async Task Sort_orders_by_base_subject_date_size_and_display_name()
+    {
+        await using var raw = await OpenAsync(Server, ImapSearchFixture.Sorting);
+        await AppendAsync(raw, "p1", Message("From: Zoe <a@example.com>\nTo: x@example.com\nSubject: Re: beta\nDate: Mon, 02 Mar 2026 10:00:00 +0000"));
+        await AppendAsync(raw, "p2", Message("From: b@example.com\nTo: y@example.com\nSubject: alpha\nDate: Wed, 04 Mar 2026 10:00:00 +0000", new string('x', 400)));
+        await AppendAsync(raw, "p3", Message("From: =?UTF-8?Q?Andr=C3=A9?= <c@example.com>\nTo: z@example.com\nSubject: [list] Fwd: Beta\nDate: Tue, 03 Mar 2026 10:00:00 +0000"));
+
+        var (tagged, untagged) = await RunAsync(raw, "o1", "SORT (SUBJECT) UTF-8 ALL");
+        Assert.StartsWith("o1 OK", tagged);
+        Assert.Equal("* SORT 2 1 3", Only(untagged, "* SORT"));
+        (_, untagged) = await RunAsync(raw, "o2", "SORT (SUBJECT REVERSE DATE) UTF-8 ALL");
+        Assert.Equal("* SORT 2 3 1", Only(untagged, "* SORT"));
+        (_, untagged) = await RunAsync(raw, "o3", "SORT (REVERSE SIZE) UTF-8 ALL");
+        Assert.Equal("* SORT 2 3 1", Only(untagged, "* SORT")); // 3 has the longer header
+        // DISPLAYFROM: "André" < "b@example.com" < "Zoe".
+        (_, untagged) = await RunAsync(raw, "o4", "SORT (DISPLAYFROM) UTF-8 ALL");
+        Assert.Equal("* SORT 3 2 1", Only(untagged, "* SORT"));
+        (_, untagged) = await RunAsync(raw, "o5", "UID SORT (REVERSE TO) US-ASCII NOT SUBJECT alpha");
+        Assert.Equal("* SORT 3 1", Only(untagged, "* SORT"));
+        (_, untagged) = await RunAsync(raw, "o6", "SORT (DATE) UTF-8 SUBJECT nothing");
+        Assert.Equal("* SORT", Only(untagged, "* SORT"));
+        (tagged, _) = await RunAsync(raw, "o7", "SORT (SUBJECT) X-UNKNOWN ALL");
+        Assert.StartsWith("o7 NO [BADCHARSET", tagged);
+        (tagged, _) = await RunAsync(raw, "o8", "SORT (NOTAKEY) UTF-8 ALL");
+        Assert.StartsWith("o8 BAD", tagged);
+    }
+
+    [Fact]
+    public async Task Thread_by_references_and_ordered_subject()
+    {
+        await using var raw = await OpenAsync(Server, ImapSearchFixture.Threading);
+        await AppendAsync(raw, "p1", Message("From: a@example.com\nSubject: Plan\nMessage-ID: <a@x>\nDate: Mon, 02 Mar 2026 10:00:00 +0000"));
+        await AppendAsync(raw, "p2", Message("From: b@example.com\nSubject: Re: Plan\nMessage-ID: <b@x>\nIn-Reply-To: <a@x>\nDate: Tue, 03 Mar 2026 10:00:00 +0000"));
+        await AppendAsync(raw, "p3", Message("From: c@example.com\nSubject: Other\nMessage-ID: <c@x>\nDate: Wed, 04 Mar 2026 10:00:00 +0000"));
+        await AppendAsync(raw, "p4", Message("From: d@example.com\nSubject: Re: Plan\nMessage-ID: <d@x>\nReferences: <a@x> <b@x>\nDate: Thu, 05 Mar 2026 10:00:00 +0000"));
+        await AppendAsync(raw, "p5", Message("From: e@example.com\nSubject: Re: Plan\nMessage-ID: <e@x>\nReferences: <a@x>\nDate: Fri, 06 Mar 2026 10:00:00 +0000"));
+
+        var (tagged, untagged) = await RunAsync(raw, "t1", "THREAD REFERENCES UTF-8 ALL");
+        Assert.StartsWith("t1 OK", tagged);
+        Assert.Equal("* THREAD (1 (2 4)(5))(3)", Only(untagged, "* THREAD"));
+        (_, untagged) = await RunAsync(raw, "t2", "THREAD ORDEREDSUBJECT UTF-8 ALL");
+        Assert.Equal("* THREAD (1 (2)(4)(5))(3)", Only(untagged, "* THREAD"));
+        (_, untagged) = await RunAsync(raw, "t3", "UID THREAD REFERENCES UTF-8 NOT SUBJECT other");
+        Assert.Equal("* THREAD (1 (2 4)(5))", Only(untagged, "* THREAD"));
+        (tagged, _) = await RunAsync(raw, "t4", "THREAD NOSUCH UTF-8 ALL");
+        Assert.StartsWith("t4 BAD", tagged);
+    }
+
+    [Fact]
+    public async Task Capabilities_advertise_the_search_extensions()
+    {
+        await using var raw = await OpenAsync(Server, ImapSearchFixture.Addresses);
+        var (_, untagged) = await RunAsync(raw, "c1", "CAPABILITY");
+        var capabilities = Only(untagged, "* CAPABILITY").Split(' ');
+        foreach (var name in new[] { "ESEARCH", "SEARCHRES", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES" })
+            Assert.Contains(name, capabilities);
+    }
 }

@@ -150,6 +150,19 @@ public abstract record ImapCommand(string Tag)
         public override string Name => ByUid ? "UID SEARCH" : "SEARCH";
     }
 
+    /// <summary>SORT (RFC 5256, and RFC 5957 DISPLAYFROM/DISPLAYTO): the messages matching <paramref name="Criteria"/>
+    /// ordered by <paramref name="SortBy"/>.</summary>
+    public sealed record Sort(string Tag, bool ByUid, IReadOnlyList<SortCriterion> SortBy, string Charset, SearchKey Criteria) : ImapCommand(Tag)
+    {
+        public override string Name => ByUid ? "UID SORT" : "SORT";
+    }
+
+    /// <summary>THREAD (RFC 5256): the messages matching <paramref name="Criteria"/> arranged in threads.</summary>
+    public sealed record Thread(string Tag, bool ByUid, ThreadAlgorithm Algorithm, string Charset, SearchKey Criteria) : ImapCommand(Tag)
+    {
+        public override string Name => ByUid ? "UID THREAD" : "THREAD";
+    }
+
     public sealed record Fetch(string Tag, bool ByUid, SequenceSet Set, IReadOnlyList<FetchAttribute> Attributes) : ImapCommand(Tag)
     {
         public override string Name => ByUid ? "UID FETCH" : "FETCH";

@@ -133,6 +133,8 @@ internal static class ImapCommandParser
             case "STATUS": return ParseStatus(cursor, tag);
             case "APPEND": return ParseAppend(cursor, tag);
             case "SEARCH": return ParseSearch(cursor, tag, byUid: false);
+            case "SORT": return ParseSort(cursor, tag, byUid: false);
+            case "THREAD": return ParseThread(cursor, tag, byUid: false);
             case "FETCH": return ParseFetch(cursor, tag, byUid: false);
             case "STORE": return ParseStore(cursor, tag, byUid: false);
             case "COPY": return ParseCopyOrMove(cursor, tag, byUid: false, move: false);
@@ -162,6 +164,8 @@ internal static class ImapCommandParser
         {
             case "FETCH": return ParseFetch(cursor, tag, byUid: true);
             case "SEARCH": return ParseSearch(cursor, tag, byUid: true);
+            case "SORT": return ParseSort(cursor, tag, byUid: true);
+            case "THREAD": return ParseThread(cursor, tag, byUid: true);
             case "STORE": return ParseStore(cursor, tag, byUid: true);
             case "COPY": return ParseCopyOrMove(cursor, tag, byUid: true, move: false);
             case "MOVE": return ParseCopyOrMove(cursor, tag, byUid: true, move: true);
@@ -426,13 +430,76 @@ internal static class ImapCommandParser
             encoding = SearchEncoding(charset);
             cursor.ExpectSpace("search criteria");
         }
+        return new ImapCommand.Search(tag, byUid, charset, ReadSearchProgram(cursor, encoding), options);
+    }
+
+    /// <summary>One or more search keys, all of which must match.</summary>
+    private static SearchKey ReadSearchProgram(ImapCommandCursor cursor, Encoding encoding)
+    {
         var keys = new List<SearchKey>();
         do
         {
             keys.Add(ReadSearchKey(cursor, encoding, 0));
         } while (cursor.TryConsume(' '));
-        var criteria = keys.Count == 1 ? keys[0] : new SearchKey.And(keys);
-        return new ImapCommand.Search(tag, byUid, charset, criteria, options);
+        return keys.Count == 1 ? keys[0] : new SearchKey.And(keys);
+    }
+
+    /// <summary>RFC 5256: SORT (sort-criteria) charset search-criteria.</summary>
+    private static ImapCommand ParseSort(ImapCommandCursor cursor, string tag, bool byUid)
+    {
+        cursor.ExpectSpace("sort criteria");
+        cursor.Expect('(', "sort criteria");
+        var criteria = new List<SortCriterion>();
+        do
+        {
+            var word = cursor.ReadAtom("a sort key").ToUpperInvariant();
+            var reverse = word == "REVERSE";
+            if (reverse)
+            {
+                cursor.ExpectSpace("sort key");
+                word = cursor.ReadAtom("a sort key").ToUpperInvariant();
+            }
+            var key = word switch
+            {
+                "ARRIVAL" => SortKey.Arrival,
+                "CC" => SortKey.Cc,
+                "DATE" => SortKey.Date,
+                "FROM" => SortKey.From,
+                "SIZE" => SortKey.Size,
+                "SUBJECT" => SortKey.Subject,
+                "TO" => SortKey.To,
+                "DISPLAYFROM" => SortKey.DisplayFrom,
+                "DISPLAYTO" => SortKey.DisplayTo,
+                _ => throw new ImapSyntaxException($"Unknown sort key {word}"),
+            };
+            criteria.Add(new SortCriterion(key, reverse));
+        } while (cursor.TryConsume(' '));
+        cursor.Expect(')', "sort criteria");
+        var (charset, encoding) = ReadRequiredCharset(cursor);
+        cursor.ExpectSpace("search criteria");
+        return new ImapCommand.Sort(tag, byUid, criteria, charset, ReadSearchProgram(cursor, encoding));
+    }
+
+    /// <summary>RFC 5256: THREAD algorithm charset search-criteria.</summary>
+    private static ImapCommand ParseThread(ImapCommandCursor cursor, string tag, bool byUid)
+    {
+        cursor.ExpectSpace("thread algorithm");
+        var algorithm = cursor.ReadAtom("a thread algorithm").ToUpperInvariant() switch
+        {
+            "ORDEREDSUBJECT" => ThreadAlgorithm.OrderedSubject,
+            "REFERENCES" => ThreadAlgorithm.References,
+            var other => throw new ImapSyntaxException($"Unknown thread algorithm {other}"),
+        };
+        var (charset, encoding) = ReadRequiredCharset(cursor);
+        cursor.ExpectSpace("search criteria");
+        return new ImapCommand.Thread(tag, byUid, algorithm, charset, ReadSearchProgram(cursor, encoding));
+    }
+
+    private static (string Charset, Encoding Encoding) ReadRequiredCharset(ImapCommandCursor cursor)
+    {
+        cursor.ExpectSpace("charset");
+        var charset = cursor.ReadAstring("charset");
+        return (charset, SearchEncoding(charset));
     }
 
     /// <summary>RFC 4731 search-return-opts (and SAVE, RFC 5182): <c>RETURN (MIN MAX ...)</c>; an empty list means ALL.</summary>

@@ -87,6 +87,19 @@ public static class ImapResponseFormatter
                 if (esearch.Count is { } count) writer.Ascii(" COUNT ").Number(count);
                 if (esearch.All is { } all) writer.Ascii(" ALL ").Ascii(all.ToString());
                 break;
+            case ImapResponse.Sort sort:
+                writer.Ascii("* SORT");
+                foreach (var number in sort.Numbers) writer.Ascii(" ").Number(number);
+                break;
+            case ImapResponse.Thread thread:
+                writer.Ascii("* THREAD ");
+                foreach (var root in thread.Threads)
+                {
+                    writer.Ascii("(");
+                    WriteThreadMembers(writer, root);
+                    writer.Ascii(")");
+                }
+                break;
             case ImapResponse.Capability capability:
                 writer.Ascii("* CAPABILITY ").Ascii(string.Join(' ', capability.Capabilities));
                 break;
@@ -113,6 +126,38 @@ public static class ImapResponseFormatter
                 throw new ArgumentException($"Unknown response {response.GetType().Name}", nameof(response));
         }
         writer.Ascii("\r\n");
+    }
+
+    /// <summary>
+    /// RFC 5256 thread-members / thread-nested: a message and its only child are written in a row ("3 6"); two or more
+    /// children are each a parenthesized list ("3 (4)(5)"); a placeholder writes only its children.
+    /// </summary>
+    private static void WriteThreadMembers(Writer writer, ThreadNode node)
+    {
+        var first = true;
+        while (true)
+        {
+            if (node.Number is { } number)
+            {
+                if (!first) writer.Ascii(" ");
+                writer.Number(number);
+                first = false;
+            }
+            if (node.Children.Count == 1)
+            {
+                node = node.Children[0];
+                continue;
+            }
+            if (node.Children.Count == 0) return;
+            if (!first) writer.Ascii(" ");
+            foreach (var child in node.Children)
+            {
+                writer.Ascii("(");
+                WriteThreadMembers(writer, child);
+                writer.Ascii(")");
+            }
+            return;
+        }
     }
 
     /// <summary>The ENVELOPE list alone (for tests and logs).</summary>

@@ -1,4 +1,5 @@
 using ActorMTA.Protocol.Imap;
+using SortValues = ActorMTA.Protocol.Imap.SortFields;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Storage;
 using MimeKit;
@@ -80,6 +81,29 @@ internal sealed class SearchCandidate(uint sequence, uint count, uint largestUid
         }
         return false;
     }
+
+    /// <summary>What SORT compares of this message (RFC 5256 section 3, RFC 5957).</summary>
+    public SortFields SortFields(uint number)
+    {
+        var from = Parsed.From.Mailboxes.FirstOrDefault();
+        var to = Parsed.To.Mailboxes.FirstOrDefault();
+        var cc = Parsed.Cc.Mailboxes.FirstOrDefault();
+        return new SortFields(sequence, number, message.InternalDate, SentDate, message.Size, BaseSubject.Extract(Parsed.Subject),
+            SortValues.Mailbox(from?.Address), SortValues.Mailbox(to?.Address), SortValues.Mailbox(cc?.Address),
+            SortValues.DisplayValue(from?.Name, from?.Address), SortValues.DisplayValue(to?.Name, to?.Address));
+    }
+
+    /// <summary>What THREAD needs of this message (RFC 5256 section 3).</summary>
+    public ThreadMessage ThreadMessage(uint number)
+    {
+        var subject = BaseSubject.Extract(Parsed.Subject, out var reply);
+        IReadOnlyList<string> references = Parsed.References.Count > 0 ? Parsed.References.ToList()
+            : string.IsNullOrEmpty(Parsed.InReplyTo) ? [] : [Parsed.InReplyTo];
+        return new ThreadMessage(sequence, number, SentDate, subject, reply, string.IsNullOrEmpty(Parsed.MessageId) ? null : Parsed.MessageId, references);
+    }
+
+    /// <summary>The Date: field, or the internal date when it is missing or unreadable (RFC 5256 section 2.2).</summary>
+    private DateTimeOffset SentDate => Parsed.Headers.Contains(HeaderId.Date) && Parsed.Date != DateTimeOffset.MinValue ? Parsed.Date : message.InternalDate;
 
     private static bool Contains(string? haystack, string needle) =>
         haystack is not null && haystack.Contains(needle, StringComparison.OrdinalIgnoreCase);

@@ -250,7 +250,7 @@ public sealed partial class ImapSession
     private void FlushUpdates(ImapCommand command)
     {
         if (_pendingChanges.Count == 0 || _selected is null) return;
-        var sequenceBound = command is ImapCommand.Fetch { ByUid: false } or ImapCommand.Store { ByUid: false } or ImapCommand.Search { ByUid: false };
+        var sequenceBound = command is ImapCommand.Fetch { ByUid: false } or ImapCommand.Store { ByUid: false } or ImapCommand.Search { ByUid: false } or ImapCommand.Sort { ByUid: false } or ImapCommand.Thread { ByUid: false };
         if (sequenceBound && _pendingChanges.Any(c => c.ExpungedUids.Count > 0)) return;
         foreach (var change in _pendingChanges)
         {

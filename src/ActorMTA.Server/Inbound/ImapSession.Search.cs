@@ -19,9 +19,22 @@ public sealed partial class ImapSession
     // The saved search result (RFC 5182), as UIDs so that expunged messages drop out; emptied when the folder is left.
     private IReadOnlyList<uint> _savedResult = [];
 
+    private sealed record OrderReady(ImapResponse? Response, string? Error);
+
     private void ReceiveSearchWork()
     {
         Receive<SearchReady>(OnSearchReady);
+        Receive<OrderReady>(m =>
+        {
+            if (m.Error is not null)
+            {
+                Log.Warning("imap session={0} user={1} {2} failed: {3}", SessionId, _user, _running!.Name, m.Error);
+                Complete(ImapStatus.No, null, _running!.Name + " failed");
+                return;
+            }
+            Send(m.Response!);
+            Complete(ImapStatus.Ok, null, _running!.Name + " completed");
+        });
     }
 
     private bool ExecuteSearchCommand(ImapCommand command)
@@ -30,6 +43,14 @@ public sealed partial class ImapSession
         {
             case ImapCommand.Search search:
                 Search(search);
+                return true;
+            case ImapCommand.Sort sort:
+                Order(sort.ByUid, sort.Criteria, matches => new ImapResponse.Sort(SortOrder.Sort(
+                    matches.Select(m => m.Candidate.SortFields(m.Number)), sort.SortBy)));
+                return true;
+            case ImapCommand.Thread thread:
+                Order(thread.ByUid, thread.Criteria, matches => new ImapResponse.Thread(MessageThreader.Thread(thread.Algorithm,
+                    matches.Select(m => m.Candidate.ThreadMessage(m.Number)).ToList())));
                 return true;
             default:
                 return false;
@@ -68,15 +89,36 @@ public sealed partial class ImapSession
         }).PipeTo(Self, failure: e => new SearchReady([], [], e.Message));
     }
 
+    /// <summary>SORT and THREAD: the matching messages, ordered off the actor thread by <paramref name="order"/>.</summary>
+    private void Order(bool byUid, SearchKey criteria, Func<List<(SearchCandidate Candidate, uint Number)>, ImapResponse> order)
+    {
+        var snapshot = _selected!.Messages.ToList();
+        var recent = _selected.Recent.ToHashSet();
+        var saved = _savedResult.Select(u => (long)u).ToHashSet();
+        var content = Services.Content;
+        Task.Run(() =>
+        {
+            var matches = Candidates(snapshot, recent, saved, content, criteria)
+                .Select(m => (m.Candidate, byUid ? (uint)m.Message.Uid : m.Sequence)).ToList();
+            return new OrderReady(order(matches), null);
+        }).PipeTo(Self, failure: e => new OrderReady(null, e.Message));
+    }
+
     /// <summary>The messages of <paramref name="snapshot"/> (the session's view) that match, in sequence order. Reads content: off the actor thread only.</summary>
     private static IEnumerable<(uint Sequence, MailboxMessage Message)> Match(List<MailboxMessage> snapshot, HashSet<long> recent,
         HashSet<long> saved, Storage.IContentStore content, SearchKey criteria)
+    {
+        foreach (var (sequence, message, _) in Candidates(snapshot, recent, saved, content, criteria)) yield return (sequence, message);
+    }
+
+    private static IEnumerable<(uint Sequence, MailboxMessage Message, SearchCandidate Candidate)> Candidates(List<MailboxMessage> snapshot,
+        HashSet<long> recent, HashSet<long> saved, Storage.IContentStore content, SearchKey criteria)
     {
         var largestUid = snapshot.Count == 0 ? 0u : (uint)snapshot[^1].Uid;
         for (var i = 0; i < snapshot.Count; i++)
         {
             var candidate = new SearchCandidate((uint)(i + 1), (uint)snapshot.Count, largestUid, snapshot[i], recent.Contains(snapshot[i].Uid), content, saved);
-            if (candidate.Matches(criteria)) yield return ((uint)(i + 1), snapshot[i]);
+            if (candidate.Matches(criteria)) yield return ((uint)(i + 1), snapshot[i], candidate);
         }
     }
 
