@@ -232,6 +232,8 @@ public sealed class ImapSearchTests(ImapSearchFixture fixture) : IClassFixture<I
         Assert.Equal("* SORT 3 2 1", Only(untagged, "* SORT"));
         (_, untagged) = await RunAsync(raw, "o5", "UID SORT (REVERSE TO) US-ASCII NOT SUBJECT alpha");
         Assert.Equal("* SORT 3 1", Only(untagged, "* SORT"));
+        (_, untagged) = await RunAsync(raw, "o5b", "SORT (REVERSE ARRIVAL) UTF-8 ALL");
+        Assert.Equal("* SORT 3 2 1", Only(untagged, "* SORT"));
         (_, untagged) = await RunAsync(raw, "o6", "SORT (DATE) UTF-8 SUBJECT nothing");
         Assert.Equal("* SORT", Only(untagged, "* SORT"));
         (tagged, _) = await RunAsync(raw, "o7", "SORT (SUBJECT) X-UNKNOWN ALL");

@@ -65,8 +65,7 @@ public static class BaseSubject
                 space = true;
                 continue;
             }
-            if (space && builder.Length > 0) builder.Append(' ');
-            else if (space) builder.Append(' ');
+            if (space) builder.Append(' ');
             space = false;
             builder.Append(c);
         }

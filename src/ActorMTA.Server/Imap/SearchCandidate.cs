@@ -82,9 +82,11 @@ internal sealed class SearchCandidate(uint sequence, uint count, uint largestUid
         return false;
     }
 
-    /// <summary>What SORT compares of this message (RFC 5256 section 3, RFC 5957).</summary>
-    public SortFields SortFields(uint number)
+    /// <summary>What SORT compares of this message (RFC 5256 section 3, RFC 5957). Without <paramref name="headers"/>
+    /// (ARRIVAL and SIZE only) the content is not read.</summary>
+    public SortFields SortFields(uint number, bool headers)
     {
+        if (!headers) return new SortFields(sequence, number, message.InternalDate, message.InternalDate, message.Size, "", "", "", "", "", "");
         var from = Parsed.From.Mailboxes.FirstOrDefault();
         var to = Parsed.To.Mailboxes.FirstOrDefault();
         var cc = Parsed.Cc.Mailboxes.FirstOrDefault();

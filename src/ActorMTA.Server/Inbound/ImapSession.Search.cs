@@ -45,8 +45,9 @@ public sealed partial class ImapSession
                 Search(search);
                 return true;
             case ImapCommand.Sort sort:
+                var headers = sort.SortBy.Any(c => c.Key is not (SortKey.Arrival or SortKey.Size));
                 Order(sort.ByUid, sort.Criteria, matches => new ImapResponse.Sort(SortOrder.Sort(
-                    matches.Select(m => m.Candidate.SortFields(m.Number)), sort.SortBy)));
+                    matches.Select(m => m.Candidate.SortFields(m.Number, headers)), sort.SortBy)));
                 return true;
             case ImapCommand.Thread thread:
                 Order(thread.ByUid, thread.Criteria, matches => new ImapResponse.Thread(MessageThreader.Thread(thread.Algorithm,
