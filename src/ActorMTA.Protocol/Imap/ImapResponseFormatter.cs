@@ -92,7 +92,7 @@ public static class ImapResponseFormatter
                 foreach (var number in sort.Numbers) writer.Ascii(" ").Number(number);
                 break;
             case ImapResponse.Thread thread:
-                writer.Ascii("* THREAD ");
+                writer.Ascii(thread.Threads.Count == 0 ? "* THREAD" : "* THREAD ");
                 foreach (var root in thread.Threads)
                 {
                     writer.Ascii("(");
@@ -130,33 +130,47 @@ public static class ImapResponseFormatter
 
     /// <summary>
     /// RFC 5256 thread-members / thread-nested: a message and its only child are written in a row ("3 6"); two or more
-    /// children are each a parenthesized list ("3 (4)(5)"); a placeholder writes only its children.
+    /// children are each a parenthesized list ("3 (4)(5)"); a placeholder writes only its children. Iterative: a thread
+    /// may be thousands of levels deep.
     /// </summary>
-    private static void WriteThreadMembers(Writer writer, ThreadNode node)
+    private static void WriteThreadMembers(Writer writer, ThreadNode start)
     {
-        var first = true;
-        while (true)
+        var pending = new Stack<object>();
+        pending.Push(start);
+        while (pending.TryPop(out var item))
         {
-            if (node.Number is { } number)
+            if (item is string text)
             {
-                if (!first) writer.Ascii(" ");
-                writer.Number(number);
-                first = false;
-            }
-            if (node.Children.Count == 1)
-            {
-                node = node.Children[0];
+                writer.Ascii(text);
                 continue;
             }
-            if (node.Children.Count == 0) return;
-            if (!first) writer.Ascii(" ");
-            foreach (var child in node.Children)
+            var node = (ThreadNode)item;
+            var first = true;
+            while (true)
             {
-                writer.Ascii("(");
-                WriteThreadMembers(writer, child);
-                writer.Ascii(")");
+                if (node.Number is { } number)
+                {
+                    if (!first) writer.Ascii(" ");
+                    writer.Number(number);
+                    first = false;
+                }
+                if (node.Children.Count == 1)
+                {
+                    node = node.Children[0];
+                    continue;
+                }
+                if (node.Children.Count > 1)
+                {
+                    if (!first) writer.Ascii(" ");
+                    for (var i = node.Children.Count - 1; i >= 0; i--)
+                    {
+                        pending.Push(")");
+                        pending.Push(node.Children[i]);
+                        pending.Push("(");
+                    }
+                }
+                break;
             }
-            return;
         }
     }
 

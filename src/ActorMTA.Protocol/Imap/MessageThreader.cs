@@ -42,11 +42,13 @@ public static class MessageThreader
 
         public bool IsDummy => Message is null;
 
-        public bool HasDescendant(Container other)
+        /// <summary>Whether this is above <paramref name="other"/> in the tree: walks up from it, so no recursion however deep.</summary>
+        public bool IsAncestorOf(Container other)
         {
-            foreach (var child in Children)
+            if (Children.Count == 0) return false;
+            for (var up = other.Parent; up is not null; up = up.Parent)
             {
-                if (child == other || child.HasDescendant(other)) return true;
+                if (up == this) return true;
             }
             return false;
         }
@@ -58,8 +60,16 @@ public static class MessageThreader
             parent?.Children.Add(this);
         }
 
-        /// <summary>The date a container sorts by: its message's, or for a dummy its first child's (children sorted first).</summary>
-        public ThreadMessage? First => Message ?? (Children.Count > 0 ? Children[0].First : null);
+        /// <summary>The message a container sorts by: its own, or for a placeholder its first child's (children sorted first).</summary>
+        public ThreadMessage? First
+        {
+            get
+            {
+                var container = this;
+                while (container.Message is null && container.Children.Count > 0) container = container.Children[0];
+                return container.Message;
+            }
+        }
     }
 
     /// <summary>REFERENCES (RFC 5256 section 3, after Jamie Zawinski's algorithm).</summary>
@@ -84,7 +94,7 @@ public static class MessageThreader
             foreach (var id in message.References)
             {
                 var container = Get(id);
-                if (previous is not null && container.Parent is null && container != previous && !container.HasDescendant(previous))
+                if (previous is not null && container.Parent is null && container != previous && !container.IsAncestorOf(previous))
                     container.SetParent(previous);
                 previous = container;
             }
@@ -102,7 +112,7 @@ public static class MessageThreader
             own.Message = message;
             // (C) Its parent is the last reference (none without references), unless that makes a loop.
             var parent = message.References.Count == 0 ? null : byId[message.References[^1]];
-            if (parent == own || (parent is not null && own.HasDescendant(parent))) parent = null;
+            if (parent == own || (parent is not null && own.IsAncestorOf(parent))) parent = null;
             own.SetParent(parent);
         }
 
@@ -110,7 +120,7 @@ public static class MessageThreader
         var roots = all.Where(c => c.Parent is null).ToList();
 
         // (4) Prune placeholders.
-        roots = Prune(roots, root: true);
+        roots = Prune(roots);
         SortSiblings(roots);
 
         // (5) Gather threads of the same base subject.
@@ -170,52 +180,75 @@ public static class MessageThreader
 
         // (6) Siblings in date order.
         SortSiblings(roots);
-        return roots.Select(ToNode).ToList();
+        return ToNodes(roots);
     }
 
-    private static List<Container> Prune(List<Container> siblings, bool root)
+    // Threads can be as deep as a client makes them (one References: line can hold thousands of ids), so the tree is
+    // walked with an explicit stack, never by recursion.
+
+    /// <summary>Every container under <paramref name="roots"/>, children before their parent.</summary>
+    private static List<Container> PostOrder(List<Container> roots)
     {
-        var result = new List<Container>();
+        var order = new List<Container>();
+        var stack = new Stack<Container>(roots);
+        while (stack.TryPop(out var container))
+        {
+            order.Add(container);
+            foreach (var child in container.Children) stack.Push(child);
+        }
+        order.Reverse();
+        return order;
+    }
+
+    /// <summary>
+    /// Step 4: a placeholder without children goes; one with children is replaced by them, except at the top where it
+    /// stays when it has more than one.
+    /// </summary>
+    private static List<Container> Prune(List<Container> roots)
+    {
+        foreach (var container in PostOrder(roots))
+        {
+            var children = Promote(container.Children, keepBranching: false);
+            container.Children.Clear();
+            container.Children.AddRange(children);
+            foreach (var child in children) child.Parent = container;
+        }
+        var top = Promote(roots, keepBranching: true);
+        foreach (var root in top) root.Parent = null;
+        return top;
+    }
+
+    private static List<Container> Promote(List<Container> siblings, bool keepBranching)
+    {
+        var result = new List<Container>(siblings.Count);
         foreach (var container in siblings)
         {
-            var children = Prune(container.Children.ToList(), root: false);
-            container.Children.Clear();
-            foreach (var child in children) child.Parent = container;
-            container.Children.AddRange(children);
-            if (!container.IsDummy)
-            {
-                result.Add(container);
-            }
-            else if (children.Count == 0)
-            {
-                // An empty placeholder goes.
-            }
-            else if (!root || children.Count == 1)
-            {
-                // A placeholder's children take its place (at the top only when there is one child).
-                foreach (var child in children) child.Parent = root ? null : container.Parent;
-                result.AddRange(children);
-            }
-            else
-            {
-                result.Add(container);
-            }
+            if (!container.IsDummy || (keepBranching && container.Children.Count > 1)) result.Add(container);
+            else result.AddRange(container.Children);
         }
         return result;
     }
 
-    private static void SortSiblings(List<Container> siblings)
+    /// <summary>Siblings by date, a placeholder by the date of its first child, which is why children are sorted first.</summary>
+    private static void SortSiblings(List<Container> roots)
     {
-        foreach (var container in siblings) SortSiblings(container.Children);
-        siblings.Sort((a, b) =>
-        {
-            var x = a.First;
-            var y = b.First;
-            if (x is null || y is null) return 0;
-            return ByDate(x, y);
-        });
+        foreach (var container in PostOrder(roots)) container.Children.Sort(CompareFirst);
+        roots.Sort(CompareFirst);
     }
 
-    private static ThreadNode ToNode(Container container) =>
-        new(container.Message?.Number, container.Children.Select(ToNode).ToList());
+    private static int CompareFirst(Container a, Container b)
+    {
+        var x = a.First;
+        var y = b.First;
+        if (x is null || y is null) return 0;
+        return ByDate(x, y);
+    }
+
+    private static List<ThreadNode> ToNodes(List<Container> roots)
+    {
+        var nodes = new Dictionary<Container, ThreadNode>();
+        foreach (var container in PostOrder(roots))
+            nodes[container] = new ThreadNode(container.Message?.Number, container.Children.Select(c => nodes[c]).ToList());
+        return roots.Select(r => nodes[r]).ToList();
+    }
 }

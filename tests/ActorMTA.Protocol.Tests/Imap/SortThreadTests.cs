@@ -137,13 +137,13 @@ public class SortThreadTests
         Assert.Equal("* THREAD (2)(3 6 (4 23)(44 7 96))\r\n", Format(threads));
         // A placeholder parent (REFERENCES): ((3)(5)).
         Assert.Equal("* THREAD ((3)(5))\r\n", Format(new ImapResponse.Thread([new ThreadNode(null, [ThreadNode.Leaf(3), ThreadNode.Leaf(5)])])));
-        Assert.Equal("* THREAD \r\n", Format(new ImapResponse.Thread([])));
+        Assert.Equal("* THREAD\r\n", Format(new ImapResponse.Thread([])));
     }
 
     private static ThreadMessage Message(uint number, string subject, int day, string? id = null, params string[] references)
     {
         var baseSubject = BaseSubject.Extract(subject, out var reply);
-        return new ThreadMessage(number, number, new DateTimeOffset(2026, 1, day, 0, 0, 0, TimeSpan.Zero), baseSubject, reply, id, references);
+        return new ThreadMessage(number, number, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddDays(day - 1), baseSubject, reply, id, references);
     }
 
     private static string Thread(ThreadAlgorithm algorithm, params ThreadMessage[] messages) =>
@@ -202,5 +202,19 @@ public class SortThreadTests
         Assert.Contains("3", result);
         // Roots are in date order, nothing is lost.
         Assert.Equal(3, result.Count(char.IsAsciiDigit));
+    }
+
+    [Fact]
+    public void Very_deep_threads_do_not_exhaust_the_stack()
+    {
+        // 20,000 replies, each to the one before: one chain, written as a row of numbers.
+        const int depth = 20_000;
+        var messages = Enumerable.Range(1, depth).Select(i => Message((uint)i, "Re: chain", 1, $"m{i}@x", i == 1 ? Array.Empty<string>() : new[] { $"m{i - 1}@x" })).ToArray();
+        var result = Thread(ThreadAlgorithm.References, messages);
+        Assert.Equal("* THREAD (" + string.Join(' ', Enumerable.Range(1, depth)) + ")\r\n", result);
+        // A fork at every level: nested lists 20,000 deep.
+        var forks = Enumerable.Range(1, depth).Select(i => Message((uint)i, "fork", i, $"f{i}@x",
+            i == 1 ? Array.Empty<string>() : new[] { $"f{(i % 2 == 0 ? i - 1 : i - 2)}@x" })).ToArray();
+        Assert.StartsWith("* THREAD (1 (2)(3 (4)(5 (6)(7", Thread(ThreadAlgorithm.References, forks));
     }
 }
