@@ -26,6 +26,23 @@ internal sealed class SearchCandidate(uint sequence, uint count, uint largestUid
         }
     }
 
+    private MimeMessage? _headersOnly;
+
+    /// <summary>The header of the message only (SORT and THREAD need no more), or the whole message when a key already parsed it.</summary>
+    private MimeMessage HeaderFields
+    {
+        get
+        {
+            if (_parsed is not null) return _parsed;
+            if (_headersOnly is null)
+            {
+                using var raw = content.OpenRead(message.ContentRef);
+                _headersOnly = new MimeMessage(HeaderList.Load(raw).Cast<object>().ToArray());
+            }
+            return _headersOnly;
+        }
+    }
+
     public bool Matches(SearchKey key) => key switch
     {
         SearchKey.All => true,
@@ -87,10 +104,10 @@ internal sealed class SearchCandidate(uint sequence, uint count, uint largestUid
     public SortFields SortFields(uint number, bool headers)
     {
         if (!headers) return new SortFields(sequence, number, message.InternalDate, message.InternalDate, message.Size, "", "", "", "", "", "");
-        var from = Parsed.From.Mailboxes.FirstOrDefault();
-        var to = Parsed.To.Mailboxes.FirstOrDefault();
-        var cc = Parsed.Cc.Mailboxes.FirstOrDefault();
-        return new SortFields(sequence, number, message.InternalDate, SentDate, message.Size, BaseSubject.Extract(Parsed.Subject),
+        var from = HeaderFields.From.Mailboxes.FirstOrDefault();
+        var to = HeaderFields.To.Mailboxes.FirstOrDefault();
+        var cc = HeaderFields.Cc.Mailboxes.FirstOrDefault();
+        return new SortFields(sequence, number, message.InternalDate, SentDate, message.Size, BaseSubject.Extract(HeaderFields.Subject),
             SortValues.Mailbox(from?.Address), SortValues.Mailbox(to?.Address), SortValues.Mailbox(cc?.Address),
             SortValues.DisplayValue(from?.Name, from?.Address), SortValues.DisplayValue(to?.Name, to?.Address));
     }
@@ -98,14 +115,14 @@ internal sealed class SearchCandidate(uint sequence, uint count, uint largestUid
     /// <summary>What THREAD needs of this message (RFC 5256 section 3).</summary>
     public ThreadMessage ThreadMessage(uint number)
     {
-        var subject = BaseSubject.Extract(Parsed.Subject, out var reply);
-        IReadOnlyList<string> references = Parsed.References.Count > 0 ? Parsed.References.ToList()
-            : string.IsNullOrEmpty(Parsed.InReplyTo) ? [] : [Parsed.InReplyTo];
-        return new ThreadMessage(sequence, number, SentDate, subject, reply, string.IsNullOrEmpty(Parsed.MessageId) ? null : Parsed.MessageId, references);
+        var subject = BaseSubject.Extract(HeaderFields.Subject, out var reply);
+        IReadOnlyList<string> references = HeaderFields.References.Count > 0 ? HeaderFields.References.ToList()
+            : string.IsNullOrEmpty(HeaderFields.InReplyTo) ? [] : [HeaderFields.InReplyTo];
+        return new ThreadMessage(sequence, number, SentDate, subject, reply, string.IsNullOrEmpty(HeaderFields.MessageId) ? null : HeaderFields.MessageId, references);
     }
 
     /// <summary>The Date: field, or the internal date when it is missing or unreadable (RFC 5256 section 2.2).</summary>
-    private DateTimeOffset SentDate => Parsed.Headers.Contains(HeaderId.Date) && Parsed.Date != DateTimeOffset.MinValue ? Parsed.Date : message.InternalDate;
+    private DateTimeOffset SentDate => HeaderFields.Headers.Contains(HeaderId.Date) && HeaderFields.Date != DateTimeOffset.MinValue ? HeaderFields.Date : message.InternalDate;
 
     private static bool Contains(string? haystack, string needle) =>
         haystack is not null && haystack.Contains(needle, StringComparison.OrdinalIgnoreCase);
