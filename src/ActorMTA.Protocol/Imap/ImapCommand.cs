@@ -143,10 +143,24 @@ public abstract record ImapCommand(string Tag)
     }
 
     /// <summary>SEARCH; several top-level keys are combined into one <see cref="SearchKey.And"/>.
-    /// <paramref name="Charset"/> is as given (strings are already decoded with it).</summary>
-    public sealed record Search(string Tag, bool ByUid, string? Charset, SearchKey Criteria) : ImapCommand(Tag)
+    /// <paramref name="Charset"/> is as given (strings are already decoded with it). <paramref name="Return"/> is null
+    /// for a plain SEARCH (answered with <c>* SEARCH</c>), else the RETURN options (answered with ESEARCH).</summary>
+    public sealed record Search(string Tag, bool ByUid, string? Charset, SearchKey Criteria, SearchReturn? Return = null) : ImapCommand(Tag)
     {
         public override string Name => ByUid ? "UID SEARCH" : "SEARCH";
+    }
+
+    /// <summary>SORT (RFC 5256, and RFC 5957 DISPLAYFROM/DISPLAYTO): the messages matching <paramref name="Criteria"/>
+    /// ordered by <paramref name="SortBy"/>.</summary>
+    public sealed record Sort(string Tag, bool ByUid, IReadOnlyList<SortCriterion> SortBy, string Charset, SearchKey Criteria) : ImapCommand(Tag)
+    {
+        public override string Name => ByUid ? "UID SORT" : "SORT";
+    }
+
+    /// <summary>THREAD (RFC 5256): the messages matching <paramref name="Criteria"/> arranged in threads.</summary>
+    public sealed record Thread(string Tag, bool ByUid, ThreadAlgorithm Algorithm, string Charset, SearchKey Criteria) : ImapCommand(Tag)
+    {
+        public override string Name => ByUid ? "UID THREAD" : "THREAD";
     }
 
     public sealed record Fetch(string Tag, bool ByUid, SequenceSet Set, IReadOnlyList<FetchAttribute> Attributes) : ImapCommand(Tag)

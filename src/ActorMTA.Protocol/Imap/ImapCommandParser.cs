@@ -133,6 +133,8 @@ internal static class ImapCommandParser
             case "STATUS": return ParseStatus(cursor, tag);
             case "APPEND": return ParseAppend(cursor, tag);
             case "SEARCH": return ParseSearch(cursor, tag, byUid: false);
+            case "SORT": return ParseSort(cursor, tag, byUid: false);
+            case "THREAD": return ParseThread(cursor, tag, byUid: false);
             case "FETCH": return ParseFetch(cursor, tag, byUid: false);
             case "STORE": return ParseStore(cursor, tag, byUid: false);
             case "COPY": return ParseCopyOrMove(cursor, tag, byUid: false, move: false);
@@ -162,6 +164,8 @@ internal static class ImapCommandParser
         {
             case "FETCH": return ParseFetch(cursor, tag, byUid: true);
             case "SEARCH": return ParseSearch(cursor, tag, byUid: true);
+            case "SORT": return ParseSort(cursor, tag, byUid: true);
+            case "THREAD": return ParseThread(cursor, tag, byUid: true);
             case "STORE": return ParseStore(cursor, tag, byUid: true);
             case "COPY": return ParseCopyOrMove(cursor, tag, byUid: true, move: false);
             case "MOVE": return ParseCopyOrMove(cursor, tag, byUid: true, move: true);
@@ -411,6 +415,12 @@ internal static class ImapCommandParser
     private static ImapCommand ParseSearch(ImapCommandCursor cursor, string tag, bool byUid)
     {
         cursor.ExpectSpace("search criteria");
+        SearchReturn? options = null;
+        if (cursor.TryConsumeWord("RETURN"))
+        {
+            options = ReadSearchReturn(cursor);
+            cursor.ExpectSpace("search criteria");
+        }
         string? charset = null;
         Encoding encoding = Encoding.UTF8;
         if (cursor.TryConsumeWord("CHARSET"))
@@ -420,13 +430,101 @@ internal static class ImapCommandParser
             encoding = SearchEncoding(charset);
             cursor.ExpectSpace("search criteria");
         }
+        return new ImapCommand.Search(tag, byUid, charset, ReadSearchProgram(cursor, encoding), options);
+    }
+
+    /// <summary>One or more search keys, all of which must match.</summary>
+    private static SearchKey ReadSearchProgram(ImapCommandCursor cursor, Encoding encoding)
+    {
         var keys = new List<SearchKey>();
         do
         {
             keys.Add(ReadSearchKey(cursor, encoding, 0));
         } while (cursor.TryConsume(' '));
-        var criteria = keys.Count == 1 ? keys[0] : new SearchKey.And(keys);
-        return new ImapCommand.Search(tag, byUid, charset, criteria);
+        return keys.Count == 1 ? keys[0] : new SearchKey.And(keys);
+    }
+
+    /// <summary>RFC 5256: SORT (sort-criteria) charset search-criteria.</summary>
+    private static ImapCommand ParseSort(ImapCommandCursor cursor, string tag, bool byUid)
+    {
+        cursor.ExpectSpace("sort criteria");
+        cursor.Expect('(', "sort criteria");
+        var criteria = new List<SortCriterion>();
+        do
+        {
+            var word = cursor.ReadAtom("a sort key").ToUpperInvariant();
+            var reverse = word == "REVERSE";
+            if (reverse)
+            {
+                cursor.ExpectSpace("sort key");
+                word = cursor.ReadAtom("a sort key").ToUpperInvariant();
+            }
+            var key = word switch
+            {
+                "ARRIVAL" => SortKey.Arrival,
+                "CC" => SortKey.Cc,
+                "DATE" => SortKey.Date,
+                "FROM" => SortKey.From,
+                "SIZE" => SortKey.Size,
+                "SUBJECT" => SortKey.Subject,
+                "TO" => SortKey.To,
+                "DISPLAYFROM" => SortKey.DisplayFrom,
+                "DISPLAYTO" => SortKey.DisplayTo,
+                _ => throw new ImapSyntaxException($"Unknown sort key {word}"),
+            };
+            criteria.Add(new SortCriterion(key, reverse));
+        } while (cursor.TryConsume(' '));
+        cursor.Expect(')', "sort criteria");
+        var (charset, encoding) = ReadRequiredCharset(cursor);
+        cursor.ExpectSpace("search criteria");
+        return new ImapCommand.Sort(tag, byUid, criteria, charset, ReadSearchProgram(cursor, encoding));
+    }
+
+    /// <summary>RFC 5256: THREAD algorithm charset search-criteria.</summary>
+    private static ImapCommand ParseThread(ImapCommandCursor cursor, string tag, bool byUid)
+    {
+        cursor.ExpectSpace("thread algorithm");
+        var algorithm = cursor.ReadAtom("a thread algorithm").ToUpperInvariant() switch
+        {
+            "ORDEREDSUBJECT" => ThreadAlgorithm.OrderedSubject,
+            "REFERENCES" => ThreadAlgorithm.References,
+            var other => throw new ImapSyntaxException($"Unknown thread algorithm {other}"),
+        };
+        var (charset, encoding) = ReadRequiredCharset(cursor);
+        cursor.ExpectSpace("search criteria");
+        return new ImapCommand.Thread(tag, byUid, algorithm, charset, ReadSearchProgram(cursor, encoding));
+    }
+
+    private static (string Charset, Encoding Encoding) ReadRequiredCharset(ImapCommandCursor cursor)
+    {
+        cursor.ExpectSpace("charset");
+        var charset = cursor.ReadAstring("charset");
+        return (charset, SearchEncoding(charset));
+    }
+
+    /// <summary>RFC 4731 search-return-opts (and SAVE, RFC 5182): <c>RETURN (MIN MAX ...)</c>; an empty list means ALL.</summary>
+    private static SearchReturn ReadSearchReturn(ImapCommandCursor cursor)
+    {
+        cursor.ExpectSpace("return options");
+        cursor.Expect('(', "return options");
+        var options = SearchReturn.None;
+        if (!cursor.PeekIs(')'))
+        {
+            do
+            {
+                options |= cursor.ReadAtom("a return option").ToUpperInvariant() switch
+                {
+                    "MIN" => SearchReturn.Min,
+                    "MAX" => SearchReturn.Max,
+                    "ALL" => SearchReturn.All,
+                    "COUNT" => SearchReturn.Count,
+                    "SAVE" => SearchReturn.Save,
+                    var other => throw new ImapSyntaxException($"Unknown return option {other}"),
+                };
+            } while (cursor.TryConsume(' '));
+        }
+        cursor.Expect(')', "return options");
+        return options == SearchReturn.None ? SearchReturn.All : options;
     }
 
     private static Encoding SearchEncoding(string charset)
@@ -436,7 +534,7 @@ internal static class ImapCommandParser
         if (charset.Equals("US-ASCII", StringComparison.OrdinalIgnoreCase)) return Encoding.UTF8; // ASCII is a subset
         if (charset.Equals("ISO-8859-1", StringComparison.OrdinalIgnoreCase)) return Encoding.Latin1;
         // RFC 3501 section 6.4.4: an unsupported charset is NO (not BAD) with BADCHARSET.
-        throw new ImapSyntaxException("Unsupported charset", ImapStatus.No, ImapResponseCode.BadCharset(["US-ASCII", "UTF-8"]));
+        throw new ImapSyntaxException("Unsupported charset", ImapStatus.No, ImapResponseCode.BadCharset(["UTF-8", "US-ASCII"]));
     }
 
     private static SearchKey ReadSearchKey(ImapCommandCursor cursor, Encoding encoding, int depth)
@@ -452,7 +550,7 @@ internal static class ImapCommandParser
             cursor.Expect(')', "search criteria");
             return keys.Count == 1 ? keys[0] : new SearchKey.And(keys);
         }
-        if (cursor.Peek() is >= '0' and <= '9' or '*') return new SearchKey.SequenceNumbers(ReadSequenceSet(cursor));
+        if (cursor.Peek() is >= '0' and <= '9' or '*' or '$') return new SearchKey.SequenceNumbers(ReadSequenceSet(cursor));
 
         var word = cursor.ReadAtom("a search key").ToUpperInvariant();
         switch (word)
@@ -553,7 +651,7 @@ internal static class ImapCommandParser
 
     private static SequenceSet ReadSequenceSet(ImapCommandCursor cursor)
     {
-        var text = cursor.ReadWhile(b => b is >= (byte)'0' and <= (byte)'9' or (byte)'*' or (byte)':' or (byte)',');
+        var text = cursor.ReadWhile(b => b is >= (byte)'0' and <= (byte)'9' or (byte)'*' or (byte)':' or (byte)',' or (byte)'$');
         if (!SequenceSet.TryParse(text, out var set)) throw new ImapSyntaxException("Invalid sequence set");
         // A sequence set is followed by a space, a parenthesis or the end; anything else (e.g. "1a") is malformed.
         if (!(cursor.AtEnd || cursor.PeekIs(' ') || cursor.PeekIs(')') || cursor.Peek() == -1)) throw new ImapSyntaxException("Invalid sequence set");

@@ -35,6 +35,15 @@ public abstract record ImapResponse
 
     public sealed record Search(IReadOnlyList<uint> Numbers) : ImapResponse;
 
+    /// <summary>ESEARCH (RFC 4731): <c>* ESEARCH (TAG "t") [UID] [MIN n] [MAX n] [COUNT n] [ALL set]</c>; null items are left out.</summary>
+    public sealed record ESearch(string Tag, bool Uid, uint? Min, uint? Max, uint? Count, SequenceSet? All) : ImapResponse;
+
+    /// <summary>SORT (RFC 5256): the numbers in sorted order.</summary>
+    public sealed record Sort(IReadOnlyList<uint> Numbers) : ImapResponse;
+
+    /// <summary>THREAD (RFC 5256): one parenthesized list per thread.</summary>
+    public sealed record Thread(IReadOnlyList<ThreadNode> Threads) : ImapResponse;
+
     public sealed record Capability(IReadOnlyList<string> Capabilities) : ImapResponse;
 
     /// <summary>NAMESPACE (RFC 2342): personal, other users', shared; null is NIL.</summary>

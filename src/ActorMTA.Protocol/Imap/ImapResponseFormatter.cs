@@ -79,6 +79,27 @@ public static class ImapResponseFormatter
                 writer.Ascii("* SEARCH");
                 foreach (var number in search.Numbers) writer.Ascii(" ").Number(number);
                 break;
+            case ImapResponse.ESearch esearch:
+                writer.Ascii("* ESEARCH (TAG ").String(esearch.Tag).Ascii(")");
+                if (esearch.Uid) writer.Ascii(" UID");
+                if (esearch.Min is { } min) writer.Ascii(" MIN ").Number(min);
+                if (esearch.Max is { } max) writer.Ascii(" MAX ").Number(max);
+                if (esearch.Count is { } count) writer.Ascii(" COUNT ").Number(count);
+                if (esearch.All is { } all) writer.Ascii(" ALL ").Ascii(all.ToString());
+                break;
+            case ImapResponse.Sort sort:
+                writer.Ascii("* SORT");
+                foreach (var number in sort.Numbers) writer.Ascii(" ").Number(number);
+                break;
+            case ImapResponse.Thread thread:
+                writer.Ascii(thread.Threads.Count == 0 ? "* THREAD" : "* THREAD ");
+                foreach (var root in thread.Threads)
+                {
+                    writer.Ascii("(");
+                    WriteThreadMembers(writer, root);
+                    writer.Ascii(")");
+                }
+                break;
             case ImapResponse.Capability capability:
                 writer.Ascii("* CAPABILITY ").Ascii(string.Join(' ', capability.Capabilities));
                 break;
@@ -105,6 +126,52 @@ public static class ImapResponseFormatter
                 throw new ArgumentException($"Unknown response {response.GetType().Name}", nameof(response));
         }
         writer.Ascii("\r\n");
+    }
+
+    /// <summary>
+    /// RFC 5256 thread-members / thread-nested: a message and its only child are written in a row ("3 6"); two or more
+    /// children are each a parenthesized list ("3 (4)(5)"); a placeholder writes only its children. Iterative: a thread
+    /// may be thousands of levels deep.
+    /// </summary>
+    private static void WriteThreadMembers(Writer writer, ThreadNode start)
+    {
+        var pending = new Stack<object>();
+        pending.Push(start);
+        while (pending.TryPop(out var item))
+        {
+            if (item is string text)
+            {
+                writer.Ascii(text);
+                continue;
+            }
+            var node = (ThreadNode)item;
+            var first = true;
+            while (true)
+            {
+                if (node.Number is { } number)
+                {
+                    if (!first) writer.Ascii(" ");
+                    writer.Number(number);
+                    first = false;
+                }
+                if (node.Children.Count == 1)
+                {
+                    node = node.Children[0];
+                    continue;
+                }
+                if (node.Children.Count > 1)
+                {
+                    if (!first) writer.Ascii(" ");
+                    for (var i = node.Children.Count - 1; i >= 0; i--)
+                    {
+                        pending.Push(")");
+                        pending.Push(node.Children[i]);
+                        pending.Push("(");
+                    }
+                }
+                break;
+            }
+        }
     }
 
     /// <summary>The ENVELOPE list alone (for tests and logs).</summary>

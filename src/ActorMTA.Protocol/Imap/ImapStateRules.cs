@@ -44,7 +44,7 @@ public static class ImapStateRules
 
             case ImapCommand.Check or ImapCommand.Close or ImapCommand.Unselect or ImapCommand.Expunge
                 or ImapCommand.Search or ImapCommand.Fetch or ImapCommand.Store or ImapCommand.Copy
-                or ImapCommand.Move:
+                or ImapCommand.Move or ImapCommand.Sort or ImapCommand.Thread:
                 if (state == ImapState.NotAuthenticated) return Bad(tag, "Log in first");
                 if (state != ImapState.Selected) return Bad(tag, "No mailbox selected");
                 if (readOnly && command is ImapCommand.Expunge or ImapCommand.Store or ImapCommand.Move)

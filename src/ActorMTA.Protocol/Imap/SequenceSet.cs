@@ -12,7 +12,17 @@ public sealed class SequenceSet : IEquatable<SequenceSet>
     /// <summary>The value that stands for <c>*</c> in <see cref="Ranges"/>.</summary>
     public const uint Star = 0;
 
-    private SequenceSet(IReadOnlyList<(uint First, uint Last)> ranges) => Ranges = ranges;
+    private SequenceSet(IReadOnlyList<(uint First, uint Last)> ranges, bool isSavedResult = false)
+    {
+        Ranges = ranges;
+        IsSavedResult = isSavedResult;
+    }
+
+    /// <summary><c>$</c> (RFC 5182 SEARCHRES): the result saved by the last SEARCH RETURN (SAVE), substituted by the session.</summary>
+    public static readonly SequenceSet SavedResult = new([], isSavedResult: true);
+
+    /// <summary>This is <c>$</c>: it has no ranges of its own; the session resolves it to the saved UIDs.</summary>
+    public bool IsSavedResult { get; }
 
     /// <summary>The ranges as written, in order; <see cref="Star"/> marks <c>*</c>.</summary>
     public IReadOnlyList<(uint First, uint Last)> Ranges { get; }
@@ -22,6 +32,11 @@ public sealed class SequenceSet : IEquatable<SequenceSet>
     {
         set = null!;
         if (text.IsEmpty) return false;
+        if (text is "$")
+        {
+            set = SavedResult;
+            return true;
+        }
         var ranges = new List<(uint, uint)>();
         foreach (var range in text.Split(','))
         {
@@ -124,6 +139,7 @@ public sealed class SequenceSet : IEquatable<SequenceSet>
     /// </summary>
     public bool IsWithin(uint messageCount)
     {
+        if (IsSavedResult) return true;
         if (messageCount == 0) return false;
         foreach (var (first, last) in Ranges)
         {
@@ -135,6 +151,7 @@ public sealed class SequenceSet : IEquatable<SequenceSet>
 
     public override string ToString()
     {
+        if (IsSavedResult) return "$";
         var text = new StringBuilder();
         foreach (var (first, last) in Ranges)
         {
@@ -149,7 +166,7 @@ public sealed class SequenceSet : IEquatable<SequenceSet>
         return text.ToString();
     }
 
-    public bool Equals(SequenceSet? other) => other is not null && Ranges.SequenceEqual(other.Ranges);
+    public bool Equals(SequenceSet? other) => other is not null && IsSavedResult == other.IsSavedResult && Ranges.SequenceEqual(other.Ranges);
 
     public override bool Equals(object? obj) => Equals(obj as SequenceSet);
 

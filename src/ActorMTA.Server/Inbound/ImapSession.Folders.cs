@@ -113,6 +113,7 @@ public sealed partial class ImapSession
     private void Unselect()
     {
         _selected = null;
+        _savedResult = [];
         _state = ImapState.Authenticated;
         // No reply awaited: the next mailbox command queues behind it in the entity anyway.
         Services.MailboxRegion.Tell(new UnselectFolder(_user!, Self), ActorRefs.NoSender);
@@ -230,7 +231,8 @@ public sealed partial class ImapSession
     private void FlushUpdates(ImapCommand command)
     {
         if (_selected is null || !_selected.HasHeld) return;
-        var sequenceBound = command is ImapCommand.Fetch { ByUid: false } or ImapCommand.Store { ByUid: false } or ImapCommand.Search { ByUid: false };
+        var sequenceBound = command is ImapCommand.Fetch { ByUid: false } or ImapCommand.Store { ByUid: false } or ImapCommand.Search { ByUid: false }
+            or ImapCommand.Sort { ByUid: false } or ImapCommand.Thread { ByUid: false };
         foreach (var response in _selected.Release(expungesAllowed: !sequenceBound)) Send(response);
         ReportReleasedContent();
     }

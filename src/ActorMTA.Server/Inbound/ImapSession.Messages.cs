@@ -12,7 +12,7 @@ using MimeKit;
 
 namespace ActorMTA.Server.Inbound;
 
-/// <summary>Message commands of the selected folder (FETCH, STORE, SEARCH, COPY, MOVE, EXPUNGE) and APPEND.
+/// <summary>Message commands of the selected folder (FETCH, STORE, COPY, MOVE, EXPUNGE) and APPEND; SEARCH is in ImapSession.Search.cs.
 /// Content is read and parsed off the actor thread; results come back as messages.</summary>
 public sealed partial class ImapSession
 {
@@ -31,25 +31,12 @@ public sealed partial class ImapSession
     /// <summary>The connection has taken the previous chunk: time to build the next one.</summary>
     private sealed record FetchChunkWritten(FetchJob Next);
 
-    private sealed record SearchReady(IReadOnlyList<uint> Numbers, string? Error);
-
     private sealed record AppendSpooled(string? ContentRef, string QueueId, long Size, Exception? Error);
 
     private void ReceiveMessageWork()
     {
         Receive<FetchReady>(OnFetchReady);
         Receive<FetchChunkWritten>(m => StartFetchChunk(m.Next));
-        Receive<SearchReady>(m =>
-        {
-            if (m.Error is not null)
-            {
-                Log.Warning("imap session={0} user={1} SEARCH failed: {2}", SessionId, _user, m.Error);
-                Complete(ImapStatus.No, null, "SEARCH failed");
-                return;
-            }
-            Send(new ImapResponse.Search(m.Numbers));
-            Complete(ImapStatus.Ok, null, _running!.Name + " completed");
-        });
         Receive<AppendSpooled>(OnAppendSpooled);
     }
 
@@ -62,9 +49,6 @@ public sealed partial class ImapSession
                 return true;
             case ImapCommand.Store store:
                 Store(store);
-                return true;
-            case ImapCommand.Search search:
-                Search(search);
                 return true;
             case ImapCommand.Copy copy:
                 CopyOrMove(copy.ByUid, copy.Set, copy.Mailbox, move: false);
@@ -92,6 +76,7 @@ public sealed partial class ImapSession
     /// <summary>The messages a sequence set or UID set names, in sequence order; UIDs that are gone are skipped.</summary>
     private List<(uint Sequence, MailboxMessage Message)> Resolve(bool byUid, SequenceSet set)
     {
+        if (set.IsSavedResult) return ResolveSavedResult();
         var messages = _selected!.Messages;
         var result = new List<(uint, MailboxMessage)>();
         if (messages.Count == 0) return result;
@@ -386,110 +371,6 @@ public sealed partial class ImapSession
                 Complete(ImapStatus.Ok, code, name + " completed");
             }
         });
-    }
-
-    // ---- SEARCH ----
-
-    private void Search(ImapCommand.Search search)
-    {
-        var snapshot = _selected!.Messages.ToList();
-        var recent = _selected.Recent.ToHashSet();
-        var content = Services.Content;
-        var byUid = search.ByUid;
-        Task.Run(() =>
-        {
-            var numbers = new List<uint>();
-            var largestUid = snapshot.Count == 0 ? 0u : (uint)snapshot[^1].Uid;
-            for (var i = 0; i < snapshot.Count; i++)
-            {
-                var candidate = new SearchCandidate((uint)(i + 1), (uint)snapshot.Count, largestUid, snapshot[i], recent.Contains(snapshot[i].Uid), content);
-                if (candidate.Matches(search.Criteria)) numbers.Add(byUid ? (uint)snapshot[i].Uid : (uint)(i + 1));
-            }
-            return new SearchReady(numbers, null);
-        }).PipeTo(Self, failure: e => new SearchReady([], e.Message));
-    }
-
-    /// <summary>One message tested against SEARCH keys; its content is parsed once, only if a key needs it.</summary>
-    private sealed class SearchCandidate(uint sequence, uint count, uint largestUid, MailboxMessage message, bool recent, IContentStore content)
-    {
-        private MimeMessage? _parsed;
-
-        private MimeMessage Parsed
-        {
-            get
-            {
-                if (_parsed is null)
-                {
-                    using var raw = content.OpenRead(message.ContentRef);
-                    _parsed = MimeMessage.Load(raw);
-                }
-                return _parsed;
-            }
-        }
-
-        public bool Matches(SearchKey key) => key switch
-        {
-            SearchKey.All => true,
-            SearchKey.Flag flag => (string.Equals(flag.Name, MailboxFlags.Recent, StringComparison.OrdinalIgnoreCase)
-                ? recent : message.HasFlag(flag.Name)) == flag.Present,
-            SearchKey.Header header => HeaderContains(header.FieldName, header.Value),
-            SearchKey.Body body => Contains(Parsed.TextBody ?? Parsed.HtmlBody, body.Value),
-            SearchKey.Text text => Contains(Parsed.TextBody ?? Parsed.HtmlBody, text.Value)
-                || Parsed.Headers.Any(h => Contains(h.Value, text.Value)),
-            SearchKey.InternalDate date => Compare(DateOnly.FromDateTime(message.InternalDate.Date), date.Comparison, date.Date),
-            SearchKey.SentDate date => Compare(DateOnly.FromDateTime(Parsed.Date.Date), date.Comparison, date.Date),
-            SearchKey.Size size => size.Comparison == SizeComparison.Larger ? message.Size > size.Octets : message.Size < size.Octets,
-            SearchKey.SequenceNumbers numbers => numbers.Set.Contains(sequence, count),
-            SearchKey.Uids uids => uids.Set.Contains((uint)message.Uid, largestUid),
-            SearchKey.Not not => !Matches(not.Key),
-            SearchKey.Or or => Matches(or.Left) || Matches(or.Right),
-            SearchKey.And and => and.Keys.All(Matches),
-            _ => false,
-        };
-
-        private bool HeaderContains(string field, string value)
-        {
-            // FROM/TO/CC/BCC match the parsed addresses (comments and folding gone, RFC 2047 names decoded), as
-            // Dovecot does, and the header text as well.
-            if (AddressesOf(field) is { } addresses && addresses.Count > 0 && MatchesAddress(addresses, value)) return true;
-            var present = false;
-            foreach (var header in Parsed.Headers)
-            {
-                if (!string.Equals(header.Field, field, StringComparison.OrdinalIgnoreCase)) continue;
-                present = true;
-                if (Contains(header.Value, value)) return true;
-            }
-            return present && value.Length == 0;
-        }
-
-        private InternetAddressList? AddressesOf(string field) => field.ToLowerInvariant() switch
-        {
-            "from" => Parsed.From,
-            "to" => Parsed.To,
-            "cc" => Parsed.Cc,
-            "bcc" => Parsed.Bcc,
-            "sender" => Parsed.Sender is { } sender ? [sender] : null,
-            "reply-to" => Parsed.ReplyTo,
-            _ => null,
-        };
-
-        private static bool MatchesAddress(IEnumerable<InternetAddress> addresses, string value) => addresses.Any(address => address switch
-        {
-            MailboxAddress mailbox => Contains(mailbox.Address, value) || Contains(mailbox.Name, value)
-                || Contains(mailbox.ToString(), value),
-            GroupAddress group => Contains(group.Name, value) || MatchesAddress(group.Members, value),
-            _ => false,
-        });
-
-        private static bool Contains(string? haystack, string needle) =>
-            haystack is not null && haystack.Contains(needle, StringComparison.OrdinalIgnoreCase);
-
-        private static bool Compare(DateOnly actual, DateComparison comparison, DateOnly date) => comparison switch
-        {
-            DateComparison.Before => actual < date,
-            DateComparison.On => actual == date,
-            _ => actual >= date,
-        };
     }
 
     // ---- APPEND ----

@@ -106,6 +106,7 @@ public sealed partial class ImapSession : ProtocolSession
             OnMailboxReply(m);
         });
         ReceiveMessageWork();
+        ReceiveSearchWork();
     }
 
     public static Props Props(InboundServices services, ListenerSettings listener, Socket socket) =>
@@ -321,7 +322,7 @@ public sealed partial class ImapSession : ProtocolSession
                 StartIdle();
                 break;
             default:
-                if (!ExecuteMailboxCommand(command) && !ExecuteMessageCommand(command))
+                if (!ExecuteMailboxCommand(command) && !ExecuteMessageCommand(command) && !ExecuteSearchCommand(command))
                     Complete(ImapStatus.Bad, null, "Command not implemented");
                 break;
         }

@@ -35,7 +35,7 @@ public class SearchParserTests
     public void Unsupported_charset_is_no_with_badcharset()
     {
         var error = ImapWire.Reject("a SEARCH CHARSET KOI8-R TEXT x");
-        Assert.Equal("a NO [BADCHARSET (US-ASCII UTF-8)] Unsupported charset\r\n", ImapWire.Text(error.Response));
+        Assert.Equal("a NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset\r\n", ImapWire.Text(error.Response));
     }
 
     [Fact]
