@@ -46,6 +46,9 @@ public sealed class StorageFullTests
         Assert.True(refused.Code == 452 && refused.EnhancedCode == "4.3.1", $"DATA on a full disk: {refused}");
         SmtpConversation.Expect(await smtp.CommandAsync("RSET"), 250);
         SmtpConversation.Expect(await smtp.CommandAsync("NOOP"), 250);
+        // The refused message filled the disk until it was dropped; a free-space sample taken meanwhile keeps MAIL
+        // FROM at 452 until the next one (a fair answer while the disk was full), so the next sample is awaited.
+        await Task.Delay(Resample);
 
         // BDAT: the chunk is read to its end, refused, and the session stays in step.
         SmtpConversation.Expect(await smtp.CommandAsync("MAIL FROM:<a@client.test>"), 250);
