@@ -93,9 +93,14 @@ public abstract record ImapCommand(string Tag)
     }
 
     /// <summary>LIST reference pattern; see <see cref="MailboxPattern"/> for combining and matching.</summary>
+    /// <summary>LIST; <see cref="Patterns"/> holds every pattern of LIST-EXTENDED's "(p1 p2)" form (<see cref="Pattern"/> is the first).</summary>
     public sealed record List(string Tag, string Reference, string Pattern) : ImapCommand(Tag)
     {
         public override string Name => "LIST";
+
+        public IReadOnlyList<string> Patterns { get; init; } = [Pattern];
+
+        public ListOptions Options { get; init; } = ListOptions.None;
     }
 
     public sealed record Lsub(string Tag, string Reference, string Pattern) : ImapCommand(Tag)

@@ -122,7 +122,7 @@ internal static class ImapCommandParser
                 var from = ReadMailboxArgument(cursor);
                 return new ImapCommand.Rename(tag, from, ReadMailboxArgument(cursor));
             }
-            case "LIST":
+            case "LIST": return ParseList(cursor, tag);
             case "LSUB":
             {
                 var reference = ReadMailboxArgument(cursor);
@@ -196,6 +196,11 @@ internal static class ImapCommandParser
     {
         var mailbox = ReadMailboxArgument(cursor);
         cursor.ExpectSpace("status items");
+        return new ImapCommand.Status(tag, mailbox, ReadStatusItems(cursor));
+    }
+
+    private static List<ImapStatusItem> ReadStatusItems(ImapCommandCursor cursor)
+    {
         cursor.Expect('(', "status items");
         var items = new List<ImapStatusItem>();
         do
@@ -212,7 +217,74 @@ internal static class ImapCommandParser
             items.Add(item);
         } while (cursor.TryConsume(' '));
         cursor.Expect(')', "status items");
-        return new ImapCommand.Status(tag, mailbox, items);
+        return items;
+    }
+
+    /// <summary>
+    /// LIST [SP "(" select-opts ")"] SP mailbox SP (list-mailbox / "(" list-mailbox *(SP list-mailbox) ")")
+    /// [SP "RETURN" SP "(" return-opts ")"] (RFC 5258 section 6, RFC 5819, RFC 6154).
+    /// </summary>
+    private static ImapCommand ParseList(ImapCommandCursor cursor, string tag)
+    {
+        bool subscribed = false, specialUse = false, recursive = false;
+        cursor.ExpectSpace("mailbox name");
+        if (cursor.TryConsume('('))
+        {
+            while (!cursor.TryConsume(')'))
+            {
+                switch (cursor.ReadAtom("a LIST selection option").ToUpperInvariant())
+                {
+                    case "SUBSCRIBED": subscribed = true; break;
+                    case "REMOTE": break; // no remote mailboxes here
+                    case "RECURSIVEMATCH": recursive = true; break;
+                    case "SPECIAL-USE": specialUse = true; break;
+                    case var other: throw new ImapSyntaxException($"Unknown LIST selection option {other}");
+                }
+                cursor.TryConsume(' ');
+            }
+            // RFC 5258 section 3: RECURSIVEMATCH alone says nothing about what to match recursively.
+            if (recursive && !subscribed) throw new ImapSyntaxException("RECURSIVEMATCH needs another selection option");
+            cursor.ExpectSpace("mailbox name");
+        }
+        var reference = ReadMailbox(cursor);
+        cursor.ExpectSpace("mailbox pattern");
+        var patterns = new List<string>();
+        if (cursor.TryConsume('('))
+        {
+            do patterns.Add(cursor.ReadListMailbox());
+            while (cursor.TryConsume(' '));
+            cursor.Expect(')', "mailbox patterns");
+        }
+        else
+        {
+            patterns.Add(cursor.ReadListMailbox());
+        }
+        List<ImapStatusItem>? status = null;
+        if (cursor.TryConsume(' '))
+        {
+            if (!cursor.TryConsumeWord("RETURN")) throw new ImapSyntaxException("Expected RETURN");
+            cursor.ExpectSpace("return options");
+            cursor.Expect('(', "return options");
+            while (!cursor.TryConsume(')'))
+            {
+                switch (cursor.ReadAtom("a LIST return option").ToUpperInvariant())
+                {
+                    // Attributes this server always returns: \Subscribed, \HasChildren/\HasNoChildren, special use.
+                    case "SUBSCRIBED" or "CHILDREN" or "SPECIAL-USE": break;
+                    case "STATUS":
+                        cursor.ExpectSpace("status items");
+                        status = ReadStatusItems(cursor);
+                        break;
+                    case var other: throw new ImapSyntaxException($"Unknown LIST return option {other}");
+                }
+                cursor.TryConsume(' ');
+            }
+        }
+        return new ImapCommand.List(tag, reference, patterns[0])
+        {
+            Patterns = patterns,
+            Options = new ListOptions(subscribed, specialUse, recursive, status),
+        };
     }
 
     private static ImapCommand ParseAppend(ImapCommandCursor cursor, string tag)

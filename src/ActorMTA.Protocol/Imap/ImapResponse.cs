@@ -29,7 +29,8 @@ public abstract record ImapResponse
     public sealed record Flags(IReadOnlyList<string> Values) : ImapResponse;
 
     /// <summary>LIST, or LSUB when <paramref name="Lsub"/>; <paramref name="Delimiter"/> null is NIL.</summary>
-    public sealed record List(IReadOnlyList<string> Attributes, char? Delimiter, string Mailbox, bool Lsub = false) : ImapResponse;
+    /// <param name="ChildInfo">LIST-EXTENDED's CHILDINFO extended data ("SUBSCRIBED"): a child matches the selection.</param>
+    public sealed record List(IReadOnlyList<string> Attributes, char? Delimiter, string Mailbox, bool Lsub = false, bool ChildInfo = false) : ImapResponse;
 
     public sealed record MailboxStatus(string Mailbox, IReadOnlyList<KeyValuePair<ImapStatusItem, ulong>> Items) : ImapResponse;
 

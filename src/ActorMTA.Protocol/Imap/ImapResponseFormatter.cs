@@ -65,6 +65,7 @@ public static class ImapResponseFormatter
                 writer.Ascii(" ");
                 WriteDelimiter(writer, list.Delimiter);
                 writer.Ascii(" ").Astring(list.Mailbox);
+                if (list.ChildInfo) writer.Ascii(" (\"CHILDINFO\" (\"SUBSCRIBED\"))");
                 break;
             case ImapResponse.MailboxStatus status:
                 writer.Ascii("* STATUS ").Astring(status.Mailbox).Ascii(" (");

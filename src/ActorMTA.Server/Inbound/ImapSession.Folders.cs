@@ -51,10 +51,10 @@ public sealed partial class ImapSession
                 AskFolderCommand(new UnsubscribeFolder(user, Folder(unsubscribe.Mailbox)));
                 return true;
             case ImapCommand.List list:
-                List(list.Reference, list.Pattern, lsub: false);
+                List(list);
                 return true;
             case ImapCommand.Lsub lsub:
-                List(lsub.Reference, lsub.Pattern, lsub: true);
+                Lsub(lsub.Reference, lsub.Pattern);
                 return true;
             case ImapCommand.Status status:
                 AskMailbox(new GetFolderStatus(user, Folder(status.Mailbox)), reply =>
@@ -64,15 +64,7 @@ public sealed partial class ImapSession
                         RefusedReply(reply);
                         return;
                     }
-                    var items = status.Items.Select(item => new KeyValuePair<ImapStatusItem, ulong>(item, item switch
-                    {
-                        ImapStatusItem.Messages => (ulong)info.Messages,
-                        ImapStatusItem.Recent => (ulong)info.Recent,
-                        ImapStatusItem.UidNext => (ulong)info.UidNext,
-                        ImapStatusItem.UidValidity => (ulong)info.UidValidity,
-                        _ => (ulong)info.Unseen,
-                    })).ToList();
-                    Send(new ImapResponse.MailboxStatus(status.Mailbox, items));
+                    Send(new ImapResponse.MailboxStatus(status.Mailbox, StatusValues(info, status.Items)));
                     Complete(ImapStatus.Ok, null, "STATUS completed");
                 });
                 return true;
@@ -147,63 +139,6 @@ public sealed partial class ImapSession
             return;
         }
         Complete(ImapStatus.No, ImapResponseCode.ServerBug, "Unexpected mailbox answer");
-    }
-
-    private void List(string reference, string pattern, bool lsub)
-    {
-        if (!lsub && pattern.Length == 0)
-        {
-            // LIST "" "": the hierarchy delimiter and root (RFC 3501 section 6.3.8).
-            Send(new ImapResponse.List(["\\Noselect"], MailboxFolders.Delimiter, ""));
-            Complete(ImapStatus.Ok, null, "LIST completed");
-            return;
-        }
-        var combined = MailboxPattern.Combine(reference, pattern, MailboxFolders.Delimiter);
-        AskMailbox(new ListFolders(_user!), reply =>
-        {
-            if (reply is not FolderList list)
-            {
-                RefusedReply(reply);
-                return;
-            }
-            if (lsub)
-            {
-                foreach (var (name, noSelect) in SubscribedMatches(list.Subscriptions, combined))
-                    Send(new ImapResponse.List(noSelect ? ["\\Noselect"] : [], MailboxFolders.Delimiter, name, Lsub: true));
-            }
-            else
-            {
-                foreach (var folder in list.Folders.Where(f => MailboxPattern.Matches(combined, f.Name, MailboxFolders.Delimiter)))
-                {
-                    var attributes = new List<string> { folder.HasChildren ? "\\HasChildren" : "\\HasNoChildren" };
-                    if (folder.Subscribed) attributes.Add("\\Subscribed");
-                    if (folder.SpecialUse is { } use) attributes.Add(use);
-                    Send(new ImapResponse.List(attributes, MailboxFolders.Delimiter, folder.Name));
-                }
-            }
-            Complete(ImapStatus.Ok, null, (lsub ? "LSUB" : "LIST") + " completed");
-        });
-    }
-
-    /// <summary>
-    /// LSUB: the subscribed names the pattern matches, and (RFC 3501 section 6.3.9) the parents of subscribed names
-    /// that "%" matches at a level above them, flagged \Noselect when not subscribed themselves.
-    /// </summary>
-    private static IEnumerable<(string Name, bool NoSelect)> SubscribedMatches(IReadOnlyList<string> subscriptions, string pattern)
-    {
-        var subscribed = subscriptions.ToHashSet(StringComparer.Ordinal);
-        var result = new SortedDictionary<string, bool>(StringComparer.Ordinal);
-        foreach (var name in subscriptions)
-        {
-            if (MailboxPattern.Matches(pattern, name, MailboxFolders.Delimiter))
-            {
-                result[name] = false;
-                continue;
-            }
-            foreach (var parent in MailboxFolders.Ancestors(name))
-                if (!subscribed.Contains(parent) && MailboxPattern.Matches(pattern, parent, MailboxFolders.Delimiter)) result.TryAdd(parent, true);
-        }
-        return result.Select(r => (r.Key, r.Value));
     }
 
     // ---- untagged updates ----
