@@ -30,6 +30,8 @@ public static class ImapCapabilities
             }
         }
         capabilities.AddRange(Extensions);
+        // RFC 4978: compression is for an authenticated session only.
+        if (state != ImapState.NotAuthenticated) capabilities.Add("COMPRESS=DEFLATE");
         return capabilities;
     }
 

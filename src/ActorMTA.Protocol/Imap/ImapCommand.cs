@@ -195,6 +195,12 @@ public abstract record ImapCommand(string Tag)
         public override string Name => "IDLE";
     }
 
+    /// <summary>COMPRESS (RFC 4978): <see cref="Mechanism"/> as sent (only DEFLATE is known).</summary>
+    public sealed record Compress(string Tag, string Mechanism) : ImapCommand(Tag)
+    {
+        public override string Name => "COMPRESS";
+    }
+
     public sealed record Namespace(string Tag) : ImapCommand(Tag)
     {
         public override string Name => "NAMESPACE";

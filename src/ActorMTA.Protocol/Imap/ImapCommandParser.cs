@@ -102,6 +102,9 @@ internal static class ImapCommandParser
             case "UNSELECT": return new ImapCommand.Unselect(tag);
             case "EXPUNGE": return new ImapCommand.Expunge(tag, null);
             case "IDLE": return new ImapCommand.Idle(tag);
+            case "COMPRESS":
+                cursor.ExpectSpace("compression mechanism");
+                return new ImapCommand.Compress(tag, cursor.ReadAtom("a compression mechanism").ToUpperInvariant());
             case "NAMESPACE": return new ImapCommand.Namespace(tag);
             case "AUTHENTICATE": return ParseAuthenticate(cursor, tag);
             case "LOGIN":

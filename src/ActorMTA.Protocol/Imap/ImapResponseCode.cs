@@ -21,6 +21,8 @@ public sealed record ImapResponseCode(string Text)
     public static readonly ImapResponseCode OverQuota = new("OVERQUOTA");
     public static readonly ImapResponseCode Closed = new("CLOSED");
     public static readonly ImapResponseCode Cannot = new("CANNOT");
+    /// <summary>RFC 4978: compression is already on.</summary>
+    public static readonly ImapResponseCode CompressionActive = new("COMPRESSIONACTIVE");
     public static readonly ImapResponseCode NonExistent = new("NONEXISTENT");
     public static readonly ImapResponseCode AlreadyExists = new("ALREADYEXISTS");
     public static readonly ImapResponseCode ServerBug = new("SERVERBUG");

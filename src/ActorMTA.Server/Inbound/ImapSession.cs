@@ -37,6 +37,7 @@ public sealed partial class ImapSession : ProtocolSession
     private LineMode _lineMode = LineMode.Command;
     private int _authFailures;
     private int _badCommands;
+    private bool _compressed;
 
     // The command being executed (one at a time), and the handler for the mailbox's answer to it.
     private ImapCommand? _running;
@@ -321,6 +322,9 @@ public sealed partial class ImapSession : ProtocolSession
             case ImapCommand.Idle:
                 StartIdle();
                 break;
+            case ImapCommand.Compress compress:
+                Compress(compress);
+                break;
             default:
                 if (!ExecuteMailboxCommand(command) && !ExecuteMessageCommand(command) && !ExecuteSearchCommand(command))
                     Complete(ImapStatus.Bad, null, "Command not implemented");
@@ -329,13 +333,32 @@ public sealed partial class ImapSession : ProtocolSession
     }
 
     /// <summary>Ends the running command: pending untagged updates, the tagged status, then the next command.</summary>
-    private void Complete(ImapStatus status, ImapResponseCode? code, string text)
+    /// <param name="then">Posted to the connection after the tagged status and before the next read.</param>
+    private void Complete(ImapStatus status, ImapResponseCode? code, string text, Action? then = null)
     {
         var command = _running;
         if (command is not null) FlushUpdates(command);
         SendTagged(status, code, text);
         _running = null;
+        then?.Invoke();
         NextCommand();
+    }
+
+    /// <summary>RFC 4978: the tagged OK is the last plain byte; both directions are deflated from the next one.</summary>
+    private void Compress(ImapCommand.Compress command)
+    {
+        if (_compressed)
+        {
+            Complete(ImapStatus.No, ImapResponseCode.CompressionActive, "DEFLATE active already");
+            return;
+        }
+        if (command.Mechanism != "DEFLATE")
+        {
+            Complete(ImapStatus.Bad, null, "Unknown compression mechanism");
+            return;
+        }
+        _compressed = true;
+        Complete(ImapStatus.Ok, null, "DEFLATE active", then: () => Connection.Post(StartDeflate.Instance));
     }
 
     private void SendTagged(ImapStatus status, ImapResponseCode? code, string text) =>

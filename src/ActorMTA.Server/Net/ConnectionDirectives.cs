@@ -60,6 +60,12 @@ public sealed record SendDotStuffed(Func<Stream> OpenContent, int? TopLines) : C
 /// </summary>
 public sealed record SendContentSlice(Func<Stream> OpenContent, long Offset, long Length) : ConnectionDirective;
 
+/// <summary>Flush, then compress both directions with raw DEFLATE from the next byte (IMAP COMPRESS, RFC 4978).</summary>
+public sealed record StartDeflate : ConnectionDirective
+{
+    public static readonly StartDeflate Instance = new();
+}
+
 /// <summary>Flush, then run the TLS handshake as server. Answers <see cref="TlsEstablished"/> or <see cref="ConnectionClosed"/>.</summary>
 public sealed record StartTls(X509Certificate2 Certificate, TimeSpan HandshakeTimeout) : ConnectionDirective;
 

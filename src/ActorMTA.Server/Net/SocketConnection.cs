@@ -164,6 +164,9 @@ public sealed class SocketConnection
                     case StartTlsClient tls:
                         await StartTlsClientAsync(tls);
                         break;
+                    case StartDeflate:
+                        await StartDeflateAsync();
+                        break;
                     case NotifyWhenWritten notify:
                         await FlushWhenFullAsync();
                         _session.Tell(notify.Message);
@@ -481,6 +484,18 @@ public sealed class SocketConnection
         _reader = CreateReader(ssl);
         _writer = CreateWriter(ssl);
         _session.Tell(new TlsEstablished(ssl.SslProtocol.ToString(), ssl.NegotiatedCipherSuite.ToString()));
+    }
+
+    private async Task StartDeflateAsync()
+    {
+        await FlushAsync();
+        // The client compresses only after the tagged OK (RFC 4978 section 3), so nothing is buffered yet.
+        await _reader.CompleteAsync();
+        await _writer.CompleteAsync();
+        var deflate = new DeflateDuplexStream(_stream);
+        _stream = deflate;
+        _reader = CreateReader(deflate);
+        _writer = CreateWriter(deflate);
     }
 
     private async Task StartTlsClientAsync(StartTlsClient request)

@@ -30,6 +30,9 @@ public sealed class TextConnection : IAsyncDisposable
 
     public bool IsTls => _stream is SslStream;
 
+    /// <summary>The stream itself, for a test that layers its own protocol on it (nothing may be buffered here).</summary>
+    public Stream UnderlyingStream => _end == _start ? _stream : throw new InvalidOperationException("bytes are still buffered");
+
     /// <param name="localAddress">Client address to connect from (another 127.x address), for tests of per-address state.</param>
     public static async Task<TextConnection> ConnectAsync(int port, bool implicitTls = false, IPAddress? localAddress = null)
     {

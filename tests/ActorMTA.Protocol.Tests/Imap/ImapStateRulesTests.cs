@@ -115,7 +115,7 @@ public class ImapStateRulesTests
         Assert.Equal(["IMAP4rev1", "AUTH=PLAIN", "SASL-IR", .. ImapCapabilities.Extensions], relaxed);
 
         var loggedIn = ImapCapabilities.For(Options, ImapState.Authenticated, tlsActive: true);
-        Assert.Equal(["IMAP4rev1", .. ImapCapabilities.Extensions], loggedIn);
+        Assert.Equal(["IMAP4rev1", .. ImapCapabilities.Extensions, "COMPRESS=DEFLATE"], loggedIn);
         Assert.Contains("LITERAL+", loggedIn);
         Assert.Contains("SPECIAL-USE", loggedIn);
         Assert.Contains("UIDPLUS", loggedIn);
