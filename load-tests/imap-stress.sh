@@ -7,6 +7,8 @@
 #   load-tests/imap-stress.sh             20 clients for 60 s
 #   load-tests/imap-stress.sh --short     5 clients for 10 s (part of test.sh)
 #   CLIENTS=N DURATION=60s SEED=N load-tests/imap-stress.sh   other sizes and seeds
+#   STRESS_SERVER_DLL=/other/tree/.../actormta.dll load-tests/imap-stress.sh   against another build of the server
+#   FAULT_KEEP=1 keeps the work dir (server log, the tool's full output stress.out)
 #
 # Prints one line "imap-stress PASS|FAIL SECONDS ..." (the form test.sh counts).
 set -uo pipefail
@@ -18,6 +20,7 @@ DURATION=${DURATION:-$([ $short = 1 ] && echo 10s || echo 60s)}
 SEED=${SEED:-$RANDOM}
 # lib.sh gives the server plumbing of the fault suite (ports, config, users, start/stop, cleanup).
 source "$HERE/faults/lib.sh"
+ACTORMTA_DLL=${STRESS_SERVER_DLL:-$ACTORMTA_DLL}
 fault_init imap-stress
 LOAD_DLL=$ROOT/load-tests/ActorMTA.LoadTests/bin/Release/net10.0/actormta-load.dll
 if [ ! -f "$LOAD_DLL" ]; then
@@ -40,7 +43,7 @@ if [ $verdict = FAIL ]; then
   grep -vE '^  +[0-9]+ s ' "$WORK/stress.out" | tail -n 150 >&2
   [ "$errors" -eq 0 ] || { echo "server errors:" >&2; grep -E '^\[ERROR\]|Unhandled exception' "$SERVER_LOG" | head -n 10 | cut -c1-400 >&2; }
 else
-  grep -E '^commands:|^  [A-Z]' "$WORK/stress.out" >&2
+  grep -E '^commands:|^latency|^  [A-Z]' "$WORK/stress.out" >&2
 fi
-echo "imap-stress $verdict $((SECONDS - t0))s clients=$CLIENTS duration=$DURATION seed=$SEED ${result#RESULT imap-stress } server_errors=$errors exit_code=$SERVER_EXIT"
+echo "imap-stress $verdict $((SECONDS - t0))s clients=$CLIENTS duration=$DURATION seed=$SEED ${result#RESULT imap-stress } server_log_errors=$errors exit_code=$SERVER_EXIT"
 [ $verdict = PASS ]

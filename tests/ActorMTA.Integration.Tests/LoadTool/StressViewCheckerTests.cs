@@ -129,7 +129,7 @@ public sealed class StressViewCheckerTests
         checker.Sent(new SentCommand("c", "FETCH", false, "FETCH 1 (UID)"));
         checker.Received("c NO [SERVERBUG] FETCH failed", []);
         checker.CompareWithFresh(checker.Snapshot(), [(1, ["\\Seen"]), (2, [])]);
-        Assert.Equal(["body-differs", "not-ok", "store-result"], Rules(checker));
+        Assert.Equal(["body-differs", "serverbug", "store-result"], Rules(checker));
     }
 
     [Fact]
@@ -159,5 +159,79 @@ public sealed class StressViewCheckerTests
         checker.CompareWithFresh(known, [(1, ["\\Flagged"]), (2, [])]);
         checker.CompareWithFresh(known, [(1, ["\\Seen"])]);
         Assert.Equal(["flags-differ", "view-differs"], Rules(checker));
+    }
+
+    [Fact]
+    public void Own_move_into_the_selected_folder_must_show_its_copyuid_in_the_view_by_the_tagged_ok()
+    {
+        var told = Selected(2, 1, 2);
+        told.Sent(new SentCommand("a", "MOVE", true, "UID MOVE 1 INBOX") { IntoSelected = true });
+        told.Received("* OK [COPYUID 7 1 3] Moved", []);
+        told.Received("* 1 EXPUNGE", []);
+        told.Received("* 2 EXISTS", []);
+        told.Received("a OK MOVE completed", []);
+        Assert.Empty(told.Violations);
+
+        var untold = Selected(2, 1, 2);
+        untold.Sent(new SentCommand("a", "MOVE", true, "UID MOVE 1 INBOX") { IntoSelected = true });
+        untold.Received("* OK [COPYUID 7 1 3] Moved", []);
+        untold.Received("* 1 EXPUNGE", []);
+        untold.Received("a OK MOVE completed", []);
+        Assert.Equal(["own-add-not-in-view"], Rules(untold));
+    }
+
+    [Fact]
+    public void A_store_by_number_is_checked_against_the_messages_at_those_numbers()
+    {
+        var checker = Selected(3, 1, 2, 3);
+        checker.Sent(new SentCommand("a", "STORE", false, "STORE 2:3 -FLAGS (\\Seen)") { StoreByNumber = ("-", ["\\Seen"], [2, 3], false), Highest = 3 });
+        checker.Received("* 2 FETCH (FLAGS ())", []);
+        checker.Received("* 3 FETCH (FLAGS (\\Seen))", []);
+        checker.Received("a OK STORE completed", []);
+        // Silent: no FETCH comes back, the client applies its own change; a fresh fetch without it differs.
+        checker.Sent(new SentCommand("b", "STORE", false, "STORE 2 +FLAGS.SILENT ($Work)") { StoreByNumber = ("+", ["$Work"], [2], true), Highest = 2 });
+        checker.Received("b OK STORE completed", []);
+        var known = checker.Snapshot();
+        checker.CompareWithFresh(known, [(1, []), (2, ["$Work"]), (3, ["\\Seen"])]);
+        Assert.Equal(["store-result"], Rules(checker));
+        Assert.Contains("* 3 FETCH", checker.Violations[0].Detail);
+        checker.CompareWithFresh(known, [(1, []), (2, []), (3, ["\\Seen"])]);
+        Assert.Equal(["store-result", "flags-differ"], Rules(checker));
+        Assert.Contains("uid 2", checker.Violations[1].Detail);
+    }
+
+    [Fact]
+    public void Uid_search_may_name_only_messages_of_the_sessions_view()
+    {
+        var checker = Selected(3, 1, 2, 5);
+        checker.Sent(new SentCommand("a", "SEARCH", false, "NOOP"));
+        checker.Received("* 4 EXISTS", []);
+        checker.Received("a OK NOOP completed", []);
+        checker.Sent(new SentCommand("b", "SEARCH", true, "UID SEARCH ALL"));
+        checker.Received("* SEARCH 1 2 5 9", []);
+        checker.Received("b OK SEARCH completed", []);
+        Assert.Empty(checker.Violations);
+        checker.Sent(new SentCommand("c", "SEARCH", true, "UID SEARCH ALL"));
+        checker.Received("* SEARCH 1 3 5", []);
+        checker.Received("c OK SEARCH completed", []);
+        Assert.Equal(["search-uid-not-in-view"], Rules(checker));
+    }
+
+    [Fact]
+    public void A_refused_command_is_a_violation_unless_earlier_expunges_left_its_numbers_outside_the_view()
+    {
+        var checker = Selected(3, 1, 2, 3);
+        checker.Sent(new SentCommand("a", "EXPUNGE", false, "EXPUNGE"));
+        checker.Sent(new SentCommand("b", "FETCH", false, "FETCH 3 (FLAGS)") { Highest = 3 });
+        checker.Received("* 3 EXPUNGE", []);
+        checker.Received("a OK EXPUNGE completed", []);
+        checker.Received("b BAD Invalid messageset", []);
+        Assert.Empty(checker.Violations);
+
+        checker.Sent(new SentCommand("c", "FETCH", false, "FETCH 2 (FLAGS)") { Highest = 2 });
+        checker.Received("c BAD Invalid messageset", []);
+        checker.Sent(new SentCommand("d", "COPY", true, "UID COPY 1 StressOther"));
+        checker.Received("d NO COPY failed", []);
+        Assert.Equal(["bad", "no"], Rules(checker));
     }
 }

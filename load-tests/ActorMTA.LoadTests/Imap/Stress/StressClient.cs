@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
+using ActorMTA.LoadTests.Metrics;
 
 namespace ActorMTA.LoadTests.Imap.Stress;
 
@@ -12,11 +12,14 @@ namespace ActorMTA.LoadTests.Imap.Stress;
 /// through its <see cref="StressViewChecker"/>, every line into a transcript kept for the violation report.
 /// </summary>
 internal sealed partial class StressClient(int index, IPEndPoint target, string user, string password, int depth, int seed,
-    ConcurrentDictionary<string, byte[]> contents)
+    ConcurrentDictionary<string, byte[]> contents, LatencyRecorder latencies)
 {
     private const string Other = "StressOther";
     private static readonly string[] Keywords = ["$Work", "$Home", "$Todo", "$Later", "Stress1", "Stress2"];
     private static readonly string[] SystemFlags = ["\\Seen", "\\Flagged", "\\Answered", "\\Draft"];
+
+    /// <summary>Lines of the transcript (both directions) kept for a violation report.</summary>
+    private const int TranscriptTail = 40;
 
     private readonly Random _random = new(seed);
     private readonly object _lock = new();
@@ -32,12 +35,24 @@ internal sealed partial class StressClient(int index, IPEndPoint target, string 
     private int _appended;
 
     public string Name => "client-" + index;
-    public ConcurrentDictionary<string, List<double>> Latencies { get; } = new();
     public int Commands { get; private set; }
     public IReadOnlyList<Violation> Violations { get { lock (_lock) return [.. _checker.Violations]; } }
     /// <summary>The transcript's last lines when the first violation was seen (both directions).</summary>
     public string? FirstViolationTranscript { get; private set; }
     public IReadOnlyList<(long Uid, HashSet<string> Flags)> Fresh { get; private set; } = [];
+    /// <summary>The view and flags this client knew after the quiesce NOOP.</summary>
+    public (List<long> View, Dictionary<long, HashSet<string>> Flags) Known { get; private set; } = ([], new());
+
+    /// <summary>Quiesce, second half: the view known after the NOOP against a fresh session's SELECT.</summary>
+    public void CompareWithFreshSelect(IReadOnlyList<(long Uid, HashSet<string> Flags)> fresh)
+    {
+        lock (_lock)
+        {
+            var before = _checker.Violations.Count;
+            _checker.CompareWithFresh(Known, fresh, "fresh-select");
+            if (before == 0 && _checker.Violations.Count > 0) FirstViolationTranscript = string.Join("\n", _transcript);
+        }
+    }
 
     public async Task StartAsync()
     {
@@ -68,6 +83,7 @@ internal sealed partial class StressClient(int index, IPEndPoint target, string 
         await SendAsync("NOOP", "NOOP");
         (List<long>, Dictionary<long, HashSet<string>>) known;
         lock (_lock) known = _checker.Snapshot();
+        Known = known;
         var tag = NextTag();
         lock (_lock)
         {
@@ -102,74 +118,70 @@ internal sealed partial class StressClient(int index, IPEndPoint target, string 
         List<long> view;
         lock (_lock) view = [.. _checker.View];
         var known = view.Where(u => u != 0).ToList();
+        var firstUnknown = view.IndexOf(0) + 1;
         var roll = _random.Next(100);
         // Keep the folder from growing without end: more deleting when it is big.
-        if (view.Count > 150 && roll < 60) roll = 60 + _random.Next(12);
-        switch (roll)
+        if (view.Count > 120 && _random.Next(100) < 60) roll = 56 + _random.Next(11);
+        // A client that does not know its uids cannot use UID commands: learn them first, half of the time.
+        if (firstUnknown > 0 && _random.Next(2) == 0) roll = 12;
+        var n = view.Count == 0 ? 0 : _random.Next(1, view.Count + 1);
+        string into() => _random.Next(2) == 0 ? "INBOX" : Other;
+        if (roll < 12)
+            await AppendAsync(_random.Next(4) > 0 ? "INBOX" : Other);
+        else if (roll < 18)
+            await PipeAsync(firstUnknown > 0 ? $"FETCH {firstUnknown}:* (UID FLAGS)" : "FETCH 1:* (UID FLAGS)", "FETCH", byUid: false);
+        else if (roll < 24 && n > 0)
+            await PipeAsync($"FETCH {n}:{Math.Min(view.Count, n + 3)} ({(_random.Next(2) == 0 ? "FLAGS" : "UID FLAGS")})", "FETCH", byUid: false, highest: Math.Min(view.Count, n + 3));
+        else if (roll < 29 && known.Count > 0)
+            await PipeAsync($"UID FETCH {Pick(known)} {(_random.Next(2) == 0 ? "BODY[]" : "(UID FLAGS BODY.PEEK[])")}", "FETCH", byUid: true);
+        else if (roll < 33 && n > 0)
+            await PipeAsync($"FETCH {n} {(_random.Next(2) == 0 ? "BODY.PEEK[]" : "(FLAGS BODY[])")}", "FETCH", byUid: false, highest: n);
+        else if (roll < 43 && known.Count > 0)
+            await UidStoreAsync(known);
+        else if (roll < 49 && n > 0)
+            await StoreByNumberAsync(view.Count);
+        else if (roll < 53)
+            await PipeAsync(_random.Next(3) switch
+            {
+                0 => "SEARCH FLAGGED",
+                1 => "SEARCH UNSEEN",
+                _ => $"SEARCH KEYWORD {Keywords[_random.Next(Keywords.Length)]}",
+            }, "SEARCH", byUid: false);
+        else if (roll < 56)
+            await PipeAsync(_random.Next(2) == 0 ? "UID SEARCH ALL" : $"UID SEARCH DELETED", "SEARCH", byUid: true);
+        else if (roll < 61 && (known.Count > 0 || n > 0))
         {
-            case < 14:
-                await AppendAsync(_random.Next(4) > 0 ? "INBOX" : Other);
-                break;
-            case < 22:
-                await PipeAsync($"FETCH 1:* (UID FLAGS)", "FETCH", byUid: false);
-                break;
-            case < 28 when view.Count > 0:
-                var n = _random.Next(1, view.Count + 1);
-                await PipeAsync($"FETCH {n}:{Math.Min(view.Count, n + 3)} (FLAGS)", "FETCH", byUid: false);
-                break;
-            case < 34 when known.Count > 0:
-                await PipeAsync($"UID FETCH {Pick(known)} BODY[]", "FETCH", byUid: true);
-                break;
-            case < 38 when view.Count > 0:
-                await PipeAsync($"FETCH {_random.Next(1, view.Count + 1)} BODY.PEEK[]", "FETCH", byUid: false);
-                break;
-            case < 50 when known.Count > 0:
-                await UidStoreAsync(known);
-                break;
-            case < 54 when view.Count > 0:
-                await PipeAsync($"STORE {_random.Next(1, view.Count + 1)} +FLAGS ({Keywords[_random.Next(Keywords.Length)]})", "STORE", byUid: false);
-                break;
-            case < 58:
-                await PipeAsync(_random.Next(2) == 0 ? "SEARCH FLAGGED" : $"SEARCH KEYWORD {Keywords[_random.Next(Keywords.Length)]}", "SEARCH", byUid: false);
-                break;
-            case < 60:
-                await PipeAsync("UID SEARCH ALL", "SEARCH", byUid: true);
-                break;
-            case < 66 when known.Count > 0:
-                await PipeAsync($"UID STORE {Pick(known)} +FLAGS.SILENT (\\Deleted)", "STORE", byUid: true);
-                break;
-            case < 70:
-                await PipeAsync("EXPUNGE", "EXPUNGE", byUid: false);
-                break;
-            case < 72 when known.Count > 0:
-                await PipeAsync($"UID EXPUNGE {Pick(known)}", "EXPUNGE", byUid: true);
-                break;
-            case < 77 when known.Count > 0:
-                var copyTo = _random.Next(2) == 0 ? "INBOX" : Other;
-                await PipeAsync($"UID COPY {Pick(known)} {copyTo}", "COPY", byUid: true, intoSelected: copyTo == "INBOX");
-                break;
-            case < 82 when known.Count > 0:
-                var moveTo = _random.Next(2) == 0 ? "INBOX" : Other;
-                await PipeAsync($"UID MOVE {Pick(known)} {moveTo}", "MOVE", byUid: true, intoSelected: moveTo == "INBOX");
-                break;
-            case < 84 when view.Count > 0:
-                await PipeAsync($"COPY {_random.Next(1, view.Count + 1)} INBOX", "COPY", byUid: false, intoSelected: true);
-                break;
-            case < 92:
-                await PipeAsync("NOOP", "NOOP", byUid: false);
-                break;
-            case < 97:
-                await IdleAsync();
-                break;
-            case < 100:
-                await DrainAsync();
-                await SendAsync("CLOSE", "CLOSE");
-                await SendAsync("SELECT INBOX", "SELECT");
-                break;
-            default:
-                await PipeAsync("NOOP", "NOOP", byUid: false);
-                break;
+            if (known.Count > 0 && _random.Next(2) == 0) await PipeAsync($"UID STORE {Pick(known)} +FLAGS.SILENT (\\Deleted)", "STORE", byUid: true);
+            else await PipeAsync($"STORE {n} +FLAGS.SILENT (\\Deleted)", "STORE", byUid: false, highest: n);
         }
+        else if (roll < 65 || (roll < 67 && known.Count == 0))
+            await PipeAsync("EXPUNGE", "EXPUNGE", byUid: false);
+        else if (roll < 67)
+            await PipeAsync($"UID EXPUNGE {Pick(known)}", "EXPUNGE", byUid: true);
+        else if (roll < 72 && (known.Count > 0 || n > 0))
+        {
+            var to = into();
+            if (known.Count > 0 && _random.Next(3) > 0) await PipeAsync($"UID COPY {Pick(known)} {to}", "COPY", byUid: true, intoSelected: to == "INBOX");
+            else await PipeAsync($"COPY {n} {to}", "COPY", byUid: false, intoSelected: to == "INBOX", highest: n);
+        }
+        else if (roll < 77 && (known.Count > 0 || n > 0))
+        {
+            var to = into();
+            if (known.Count > 0 && _random.Next(3) > 0) await PipeAsync($"UID MOVE {Pick(known)} {to}", "MOVE", byUid: true, intoSelected: to == "INBOX");
+            else await PipeAsync($"MOVE {n} {to}", "MOVE", byUid: false, intoSelected: to == "INBOX", highest: n);
+        }
+        else if (roll < 88)
+            await PipeAsync("NOOP", "NOOP", byUid: false);
+        else if (roll < 95)
+            await IdleAsync();
+        else if (roll < 100 && roll >= 95)
+        {
+            await DrainAsync();
+            await SendAsync("CLOSE", "CLOSE");
+            await SendAsync("SELECT INBOX", "SELECT");
+        }
+        else
+            await PipeAsync("NOOP", "NOOP", byUid: false);
     }
 
     private long Pick(List<long> uids) => uids[_random.Next(uids.Count)];
@@ -189,8 +201,7 @@ internal sealed partial class StressClient(int index, IPEndPoint target, string 
     private async Task UidStoreAsync(List<long> known)
     {
         var uids = Enumerable.Range(0, _random.Next(1, 4)).Select(_ => Pick(known)).Distinct().Order().ToArray();
-        var flags = Enumerable.Range(0, _random.Next(1, 3))
-            .Select(_ => _random.Next(2) == 0 ? SystemFlags[_random.Next(SystemFlags.Length)] : Keywords[_random.Next(Keywords.Length)]).Distinct().ToArray();
+        var flags = RandomFlags();
         var op = _random.Next(3) switch { 0 => "+", 1 => "-", _ => "" };
         var silent = _random.Next(3) == 0;
         var text = $"UID STORE {string.Join(',', uids)} {op}FLAGS{(silent ? ".SILENT" : "")} ({string.Join(' ', flags)})";
@@ -198,6 +209,24 @@ internal sealed partial class StressClient(int index, IPEndPoint target, string 
         await PipeTaggedAsync(tag, text, "STORE", new SentCommand(tag, "STORE", true, text) { Store = (op, flags, uids, silent) },
             Encoding.ASCII.GetBytes($"{tag} {text}\r\n"));
     }
+
+    private async Task StoreByNumberAsync(int count)
+    {
+        var first = _random.Next(1, count + 1);
+        var numbers = Enumerable.Range(first, Math.Min(count - first + 1, _random.Next(1, 4))).ToArray();
+        var flags = RandomFlags();
+        var op = _random.Next(3) switch { 0 => "+", 1 => "-", _ => "" };
+        var silent = _random.Next(3) == 0;
+        var set = numbers.Length == 1 ? $"{first}" : $"{first}:{numbers[^1]}";
+        var text = $"STORE {set} {op}FLAGS{(silent ? ".SILENT" : "")} ({string.Join(' ', flags)})";
+        var tag = NextTag();
+        await PipeTaggedAsync(tag, text, "STORE",
+            new SentCommand(tag, "STORE", false, text) { StoreByNumber = (op, flags, numbers, silent), Highest = numbers[^1] },
+            Encoding.ASCII.GetBytes($"{tag} {text}\r\n"));
+    }
+
+    private string[] RandomFlags() => Enumerable.Range(0, _random.Next(1, 3))
+        .Select(_ => _random.Next(2) == 0 ? SystemFlags[_random.Next(SystemFlags.Length)] : Keywords[_random.Next(Keywords.Length)]).Distinct().ToArray();
 
     private async Task IdleAsync()
     {
@@ -214,10 +243,10 @@ internal sealed partial class StressClient(int index, IPEndPoint target, string 
     }
 
     /// <summary>Sends a command with up to <c>depth</c> in flight: waits for the oldest when the pipe is full.</summary>
-    private async Task PipeAsync(string text, string name, bool byUid, bool intoSelected = false)
+    private async Task PipeAsync(string text, string name, bool byUid, bool intoSelected = false, int highest = 0)
     {
         var tag = NextTag();
-        await PipeTaggedAsync(tag, text, name, new SentCommand(tag, name, byUid, text) { IntoSelected = intoSelected },
+        await PipeTaggedAsync(tag, text, name, new SentCommand(tag, name, byUid, text) { IntoSelected = intoSelected, Highest = highest },
             Encoding.ASCII.GetBytes($"{tag} {text}\r\n"));
     }
 
@@ -252,7 +281,7 @@ internal sealed partial class StressClient(int index, IPEndPoint target, string 
         var done = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lock)
         {
-            _waiting[tag] = (done, Stopwatch.GetTimestamp(), name);
+            _waiting[tag] = (done, Clock.Now, name);
             _checker.Sent(command);
         }
         return done.Task;
@@ -309,8 +338,7 @@ internal sealed partial class StressClient(int index, IPEndPoint target, string 
                 var space = text.IndexOf(' ');
                 if (space > 0 && _waiting.Remove(text[..space], out var done))
                 {
-                    var ms = Stopwatch.GetElapsedTime(done.Started).TotalMilliseconds;
-                    Latencies.GetOrAdd(done.Name, _ => []).Add(ms);
+                    latencies[done.Name].RecordSince(done.Started);
                     done.Done.TrySetResult(text);
                 }
             }
@@ -322,7 +350,7 @@ internal sealed partial class StressClient(int index, IPEndPoint target, string 
         lock (_lock)
         {
             _transcript.Enqueue(line);
-            while (_transcript.Count > 60) _transcript.Dequeue();
+            while (_transcript.Count > TranscriptTail) _transcript.Dequeue();
         }
     }
 

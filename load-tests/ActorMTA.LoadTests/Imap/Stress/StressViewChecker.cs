@@ -10,8 +10,20 @@ internal sealed record SentCommand(string Tag, string Name, bool ByUid, string T
     /// <summary>For UID STORE: the operation (+, -, or empty for replace), the flags and the target uids.</summary>
     public (string Op, string[] Flags, long[] Uids, bool Silent)? Store { get; init; }
 
+    /// <summary>
+    /// For STORE by sequence number: the same, with the target sequence numbers. They are read in the view the command
+    /// runs in, which is the view after every earlier response (no EXPUNGE may come during a STORE).
+    /// </summary>
+    public (string Op, string[] Flags, int[] Numbers, bool Silent)? StoreByNumber { get; init; }
+
     /// <summary>For APPEND/COPY/MOVE: whether the target is the selected mailbox.</summary>
     public bool IntoSelected { get; init; }
+
+    /// <summary>
+    /// For commands by sequence number: the highest number named. Earlier pipelined commands may tell expunges that
+    /// leave it outside the view by the time this one runs; a server may then refuse it (Dovecot answers BAD).
+    /// </summary>
+    public int Highest { get; init; }
 }
 
 /// <summary>A broken rule, with the line that broke it.</summary>
@@ -35,6 +47,8 @@ internal sealed partial class StressViewChecker(Func<string, byte[]?> lookupCont
     // STORE results that did not match: a violation unless the message turns out to be expunged already (another
     // session's change to it is then told instead of a STORE result, which is allowed).
     private readonly Dictionary<long, string> _suspectStores = new();
+    // COPYUID of the MOVE in progress: RFC 6851 sends it untagged, before the source's EXPUNGEs.
+    private readonly List<long> _movedUids = [];
     private bool _selected;
 
     public IReadOnlyList<Violation> Violations => _violations;
@@ -98,10 +112,20 @@ internal sealed partial class StressViewChecker(Func<string, byte[]?> lookupCont
             Fetch(int.Parse(fetch.Groups[1].ValueSpan, CultureInfo.InvariantCulture), text, literals, current);
             return;
         }
-        if (text.StartsWith("* SEARCH", StringComparison.Ordinal) && current is { ByUid: false })
+        if (current?.Name == "MOVE" && CopyUid().Match(text) is { Success: true } moved)
+        {
+            _movedUids.AddRange(ParseSet(moved.Groups[1].Value));
+            return;
+        }
+        if (text.StartsWith("* SEARCH", StringComparison.Ordinal) && current is not null)
         {
             foreach (var word in text[8..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                if (int.TryParse(word, out var n) && (n < 1 || n > _view.Count)) Fail("search-out-of-range", $"{text} with {_view.Count} in view");
+            {
+                if (!long.TryParse(word, out var n)) continue;
+                if (!current.ByUid && (n < 1 || n > _view.Count)) Fail("search-out-of-range", $"{text} with {_view.Count} in view");
+                // UID SEARCH answers from this session's view: a uid it cannot hold is another session's message.
+                if (current.ByUid && !CouldHold(n)) Fail("search-uid-not-in-view", $"{text}: uid {n} not in the view of {_view.Count}");
+            }
         }
     }
 
@@ -128,14 +152,11 @@ internal sealed partial class StressViewChecker(Func<string, byte[]?> lookupCont
             _flags[uid] = flags;
             if (current?.Store is { Silent: false } store && store.Uids.Contains(uid))
             {
-                var ok = store.Op switch
-                {
-                    "+" => store.Flags.All(flags.Contains),
-                    "-" => !store.Flags.Any(flags.Contains),
-                    _ => flags.SetEquals(store.Flags),
-                };
+                var ok = StoreKept(store.Op, store.Flags, flags);
                 if (!ok) _suspectStores.TryAdd(uid, $"{text} after {current.Text}");
             }
+            if (current?.StoreByNumber is { Silent: false } byNumber && byNumber.Numbers.Contains(n) && !StoreKept(byNumber.Op, byNumber.Flags, flags))
+                _suspectStores.TryAdd(uid, $"{text} after {current.Text}");
         }
         if (text.Contains("BODY[] {", StringComparison.Ordinal) && literals.Count > 0)
         {
@@ -147,6 +168,13 @@ internal sealed partial class StressViewChecker(Func<string, byte[]?> lookupCont
         }
     }
 
+    private static bool StoreKept(string op, string[] stored, HashSet<string> flags) => op switch
+    {
+        "+" => stored.All(flags.Contains),
+        "-" => !stored.Any(flags.Contains),
+        _ => flags.SetEquals(stored),
+    };
+
     private void Tagged(string text)
     {
         var space = text.IndexOf(' ');
@@ -157,17 +185,25 @@ internal sealed partial class StressViewChecker(Func<string, byte[]?> lookupCont
         var command = _inFlight[index];
         _inFlight.RemoveAt(index);
         var status = text[(space + 1)..].Split(' ', 2)[0];
-        if (status != "OK") { Fail("not-ok", $"{text} for {command.Text}"); return; }
+        var moved = command.Name == "MOVE" ? _movedUids.ToList() : [];
+        if (command.Name == "MOVE") _movedUids.Clear();
+        if (status != "OK" && !command.ByUid && command.Highest > _view.Count) return;
+        if (status != "OK")
+        {
+            // Every command the clients send is well formed and valid in its state: BAD or NO is the server's fault.
+            var rule = text.Contains("[SERVERBUG]", StringComparison.Ordinal) ? "serverbug" : status == "BAD" ? "bad" : "no";
+            Fail(rule, $"{text} for {command.Text}");
+            return;
+        }
+        if (command.StoreByNumber is { Silent: true } silentByNumber)
+        {
+            foreach (var n in silentByNumber.Numbers)
+                if (n >= 1 && n <= _view.Count && _view[n - 1] != 0) ApplySilent(_view[n - 1], silentByNumber.Op, silentByNumber.Flags);
+        }
         if (command.Store is { Silent: true } silent)
         {
             // No FETCH comes back: the client knows the result by itself.
-            foreach (var uid in silent.Uids)
-            {
-                if (!_flags.TryGetValue(uid, out var flags)) continue;
-                if (silent.Op == "+") flags.UnionWith(silent.Flags);
-                else if (silent.Op == "-") flags.ExceptWith(silent.Flags);
-                else _flags[uid] = new HashSet<string>(silent.Flags, StringComparer.OrdinalIgnoreCase);
-            }
+            foreach (var uid in silent.Uids) ApplySilent(uid, silent.Op, silent.Flags);
         }
         if (command.Name is "CLOSE" or "UNSELECT")
         {
@@ -180,8 +216,17 @@ internal sealed partial class StressViewChecker(Func<string, byte[]?> lookupCont
         IEnumerable<long> added = [];
         if (AppendUid().Match(text) is { Success: true } append) added = [long.Parse(append.Groups[1].ValueSpan, CultureInfo.InvariantCulture)];
         else if (CopyUid().Match(text) is { Success: true } copy) added = ParseSet(copy.Groups[1].Value);
+        else if (moved.Count > 0) added = moved;
         foreach (var uid in added)
             if (!CouldHold(uid)) Fail("own-add-not-in-view", $"{text}: uid {uid} not in the view of {_view.Count} by the tagged OK");
+    }
+
+    private void ApplySilent(long uid, string op, string[] stored)
+    {
+        if (!_flags.TryGetValue(uid, out var flags)) return;
+        if (op == "+") flags.UnionWith(stored);
+        else if (op == "-") flags.ExceptWith(stored);
+        else _flags[uid] = new HashSet<string>(stored, StringComparer.OrdinalIgnoreCase);
     }
 
     /// <summary>Whether <paramref name="uid"/> is in the view, or could be one of its messages whose uid is not known yet.</summary>
@@ -225,21 +270,23 @@ internal sealed partial class StressViewChecker(Func<string, byte[]?> lookupCont
 
     /// <summary>
     /// Quiesce check: the view the client had after every change was told (<paramref name="known"/>), against a fresh
-    /// "UID FETCH 1:* (FLAGS)": same messages in the same order, same flags.
+    /// "UID FETCH 1:* (FLAGS)" in the same session, or a new session's SELECT and fetch: same messages in the same
+    /// order, same flags.
     /// </summary>
-    public void CompareWithFresh((List<long> View, Dictionary<long, HashSet<string>> Flags) known, IReadOnlyList<(long Uid, HashSet<string> Flags)> fresh)
+    public void CompareWithFresh((List<long> View, Dictionary<long, HashSet<string>> Flags) known, IReadOnlyList<(long Uid, HashSet<string> Flags)> fresh,
+        string against = "fresh-fetch")
     {
         foreach (var detail in _suspectStores.Values) Fail("store-result", detail);
         _suspectStores.Clear();
         var sameOrder = known.View.Count == fresh.Count && known.View.Zip(fresh).All(p => p.First == 0 || p.First == p.Second.Uid);
         if (!sameOrder)
         {
-            Fail("view-differs", $"view [{string.Join(',', known.View)}] fresh [{string.Join(',', fresh.Select(f => f.Uid))}]");
+            Fail("view-differs", $"view [{string.Join(',', known.View)}] {against} [{string.Join(',', fresh.Select(f => f.Uid))}]");
             return;
         }
         foreach (var (uid, flags) in fresh)
             if (known.Flags.TryGetValue(uid, out var told) && !told.SetEquals(flags))
-                Fail("flags-differ", $"uid {uid}: told ({string.Join(' ', told)}) fresh ({string.Join(' ', flags)})");
+                Fail("flags-differ", $"uid {uid}: told ({string.Join(' ', told)}) {against} ({string.Join(' ', flags)})");
     }
 
     private void Fail(string rule, string detail) => _violations.Add(new Violation(rule, detail));
