@@ -9,6 +9,7 @@
 #   CLIENTS=N DURATION=60s SEED=N load-tests/imap-stress.sh   other sizes and seeds
 #   STRESS_SERVER_DLL=/other/tree/.../actormta.dll load-tests/imap-stress.sh   against another build of the server
 #   FAULT_KEEP=1 keeps the work dir (server log, the tool's full output stress.out)
+#   STRESS_TRANSCRIPTS=DIR writes every client's whole transcript to DIR/client-N.log
 #
 # Prints one line "imap-stress PASS|FAIL SECONDS ..." (the form test.sh counts).
 set -uo pipefail
@@ -32,7 +33,8 @@ write_config "actormta.imap.max-connections-per-ip = 1000"
 add_users 1
 server_start
 dotnet "$LOAD_DLL" imap-stress --imap "127.0.0.1:$IMAP_PORT" --user "u1@$DOMAIN" --password "$PASSWORD" \
-  --clients "$CLIENTS" --duration "$DURATION" --seed "$SEED" >"$WORK/stress.out" 2>&1
+  --clients "$CLIENTS" --duration "$DURATION" --seed "$SEED" ${STRESS_TRANSCRIPTS:+--transcripts "$STRESS_TRANSCRIPTS"} \
+  >"$WORK/stress.out" 2>&1
 rc=$?
 server_term
 errors=$(grep -cE '^\[ERROR\]|Unhandled exception|   at ActorMTA\.' "$SERVER_LOG" || true)

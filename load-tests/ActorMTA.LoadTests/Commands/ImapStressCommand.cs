@@ -25,6 +25,7 @@ internal static partial class ImapStressCommand
         new("duration", "TIME", "how long the clients issue random commands", "60s"),
         new("depth", "N", "commands in flight per client at most (pipelining)", "3"),
         new("seed", "N", "random seed (a run is repeatable up to timing)", "1"),
+        new("transcripts", "DIR", "write every client's whole transcript to DIR/client-N.log (both directions)"),
     ];
 
     private const string Usage = "actormta-load imap-stress --user ADDRESS --password SECRET [options]";
@@ -43,12 +44,15 @@ internal static partial class ImapStressCommand
         var duration = args.Duration("duration", TimeSpan.FromSeconds(60));
         var depth = args.Int("depth", 3, 1, 50);
         var seed = args.Int("seed", 1);
+        var transcripts = args.String("transcripts");
+        if (transcripts is not null) Directory.CreateDirectory(transcripts);
 
         await PrepareAsync(target, user, password);
         var contents = new ConcurrentDictionary<string, byte[]>();
         var latencies = new LatencyRecorder();
         var clients = Enumerable.Range(1, count)
-            .Select(i => new StressClient(i, target, user, password, depth, seed * 1000 + i, contents, latencies)).ToList();
+            .Select(i => new StressClient(i, target, user, password, depth, seed * 1000 + i, contents, latencies,
+                transcripts is null ? null : new StreamWriter(Path.Combine(transcripts, $"client-{i}.log")))).ToList();
         await Task.WhenAll(clients.Select(c => c.StartAsync()));
         Console.Out.WriteLine($"imap-stress {target}: {count} clients, depth {depth}, {duration.TotalSeconds:0} s, seed {seed}");
 

@@ -234,4 +234,45 @@ public sealed class StressViewCheckerTests
         checker.Received("d NO COPY failed", []);
         Assert.Equal(["bad", "no"], Rules(checker));
     }
+
+    [Fact]
+    public void Flags_told_during_a_silent_store_are_the_newest_and_the_silent_change_is_not_applied_over_them()
+    {
+        var checker = Selected(2, 1, 2);
+        checker.Sent(new SentCommand("a", "FETCH", false, "FETCH 1:2 (FLAGS)"));
+        checker.Received("* 1 FETCH (FLAGS (\\Seen))", []);
+        checker.Received("* 2 FETCH (FLAGS ())", []);
+        checker.Received("a OK FETCH completed", []);
+        checker.Sent(new SentCommand("b", "STORE", true, "UID STORE 1,2 +FLAGS.SILENT ($Work)") { Store = ("+", ["$Work"], [1, 2], true) });
+        // Another session removed \Seen from 1 after this STORE: the server tells 1's newest flags, not 2's.
+        checker.Received("* 1 FETCH (FLAGS ($Work) UID 1)", []);
+        checker.Received("b OK STORE completed", []);
+        checker.CompareWithFresh(checker.Snapshot(), [(1, ["$Work"]), (2, ["$Work"])]);
+        Assert.Empty(checker.Violations);
+    }
+
+    [Fact]
+    public void A_store_told_with_other_flags_counts_only_if_its_message_is_still_there_at_the_end()
+    {
+        var checker = Selected(2, 1, 2);
+        checker.Sent(new SentCommand("a", "STORE", false, "STORE 1 +FLAGS ($Home)") { StoreByNumber = ("+", ["$Home"], [1], false), Highest = 1 });
+        checker.Received("* 1 FETCH (FLAGS (\\Deleted) UID 1)", []);
+        checker.Received("a OK STORE completed", []);
+        // CLOSE expunges the \Deleted message silently: the view never sees its EXPUNGE.
+        checker.Sent(new SentCommand("b", "CLOSE", false, "CLOSE"));
+        checker.Received("b OK CLOSE completed", []);
+        checker.Sent(new SentCommand("c", "SELECT", false, "SELECT INBOX"));
+        checker.Received("* 1 EXISTS", []);
+        checker.Received("c OK SELECT completed", []);
+        var known = checker.Snapshot();
+        checker.CompareWithFresh(known, [(2, [])]);
+        Assert.Empty(checker.Violations);
+
+        var kept = Selected(2, 1, 2);
+        kept.Sent(new SentCommand("a", "STORE", false, "STORE 1 +FLAGS ($Home)") { StoreByNumber = ("+", ["$Home"], [1], false), Highest = 1 });
+        kept.Received("* 1 FETCH (FLAGS (\\Deleted) UID 1)", []);
+        kept.Received("a OK STORE completed", []);
+        kept.CompareWithFresh(kept.Snapshot(), [(1, ["\\Deleted"]), (2, [])]);
+        Assert.Equal(["store-result"], Rules(kept));
+    }
 }

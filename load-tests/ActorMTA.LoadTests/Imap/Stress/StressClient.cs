@@ -12,7 +12,7 @@ namespace ActorMTA.LoadTests.Imap.Stress;
 /// through its <see cref="StressViewChecker"/>, every line into a transcript kept for the violation report.
 /// </summary>
 internal sealed partial class StressClient(int index, IPEndPoint target, string user, string password, int depth, int seed,
-    ConcurrentDictionary<string, byte[]> contents, LatencyRecorder latencies)
+    ConcurrentDictionary<string, byte[]> contents, LatencyRecorder latencies, TextWriter? fullTranscript = null)
 {
     private const string Other = "StressOther";
     private static readonly string[] Keywords = ["$Work", "$Home", "$Todo", "$Later", "Stress1", "Stress2"];
@@ -111,6 +111,7 @@ internal sealed partial class StressClient(int index, IPEndPoint target, string 
         catch (IOException) { }
         await _connection.DisposeAsync();
         if (_reading is not null) await _reading;
+        lock (_lock) fullTranscript?.Dispose();
     }
 
     private async Task StepAsync()
@@ -151,8 +152,22 @@ internal sealed partial class StressClient(int index, IPEndPoint target, string 
             await PipeAsync(_random.Next(2) == 0 ? "UID SEARCH ALL" : $"UID SEARCH DELETED", "SEARCH", byUid: true);
         else if (roll < 61 && (known.Count > 0 || n > 0))
         {
-            if (known.Count > 0 && _random.Next(2) == 0) await PipeAsync($"UID STORE {Pick(known)} +FLAGS.SILENT (\\Deleted)", "STORE", byUid: true);
-            else await PipeAsync($"STORE {n} +FLAGS.SILENT (\\Deleted)", "STORE", byUid: false, highest: n);
+            // The client's model applies a silent STORE itself, so it must know what was stored.
+            var tag = NextTag();
+            if (known.Count > 0 && _random.Next(2) == 0)
+            {
+                var uid = Pick(known);
+                var text = $"UID STORE {uid} +FLAGS.SILENT (\\Deleted)";
+                await PipeTaggedAsync(tag, text, "STORE", new SentCommand(tag, "STORE", true, text) { Store = ("+", ["\\Deleted"], [uid], true) },
+                    Encoding.ASCII.GetBytes($"{tag} {text}\r\n"));
+            }
+            else
+            {
+                var text = $"STORE {n} +FLAGS.SILENT (\\Deleted)";
+                await PipeTaggedAsync(tag, text, "STORE",
+                    new SentCommand(tag, "STORE", false, text) { StoreByNumber = ("+", ["\\Deleted"], [n], true), Highest = n },
+                    Encoding.ASCII.GetBytes($"{tag} {text}\r\n"));
+            }
         }
         else if (roll < 65 || (roll < 67 && known.Count == 0))
             await PipeAsync("EXPUNGE", "EXPUNGE", byUid: false);
@@ -350,6 +365,7 @@ internal sealed partial class StressClient(int index, IPEndPoint target, string 
         lock (_lock)
         {
             _transcript.Enqueue(line);
+            fullTranscript?.WriteLine(line);
             while (_transcript.Count > TranscriptTail) _transcript.Dequeue();
         }
     }

@@ -49,6 +49,8 @@ internal sealed partial class StressViewChecker(Func<string, byte[]?> lookupCont
     private readonly Dictionary<long, string> _suspectStores = new();
     // COPYUID of the MOVE in progress: RFC 6851 sends it untagged, before the source's EXPUNGEs.
     private readonly List<long> _movedUids = [];
+    // Targets of the silent STORE in progress that the server told flags for meanwhile: that FETCH is the newest state.
+    private readonly HashSet<long> _toldDuringSilentStore = [];
     private bool _selected;
 
     public IReadOnlyList<Violation> Violations => _violations;
@@ -155,6 +157,9 @@ internal sealed partial class StressViewChecker(Func<string, byte[]?> lookupCont
                 var ok = StoreKept(store.Op, store.Flags, flags);
                 if (!ok) _suspectStores.TryAdd(uid, $"{text} after {current.Text}");
             }
+            if ((current?.Store is { Silent: true } silentStore && silentStore.Uids.Contains(uid)) ||
+                (current?.StoreByNumber is { Silent: true } silentByNumber && silentByNumber.Numbers.Contains(n)))
+                _toldDuringSilentStore.Add(uid);
             if (current?.StoreByNumber is { Silent: false } byNumber && byNumber.Numbers.Contains(n) && !StoreKept(byNumber.Op, byNumber.Flags, flags))
                 _suspectStores.TryAdd(uid, $"{text} after {current.Text}");
         }
@@ -185,6 +190,7 @@ internal sealed partial class StressViewChecker(Func<string, byte[]?> lookupCont
         var command = _inFlight[index];
         _inFlight.RemoveAt(index);
         var status = text[(space + 1)..].Split(' ', 2)[0];
+        using var toldCleared = new ClearOnDispose(_toldDuringSilentStore);
         var moved = command.Name == "MOVE" ? _movedUids.ToList() : [];
         if (command.Name == "MOVE") _movedUids.Clear();
         if (status != "OK" && !command.ByUid && command.Highest > _view.Count) return;
@@ -223,7 +229,7 @@ internal sealed partial class StressViewChecker(Func<string, byte[]?> lookupCont
 
     private void ApplySilent(long uid, string op, string[] stored)
     {
-        if (!_flags.TryGetValue(uid, out var flags)) return;
+        if (_toldDuringSilentStore.Contains(uid) || !_flags.TryGetValue(uid, out var flags)) return;
         if (op == "+") flags.UnionWith(stored);
         else if (op == "-") flags.ExceptWith(stored);
         else _flags[uid] = new HashSet<string>(stored, StringComparer.OrdinalIgnoreCase);
@@ -276,7 +282,10 @@ internal sealed partial class StressViewChecker(Func<string, byte[]?> lookupCont
     public void CompareWithFresh((List<long> View, Dictionary<long, HashSet<string>> Flags) known, IReadOnlyList<(long Uid, HashSet<string> Flags)> fresh,
         string against = "fresh-fetch")
     {
-        foreach (var detail in _suspectStores.Values) Fail("store-result", detail);
+        // A suspect STORE is a violation only if its message still exists: one expunged meanwhile (by another session,
+        // or by this session's CLOSE) may have been told with another session's flags instead.
+        foreach (var (uid, detail) in _suspectStores)
+            if (fresh.Any(f => f.Uid == uid)) Fail("store-result", detail);
         _suspectStores.Clear();
         var sameOrder = known.View.Count == fresh.Count && known.View.Zip(fresh).All(p => p.First == 0 || p.First == p.Second.Uid);
         if (!sameOrder)
@@ -311,6 +320,12 @@ internal sealed partial class StressViewChecker(Func<string, byte[]?> lookupCont
 
     [GeneratedRegex(@"\[COPYUID \d+ [\d:,]+ ([\d:,]+)\]")]
     private static partial Regex CopyUid();
+}
+
+/// <summary>Empties a per-command set however the tagged reply is handled.</summary>
+internal readonly struct ClearOnDispose(HashSet<long> set) : IDisposable
+{
+    public void Dispose() => set.Clear();
 }
 
 /// <summary>The stress messages: unique by an X-Stress-Id header, so a fetched body can be compared byte for byte.</summary>
