@@ -62,6 +62,12 @@ public abstract record FetchAttribute
         public static readonly Uid Instance = new();
     }
 
+    /// <summary>MODSEQ (RFC 7162 section 3.1.5).</summary>
+    public sealed record ModSeq : FetchAttribute
+    {
+        public static readonly ModSeq Instance = new();
+    }
+
     /// <summary>BODY without a section: the non-extensible body structure.</summary>
     public sealed record Body : FetchAttribute
     {

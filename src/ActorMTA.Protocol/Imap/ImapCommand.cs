@@ -60,11 +60,15 @@ public abstract record ImapCommand(string Tag)
     public sealed record Select(string Tag, string Mailbox) : ImapCommand(Tag)
     {
         public override string Name => "SELECT";
+
+        public SelectParameters Parameters { get; init; } = SelectParameters.None;
     }
 
     public sealed record Examine(string Tag, string Mailbox) : ImapCommand(Tag)
     {
         public override string Name => "EXAMINE";
+
+        public SelectParameters Parameters { get; init; } = SelectParameters.None;
     }
 
     public sealed record Create(string Tag, string Mailbox) : ImapCommand(Tag)
@@ -171,11 +175,20 @@ public abstract record ImapCommand(string Tag)
     public sealed record Fetch(string Tag, bool ByUid, SequenceSet Set, IReadOnlyList<FetchAttribute> Attributes) : ImapCommand(Tag)
     {
         public override string Name => ByUid ? "UID FETCH" : "FETCH";
+
+        /// <summary>CHANGEDSINCE (RFC 7162 section 3.1.4): only messages whose mod-sequence is greater; implies MODSEQ.</summary>
+        public long? ChangedSince { get; init; }
+
+        /// <summary>VANISHED (RFC 7162 section 3.2.6, UID FETCH with CHANGEDSINCE only): also report expunged uids of the set.</summary>
+        public bool Vanished { get; init; }
     }
 
     public sealed record Store(string Tag, bool ByUid, SequenceSet Set, StoreMode Mode, bool Silent, IReadOnlyList<string> Flags) : ImapCommand(Tag)
     {
         public override string Name => ByUid ? "UID STORE" : "STORE";
+
+        /// <summary>UNCHANGEDSINCE (RFC 7162 section 3.1.3): leave messages changed after this mod-sequence alone.</summary>
+        public long? UnchangedSince { get; init; }
     }
 
     public sealed record Copy(string Tag, bool ByUid, SequenceSet Set, string Mailbox) : ImapCommand(Tag)

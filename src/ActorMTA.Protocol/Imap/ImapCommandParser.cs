@@ -114,8 +114,16 @@ internal static class ImapCommandParser
                 cursor.ExpectSpace("password");
                 return new ImapCommand.Login(tag, user, cursor.ReadAstring("password"));
             }
-            case "SELECT": return new ImapCommand.Select(tag, ReadMailboxArgument(cursor));
-            case "EXAMINE": return new ImapCommand.Examine(tag, ReadMailboxArgument(cursor));
+            case "SELECT":
+            {
+                var mailbox = ReadMailboxArgument(cursor);
+                return new ImapCommand.Select(tag, mailbox) { Parameters = ReadSelectParameters(cursor) };
+            }
+            case "EXAMINE":
+            {
+                var mailbox = ReadMailboxArgument(cursor);
+                return new ImapCommand.Examine(tag, mailbox) { Parameters = ReadSelectParameters(cursor) };
+            }
             case "CREATE": return new ImapCommand.Create(tag, ReadMailboxArgument(cursor));
             case "DELETE": return new ImapCommand.Delete(tag, ReadMailboxArgument(cursor));
             case "SUBSCRIBE": return new ImapCommand.Subscribe(tag, ReadMailboxArgument(cursor));
@@ -195,6 +203,70 @@ internal static class ImapCommandParser
         return new ImapCommand.Authenticate(tag, mechanism, initial);
     }
 
+    /// <summary>[SP "(" select-param *(SP select-param) ")"]: CONDSTORE, QRESYNC (RFC 7162 sections 3.1.8, 3.2.5).</summary>
+    private static SelectParameters ReadSelectParameters(ImapCommandCursor cursor)
+    {
+        if (!cursor.TryConsume(' ')) return SelectParameters.None;
+        cursor.Expect('(', "select parameters");
+        var condStore = false;
+        QresyncParameters? qresync = null;
+        do
+        {
+            switch (cursor.ReadAtom("a select parameter").ToUpperInvariant())
+            {
+                case "CONDSTORE":
+                    condStore = true;
+                    break;
+                case "QRESYNC":
+                    if (qresync is not null) throw new ImapSyntaxException("QRESYNC given twice");
+                    qresync = ReadQresync(cursor);
+                    break;
+                default:
+                    throw new ImapSyntaxException("Unknown select parameter");
+            }
+        } while (cursor.TryConsume(' '));
+        cursor.Expect(')', "select parameters");
+        return new SelectParameters(condStore, qresync);
+    }
+
+    /// <summary>"(" uidvalidity SP mod-sequence-value [SP known-uids] [SP seq-match-data] ")".</summary>
+    private static QresyncParameters ReadQresync(ImapCommandCursor cursor)
+    {
+        cursor.ExpectSpace("QRESYNC parameters");
+        cursor.Expect('(', "QRESYNC parameters");
+        var uidValidity = cursor.ReadNumber("UIDVALIDITY");
+        if (uidValidity is 0 or > uint.MaxValue) throw new ImapSyntaxException("Invalid UIDVALIDITY");
+        cursor.ExpectSpace("mod-sequence");
+        var modSeq = ReadModSeq(cursor, allowZero: false);
+        SequenceSet? knownUids = null, knownSequences = null, knownSequenceUids = null;
+        if (cursor.TryConsume(' '))
+        {
+            if (!cursor.PeekIs('('))
+            {
+                knownUids = ReadSequenceSet(cursor);
+                if (knownUids.IsSavedResult || knownUids.ContainsStar) throw new ImapSyntaxException("Invalid known UIDs");
+            }
+            if (knownUids is null || cursor.TryConsume(' '))
+            {
+                cursor.Expect('(', "sequence match data");
+                knownSequences = ReadSequenceSet(cursor);
+                cursor.ExpectSpace("known UIDs");
+                knownSequenceUids = ReadSequenceSet(cursor);
+                cursor.Expect(')', "sequence match data");
+            }
+        }
+        cursor.Expect(')', "QRESYNC parameters");
+        return new QresyncParameters(uidValidity, modSeq, knownUids, knownSequences, knownSequenceUids);
+    }
+
+    /// <summary>mod-sequence-value: 1..2^63-1 (mod-sequence-valzer also allows 0).</summary>
+    private static long ReadModSeq(ImapCommandCursor cursor, bool allowZero)
+    {
+        var value = cursor.ReadNumber("a mod-sequence");
+        if (value == 0 && !allowZero) throw new ImapSyntaxException("Invalid mod-sequence");
+        return value;
+    }
+
     private static ImapCommand ParseStatus(ImapCommandCursor cursor, string tag)
     {
         var mailbox = ReadMailboxArgument(cursor);
@@ -215,6 +287,7 @@ internal static class ImapCommandParser
                 "UIDNEXT" => ImapStatusItem.UidNext,
                 "UIDVALIDITY" => ImapStatusItem.UidValidity,
                 "UNSEEN" => ImapStatusItem.Unseen,
+                "HIGHESTMODSEQ" => ImapStatusItem.HighestModSeq,
                 var other => throw new ImapSyntaxException($"Unknown status item {other}"),
             };
             items.Add(item);
@@ -326,6 +399,17 @@ internal static class ImapCommandParser
         cursor.ExpectSpace("sequence set");
         var set = ReadSequenceSet(cursor);
         cursor.ExpectSpace("store item");
+        long? unchangedSince = null;
+        if (cursor.TryConsume('('))
+        {
+            // store-modifier (RFC 4466 section 2.5); the one known is UNCHANGEDSINCE (RFC 7162 section 3.1.3).
+            if (!string.Equals(cursor.ReadAtom("a store modifier"), "UNCHANGEDSINCE", StringComparison.OrdinalIgnoreCase))
+                throw new ImapSyntaxException("Unknown store modifier");
+            cursor.ExpectSpace("mod-sequence");
+            unchangedSince = ReadModSeq(cursor, allowZero: true);
+            cursor.Expect(')', "store modifiers");
+            cursor.ExpectSpace("store item");
+        }
         var item = cursor.ReadWhile(b => b != (byte)' ').ToUpperInvariant();
         var silent = item.EndsWith(".SILENT", StringComparison.Ordinal);
         if (silent) item = item[..^".SILENT".Length];
@@ -348,7 +432,7 @@ internal static class ImapCommandParser
             while (cursor.TryConsume(' ')) list.Add(ReadFlag(cursor));
             flags = list;
         }
-        return new ImapCommand.Store(tag, byUid, set, mode, silent, flags);
+        return new ImapCommand.Store(tag, byUid, set, mode, silent, flags) { UnchangedSince = unchangedSince };
     }
 
     private static ImapCommand ParseId(ImapCommandCursor cursor, string tag)
@@ -403,7 +487,33 @@ internal static class ImapCommandParser
         {
             attributes.Add(ReadFetchAttribute(cursor));
         }
-        return new ImapCommand.Fetch(tag, byUid, set, attributes);
+        var fetch = new ImapCommand.Fetch(tag, byUid, set, attributes);
+        return cursor.TryConsume(' ') ? ReadFetchModifiers(cursor, fetch) : fetch;
+    }
+
+    /// <summary>"(" fetch-modifier *(SP fetch-modifier) ")": CHANGEDSINCE and VANISHED (RFC 7162 sections 3.1.4, 3.2.6).</summary>
+    private static ImapCommand.Fetch ReadFetchModifiers(ImapCommandCursor cursor, ImapCommand.Fetch fetch)
+    {
+        cursor.Expect('(', "fetch modifiers");
+        do
+        {
+            switch (cursor.ReadAtom("a fetch modifier").ToUpperInvariant())
+            {
+                case "CHANGEDSINCE":
+                    cursor.ExpectSpace("mod-sequence");
+                    fetch = fetch with { ChangedSince = ReadModSeq(cursor, allowZero: true) };
+                    break;
+                case "VANISHED":
+                    fetch = fetch with { Vanished = true };
+                    break;
+                default:
+                    throw new ImapSyntaxException("Unknown fetch modifier");
+            }
+        } while (cursor.TryConsume(' '));
+        cursor.Expect(')', "fetch modifiers");
+        // RFC 7162 section 3.2.6: VANISHED only with CHANGEDSINCE, and only for UID FETCH.
+        if (fetch.Vanished && (fetch.ChangedSince is null || !fetch.ByUid)) throw new ImapSyntaxException("VANISHED needs UID FETCH and CHANGEDSINCE");
+        return fetch;
     }
 
     private static FetchAttribute ReadFetchAttribute(ImapCommandCursor cursor)
@@ -419,6 +529,7 @@ internal static class ImapCommandParser
             case "RFC822.SIZE": return FetchAttribute.Rfc822Size.Instance;
             case "RFC822.TEXT": return FetchAttribute.Rfc822Text.Instance;
             case "UID": return FetchAttribute.Uid.Instance;
+            case "MODSEQ": return FetchAttribute.ModSeq.Instance;
             case "BODYSTRUCTURE": return FetchAttribute.BodyStructure.Instance;
             case "BODY" when !cursor.PeekIs('['): return FetchAttribute.Body.Instance;
             case "BODY":
@@ -678,6 +789,20 @@ internal static class ImapCommandParser
             case "UID":
                 cursor.ExpectSpace("UID set");
                 return new SearchKey.Uids(ReadSequenceSet(cursor));
+            case "MODSEQ":
+            {
+                cursor.ExpectSpace("mod-sequence");
+                if (cursor.PeekIs('"'))
+                {
+                    // entry-name SP entry-type-req: per-flag mod-sequences are not kept apart from the message's.
+                    cursor.ReadString("an entry name");
+                    cursor.ExpectSpace("entry type");
+                    var type = cursor.ReadAtom("an entry type").ToLowerInvariant();
+                    if (type is not ("priv" or "shared" or "all")) throw new ImapSyntaxException("Invalid entry type");
+                    cursor.ExpectSpace("mod-sequence");
+                }
+                return new SearchKey.ModSeq(ReadModSeq(cursor, allowZero: true));
+            }
             case "NOT":
                 cursor.ExpectSpace("search key");
                 return new SearchKey.Not(ReadSearchKey(cursor, encoding, depth + 1));

@@ -15,6 +15,9 @@ public abstract record ImapFetchItem
 
     public sealed record Uid(uint Value) : ImapFetchItem;
 
+    /// <summary>MODSEQ (n), RFC 7162 section 3.1.5.</summary>
+    public sealed record ModSeq(long Value) : ImapFetchItem;
+
     public sealed record Envelope(ImapEnvelope Value) : ImapFetchItem;
 
     /// <summary>BODYSTRUCTURE when <paramref name="Extensible"/>, else BODY (no extension data).</summary>

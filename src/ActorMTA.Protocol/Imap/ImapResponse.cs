@@ -26,6 +26,9 @@ public abstract record ImapResponse
 
     public sealed record Expunge(uint SequenceNumber) : ImapResponse;
 
+    /// <summary>VANISHED (RFC 7162 section 3.2.10): expunged uids; EARLIER when they were gone before this command.</summary>
+    public sealed record Vanished(bool Earlier, SequenceSet Uids) : ImapResponse;
+
     public sealed record Flags(IReadOnlyList<string> Values) : ImapResponse;
 
     /// <summary>LIST, or LSUB when <paramref name="Lsub"/>; <paramref name="Delimiter"/> null is NIL.</summary>
@@ -34,10 +37,18 @@ public abstract record ImapResponse
 
     public sealed record MailboxStatus(string Mailbox, IReadOnlyList<KeyValuePair<ImapStatusItem, ulong>> Items) : ImapResponse;
 
-    public sealed record Search(IReadOnlyList<uint> Numbers) : ImapResponse;
+    public sealed record Search(IReadOnlyList<uint> Numbers) : ImapResponse
+    {
+        /// <summary>RFC 7162 section 3.1.5: with a MODSEQ search key, the highest mod-sequence of the found messages.</summary>
+        public long? ModSeq { get; init; }
+    }
 
     /// <summary>ESEARCH (RFC 4731): <c>* ESEARCH (TAG "t") [UID] [MIN n] [MAX n] [COUNT n] [ALL set]</c>; null items are left out.</summary>
-    public sealed record ESearch(string Tag, bool Uid, uint? Min, uint? Max, uint? Count, SequenceSet? All) : ImapResponse;
+    public sealed record ESearch(string Tag, bool Uid, uint? Min, uint? Max, uint? Count, SequenceSet? All) : ImapResponse
+    {
+        /// <summary>RFC 7162 section 3.1.5 / RFC 4731: the highest mod-sequence of the found messages (MODSEQ search key only).</summary>
+        public long? ModSeq { get; init; }
+    }
 
     /// <summary>SORT (RFC 5256): the numbers in sorted order.</summary>
     public sealed record Sort(IReadOnlyList<uint> Numbers) : ImapResponse;

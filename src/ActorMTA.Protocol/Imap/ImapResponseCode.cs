@@ -35,6 +35,12 @@ public sealed record ImapResponseCode(string Text)
     /// <summary>PERMANENTFLAGS; include "\*" when new keywords may be created.</summary>
     public static ImapResponseCode PermanentFlags(IEnumerable<string> flags) => new("PERMANENTFLAGS (" + string.Join(' ', flags) + ")");
 
+    /// <summary>RFC 7162 section 3.1.2.1.</summary>
+    public static ImapResponseCode HighestModSeq(long modSeq) => new("HIGHESTMODSEQ " + modSeq.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>RFC 7162 section 3.1.3: messages a conditional STORE left alone (message numbers, or uids for UID STORE).</summary>
+    public static ImapResponseCode Modified(SequenceSet set) => new("MODIFIED " + set);
+
     public static ImapResponseCode UidNext(uint uid) => new("UIDNEXT " + uid.ToString(CultureInfo.InvariantCulture));
 
     public static ImapResponseCode UidValidity(uint value) => new("UIDVALIDITY " + value.ToString(CultureInfo.InvariantCulture));

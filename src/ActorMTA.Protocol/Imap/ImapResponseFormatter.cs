@@ -79,6 +79,10 @@ public static class ImapResponseFormatter
             case ImapResponse.Search search:
                 writer.Ascii("* SEARCH");
                 foreach (var number in search.Numbers) writer.Ascii(" ").Number(number);
+                if (search.ModSeq is { } highest) writer.Ascii(" (MODSEQ ").Number(highest).Ascii(")");
+                break;
+            case ImapResponse.Vanished vanished:
+                writer.Ascii(vanished.Earlier ? "* VANISHED (EARLIER) " : "* VANISHED ").Ascii(vanished.Uids.ToString());
                 break;
             case ImapResponse.ESearch esearch:
                 writer.Ascii("* ESEARCH (TAG ").String(esearch.Tag).Ascii(")");
@@ -87,6 +91,7 @@ public static class ImapResponseFormatter
                 if (esearch.Max is { } max) writer.Ascii(" MAX ").Number(max);
                 if (esearch.Count is { } count) writer.Ascii(" COUNT ").Number(count);
                 if (esearch.All is { } all) writer.Ascii(" ALL ").Ascii(all.ToString());
+                if (esearch.ModSeq is { } modSeq) writer.Ascii(" MODSEQ ").Number(modSeq);
                 break;
             case ImapResponse.Sort sort:
                 writer.Ascii("* SORT");
@@ -240,6 +245,9 @@ public static class ImapResponseFormatter
                     break;
                 case ImapFetchItem.Uid uid:
                     writer.Ascii("UID ").Number(uid.Value);
+                    break;
+                case ImapFetchItem.ModSeq modSeq:
+                    writer.Ascii("MODSEQ (").Number(modSeq.Value).Ascii(")");
                     break;
                 case ImapFetchItem.Envelope envelope:
                     writer.Ascii("ENVELOPE ");
@@ -478,6 +486,7 @@ public static class ImapResponseFormatter
         ImapStatusItem.UidNext => "UIDNEXT",
         ImapStatusItem.UidValidity => "UIDVALIDITY",
         ImapStatusItem.Unseen => "UNSEEN",
+        ImapStatusItem.HighestModSeq => "HIGHESTMODSEQ",
         _ => throw new ArgumentOutOfRangeException(nameof(item)),
     };
 

@@ -8,4 +8,6 @@ public enum ImapStatusItem
     UidNext,
     UidValidity,
     Unseen,
+    /// <summary>RFC 7162 section 3.1.6.</summary>
+    HighestModSeq,
 }

@@ -43,6 +43,9 @@ public abstract record SearchKey
 
     public sealed record Uids(SequenceSet Set) : SearchKey;
 
+    /// <summary>MODSEQ [entry-name entry-type] n (RFC 7162 section 3.1.5): mod-sequence at least <paramref name="Minimum"/>. The entry is not kept: flags share the message's mod-sequence.</summary>
+    public sealed record ModSeq(long Minimum) : SearchKey;
+
     public sealed record Not(SearchKey Key) : SearchKey;
 
     public sealed record Or(SearchKey Left, SearchKey Right) : SearchKey;

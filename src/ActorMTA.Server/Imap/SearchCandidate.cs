@@ -58,6 +58,7 @@ internal sealed class SearchCandidate(uint sequence, uint count, uint largestUid
         SearchKey.SequenceNumbers { Set.IsSavedResult: true } or SearchKey.Uids { Set.IsSavedResult: true } => savedResult.Contains(message.Uid),
         SearchKey.SequenceNumbers numbers => numbers.Set.Contains(sequence, count),
         SearchKey.Uids uids => uids.Set.Contains((uint)message.Uid, largestUid),
+        SearchKey.ModSeq modSeq => message.ModSeq >= modSeq.Minimum,
         SearchKey.Not not => !Matches(not.Key),
         SearchKey.Or or => Matches(or.Left) || Matches(or.Right),
         SearchKey.And and => and.Keys.All(Matches),

@@ -13,7 +13,7 @@ public sealed class SelectedFolderView
 {
     /// <summary>A held change; its flag part is mutable so the session's own later STORE can supersede it.</summary>
     private sealed record HeldChange(IReadOnlyList<long> Expunged, IReadOnlyList<MailboxMessage> Appended, IReadOnlyList<long> RecentUids,
-        Dictionary<long, IReadOnlySet<string>> Flags);
+        Dictionary<long, FlagChange> Flags);
 
     private readonly List<HeldChange> _held = [];
     private readonly List<string> _keywords;
@@ -40,6 +40,22 @@ public sealed class SelectedFolderView
     public HashSet<long> Recent { get; } = [];
 
     public bool HasHeld => _held.Count > 0;
+
+    /// <summary>CONDSTORE is enabled: every FETCH response with FLAGS also carries MODSEQ (RFC 7162 section 3.1).</summary>
+    public bool ReportModSeq { get; set; }
+
+    /// <summary>QRESYNC is enabled: expunges are told as VANISHED uid sets instead of EXPUNGE numbers (RFC 7162 section 3.2.10).</summary>
+    public bool ReportVanished { get; set; }
+
+    /// <summary>The untagged FETCH that tells a message's flags: UID always (RFC 7162 section 3.2.4 needs it with QRESYNC), MODSEQ with CONDSTORE.</summary>
+    public ImapResponse.Fetch FlagsResponse(int index, bool withUid = true)
+    {
+        var message = Messages[index];
+        var items = new List<ImapFetchItem> { new ImapFetchItem.Flags(FlagsOf(message)) };
+        if (withUid || ReportVanished) items.Add(new ImapFetchItem.Uid((uint)message.Uid));
+        if (ReportModSeq) items.Add(new ImapFetchItem.ModSeq(message.ModSeq));
+        return new ImapResponse.Fetch((uint)index + 1, items);
+    }
 
     /// <summary>FLAGS: the system flags plus every keyword announced so far.</summary>
     public IReadOnlyList<string> Flags => [.. MailboxFlags.System, .. _keywords];
@@ -69,7 +85,7 @@ public sealed class SelectedFolderView
 
     /// <summary>Keeps another session's change until <see cref="Release"/>.</summary>
     public void Hold(FolderChanged change) =>
-        _held.Add(new HeldChange(change.ExpungedUids, change.Appended, change.RecentUids, change.FlagChanges.ToDictionary(c => c.Uid, c => c.Flags)));
+        _held.Add(new HeldChange(change.ExpungedUids, change.Appended, change.RecentUids, change.FlagChanges.ToDictionary(c => c.Uid)));
 
     /// <summary>
     /// Messages the session itself added to this folder (APPEND, COPY, MOVE into it): queued behind the held changes,
@@ -126,10 +142,10 @@ public sealed class SelectedFolderView
             {
                 if (!held.Flags.ContainsKey(change.Uid)) continue;
                 if (told) held.Flags.Remove(change.Uid);
-                else held.Flags[change.Uid] = change.Flags;
+                else held.Flags[change.Uid] = change;
             }
             var index = IndexOf(change.Uid);
-            if (index >= 0) Messages[index] = Messages[index] with { Flags = change.Flags };
+            if (index >= 0) Messages[index] = Messages[index] with { Flags = change.Flags, ModSeq = Math.Max(Messages[index].ModSeq, change.ModSeq) };
         }
         return output;
     }
@@ -165,18 +181,19 @@ public sealed class SelectedFolderView
             output.Add(new ImapResponse.Exists((uint)Messages.Count));
             output.Add(new ImapResponse.Recent((uint)Recent.Count));
         }
-        AnnounceKeywords(change.Flags.Values.SelectMany(f => f), output);
+        AnnounceKeywords(change.Flags.Values.SelectMany(f => f.Flags), output);
         foreach (var (uid, flags) in change.Flags.OrderBy(f => f.Key))
         {
             var index = IndexOf(uid);
             if (index < 0) continue;
-            Messages[index] = Messages[index] with { Flags = flags };
-            output.Add(new ImapResponse.Fetch((uint)index + 1, [new ImapFetchItem.Flags(FlagsOf(Messages[index])), new ImapFetchItem.Uid((uint)uid)]));
+            Messages[index] = Messages[index] with { Flags = flags.Flags, ModSeq = Math.Max(Messages[index].ModSeq, flags.ModSeq) };
+            output.Add(FlagsResponse(index));
         }
     }
 
     private void RemoveExpunged(IEnumerable<long> uids, List<ImapResponse> output)
     {
+        var vanished = new List<uint>();
         foreach (var uid in uids)
         {
             var index = IndexOf(uid);
@@ -184,8 +201,10 @@ public sealed class SelectedFolderView
             _released.Add(Messages[index].ContentRef);
             Messages.RemoveAt(index);
             Recent.Remove(uid);
-            output.Add(new ImapResponse.Expunge((uint)index + 1));
+            if (ReportVanished) vanished.Add((uint)uid);
+            else output.Add(new ImapResponse.Expunge((uint)index + 1));
         }
+        if (vanished.Count > 0) output.Add(new ImapResponse.Vanished(false, SequenceSet.FromNumbers(vanished.Order())));
     }
 
     /// <summary>RFC 3501 section 7.2.6: a keyword new to the folder is announced with FLAGS (and PERMANENTFLAGS) before it is used.</summary>

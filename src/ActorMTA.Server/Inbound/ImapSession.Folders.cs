@@ -19,10 +19,10 @@ public sealed partial class ImapSession
         switch (command)
         {
             case ImapCommand.Select select:
-                Select(select.Mailbox, readOnly: false);
+                Select(select.Mailbox, readOnly: false, select.Parameters);
                 return true;
             case ImapCommand.Examine examine:
-                Select(examine.Mailbox, readOnly: true);
+                Select(examine.Mailbox, readOnly: true, examine.Parameters);
                 return true;
             case ImapCommand.Close:
                 // CLOSE expunges silently (RFC 3501 section 6.4.2) unless the folder is read-only.
@@ -64,6 +64,7 @@ public sealed partial class ImapSession
                         RefusedReply(reply);
                         return;
                     }
+                    if (status.Items.Contains(ImapStatusItem.HighestModSeq)) EnableCondStore();
                     Send(new ImapResponse.MailboxStatus(status.Mailbox, StatusValues(info, status.Items)));
                     Complete(ImapStatus.Ok, null, "STATUS completed");
                 });
@@ -75,18 +76,35 @@ public sealed partial class ImapSession
 
     private static string Folder(string wireName) => MailboxFolders.Normalize(wireName);
 
-    private void Select(string mailbox, bool readOnly)
+    private void Select(string mailbox, bool readOnly, SelectParameters parameters)
     {
+        if (parameters.Qresync is not null && !_qresync)
+        {
+            // RFC 7162 section 3.2.5: QRESYNC must be enabled first.
+            Complete(ImapStatus.Bad, null, "QRESYNC is not enabled");
+            return;
+        }
+        if (parameters.CondStore) EnableCondStore();
         // A failed SELECT leaves no mailbox selected (RFC 3501 section 6.3.1).
-        if (_selected is not null) Unselect();
-        AskMailbox(new SelectFolder(_user!, Folder(mailbox), Self, readOnly), reply =>
+        if (_selected is not null)
+        {
+            Unselect();
+            // RFC 7162 section 3.2.11: responses after this belong to the newly selected mailbox.
+            if (_qresync) Send(new ImapResponse.StatusResponse(null, ImapStatus.Ok, ImapResponseCode.Closed, "Previous mailbox closed"));
+        }
+        var qresync = parameters.Qresync;
+        AskMailbox(new SelectFolder(_user!, Folder(mailbox), Self, readOnly) { VanishedSince = qresync?.ModSeq }, reply =>
         {
             if (reply is not FolderSelected selected)
             {
                 RefusedReply(reply);
                 return;
             }
-            _selected = new SelectedFolderView(selected.Folder, selected.ReadOnly, selected.UidValidity, selected.Messages, selected.RecentFrom, selected.Flags);
+            _selected = new SelectedFolderView(selected.Folder, selected.ReadOnly, selected.UidValidity, selected.Messages, selected.RecentFrom, selected.Flags)
+            {
+                ReportModSeq = _condStore,
+                ReportVanished = _qresync,
+            };
             _state = ImapState.Selected;
             Send(new ImapResponse.Flags(_selected.Flags));
             Send(new ImapResponse.Exists((uint)selected.Exists));
@@ -97,9 +115,41 @@ public sealed partial class ImapSession
             Send(new ImapResponse.StatusResponse(null, ImapStatus.Ok, ImapResponseCode.UidNext((uint)selected.UidNext), "Predicted next UID"));
             Send(new ImapResponse.StatusResponse(null, ImapStatus.Ok,
                 ImapResponseCode.PermanentFlags(_selected.PermanentFlags), "Limited"));
+            // Mod-sequences are kept for every folder, so HIGHESTMODSEQ goes with every SELECT (RFC 7162 section 3.1.2.1).
+            Send(new ImapResponse.StatusResponse(null, ImapStatus.Ok, ImapResponseCode.HighestModSeq(selected.HighestModSeq), "Highest"));
+            if (qresync is not null && qresync.UidValidity == selected.UidValidity) Resynchronize(qresync, selected);
             var name = selected.ReadOnly ? "EXAMINE" : "SELECT";
             Complete(ImapStatus.Ok, selected.ReadOnly ? ImapResponseCode.ReadOnly : ImapResponseCode.ReadWrite, name + " completed");
         });
+    }
+
+    /// <summary>
+    /// SELECT ... QRESYNC (RFC 7162 section 3.2.5.1): what vanished since the client's mod-sequence (among the uids it
+    /// knows), then the flags of every message changed since then.
+    /// </summary>
+    private void Resynchronize(QresyncParameters qresync, FolderSelected selected)
+    {
+        var view = _selected!;
+        var known = qresync.KnownUids;
+        bool Known(long uid) => known is null || known.Contains((uint)uid, uint.MaxValue);
+        // When the log does not reach back far enough, every known uid below UIDNEXT that is not here counts as
+        // vanished: the client ignores uids it does not have.
+        IEnumerable<long> vanished = selected.VanishedSince ?? MissingUids(known, selected.UidNext, view);
+        var told = vanished.Where(uid => Known(uid) && view.IndexOf(uid) < 0).Select(uid => (uint)uid).Order().ToList();
+        if (told.Count > 0) Send(new ImapResponse.Vanished(true, SequenceSet.FromNumbers(told)));
+        for (var i = 0; i < view.Messages.Count; i++)
+            if (view.Messages[i].ModSeq > qresync.ModSeq) Send(view.FlagsResponse(i));
+    }
+
+    /// <summary>Uids below <paramref name="uidNext"/> (within <paramref name="known"/> when given) that are not in the view.</summary>
+    private static IEnumerable<long> MissingUids(SequenceSet? known, long uidNext, SelectedFolderView view)
+    {
+        var largest = (uint)Math.Max(0, uidNext - 1);
+        if (largest == 0) yield break;
+        IReadOnlyList<(uint First, uint Last)> ranges = known is null ? [(1u, largest)] : known.Resolve(largest);
+        foreach (var (first, last) in ranges)
+            for (long uid = first; uid <= Math.Min(last, largest); uid++)
+                if (view.IndexOf(uid) < 0) yield return uid;
     }
 
     private void Unselect()

@@ -120,6 +120,7 @@ public sealed partial class ImapSession
             ImapStatusItem.Recent => (ulong)info.Recent,
             ImapStatusItem.UidNext => (ulong)info.UidNext,
             ImapStatusItem.UidValidity => (ulong)info.UidValidity,
+            ImapStatusItem.HighestModSeq => (ulong)info.HighestModSeq,
             _ => (ulong)info.Unseen,
         })).ToList();
 }

@@ -106,9 +106,56 @@ public sealed partial class ImapSession
 
     private void Fetch(ImapCommand.Fetch fetch)
     {
+        if (fetch.Vanished && !_qresync)
+        {
+            Complete(ImapStatus.Bad, null, "VANISHED needs QRESYNC enabled");
+            return;
+        }
         var targets = Resolve(fetch.ByUid, fetch.Set);
         var attributes = fetch.Attributes.ToList();
         if (fetch.ByUid && !attributes.OfType<FetchAttribute.Uid>().Any()) attributes.Insert(0, FetchAttribute.Uid.Instance);
+        if (fetch.ChangedSince is { } since)
+        {
+            // RFC 7162 section 3.1.4: only what changed after the client's mod-sequence, with MODSEQ.
+            targets = targets.Where(t => t.Message.ModSeq > since).ToList();
+            if (!attributes.OfType<FetchAttribute.ModSeq>().Any()) attributes.Add(FetchAttribute.ModSeq.Instance);
+        }
+        if (attributes.OfType<FetchAttribute.ModSeq>().Any()) EnableCondStore();
+        // As Dovecot does: once CONDSTORE is on, flags always go with the mod-sequence they belong to.
+        else if (_condStore && attributes.OfType<FetchAttribute.Flags>().Any()) attributes.Add(FetchAttribute.ModSeq.Instance);
+        if (fetch.Vanished)
+        {
+            AskMailbox(new GetVanished(_user!, _selected!.Name, fetch.ChangedSince!.Value), reply =>
+            {
+                if (reply is not VanishedUids vanished)
+                {
+                    RefusedReply(reply);
+                    return;
+                }
+                SendVanishedEarlier(fetch.Set, vanished);
+                StartFetch(targets, attributes);
+            });
+            return;
+        }
+        StartFetch(targets, attributes);
+    }
+
+    /// <summary>
+    /// UID FETCH ... (VANISHED): the uids of the set expunged since the client's mod-sequence, as one VANISHED (EARLIER)
+    /// before the FETCH responses (RFC 7162 section 3.2.6). Uids still in this view are told later, as plain VANISHED.
+    /// </summary>
+    private void SendVanishedEarlier(SequenceSet set, VanishedUids vanished)
+    {
+        var view = _selected!;
+        var largest = (uint)Math.Max(1, vanished.UidNext - 1);
+        var uids = (vanished.Uids ?? MissingUids(set, vanished.UidNext, view))
+            .Where(uid => set.Contains((uint)uid, largest) && view.IndexOf(uid) < 0)
+            .Select(uid => (uint)uid).Distinct().Order().ToList();
+        if (uids.Count > 0) Send(new ImapResponse.Vanished(true, SequenceSet.FromNumbers(uids)));
+    }
+
+    private void StartFetch(List<(uint Sequence, MailboxMessage Message)> targets, List<FetchAttribute> attributes)
+    {
         var recent = _selected!.Recent.ToHashSet();
         var markSeen = !_selected.ReadOnly && attributes.Any(a => a.SetsSeen);
         _fetchSeen = [];
@@ -166,6 +213,9 @@ public sealed partial class ImapSession
                 {
                     case FetchAttribute.Uid:
                         items.Add(new ImapFetchItem.Uid((uint)message.Uid));
+                        break;
+                    case FetchAttribute.ModSeq:
+                        items.Add(new ImapFetchItem.ModSeq(message.ModSeq));
                         break;
                     case FetchAttribute.Flags:
                         var flags = message.Flags.ToList();
@@ -263,17 +313,16 @@ public sealed partial class ImapSession
             {
                 // The implicit \Seen is reported (RFC 3501 section 6.4.5) unless FLAGS was asked for and already shows it
                 // (from the view as it was: a newer change by another session is still to be told).
+                // With CONDSTORE the new mod-sequence is told too (RFC 7162 section 3.1.4), so the flags go again with it.
                 var fetch = (ImapCommand.Fetch)_running!;
-                UpdateFlags(stored.Flags, told: !fetch.Attributes.OfType<FetchAttribute.Flags>().Any());
-                if (!fetch.Attributes.OfType<FetchAttribute.Flags>().Any())
+                var tell = _condStore || !fetch.Attributes.OfType<FetchAttribute.Flags>().Any();
+                UpdateFlags(stored.Flags, told: tell);
+                if (tell)
                 {
                     foreach (var change in stored.Flags)
                     {
                         var index = _selected!.IndexOf(change.Uid);
-                        if (index < 0) continue;
-                        var items = new List<ImapFetchItem> { new ImapFetchItem.Flags(FlagsOf(_selected.Messages[index])) };
-                        if (fetch.ByUid) items.Add(new ImapFetchItem.Uid((uint)change.Uid));
-                        Send(new ImapResponse.Fetch((uint)index + 1, items));
+                        if (index >= 0) Send(_selected.FlagsResponse(index, withUid: fetch.ByUid));
                     }
                 }
             }
@@ -309,25 +358,41 @@ public sealed partial class ImapSession
             StoreMode.Remove => FlagStoreMode.Remove,
             _ => FlagStoreMode.Replace,
         };
-        AskMailbox(new StoreFlags(_user!, _selected!.Name, uids, mode, MailboxFlags.Storable(store.Flags).ToList(), Self), reply =>
+        if (store.UnchangedSince is not null) EnableCondStore();
+        var request = new StoreFlags(_user!, _selected!.Name, uids, mode, MailboxFlags.Storable(store.Flags).ToList(), Self) { UnchangedSince = store.UnchangedSince };
+        AskMailbox(request, reply =>
         {
             if (reply is JournalWriteFailed) { RefusedReply(reply); return; }
+            ImapResponseCode? code = null;
             if (reply is FlagsStored stored)
             {
                 UpdateFlags(stored.Flags, told: !store.Silent);
+                var view = _selected!;
                 if (!store.Silent)
                 {
                     foreach (var change in stored.Flags)
                     {
-                        var index = _selected!.IndexOf(change.Uid);
+                        var index = view.IndexOf(change.Uid);
+                        if (index >= 0) Send(view.FlagsResponse(index, withUid: store.ByUid));
+                    }
+                }
+                else if (_condStore)
+                {
+                    // RFC 7162 section 3.1.3: even .SILENT tells the new mod-sequence of what changed.
+                    foreach (var uid in stored.Changed)
+                    {
+                        var index = view.IndexOf(uid);
                         if (index < 0) continue;
-                        var items = new List<ImapFetchItem> { new ImapFetchItem.Flags(FlagsOf(_selected.Messages[index])) };
-                        if (store.ByUid) items.Add(new ImapFetchItem.Uid((uint)change.Uid));
+                        var items = new List<ImapFetchItem>();
+                        if (store.ByUid || _qresync) items.Add(new ImapFetchItem.Uid((uint)uid));
+                        items.Add(new ImapFetchItem.ModSeq(view.Messages[index].ModSeq));
                         Send(new ImapResponse.Fetch((uint)index + 1, items));
                     }
                 }
+                var modified = stored.Modified.Select(uid => store.ByUid ? (uint)uid : (uint)(view.IndexOf(uid) + 1)).Where(n => n > 0).Order().ToList();
+                if (modified.Count > 0) code = ImapResponseCode.Modified(SequenceSet.FromNumbers(modified));
             }
-            Complete(ImapStatus.Ok, null, store.Name + " completed");
+            Complete(ImapStatus.Ok, code, store.Name + " completed");
         });
     }
 

@@ -14,7 +14,8 @@ public sealed partial class ImapSession
 {
     /// <param name="Numbers">What the client asked for: sequence numbers, or UIDs for the UID form.</param>
     /// <param name="Uids">The same matches as UIDs, for SAVE.</param>
-    private sealed record SearchReady(IReadOnlyList<uint> Numbers, IReadOnlyList<uint> Uids, string? Error);
+    /// <param name="ModSeq">With a MODSEQ search key: the highest mod-sequence of the matches (RFC 7162 section 3.1.5).</param>
+    private sealed record SearchReady(IReadOnlyList<uint> Numbers, IReadOnlyList<uint> Uids, string? Error, long? ModSeq = null);
 
     // The saved search result (RFC 5182), as UIDs so that expunged messages drop out; emptied when the folder is left.
     private IReadOnlyList<uint> _savedResult = [];
@@ -77,18 +78,31 @@ public sealed partial class ImapSession
         var saved = _savedResult.Select(u => (long)u).ToHashSet();
         var content = Services.Content;
         var byUid = search.ByUid;
+        var withModSeq = UsesModSeq(search.Criteria);
+        if (withModSeq) EnableCondStore();
         Task.Run(() =>
         {
             var numbers = new List<uint>();
             var uids = new List<uint>();
+            long highest = 0;
             foreach (var (sequence, message) in Match(snapshot, recent, saved, content, search.Criteria))
             {
                 numbers.Add(byUid ? (uint)message.Uid : sequence);
                 uids.Add((uint)message.Uid);
+                highest = Math.Max(highest, message.ModSeq);
             }
-            return new SearchReady(numbers, uids, null);
+            return new SearchReady(numbers, uids, null, withModSeq && numbers.Count > 0 ? highest : null);
         }).PipeTo(Self, failure: e => new SearchReady([], [], e.Message));
     }
+
+    private static bool UsesModSeq(SearchKey key) => key switch
+    {
+        SearchKey.ModSeq => true,
+        SearchKey.Not not => UsesModSeq(not.Key),
+        SearchKey.Or or => UsesModSeq(or.Left) || UsesModSeq(or.Right),
+        SearchKey.And and => and.Keys.Any(UsesModSeq),
+        _ => false,
+    };
 
     /// <summary>SORT and THREAD: the matching messages, ordered off the actor thread by <paramref name="order"/>.</summary>
     private void Order(bool byUid, SearchKey criteria, Func<List<(SearchCandidate Candidate, uint Number)>, ImapResponse> order)
@@ -136,12 +150,13 @@ public sealed partial class ImapSession
         }
         if (search.Return is not { } options)
         {
-            Send(new ImapResponse.Search(ready.Numbers));
+            Send(new ImapResponse.Search(ready.Numbers) { ModSeq = ready.ModSeq });
         }
         else
         {
             if (options.HasFlag(SearchReturn.Save)) _savedResult = SearchResults.Saved(options, ready.Uids);
-            if (SearchResults.Response(search.Tag, search.ByUid, options, ready.Numbers) is { } response) Send(response);
+            if (SearchResults.Response(search.Tag, search.ByUid, options, ready.Numbers) is { } response)
+                Send(response is ImapResponse.ESearch esearch ? esearch with { ModSeq = ready.ModSeq } : response);
         }
         Complete(ImapStatus.Ok, null, search.Name + " completed");
     }

@@ -38,6 +38,9 @@ public sealed partial class ImapSession : ProtocolSession
     private int _authFailures;
     private int _badCommands;
     private bool _compressed;
+    // RFC 7162: CONDSTORE once the client used it (or enabled it); QRESYNC only through ENABLE, and it implies CONDSTORE.
+    private bool _condStore;
+    private bool _qresync;
 
     // The command being executed (one at a time), and the handler for the mailbox's answer to it.
     private ImapCommand? _running;
@@ -97,6 +100,7 @@ public sealed partial class ImapSession : ProtocolSession
         Receive<FolderSelected>(OnMailboxReply);
         Receive<FolderUnselected>(OnMailboxReply);
         Receive<FlagsStored>(OnMailboxReply);
+        Receive<VanishedUids>(OnMailboxReply);
         Receive<MessageAppendedToFolder>(OnMailboxReply);
         Receive<MessagesCopied>(OnMailboxReply);
         Receive<MessagesExpunged>(OnMailboxReply);
@@ -314,10 +318,8 @@ public sealed partial class ImapSession : ProtocolSession
                 Send(new ImapResponse.Namespace([new ImapNamespace("", MailboxFolders.Delimiter)], null, null));
                 Complete(ImapStatus.Ok, null, "NAMESPACE completed");
                 break;
-            case ImapCommand.Enable:
-                // No ENABLE-able extension is implemented: nothing is enabled (RFC 5161 section 3.1).
-                Send(new ImapResponse.Enabled([]));
-                Complete(ImapStatus.Ok, null, "ENABLE completed");
+            case ImapCommand.Enable enable:
+                Enable(enable);
                 break;
             case ImapCommand.Idle:
                 StartIdle();
@@ -342,6 +344,38 @@ public sealed partial class ImapSession : ProtocolSession
         _running = null;
         then?.Invoke();
         NextCommand();
+    }
+
+    /// <summary>
+    /// RFC 5161: CONDSTORE and QRESYNC can be enabled (QRESYNC implies CONDSTORE, RFC 7162 section 3.2.3); ENABLED names
+    /// only what this command newly enabled, and unknown names are ignored.
+    /// </summary>
+    private void Enable(ImapCommand.Enable enable)
+    {
+        var enabled = new List<string>();
+        foreach (var name in enable.Capabilities.Select(c => c.ToUpperInvariant()).Distinct())
+        {
+            if (name == "QRESYNC" && !_qresync)
+            {
+                _qresync = true;
+                enabled.Add(name);
+            }
+            if (name is "CONDSTORE" or "QRESYNC" && !_condStore)
+            {
+                if (name == "CONDSTORE") enabled.Add(name);
+                EnableCondStore();
+            }
+        }
+        if (_selected is not null) _selected.ReportVanished = _qresync;
+        Send(new ImapResponse.Enabled(enabled));
+        Complete(ImapStatus.Ok, null, "ENABLE completed");
+    }
+
+    /// <summary>A CONDSTORE-enabling command (RFC 7162 section 3.1): from now on FETCH responses with FLAGS carry MODSEQ.</summary>
+    private void EnableCondStore()
+    {
+        _condStore = true;
+        if (_selected is not null) _selected.ReportModSeq = true;
     }
 
     /// <summary>RFC 4978: the tagged OK is the last plain byte; both directions are deflated from the next one.</summary>

@@ -18,6 +18,33 @@ public sealed class FolderState(string name)
 
     public long Bytes { get; private set; }
 
+    /// <summary>RFC 7162 HIGHESTMODSEQ: the mod-sequence of the folder's latest change (a message added, changed or removed).</summary>
+    public long HighestModSeq { get; internal set; }
+
+    /// <summary>How many expunged uids are remembered for QRESYNC's VANISHED (EARLIER); older ones are forgotten.</summary>
+    public const int VanishedLogLimit = 10_000;
+
+    private readonly Queue<(long Uid, long ModSeq)> _vanished = new();
+
+    /// <summary>Expunges at or below this mod-sequence may have been forgotten (0: every expunge since modseqs began is logged).</summary>
+    public long VanishedFloor { get; internal set; }
+
+    /// <summary>The remembered expunges, oldest first.</summary>
+    public IEnumerable<(long Uid, long ModSeq)> VanishedLog => _vanished;
+
+    /// <summary>
+    /// Uids expunged after <paramref name="modSeq"/>, or null when that is further back than the log reaches (the
+    /// caller then reports every uid it cannot find, which RFC 7162 section 3.2.5.1 allows).
+    /// </summary>
+    public IReadOnlyList<long>? VanishedSince(long modSeq) =>
+        modSeq < VanishedFloor ? null : _vanished.Where(v => v.ModSeq > modSeq).Select(v => v.Uid).Order().ToList();
+
+    internal void LogVanished(long uid, long modSeq)
+    {
+        _vanished.Enqueue((uid, modSeq));
+        while (_vanished.Count > VanishedLogLimit) VanishedFloor = _vanished.Dequeue().ModSeq;
+    }
+
     private readonly SortedList<long, MailboxMessage> _messages = new();
     private SelectView? _selectView;
 

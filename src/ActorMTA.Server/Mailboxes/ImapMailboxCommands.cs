@@ -37,7 +37,11 @@ public sealed record EnsureSpecialFolders(string Address) : IMailboxCommand;
 /// (replacing any folder it had selected before; the mailbox watches it) and answers with <see cref="FolderSelected"/>.
 /// A read-write select takes the folder's recent messages for this session: later sessions do not see them as \Recent.
 /// </summary>
-public sealed record SelectFolder(string Address, string Folder, IActorRef Session, bool ReadOnly = false) : IMailboxCommand;
+public sealed record SelectFolder(string Address, string Folder, IActorRef Session, bool ReadOnly = false) : IMailboxCommand
+{
+    /// <summary>QRESYNC (RFC 7162): the client's cached mod-sequence; the reply then carries <see cref="FolderSelected.VanishedSince"/>.</summary>
+    public long? VanishedSince { get; init; }
+}
 
 /// <summary>CLOSE/UNSELECT/LOGOUT: no more pushes to <paramref name="Session"/>. Answered with <see cref="FolderUnselected"/>.</summary>
 public sealed record UnselectFolder(string Address, IActorRef Session) : IMailboxCommand;
@@ -45,7 +49,14 @@ public sealed record UnselectFolder(string Address, IActorRef Session) : IMailbo
 public enum FlagStoreMode : byte { Add, Remove, Replace }
 
 /// <summary>STORE/UID STORE. Uids that do not exist are skipped. Answered with <see cref="FlagsStored"/>.</summary>
-public sealed record StoreFlags(string Address, string Folder, IReadOnlyList<long> Uids, FlagStoreMode Mode, IReadOnlyCollection<string> Flags, IActorRef? Session = null) : IMailboxCommand;
+public sealed record StoreFlags(string Address, string Folder, IReadOnlyList<long> Uids, FlagStoreMode Mode, IReadOnlyCollection<string> Flags, IActorRef? Session = null) : IMailboxCommand
+{
+    /// <summary>CONDSTORE's UNCHANGEDSINCE (RFC 7162 section 3.1.3): messages changed after it are left alone (<see cref="FlagsStored.Modified"/>).</summary>
+    public long? UnchangedSince { get; init; }
+}
+
+/// <summary>QRESYNC's UID FETCH ... (VANISHED): uids of the folder expunged after <paramref name="Since"/>. Answered with <see cref="VanishedUids"/>.</summary>
+public sealed record GetVanished(string Address, string Folder, long Since) : IMailboxCommand;
 
 /// <summary>
 /// APPEND. The mailbox takes over <paramref name="ContentRef"/> (released if the append is refused).

@@ -21,7 +21,10 @@ public sealed record FolderList(string Address, IReadOnlyList<FolderInfo> Folder
 
 /// <summary>One folder for LIST/STATUS. <paramref name="Recent"/> counts messages not yet taken by a read-write select.</summary>
 public sealed record FolderInfo(string Name, bool Subscribed, string? SpecialUse, bool HasChildren,
-    int Messages, int Recent, int Unseen, long Bytes, long UidValidity, long UidNext);
+    int Messages, int Recent, int Unseen, long Bytes, long UidValidity, long UidNext)
+{
+    public long HighestModSeq { get; init; }
+}
 
 /// <param name="Created">Folders created by this command (empty when all existed).</param>
 public sealed record SpecialFoldersEnsured(string Address, IReadOnlyList<string> Created);
@@ -35,14 +38,29 @@ public sealed record SpecialFoldersEnsured(string Address, IReadOnlyList<string>
 public sealed record FolderSelected(string Address, string Folder, bool ReadOnly, long UidValidity, long UidNext, long RecentFrom,
     IReadOnlyList<MailboxMessage> Messages, int? FirstUnseen, IReadOnlyList<string> Flags, IReadOnlyList<string> PermanentFlags)
 {
+    public long HighestModSeq { get; init; }
+
+    /// <summary>For a QRESYNC select: uids expunged since the client's mod-sequence, or null when the log does not reach back that far.</summary>
+    public IReadOnlyList<long>? VanishedSince { get; init; }
+
     public int Exists => Messages.Count;
     public int Recent => Messages.Count(m => m.Uid >= RecentFrom);
 }
 
 public sealed record FolderUnselected(string Address);
 
-/// <summary>The new flags of every requested uid that exists (changed or not), for the untagged FETCH responses.</summary>
-public sealed record FlagsStored(string Address, string Folder, IReadOnlyList<FlagChange> Flags);
+/// <summary>The new flags (and mod-sequence) of every requested uid that exists (changed or not), for the untagged FETCH responses.</summary>
+public sealed record FlagsStored(string Address, string Folder, IReadOnlyList<FlagChange> Flags)
+{
+    /// <summary>UNCHANGEDSINCE: uids left alone because they changed after the given mod-sequence (not in <see cref="Flags"/>).</summary>
+    public IReadOnlyList<long> Modified { get; init; } = [];
+
+    /// <summary>The uids whose flags this command really changed.</summary>
+    public IReadOnlyList<long> Changed { get; init; } = [];
+}
+
+/// <summary>Expunged uids since a mod-sequence, or null when the log does not reach back that far.</summary>
+public sealed record VanishedUids(string Address, IReadOnlyList<long>? Uids, long UidNext);
 
 /// <summary>
 /// Messages a session added to the folder it has selected itself (APPEND, COPY, MOVE into it). It gets them in the

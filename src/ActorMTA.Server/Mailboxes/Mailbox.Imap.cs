@@ -33,6 +33,9 @@ public sealed partial class Mailbox
                 foreach (var reference in c.ContentRefs) DropViewer(c.Session, reference, batch);
                 return true;
             case StoreFlags c: Store(c, sender, batch); return true;
+            case GetVanished c:
+                batch.Reply(sender, _state.Folder(c.Folder) is { } gone ? new VanishedUids(c.Address, gone.VanishedSince(c.Since), gone.UidNext) : Refused(c.Address, c.Folder, MailboxRefusal.NoSuchFolder));
+                return true;
             case AppendMessage c: Append(c, sender, batch); return true;
             case CopyMessages c: Copy(c, sender, batch); return true;
             case MoveMessages c: Move(c, sender, batch); return true;
@@ -51,7 +54,7 @@ public sealed partial class Mailbox
 
     private FolderInfo Info(FolderState f) => new(f.Name, _state.IsSubscribed(f.Name), f.SpecialUse,
         _state.Folders.Any(other => MailboxFolders.IsBelow(other.Name, f.Name)),
-        f.Count, f.RecentCount, f.UnseenCount, f.Bytes, f.UidValidity, f.UidNext);
+        f.Count, f.RecentCount, f.UnseenCount, f.Bytes, f.UidValidity, f.UidNext) { HighestModSeq = f.HighestModSeq };
 
     private void Create(CreateFolder c, IActorRef sender, CommandBatch batch)
     {
@@ -162,7 +165,11 @@ public sealed partial class Mailbox
 
         var view = folder.View;
         batch.Reply(sender, new FolderSelected(c.Address, folder.Name, c.ReadOnly, folder.UidValidity, folder.UidNext, recentFrom, view.Messages,
-            view.FirstUnseenIndex < 0 ? null : view.FirstUnseenIndex + 1, [.. MailboxFlags.System, .. view.Keywords], MailboxFlags.Permanent));
+            view.FirstUnseenIndex < 0 ? null : view.FirstUnseenIndex + 1, [.. MailboxFlags.System, .. view.Keywords], MailboxFlags.Permanent)
+        {
+            HighestModSeq = folder.HighestModSeq,
+            VanishedSince = c.VanishedSince is { } since ? folder.VanishedSince(since) : null,
+        });
     }
 
     private void Store(StoreFlags c, IActorRef sender, CommandBatch batch)
@@ -170,31 +177,42 @@ public sealed partial class Mailbox
         var folder = _state.Folder(c.Folder);
         if (folder is null) { batch.Reply(sender, Refused(c.Address, c.Folder, MailboxRefusal.NoSuchFolder)); return; }
         var requested = MailboxFlags.Storable(c.Flags).ToList();
-        var result = new List<FlagChange>();
+        var result = new List<long>();
         var changed = new List<FlagChange>();
+        var modified = new List<long>();
         foreach (var uid in c.Uids.Distinct().Order())
         {
             if (folder.Get(uid) is not { } message) continue;
+            if (message.ModSeq > c.UnchangedSince)
+            {
+                modified.Add(uid);
+                continue;
+            }
             var flags = c.Mode switch
             {
                 FlagStoreMode.Add => MailboxMessage.FlagSet(message.Flags.Concat(requested)),
                 FlagStoreMode.Remove => MailboxMessage.FlagSet(message.Flags.Where(f => !requested.Contains(f, StringComparer.OrdinalIgnoreCase))),
                 _ => MailboxMessage.FlagSet(requested),
             };
-            var change = new FlagChange(uid, flags);
-            result.Add(change);
-            if (!flags.SetEquals(message.Flags)) changed.Add(change);
+            result.Add(uid);
+            if (!flags.SetEquals(message.Flags)) changed.Add(new FlagChange(uid, flags));
         }
         if (changed.Count > 0)
         {
             batch.Emit(new MessageFlagsSet(folder.Name, changed));
+            // Applied: the changes now carry their new mod-sequence.
+            var told = changed.Select(c => FlagChange.Of(folder.Get(c.Uid)!)).ToList();
             foreach (var (session, _) in _sessions.Of(folder, c.Session))
             {
-                var push = new FolderChanged(c.Address, folder.Name, [], [], [], changed);
+                var push = new FolderChanged(c.Address, folder.Name, [], [], [], told);
                 batch.After(() => session.Tell(push));
             }
         }
-        batch.Reply(sender, new FlagsStored(c.Address, folder.Name, result));
+        batch.Reply(sender, new FlagsStored(c.Address, folder.Name, result.Select(uid => FlagChange.Of(folder.Get(uid)!)).ToList())
+        {
+            Modified = modified,
+            Changed = changed.Select(c => c.Uid).ToList(),
+        });
     }
 
     private void Append(AppendMessage c, IActorRef sender, CommandBatch batch)

@@ -17,5 +17,9 @@ public sealed record MailboxMessage(long Uid, string QueueId, string ContentRef,
     /// <summary>The IMAP ENVELOPE/BODYSTRUCTURE blob once computed (<see cref="MessageStructureComputed"/>), else null.</summary>
     public byte[]? Structure { get; init; }
 
+    /// <summary>RFC 7162 mod-sequence: the mailbox's change counter when this entry last changed (added, flags set, moved).
+    /// Assigned by <see cref="MailboxState"/> as it applies events, so a replay gives the same values.</summary>
+    public long ModSeq { get; init; }
+
     public bool HasFlag(string flag) => Flags.Contains(flag);
 }

@@ -10,6 +10,9 @@ public sealed record MailboxSnapshot(IReadOnlyList<FolderSnapshot> Folders) : IP
 
     /// <summary>The highest UIDVALIDITY ever handed out, so a re-created name never gets an old value. Layout MS2 on.</summary>
     public long LastUidValidity { get; init; }
+
+    /// <summary>The RFC 7162 change counter (<see cref="MailboxState.HighestModSeq"/>). Layout MS3 on.</summary>
+    public long HighestModSeq { get; init; }
 }
 
 public sealed record FolderSnapshot(string Folder, long UidValidity, long UidNext, IReadOnlyList<MailboxMessage> Messages)
@@ -18,4 +21,12 @@ public sealed record FolderSnapshot(string Folder, long UidValidity, long UidNex
     public long RecentBoundary { get; init; } = 1;
 
     public string? SpecialUse { get; init; }
+
+    /// <summary>Layout MS3 on (with each message's ModSeq); earlier layouts read as 0, taken as 1.</summary>
+    public long HighestModSeq { get; init; }
+
+    public long VanishedFloor { get; init; }
+
+    /// <summary>Remembered expunges for QRESYNC, oldest first. Layout MS3 on.</summary>
+    public IReadOnlyList<(long Uid, long ModSeq)> Vanished { get; init; } = [];
 }

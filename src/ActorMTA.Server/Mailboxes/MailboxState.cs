@@ -35,6 +35,13 @@ public sealed class MailboxState
     public MailboxMessage? FindByQueueId(string queueId) =>
         _byQueueId.TryGetValue(queueId, out var all) && all.Count > 0 ? all[0].Folder.Get(all[0].Uid) : null;
 
+    /// <summary>
+    /// The mailbox's RFC 7162 change counter: every event that adds, changes or removes messages takes the next value,
+    /// in the order events are applied, so replaying the journal (or a snapshot and what followed it) gives the same
+    /// mod-sequences. One counter for all folders: a folder's values rise strictly, with gaps, which RFC 7162 allows.
+    /// </summary>
+    public long HighestModSeq { get; private set; } = 1;
+
     public void Apply(IMailboxEvent @event)
     {
         switch (@event)
@@ -43,14 +50,23 @@ public sealed class MailboxState
                 var newFolder = GetOrAdd(created.Folder);
                 newFolder.UidValidity = created.UidValidity;
                 newFolder.SpecialUse = created.SpecialUse;
+                newFolder.HighestModSeq = Math.Max(newFolder.HighestModSeq, HighestModSeq);
                 LastUidValidity = Math.Max(LastUidValidity, created.UidValidity);
                 break;
             case MessageAppended appended:
-                Index(GetOrAdd(appended.Folder), new MailboxMessage(appended.Uid, appended.QueueId, appended.ContentRef, appended.Size, appended.InternalDate, appended.Flags));
+            {
+                var folder = GetOrAdd(appended.Folder);
+                Index(folder, new MailboxMessage(appended.Uid, appended.QueueId, appended.ContentRef, appended.Size, appended.InternalDate, appended.Flags)
+                    { ModSeq = NextModSeq(folder) });
                 break;
+            }
             case MessagesRemoved removed:
-                if (Folder(removed.Folder) is { } from)
-                    foreach (var uid in removed.Uids) Unindex(from, uid);
+                if (Folder(removed.Folder) is { } from && removed.Uids.Count > 0)
+                {
+                    var modSeq = NextModSeq(from);
+                    foreach (var uid in removed.Uids)
+                        if (Unindex(from, uid) is not null) from.LogVanished(uid, modSeq);
+                }
                 break;
             case FolderDeleted deleted:
                 if (Folder(deleted.Folder) is not { } gone || gone == Inbox) break;
@@ -70,19 +86,30 @@ public sealed class MailboxState
                 else _subscriptions.Remove(MailboxFolders.Normalize(subscription.Folder));
                 break;
             case MessageFlagsSet flags:
-                if (Folder(flags.Folder) is not { } flagged) break;
+            {
+                if (Folder(flags.Folder) is not { } flagged || flags.Changes.Count == 0) break;
+                var modSeq = NextModSeq(flagged);
                 foreach (var change in flags.Changes)
-                    if (flagged.Get(change.Uid) is { } message) flagged.Replace(message with { Flags = change.Flags });
+                    if (flagged.Get(change.Uid) is { } message) flagged.Replace(message with { Flags = change.Flags, ModSeq = modSeq });
                 break;
+            }
             case RecentBoundaryMoved recent:
                 if (Folder(recent.Folder) is { } seen) seen.RecentBoundary = Math.Max(seen.RecentBoundary, recent.Boundary);
                 break;
             case MessagesMoved moved:
+            {
                 if (Folder(moved.From) is not { } source) break;
                 var target = GetOrAdd(moved.To);
+                var modSeq = NextModSeq(source);
+                target.HighestModSeq = modSeq;
                 for (var i = 0; i < moved.FromUids.Count; i++)
-                    if (Unindex(source, moved.FromUids[i]) is { } message) Index(target, message with { Uid = moved.ToUids[i] });
+                {
+                    if (Unindex(source, moved.FromUids[i]) is not { } message) continue;
+                    source.LogVanished(moved.FromUids[i], modSeq);
+                    Index(target, message with { Uid = moved.ToUids[i], ModSeq = modSeq });
+                }
                 break;
+            }
             case MessageStructureComputed structure:
                 if (Folder(structure.Folder)?.Get(structure.Uid) is { } described)
                     Folder(structure.Folder)!.Replace(described with { Structure = structure.Structure });
@@ -92,15 +119,25 @@ public sealed class MailboxState
         }
     }
 
+    private long NextModSeq(FolderState folder) => folder.HighestModSeq = ++HighestModSeq;
+
     /// <summary>Messages in all folders: the size of a snapshot.</summary>
     public int MessageCount => _folders.Values.Sum(f => f.Messages.Count);
 
     public MailboxSnapshot ToSnapshot() => new(_folders.Values
-        .Select(f => new FolderSnapshot(f.Name, f.UidValidity, f.UidNext, f.Messages.ToArray()) { RecentBoundary = f.RecentBoundary, SpecialUse = f.SpecialUse })
+        .Select(f => new FolderSnapshot(f.Name, f.UidValidity, f.UidNext, f.Messages.ToArray())
+        {
+            RecentBoundary = f.RecentBoundary,
+            SpecialUse = f.SpecialUse,
+            HighestModSeq = f.HighestModSeq,
+            VanishedFloor = f.VanishedFloor,
+            Vanished = f.VanishedLog.ToArray(),
+        })
         .ToArray())
     {
         Subscriptions = _subscriptions.ToArray(),
         LastUidValidity = LastUidValidity,
+        HighestModSeq = HighestModSeq,
     };
 
     public static MailboxState FromSnapshot(MailboxSnapshot snapshot)
@@ -112,13 +149,18 @@ public sealed class MailboxState
             folder.UidValidity = f.UidValidity;
             folder.SpecialUse = f.SpecialUse;
             folder.RecentBoundary = f.RecentBoundary;
-            foreach (var message in f.Messages) state.Index(folder, message);
+            // Layouts before MS3 had no mod-sequences: everything starts at 1.
+            foreach (var message in f.Messages) state.Index(folder, message.ModSeq > 0 ? message : message with { ModSeq = 1 });
+            folder.HighestModSeq = Math.Max(1, f.HighestModSeq);
+            folder.VanishedFloor = f.VanishedFloor;
+            foreach (var (uid, modSeq) in f.Vanished) folder.LogVanished(uid, modSeq);
             // UIDNEXT may be ahead of the highest stored uid (the newest messages were expunged).
             folder.UidNext = Math.Max(folder.UidNext, f.UidNext);
             state.LastUidValidity = Math.Max(state.LastUidValidity, f.UidValidity);
         }
         foreach (var name in snapshot.Subscriptions) state._subscriptions.Add(name);
         state.LastUidValidity = Math.Max(state.LastUidValidity, snapshot.LastUidValidity);
+        state.HighestModSeq = Math.Max(Math.Max(1, snapshot.HighestModSeq), state._folders.Values.Max(f => f.HighestModSeq));
         return state;
     }
 

@@ -31,6 +31,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
     internal const string MessagesMovedV1 = "MM1";
     internal const string MessageStructureComputedV1 = "MC1";
     internal const string MailboxSnapshotV2 = "MS2";
+    internal const string MailboxSnapshotV3 = "MS3";
     internal const string DeliveryQueuedV1 = "QQ1";
     internal const string DeliveryQueuedV2 = "QQ2";
     internal const string DeliveryQueuedV3 = "QQ3";
@@ -56,7 +57,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
         FolderCreated => FolderCreatedV2,
         MessageAppended => MessageAppendedV1,
         MessagesRemoved => MessagesRemovedV1,
-        MailboxSnapshot => MailboxSnapshotV2,
+        MailboxSnapshot => MailboxSnapshotV3,
         FolderDeleted => FolderDeletedV1,
         FolderRenamed => FolderRenamedV1,
         FolderSubscriptionChanged => FolderSubscriptionChangedV1,
@@ -95,7 +96,9 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                 w.Longs(e.Uids);
                 w.Byte((byte)e.Reason);
                 break;
-            case MailboxSnapshot s: // MS2: MS1's layout plus per folder recent boundary and special use, per message the structure; then mailbox fields
+            case MailboxSnapshot s:
+                // MS2: MS1's layout plus per folder recent boundary and special use, per message the structure; then mailbox fields.
+                // MS3: MS2 plus per folder HIGHESTMODSEQ and the vanished log, per message its mod-sequence; the counter last.
                 w.Int(s.Folders.Count);
                 foreach (var folder in s.Folders)
                 {
@@ -104,16 +107,22 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                     w.Long(folder.UidNext);
                     w.Long(folder.RecentBoundary);
                     w.NullableString(folder.SpecialUse);
+                    w.Long(folder.HighestModSeq);
+                    w.Long(folder.VanishedFloor);
+                    w.Longs(folder.Vanished.Select(v => v.Uid).ToArray());
+                    w.Longs(folder.Vanished.Select(v => v.ModSeq).ToArray());
                     w.Int(folder.Messages.Count);
                     foreach (var m in folder.Messages)
                     {
                         w.Long(m.Uid);
                         WriteMessageFields(w, m.QueueId, m.ContentRef, m.Size, m.InternalDate, m.Flags);
                         w.NullableString(m.Structure is null ? null : Convert.ToBase64String(m.Structure));
+                        w.Long(m.ModSeq);
                     }
                 }
                 w.Strings(s.Subscriptions);
                 w.Long(s.LastUidValidity);
+                w.Long(s.HighestModSeq);
                 break;
             case FolderDeleted e:
                 w.String(e.Folder);
@@ -226,6 +235,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
             MessagesRemovedV1 => new MessagesRemoved(r.String(), r.Longs(), ReadEnum<RemovalReason>(r)),
             MailboxSnapshotV1 => ReadMailboxSnapshot(r, version: 1),
             MailboxSnapshotV2 => ReadMailboxSnapshot(r, version: 2),
+            MailboxSnapshotV3 => ReadMailboxSnapshot(r, version: 3),
             FolderCreatedV2 => new FolderCreated(r.String(), r.Long()) { SpecialUse = r.String() },
             FolderDeletedV1 => new FolderDeleted(r.String()),
             FolderRenamedV1 => new FolderRenamed(r.String(), r.String()),
@@ -290,16 +300,30 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
             var uidNext = r.Long();
             var recentBoundary = version >= 2 ? r.Long() : 1;
             var specialUse = version >= 2 ? r.NullableString() : null;
+            long highestModSeq = 0, vanishedFloor = 0;
+            (long, long)[] vanished = [];
+            if (version >= 3)
+            {
+                highestModSeq = r.Long();
+                vanishedFloor = r.Long();
+                var uids = r.Longs();
+                vanished = uids.Zip(r.Longs()).ToArray();
+            }
             var messages = new MailboxMessage[r.Count()];
             for (var j = 0; j < messages.Length; j++)
             {
                 messages[j] = ReadMessage(r, r.Long());
                 if (version >= 2 && r.NullableString() is { } structure) messages[j] = messages[j] with { Structure = Convert.FromBase64String(structure) };
+                if (version >= 3) messages[j] = messages[j] with { ModSeq = r.Long() };
             }
-            folders[i] = new FolderSnapshot(name, uidValidity, uidNext, messages) { RecentBoundary = recentBoundary, SpecialUse = specialUse };
+            folders[i] = new FolderSnapshot(name, uidValidity, uidNext, messages)
+            {
+                RecentBoundary = recentBoundary, SpecialUse = specialUse, HighestModSeq = highestModSeq, VanishedFloor = vanishedFloor, Vanished = vanished,
+            };
         }
         if (version < 2) return new MailboxSnapshot(folders);
-        return new MailboxSnapshot(folders) { Subscriptions = r.Strings(), LastUidValidity = r.Long() };
+        var snapshot = new MailboxSnapshot(folders) { Subscriptions = r.Strings(), LastUidValidity = r.Long() };
+        return version < 3 ? snapshot : snapshot with { HighestModSeq = r.Long() };
     }
 
     private static MessageFlagsSet ReadMessageFlagsSet(RecordReader r)

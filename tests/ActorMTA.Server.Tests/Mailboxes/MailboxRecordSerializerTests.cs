@@ -57,7 +57,7 @@ public sealed class MailboxRecordSerializerTests : Akka.TestKit.Xunit2.TestKit
         var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(FolderCreated));
         Assert.Equal("MF1", serializer.Manifest(new FolderCreated("Work", 5)));
         Assert.Equal("MF2", serializer.Manifest(new FolderCreated("Sent", 5) { SpecialUse = "\\Sent" }));
-        Assert.Equal("MS2", serializer.Manifest(new MailboxSnapshot([])));
+        Assert.Equal("MS3", serializer.Manifest(new MailboxSnapshot([])));
     }
 
     [Fact]
