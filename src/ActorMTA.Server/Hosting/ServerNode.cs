@@ -208,18 +208,19 @@ public sealed class ServerNode : IAsyncDisposable
             var endpoint = (IPEndPoint)socket.LocalEndPoint!;
             var (limiter, props, busy) = listener.Protocol switch
             {
-                ListenerProtocol.Smtp => (smtpLimiter, (Func<Socket, Props>)(s => SmtpSession.Props(services, listener, s)),
+                ListenerProtocol.Smtp => (smtpLimiter, (Func<Socket, IPEndPoint?, Props>)((s, client) => SmtpSession.Props(services, listener, s, client)),
                     $"421 4.7.0 {Settings.HostName} Too many connections, try again later\r\n"),
-                ListenerProtocol.Pop3 => (pop3Limiter, s => Pop3Session.Props(services, listener, s),
+                ListenerProtocol.Pop3 => (pop3Limiter, (s, client) => Pop3Session.Props(services, listener, s, client),
                     "-ERR [SYS/TEMP] Too many connections, try again later\r\n"),
-                ListenerProtocol.Imap => (imapLimiter, s => ImapSession.Props(services, listener, s),
+                ListenerProtocol.Imap => (imapLimiter, (s, client) => ImapSession.Props(services, listener, s, client),
                     "* BYE [UNAVAILABLE] Too many connections, try again later\r\n"),
                 _ => throw new ConfigurationException($"listener {listener.Name}: protocol {listener.Protocol} is not served yet"),
             };
-            var actor = System.ActorOf(Listener.Props(listener.Name, socket, limiter, props, Encoding.ASCII.GetBytes(busy)), "listener-" + listener.Name);
+            var actor = System.ActorOf(Listener.Props(listener.Name, socket, limiter, props, Encoding.ASCII.GetBytes(busy),
+                listener.ProxyProtocol ? Settings.ProxyProtocol : null), "listener-" + listener.Name);
             _listeners.Add((listener.Name, actor));
-            System.Log.Info("Listening: {0} {1} on {2} (tls={3}{4})", listener.Name, listener.Protocol.ToString().ToLowerInvariant(),
-                endpoint, listener.Tls.ToString().ToLowerInvariant(), listener.Submission ? ", submission" : "");
+            System.Log.Info("Listening: {0} {1} on {2} (tls={3}{4}{5})", listener.Name, listener.Protocol.ToString().ToLowerInvariant(),
+                endpoint, listener.Tls.ToString().ToLowerInvariant(), listener.Submission ? ", submission" : "", listener.ProxyProtocol ? ", proxy-protocol" : "");
         }
     }
 

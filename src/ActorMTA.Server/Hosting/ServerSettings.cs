@@ -88,6 +88,9 @@ public sealed record ServerSettings(
     /// <summary>On SIGTERM, how long sessions inside DATA/BDAT (or a command) may take to finish before they are cut off.</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>actormta.proxy-protocol, for listeners with proxy-protocol = on.</summary>
+    public ProxyProtocolSettings ProxyProtocol { get; init; } = ProxyProtocolSettings.None;
+
     private static int AtLeastOne(int value, string key) =>
         value >= 1 ? value : throw new ConfigurationException($"{key} must be at least 1");
 
@@ -117,7 +120,7 @@ public sealed record ServerSettings(
                         var other => throw new ConfigurationException($"listener {entry}: unknown tls mode '{other}'"),
                     },
                     l.GetBoolean("submission", false),
-                    l.GetBoolean("enabled", true)));
+                    l.GetBoolean("enabled", true)) { ProxyProtocol = l.GetBoolean("proxy-protocol", false) });
             }
         }
 
@@ -186,6 +189,16 @@ public sealed record ServerSettings(
             c.GetBoolean("io.inline-socket-completions", true))
         {
             ShutdownGrace = c.GetTimeSpan("shutdown-grace", TimeSpan.FromSeconds(30)),
+            ProxyProtocol = ReadProxyProtocol(c, listeners),
         };
+    }
+
+    private static ProxyProtocolSettings ReadProxyProtocol(Config c, IReadOnlyList<ListenerSettings> listeners)
+    {
+        var trusted = (c.GetStringList("proxy-protocol.trusted-networks") ?? []).Select(n => IPNetwork.Parse(n)).ToArray();
+        // Fail at start rather than refuse every connection of a listener nobody may talk to.
+        if (trusted.Length == 0 && listeners.FirstOrDefault(l => l.Enabled && l.ProxyProtocol) is { } orphan)
+            throw new ConfigurationException($"listener {orphan.Name}: proxy-protocol = on needs actormta.proxy-protocol.trusted-networks");
+        return new ProxyProtocolSettings(trusted, c.GetTimeSpan("proxy-protocol.header-timeout", TimeSpan.FromSeconds(5)));
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using ActorMTA.Protocol.Imap;
@@ -57,7 +58,7 @@ public sealed partial class ImapSession : ProtocolSession
     private IOException? _appendFailure;
     private bool _discardingLiteral;
 
-    public ImapSession(InboundServices services, ListenerSettings listener, Socket socket) : base(services, listener, socket)
+    public ImapSession(InboundServices services, ListenerSettings listener, Socket socket, IPEndPoint? client = null) : base(services, listener, socket, client)
     {
         _limits = services.Settings.Imap;
         _mailboxTimeout = services.Settings.Smtp.AcceptTimeout;
@@ -114,8 +115,8 @@ public sealed partial class ImapSession : ProtocolSession
         ReceiveSearchWork();
     }
 
-    public static Props Props(InboundServices services, ListenerSettings listener, Socket socket) =>
-        Akka.Actor.Props.Create(() => new ImapSession(services, listener, socket));
+    public static Props Props(InboundServices services, ListenerSettings listener, Socket socket, IPEndPoint? client = null) =>
+        Akka.Actor.Props.Create(() => new ImapSession(services, listener, socket, client));
 
     protected override string Protocol => "imap";
     protected override TimeSpan AuthFailureDelay => _limits.AuthFailureDelay;

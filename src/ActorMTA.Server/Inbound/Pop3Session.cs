@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using ActorMTA.Protocol.Pop3;
@@ -32,7 +33,7 @@ public sealed class Pop3Session : ProtocolSession
     private long _pendingCorrelation = -1;
     private long _nextCorrelation;
 
-    public Pop3Session(InboundServices services, ListenerSettings listener, Socket socket) : base(services, listener, socket)
+    public Pop3Session(InboundServices services, ListenerSettings listener, Socket socket, IPEndPoint? client = null) : base(services, listener, socket, client)
     {
         _limits = services.Settings.Pop3;
         _mailboxTimeout = services.Settings.Smtp.AcceptTimeout;
@@ -86,8 +87,8 @@ public sealed class Pop3Session : ProtocolSession
         });
     }
 
-    public static Props Props(InboundServices services, ListenerSettings listener, Socket socket) =>
-        Akka.Actor.Props.Create(() => new Pop3Session(services, listener, socket));
+    public static Props Props(InboundServices services, ListenerSettings listener, Socket socket, IPEndPoint? client = null) =>
+        Akka.Actor.Props.Create(() => new Pop3Session(services, listener, socket, client));
 
     protected override string Protocol => "pop3";
     protected override TimeSpan AuthFailureDelay => _limits.AuthFailureDelay;

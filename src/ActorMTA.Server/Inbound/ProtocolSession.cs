@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using ActorMTA.Protocol.Sasl;
 using ActorMTA.Protocol.Text;
@@ -25,11 +26,12 @@ public abstract class ProtocolSession : ReceiveActor, IWithTimers
     private bool _waitingForCommand;
     private string? _delayedFailureUser;
 
-    protected ProtocolSession(InboundServices services, ListenerSettings listener, Socket socket)
+    /// <param name="client">The client named by a PROXY protocol header, or null for the socket's peer.</param>
+    protected ProtocolSession(InboundServices services, ListenerSettings listener, Socket socket, IPEndPoint? client = null)
     {
         Services = services;
         Listener = listener;
-        Connection = new SocketConnection(socket, Self);
+        Connection = new SocketConnection(socket, Self, client);
 
         Receive<TlsEstablished>(m =>
         {

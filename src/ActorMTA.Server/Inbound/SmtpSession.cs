@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using ActorMTA.Protocol.Smtp;
@@ -60,7 +61,7 @@ public sealed class SmtpSession : ProtocolSession
     // The last command line, for the log line when the client's errors end the session.
     private byte[]? _lastLine;
 
-    public SmtpSession(InboundServices services, ListenerSettings listener, Socket socket) : base(services, listener, socket)
+    public SmtpSession(InboundServices services, ListenerSettings listener, Socket socket, IPEndPoint? client = null) : base(services, listener, socket, client)
     {
         _limits = services.Settings.Smtp;
         _farewell = Encoding.ASCII.GetBytes("421 4.3.2 " + services.Settings.HostName + " Service shutting down\r\n");
@@ -129,8 +130,8 @@ public sealed class SmtpSession : ProtocolSession
         });
     }
 
-    public static Props Props(InboundServices services, ListenerSettings listener, Socket socket) =>
-        Akka.Actor.Props.Create(() => new SmtpSession(services, listener, socket));
+    public static Props Props(InboundServices services, ListenerSettings listener, Socket socket, IPEndPoint? client = null) =>
+        Akka.Actor.Props.Create(() => new SmtpSession(services, listener, socket, client));
 
     protected override string Protocol => "smtp";
     protected override TimeSpan AuthFailureDelay => _limits.AuthFailureDelay;

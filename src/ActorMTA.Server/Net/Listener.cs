@@ -1,3 +1,4 @@
+using ActorMTA.Server.Hosting;
 using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
@@ -13,6 +14,9 @@ namespace ActorMTA.Server.Net;
 public sealed class Listener : ReceiveActor, IWithTimers
 {
     public sealed record Accepted(Socket Socket);
+    /// <summary>The PROXY header of an accepted connection has been read: <paramref name="Client"/> is the real client.</summary>
+    private sealed record ProxyHeaderRead(Socket Socket, IPEndPoint Client);
+    private sealed record ProxyHeaderFailed(Socket Socket, string Reason);
     public sealed record AcceptLoopEnded(string Reason);
     /// <summary>Stop accepting new connections (first step of a graceful shutdown).</summary>
     public sealed record StopAccepting;
@@ -33,22 +37,32 @@ public sealed class Listener : ReceiveActor, IWithTimers
     private readonly string _name;
     private readonly Socket _listenSocket;
     private readonly ConnectionLimiter _limiter;
-    private readonly Func<Socket, Props> _sessionProps;
+    private readonly Func<Socket, IPEndPoint?, Props> _sessionProps;
+    private readonly ProxyProtocolSettings? _proxy;
     private readonly byte[] _busyReply;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<IActorRef, IPAddress> _sessions = new();
     private readonly List<IActorRef> _drainWaiters = new();
     private bool _accepting = true;
 
-    public Listener(string name, Socket listenSocket, ConnectionLimiter limiter, Func<Socket, Props> sessionProps, byte[] busyReply)
+    /// <param name="proxy">Set when every connection starts with a PROXY protocol header (only trusted peers may send one).</param>
+    public Listener(string name, Socket listenSocket, ConnectionLimiter limiter, Func<Socket, IPEndPoint?, Props> sessionProps, byte[] busyReply,
+        ProxyProtocolSettings? proxy = null)
     {
         _name = name;
         _listenSocket = listenSocket;
         _limiter = limiter;
         _sessionProps = sessionProps;
         _busyReply = busyReply;
+        _proxy = proxy;
 
         Receive<Accepted>(OnAccepted);
+        Receive<ProxyHeaderRead>(m => Admit(m.Socket, m.Client));
+        Receive<ProxyHeaderFailed>(m =>
+        {
+            _log.Warning("Listener {0} closed a connection from {1}: {2}", _name, m.Socket.RemoteEndPoint, m.Reason);
+            Close(m.Socket);
+        });
         Receive<AcceptLoopEnded>(m =>
         {
             if (_accepting) _log.Warning("Listener {0} stopped accepting: {1}", _name, m.Reason);
@@ -87,8 +101,9 @@ public sealed class Listener : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string name, Socket listenSocket, ConnectionLimiter limiter, Func<Socket, Props> sessionProps, byte[] busyReply) =>
-        Akka.Actor.Props.Create(() => new Listener(name, listenSocket, limiter, sessionProps, busyReply));
+    public static Props Props(string name, Socket listenSocket, ConnectionLimiter limiter, Func<Socket, IPEndPoint?, Props> sessionProps, byte[] busyReply,
+        ProxyProtocolSettings? proxy = null) =>
+        Akka.Actor.Props.Create(() => new Listener(name, listenSocket, limiter, sessionProps, busyReply, proxy));
 
     protected override void PreStart()
     {
@@ -117,14 +132,36 @@ public sealed class Listener : ReceiveActor, IWithTimers
     private void OnAccepted(Accepted accepted)
     {
         var socket = accepted.Socket;
-        var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        if (_proxy is null)
+        {
+            Admit(socket, null);
+            return;
+        }
+        // Behind a load balancer the peer is the balancer: only a trusted one may name the client, or anyone
+        // could claim an address in relay-networks.
+        var peer = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        if (!_proxy.Trusts(peer))
+        {
+            _log.Warning("Listener {0} closed a connection from {1}: not a trusted PROXY protocol sender", _name, peer);
+            Close(socket);
+            return;
+        }
+        ProxyHeaderReader.ReadAsync(socket, _proxy.HeaderTimeout).PipeTo(Self,
+            success: client => new ProxyHeaderRead(socket, client),
+            failure: e => new ProxyHeaderFailed(socket, e.GetBaseException().Message));
+    }
+
+    /// <summary>Limits are counted per real client address (the PROXY header's source when there is one).</summary>
+    private void Admit(Socket socket, IPEndPoint? client)
+    {
+        var address = client?.Address ?? (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
         if (!_accepting || !_limiter.TryAcquire(address))
         {
             _log.Warning("Listener {0} refused {1}: connection limit reached", _name, address);
             RefuseAsync(socket, _busyReply);
             return;
         }
-        var session = Context.ActorOf(_sessionProps(socket));
+        var session = Context.ActorOf(_sessionProps(socket, client));
         Context.Watch(session);
         _sessions[session] = address;
     }
@@ -139,6 +176,11 @@ public sealed class Listener : ReceiveActor, IWithTimers
         catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
         finally { socket.Dispose(); }
     });
+
+    private static void Close(Socket socket)
+    {
+        try { socket.Close(); } catch (SocketException) { }
+    }
 
     private void CloseListenSocket()
     {

@@ -42,7 +42,8 @@ public sealed class SocketConnection
     private long _posted;
     private long _current;
 
-    public SocketConnection(Socket socket, IActorRef session)
+    /// <param name="client">The real client when a PROXY protocol header named it; else the socket's peer.</param>
+    public SocketConnection(Socket socket, IActorRef session, IPEndPoint? client = null)
     {
         _socket = socket;
         _session = session;
@@ -50,7 +51,7 @@ public sealed class SocketConnection
         _stream = new NetworkStream(socket, ownsSocket: true);
         _reader = CreateReader(_stream);
         _writer = CreateWriter(_stream);
-        RemoteEndPoint = (IPEndPoint)socket.RemoteEndPoint!;
+        RemoteEndPoint = client ?? (IPEndPoint)socket.RemoteEndPoint!;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
     }
 

@@ -15,9 +15,12 @@ public sealed class SmtpConversation : IAsyncDisposable
     public TextConnection Connection { get; }
     public SmtpReply Greeting { get; }
 
-    public static async Task<SmtpConversation> OpenAsync(int port, bool implicitTls = false, IPAddress? localAddress = null)
+    public static async Task<SmtpConversation> OpenAsync(int port, bool implicitTls = false, IPAddress? localAddress = null) =>
+        await GreetedAsync(await TextConnection.ConnectAsync(port, implicitTls, localAddress));
+
+    /// <summary>A conversation on a connection the caller opened (and prepared, e.g. with a PROXY header): reads the greeting.</summary>
+    public static async Task<SmtpConversation> GreetedAsync(TextConnection connection)
     {
-        var connection = await TextConnection.ConnectAsync(port, implicitTls, localAddress);
         try
         {
             var greeting = await ReadReplyAsync(connection);

@@ -32,7 +32,7 @@ public sealed class ListenerDrainTests : TestKit
         var sessions = CreateTestProbe();
         var limiter = new ConnectionLimiter(10, 10);
         var listener = Sys.ActorOf(Listener.Props("test", listenSocket, limiter,
-            s => Props.Create(() => new StubbornSession(sessions.Ref, s)), "busy\r\n"u8.ToArray()));
+            (s, _) => Props.Create(() => new StubbornSession(sessions.Ref, s)), "busy\r\n"u8.ToArray()));
         using var client = new TcpClient();
         client.Connect(IPAddress.Loopback, port);
         sessions.ExpectMsg("started", TimeSpan.FromSeconds(5));
@@ -53,7 +53,7 @@ public sealed class ListenerDrainTests : TestKit
     {
         using var listenSocket = BoundSocket(out _);
         var listener = Sys.ActorOf(Listener.Props("idle", listenSocket, new ConnectionLimiter(10, 10),
-            _ => Props.Empty, "busy\r\n"u8.ToArray()));
+            (_, _) => Props.Empty, "busy\r\n"u8.ToArray()));
 
         listener.Tell(new Listener.Drain(TimeSpan.FromSeconds(30)), TestActor);
 
