@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs the whole test suite. Installs what the tests need on a fresh Debian machine that has the
-# .NET SDK: Debian's python3 (smtplib/poplib/imaplib clients) and dnsmasq (DNS for MX tests).
+# .NET SDK: Debian's python3 (smtplib/poplib/imaplib clients), dnsmasq (DNS for MX tests) and postgresql
+# (the tests start their own server on a free loopback port for the postgresql storage backend).
 set -euo pipefail
 cd "$(dirname "$0")"
 need=()
 [ -x /usr/bin/python3 ] || need+=(python3)
 command -v dnsmasq >/dev/null 2>&1 || need+=(dnsmasq-base)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

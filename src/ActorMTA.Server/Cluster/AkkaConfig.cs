@@ -21,19 +21,34 @@ public static class AkkaConfig
     public static Config Build(Config actormtaConfig, string journalFile, string snapshotFile, int? remotingPort) =>
         Build(actormtaConfig, journalFile, snapshotFile, remotingPort, DefaultHoconDirectory);
 
-    public static Config Build(Config actormtaConfig, string journalFile, string snapshotFile, int? remotingPort, string hoconDirectory)
+    public static Config Build(Config actormtaConfig, string journalFile, string snapshotFile, int? remotingPort, string hoconDirectory) =>
+        Build(actormtaConfig, remotingPort, hoconDirectory, $$"""
+            akka.persistence.journal.sql.connection-string = {{Quote(JournalDatabase.ConnectionString(journalFile))}}
+            akka.persistence.snapshot-store.sql.connection-string = {{Quote(JournalDatabase.ConnectionString(snapshotFile))}}
+            """);
+
+    /// <summary>Journal and snapshot store in PostgreSQL (linq2db provider PostgreSQL.15), shared by every node of a cluster.</summary>
+    public static Config BuildForPostgres(Config actormtaConfig, string connectionString, int? remotingPort) =>
+        Build(actormtaConfig, remotingPort, DefaultHoconDirectory, $$"""
+            akka.persistence.journal.sql {
+              connection-string = {{Quote(connectionString)}}
+              provider-name = "PostgreSQL.15"
+              # Unlike SQLite, PostgreSQL takes concurrent writers.
+              parallelism = 4
+            }
+            akka.persistence.snapshot-store.sql {
+              connection-string = {{Quote(connectionString)}}
+              provider-name = "PostgreSQL.15"
+            }
+            """);
+
+    private static Config Build(Config actormtaConfig, int? remotingPort, string hoconDirectory, string persistence)
     {
         var path = Path.Combine(hoconDirectory, FileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"Akka configuration {path} not found", path);
         var akka = ConfigurationFactory.ParseString(File.ReadAllText(path));
-
-        var connectionString = Quote(JournalDatabase.ConnectionString(journalFile));
         var port = remotingPort is { } p ? $"akka.remote.dot-netty.tcp.port = {p}" : "";
-        var runtime = ConfigurationFactory.ParseString($$"""
-            {{port}}
-            akka.persistence.journal.sql.connection-string = {{connectionString}}
-            akka.persistence.snapshot-store.sql.connection-string = {{Quote(JournalDatabase.ConnectionString(snapshotFile))}}
-            """);
+        var runtime = ConfigurationFactory.ParseString(port + "\n" + persistence);
         // Without Akka.Persistence.Sql.Hosting nobody injects the plugin's reference configuration
         // (plugin class, table mappings) before the first journal is created, so it goes in here.
         return runtime.WithFallback(actormtaConfig).WithFallback(akka).WithFallback(SqlPersistence.DefaultConfiguration);

@@ -27,11 +27,12 @@ public sealed class ServerNode : IAsyncDisposable
 {
     private readonly List<(string Name, IActorRef Listener)> _listeners = new();
     private Timer? _accountsRefresh;
+    private Timer? _orphanSweep;
     private AdminEndpoint? _admin;
     private StorageSpace _space = StorageSpace.Unlimited;
     private int _stopping;
 
-    private ServerNode(ServerSettings settings, ActorSystem system, AccountCache accounts, FileContentStore content, ShardRegions regions, DeliveryServices delivery)
+    private ServerNode(ServerSettings settings, ActorSystem system, AccountCache accounts, IContentStore content, ShardRegions regions, DeliveryServices delivery)
     {
         Delivery = delivery;
         Settings = settings;
@@ -112,10 +113,12 @@ public sealed class ServerNode : IAsyncDisposable
         {
             space.Dispose();
             accounts.Dispose();
-            content.Dispose();
+            (content as IDisposable)?.Dispose();
             throw new IOException($"cannot start: no space left on device for {settings.DataDirectory} ({space.Available} bytes free)");
         }
-        var akkaConfig = AkkaConfig.Build(config, settings.JournalFile, settings.SnapshotFile, remotingPort: 0);
+        var akkaConfig = settings.Storage.Backend == StorageBackend.PostgreSql
+            ? AkkaConfig.BuildForPostgres(config, settings.Storage.PostgresConnectionString, remotingPort: 0)
+            : AkkaConfig.Build(config, settings.JournalFile, settings.SnapshotFile, remotingPort: 0);
         var system = ActorSystem.Create("actormta", akkaConfig);
         StoragePressure.Get(system).Space = space;
         await ClusterBootstrap.JoinSelfAsync(system);
@@ -130,6 +133,11 @@ public sealed class ServerNode : IAsyncDisposable
         var regions = ShardRegions.Start(system, content, delivery);
         var node = new ServerNode(settings, system, accounts, content, regions, delivery) { _space = space };
         node._accountsRefresh = new Timer(_ => node.RefreshAccounts(), null, settings.AccountsRefreshInterval, settings.AccountsRefreshInterval);
+        if (content is PostgresContentStore shared)
+        {
+            var interval = settings.Storage.OrphanSweepInterval;
+            node._orphanSweep = new Timer(_ => SweepOrphans(system, shared, interval), null, TimeSpan.FromMinutes(1), interval);
+        }
         try
         {
             node._admin = AdminEndpoint.Start(settings.DataDirectory, settings.AdminBind, settings.AdminPort, new AdminCommands(system, regions, accounts, router)
@@ -153,22 +161,43 @@ public sealed class ServerNode : IAsyncDisposable
     // The journal and cluster bootstrap write at once; with less than this the node could not even come up.
     private const long MinimumToStart = 1024 * 1024;
 
+    /// <summary>Bodies left without references (a node died inside a release) are deleted once they are old enough.</summary>
+    private static void SweepOrphans(ActorSystem system, PostgresContentStore content, TimeSpan minimumAge)
+    {
+        try
+        {
+            var removed = content.SweepOrphans(minimumAge);
+            if (removed > 0) system.Log.Info("content: {0} unreferenced bodies removed from PostgreSQL", removed);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or ObjectDisposedException or InvalidOperationException)
+        {
+            system.Log.Warning("content: orphan sweep failed, trying again later: {0}", e.Message);
+        }
+    }
+
     /// <summary>
     /// Accounts, spool and journal files. A storage fault here (a full disk, an unwritable directory) ends start-up
     /// with one line naming the data dir, not a stack trace.
     /// </summary>
-    private static (AccountCache Accounts, FileContentStore Content) OpenStorage(Config config, ServerSettings settings)
+    private static (AccountCache Accounts, IContentStore Content) OpenStorage(Config config, ServerSettings settings)
     {
         AccountCache? accounts = null;
         try
         {
             accounts = new AccountCache(settings.AccountsFile, AccountSettings.FromConfig(config, settings));
+            if (settings.Storage.Backend == StorageBackend.PostgreSql)
+            {
+                // The spool directory holds this node's temp files and read cache; the bodies are in PostgreSQL.
+                var shared = new PostgresContentStore(new PostgresContentStoreOptions(settings.Storage.PostgresConnectionString,
+                    settings.SpoolDirectory, settings.Storage.PostgresMaxBatch));
+                return (accounts, shared);
+            }
             var content = new FileContentStore(new ContentStoreOptions(settings.SpoolDirectory, settings.GroupCommitMaxBatch, settings.GroupCommitParallelism) { SpareFiles = settings.SpareFiles });
             JournalDatabase.Prepare(settings.JournalFile);
             JournalDatabase.PrepareSnapshotStore(settings.SnapshotFile, settings.JournalFile);
             return (accounts, content);
         }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or Npgsql.NpgsqlException)
         {
             accounts?.Dispose();
             // SQLite reports a full disk as SQLITE_FULL, or as SQLITE_IOERR when its shared-memory file cannot grow.
@@ -292,6 +321,7 @@ public sealed class ServerNode : IAsyncDisposable
         try { await Task.WhenAll(drains); }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { System.Log.Warning("Some sessions did not finish in time"); }
         _accountsRefresh?.Dispose();
+        _orphanSweep?.Dispose();
         if (_admin is not null) await _admin.DisposeAsync();
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
         await System.WhenTerminated;

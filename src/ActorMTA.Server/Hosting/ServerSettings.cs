@@ -88,6 +88,9 @@ public sealed record ServerSettings(
     /// <summary>On SIGTERM, how long sessions inside DATA/BDAT (or a command) may take to finish before they are cut off.</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>actormta.storage.backend and its postgresql block.</summary>
+    public StorageBackendSettings Storage { get; init; } = StorageBackendSettings.Embedded;
+
     /// <summary>actormta.proxy-protocol, for listeners with proxy-protocol = on.</summary>
     public ProxyProtocolSettings ProxyProtocol { get; init; } = ProxyProtocolSettings.None;
 
@@ -190,6 +193,7 @@ public sealed record ServerSettings(
         {
             ShutdownGrace = c.GetTimeSpan("shutdown-grace", TimeSpan.FromSeconds(30)),
             ProxyProtocol = ReadProxyProtocol(c, listeners),
+            Storage = StorageBackendSettings.FromConfig(c.GetConfig("storage")),
         };
     }
 

@@ -1,0 +1,90 @@
+using System.Text;
+using System.Text.Json;
+using ActorMTA.Integration.Tests.Harness;
+using ActorMTA.TestSupport;
+using Npgsql;
+using Xunit;
+
+namespace ActorMTA.Integration.Tests.Cluster;
+
+/// <summary>
+/// A node with actormta.storage.backend = postgresql against a real PostgreSQL: journal, snapshots and message
+/// content in the database, acknowledged mail kept through SIGKILL, released content deleted from it.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class PostgresBackendTests : IAsyncLifetime
+{
+    private static readonly TestUser User = TestUser.Local("pg-user");
+    private PostgresServer? _postgres;
+    private string _database = "";
+
+    public async Task InitializeAsync()
+    {
+        _postgres = await PostgresServer.StartAsync();
+        _database = await _postgres.CreateDatabaseAsync("actormta");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_postgres is not null) await _postgres.DisposeAsync();
+    }
+
+    private long Scalar(string sql)
+    {
+        using var connection = new NpgsqlConnection(_database);
+        connection.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(command.ExecuteScalar());
+    }
+
+    private static byte[] Message(int n) => Encoding.ASCII.GetBytes(
+        $"From: a@example.org\r\nTo: {User.Address}\r\nSubject: pg {n}\r\nMessage-ID: <pg{n}@example.org>\r\n\r\n{new string((char)('a' + n % 26), 3000)}\r\n");
+
+    [Fact]
+    public async Task Mail_accepted_on_postgresql_survives_sigkill_and_deleted_mail_leaves_the_database()
+    {
+        await using var server = await ServerProcess.StartAsync($"""
+            actormta.storage.backend = postgresql
+            actormta.storage.postgresql.connection-string = {JsonSerializer.Serialize(_database)}
+            """, [User]);
+        const int count = 20;
+        await using (var smtp = await SmtpConversation.OpenReadyAsync(server.Ports.Smtp))
+        {
+            for (var i = 0; i < count; i++) SmtpConversation.Expect(await smtp.SendMessageAsync("a@example.org", [User.Address], Message(i)), 250);
+        }
+
+        // Every acknowledged body is in PostgreSQL (one row each), and so are the journal's events.
+        Assert.Equal(count, Scalar("SELECT count(*) FROM actormta_content"));
+        Assert.True(Scalar("SELECT count(*) FROM journal") >= count);
+        Assert.Empty(Directory.GetFiles(Path.Combine(server.DataDirectory, "spool", "tmp")));
+        Assert.False(File.Exists(Path.Combine(server.DataDirectory, "journal.db")));
+
+        server.Kill();
+        await server.RestartAsync();
+
+        await using (var pop3 = await Pop3Conversation.OpenLoggedInAsync(server.Ports.Pop3, User))
+        {
+            Assert.Equal(count, (await pop3.StatAsync()).Count);
+            for (var i = 1; i <= count; i++)
+            {
+                var text = Encoding.ASCII.GetString(await pop3.RetrAsync(i));
+                Assert.Contains(Encoding.ASCII.GetString(Message(i - 1)).Split("\r\n\r\n")[1], text);
+            }
+            for (var i = 1; i <= count; i++) Pop3Conversation.Expect(await pop3.CommandAsync($"DELE {i}"));
+            Pop3Conversation.Expect(await pop3.QuitAsync());
+        }
+
+        // The released references took their bodies with them.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (Scalar("SELECT count(*) FROM actormta_content") > 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Equal(0, Scalar("SELECT count(*) FROM actormta_content"));
+        Assert.Equal(0, Scalar("SELECT count(*) FROM actormta_content_ref"));
+    }
+
+    [Fact]
+    public async Task A_postgresql_backend_without_a_connection_string_refuses_to_start()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => ServerProcess.StartAsync("actormta.storage.backend = postgresql"));
+        Assert.Contains("connection-string", error.Message + error.InnerException?.Message);
+    }
+}
