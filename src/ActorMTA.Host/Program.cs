@@ -70,7 +70,7 @@ catch (Exception e) when (e is AccountException or InvalidOperationException or 
 static AccountDirectory OpenAccounts(Akka.Configuration.Config config, ServerSettings settings)
 {
     Directory.CreateDirectory(Path.GetDirectoryName(settings.AccountsFile)!);
-    return new AccountDirectory(settings.AccountsFile, AccountSettings.FromConfig(config, settings));
+    return new AccountDirectory(settings.AccountStore, AccountSettings.FromConfig(config, settings));
 }
 
 // A change (exit 0 of add/del/passwd) must be in effect for a running server when the command returns.

@@ -224,3 +224,67 @@ public sealed class PostgresContentStoreTests(PostgresFixture fixture) : IClassF
         Assert.Equal(new byte[] { 1, 2, 3 }, ReadAll(again, references[0]));
     }
 }
+
+/// <summary>
+/// Users, domains and aliases on PostgreSQL: what the CLI writes on one node, every node's cache sees; concurrent
+/// writers of two nodes cannot both create one address.
+/// </summary>
+public sealed class PostgresAccountTests(PostgresFixture fixture) : IClassFixture<PostgresFixture>
+{
+    private static readonly ActorMTA.Storage.Accounts.AccountOptions Fast = new() { Pbkdf2Iterations = 1000 };
+
+    [Fact]
+    public async Task A_change_made_through_one_directory_is_seen_by_every_cache()
+    {
+        var location = ActorMTA.Storage.Accounts.AccountStoreLocation.Postgres(await fixture.NewDatabaseAsync());
+        using var cli = new ActorMTA.Storage.Accounts.AccountDirectory(location, Fast);
+        using var nodeA = new ActorMTA.Storage.Accounts.AccountCache(location, Fast);
+        using var nodeB = new ActorMTA.Storage.Accounts.AccountCache(location, Fast);
+        Assert.False(nodeA.RefreshIfChanged());
+
+        cli.AddDomain("Example.TEST");
+        cli.AddUser("Ann@example.test", "secret-1");
+        cli.AddAlias("sales@example.test", ["ann@example.test", "someone@elsewhere.example"]);
+
+        Assert.True(nodeA.RefreshIfChanged());
+        Assert.True(nodeB.RefreshIfChanged());
+        Assert.False(nodeB.RefreshIfChanged());
+        Assert.True(nodeB.Current.IsLocalDomain("example.test"));
+        Assert.True(await nodeB.VerifyAsync("ann@example.test", "secret-1"));
+        Assert.False(await nodeB.VerifyAsync("ann@example.test", "wrong"));
+        Assert.Equal(["ann@example.test", "someone@elsewhere.example"], cli.ListAliases().Single().Targets);
+        Assert.Equal("ann@example.test", cli.ListUsers("example.test").Single().Address);
+
+        cli.SetPassword("ann@example.test", "secret-2");
+        Assert.True(nodeA.RefreshIfChanged());
+        Assert.True(await nodeA.VerifyAsync("ann@example.test", "secret-2"));
+        Assert.Throws<ActorMTA.Storage.Accounts.AccountException>(() => cli.DeleteUser("ann@example.test")); // an alias points at it
+        cli.DeleteAlias("sales@example.test");
+        cli.DeleteUser("ann@example.test");
+        Assert.True(nodeA.RefreshIfChanged());
+        Assert.False(await nodeA.VerifyAsync("ann@example.test", "secret-2"));
+    }
+
+    [Fact]
+    public async Task Two_nodes_adding_the_same_user_at_once_create_it_once()
+    {
+        var location = ActorMTA.Storage.Accounts.AccountStoreLocation.Postgres(await fixture.NewDatabaseAsync());
+        using (var setup = new ActorMTA.Storage.Accounts.AccountDirectory(location, Fast)) setup.AddDomain("race.test");
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => Task.Run(() =>
+        {
+            using var directory = new ActorMTA.Storage.Accounts.AccountDirectory(location, Fast);
+            try
+            {
+                directory.AddUser("same@race.test", "pw-" + i);
+                return true;
+            }
+            catch (ActorMTA.Storage.Accounts.AccountException)
+            {
+                return false;
+            }
+        })));
+        Assert.Single(outcomes, ok => ok);
+        using var check = new ActorMTA.Storage.Accounts.AccountDirectory(location, Fast);
+        Assert.Single(check.ListUsers());
+    }
+}

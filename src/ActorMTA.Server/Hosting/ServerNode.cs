@@ -184,7 +184,7 @@ public sealed class ServerNode : IAsyncDisposable
         AccountCache? accounts = null;
         try
         {
-            accounts = new AccountCache(settings.AccountsFile, AccountSettings.FromConfig(config, settings));
+            accounts = new AccountCache(settings.AccountStore, AccountSettings.FromConfig(config, settings));
             if (settings.Storage.Backend == StorageBackend.PostgreSql)
             {
                 // The spool directory holds this node's temp files and read cache; the bodies are in PostgreSQL.

@@ -91,6 +91,11 @@ public sealed record ServerSettings(
     /// <summary>actormta.storage.backend and its postgresql block.</summary>
     public StorageBackendSettings Storage { get; init; } = StorageBackendSettings.Embedded;
 
+    /// <summary>Users, domains and aliases: accounts.db, or the PostgreSQL of the postgresql backend.</summary>
+    public ActorMTA.Storage.Accounts.AccountStoreLocation AccountStore => Storage.Backend == StorageBackend.PostgreSql
+        ? ActorMTA.Storage.Accounts.AccountStoreLocation.Postgres(Storage.PostgresConnectionString)
+        : ActorMTA.Storage.Accounts.AccountStoreLocation.Sqlite(AccountsFile);
+
     /// <summary>actormta.proxy-protocol, for listeners with proxy-protocol = on.</summary>
     public ProxyProtocolSettings ProxyProtocol { get; init; } = ProxyProtocolSettings.None;
 

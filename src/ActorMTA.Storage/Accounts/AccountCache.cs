@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace ActorMTA.Storage.Accounts;
 
@@ -11,7 +11,7 @@ namespace ActorMTA.Storage.Accounts;
 /// </summary>
 public sealed class AccountCache : IDisposable
 {
-    private readonly SqliteConnection _connection;
+    private readonly DbConnection _connection;
     private readonly AccountOptions _options;
     private readonly VerifiedLoginCache _verified;
     private readonly string _dummyHash;
@@ -23,14 +23,19 @@ public sealed class AccountCache : IDisposable
     private long _dataVersion;
     private long _verifyCacheHits;
 
-    public AccountCache(string databasePath, AccountOptions? options = null)
+    public AccountCache(string databasePath, AccountOptions? options = null) : this(AccountStoreLocation.Sqlite(databasePath), options)
+    {
+    }
+
+    /// <param name="location">accounts.db, or the cluster's PostgreSQL (every node's cache then sees every change).</param>
+    public AccountCache(AccountStoreLocation location, AccountOptions? options = null)
     {
         _options = options ?? new AccountOptions();
         _options.Validate();
         _verified = new VerifiedLoginCache(_options.VerifyCacheCapacity);
         // Unknown users are checked against this, so a wrong address takes as long as a wrong password.
         _dummyHash = PasswordHasher.Hash(Guid.NewGuid().ToString(), _options.Pbkdf2Iterations);
-        _connection = AccountDatabase.Open(databasePath, _options);
+        _connection = AccountDatabase.Open(location, _options);
         _dataVersion = ReadDataVersion();
         _current = AccountSnapshot.Load(_connection, _options.Aliases);
     }
@@ -120,10 +125,5 @@ public sealed class AccountCache : IDisposable
         _hashing.Dispose();
     }
 
-    private long ReadDataVersion()
-    {
-        using var command = _connection.CreateCommand();
-        command.CommandText = "PRAGMA data_version;";
-        return Convert.ToInt64(command.ExecuteScalar());
-    }
+    private long ReadDataVersion() => AccountDatabase.ReadVersion(_connection);
 }

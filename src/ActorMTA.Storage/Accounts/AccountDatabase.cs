@@ -1,23 +1,38 @@
+using System.Data;
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace ActorMTA.Storage.Accounts;
 
+/// <summary>Where users, domains and aliases live: the node's <c>accounts.db</c>, or the cluster's PostgreSQL.</summary>
+public sealed record AccountStoreLocation(string? SqlitePath, string? PostgresConnectionString)
+{
+    public static AccountStoreLocation Sqlite(string path) => new(path, null);
+
+    public static AccountStoreLocation Postgres(string connectionString) => new(null, connectionString);
+
+    public bool IsPostgres => PostgresConnectionString is not null;
+}
+
 /// <summary>
-/// Opens <c>accounts.db</c> the same way for the CLI (writes) and the server (reads): WAL so a reader never
-/// blocks the other process's writer, and a busy timeout so concurrent writers wait instead of failing.
+/// Opens the accounts database the same way for the CLI (writes) and the server (reads). SQLite: WAL so a reader
+/// never blocks the other process's writer, and a busy timeout so concurrent writers wait instead of failing.
+/// PostgreSQL: the same tables, plus a version row every write raises, which is how readers notice a change
+/// (SQLite's <c>PRAGMA data_version</c> plays that part there). SQL is written for both (@name parameters).
 /// </summary>
 internal static class AccountDatabase
 {
-    private const string Schema = """
+    private const string Tables = """
         CREATE TABLE IF NOT EXISTS domains (
             name TEXT PRIMARY KEY NOT NULL
-        ) WITHOUT ROWID;
+        ){0};
         CREATE TABLE IF NOT EXISTS users (
             address       TEXT PRIMARY KEY NOT NULL,
             domain        TEXT NOT NULL,
             password_hash TEXT NOT NULL,
             created_utc   TEXT NOT NULL
-        ) WITHOUT ROWID;
+        ){0};
         CREATE INDEX IF NOT EXISTS users_by_domain ON users(domain);
         CREATE TABLE IF NOT EXISTS aliases (
             address  TEXT NOT NULL,
@@ -25,12 +40,23 @@ internal static class AccountDatabase
             domain   TEXT NOT NULL,
             target   TEXT NOT NULL,
             PRIMARY KEY (address, position)
-        ) WITHOUT ROWID;
+        ){0};
         CREATE INDEX IF NOT EXISTS aliases_by_domain ON aliases(domain);
         CREATE INDEX IF NOT EXISTS aliases_by_target ON aliases(target);
         """;
 
-    public static SqliteConnection Open(string databasePath, AccountOptions options)
+    private const string PostgresVersion = """
+        CREATE TABLE IF NOT EXISTS accounts_version (id INTEGER PRIMARY KEY, version BIGINT NOT NULL);
+        INSERT INTO accounts_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+        """;
+
+    // One lock id for every account write of the cluster: check-then-insert must not race another node or CLI.
+    private const long WriteLock = 7464308;
+
+    public static DbConnection Open(AccountStoreLocation location, AccountOptions options) =>
+        location.IsPostgres ? OpenPostgres(location.PostgresConnectionString!) : OpenSqlite(location.SqlitePath!, options);
+
+    private static DbConnection OpenSqlite(string databasePath, AccountOptions options)
     {
         ArgumentException.ThrowIfNullOrEmpty(databasePath);
         var fullPath = Path.GetFullPath(databasePath);
@@ -48,10 +74,10 @@ internal static class AccountDatabase
         try
         {
             connection.Open();
-            Execute(connection, $"PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds};");
-            Execute(connection, "PRAGMA journal_mode = WAL;");
-            Execute(connection, "PRAGMA synchronous = FULL;");
-            Execute(connection, Schema);
+            Execute(connection, null, $"PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds};");
+            Execute(connection, null, "PRAGMA journal_mode = WAL;");
+            Execute(connection, null, "PRAGMA synchronous = FULL;");
+            Execute(connection, null, string.Format(System.Globalization.CultureInfo.InvariantCulture, Tables, " WITHOUT ROWID"));
             return connection;
         }
         catch
@@ -61,10 +87,69 @@ internal static class AccountDatabase
         }
     }
 
-    private static void Execute(SqliteConnection connection, string sql)
+    private static DbConnection OpenPostgres(string connectionString)
     {
-        using var command = connection.CreateCommand();
+        var connection = new NpgsqlConnection(connectionString);
+        try
+        {
+            connection.Open();
+            using var transaction = connection.BeginTransaction();
+            // Several nodes may start at once: the advisory lock makes the CREATEs one at a time.
+            Execute(connection, transaction, $"SELECT pg_advisory_xact_lock({WriteLock})");
+            Execute(connection, transaction, string.Format(System.Globalization.CultureInfo.InvariantCulture, Tables, "") + PostgresVersion);
+            transaction.Commit();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A write transaction that no other writer (process or node) overlaps; on PostgreSQL it raises the version.</summary>
+    public static DbTransaction BeginWrite(DbConnection connection)
+    {
+        if (connection is SqliteConnection sqlite) return sqlite.BeginTransaction(deferred: false);
+        var transaction = connection.BeginTransaction(IsolationLevel.ReadCommitted);
+        Execute(connection, transaction, $"SELECT pg_advisory_xact_lock({WriteLock})");
+        Execute(connection, transaction, "UPDATE accounts_version SET version = version + 1 WHERE id = 1");
+        return transaction;
+    }
+
+    /// <summary>A read transaction: one consistent view of all tables.</summary>
+    public static DbTransaction BeginRead(DbConnection connection) => connection is SqliteConnection sqlite
+        ? sqlite.BeginTransaction(deferred: true)
+        : connection.BeginTransaction(IsolationLevel.RepeatableRead);
+
+    /// <summary>Changes whenever another connection committed a change (SQLite) or any write committed (PostgreSQL).</summary>
+    public static long ReadVersion(DbConnection connection) =>
+        Convert.ToInt64(Scalar(connection, null, connection is SqliteConnection ? "PRAGMA data_version;" : "SELECT version FROM accounts_version WHERE id = 1"));
+
+    public static object? Scalar(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = Prepare(connection, transaction, sql, parameters);
+        return command.ExecuteScalar();
+    }
+
+    public static int Execute(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = Prepare(connection, transaction, sql, parameters);
+        return command.ExecuteNonQuery();
+    }
+
+    public static DbCommand Prepare(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = sql;
-        command.ExecuteNonQuery();
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+        return command;
     }
 }

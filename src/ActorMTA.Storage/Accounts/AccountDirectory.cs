@@ -1,5 +1,5 @@
 using System.Globalization;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace ActorMTA.Storage.Accounts;
 
@@ -12,15 +12,19 @@ namespace ActorMTA.Storage.Accounts;
 /// </summary>
 public sealed class AccountDirectory : IDisposable
 {
-    private readonly SqliteConnection _connection;
+    private readonly DbConnection _connection;
     private readonly AccountOptions _options;
     private readonly Lock _gate = new();
 
-    public AccountDirectory(string databasePath, AccountOptions? options = null)
+    public AccountDirectory(string databasePath, AccountOptions? options = null) : this(AccountStoreLocation.Sqlite(databasePath), options)
+    {
+    }
+
+    public AccountDirectory(AccountStoreLocation location, AccountOptions? options = null)
     {
         _options = options ?? new AccountOptions();
         _options.Validate();
-        _connection = AccountDatabase.Open(databasePath, _options);
+        _connection = AccountDatabase.Open(location, _options);
     }
 
     public void AddDomain(string domain)
@@ -30,7 +34,7 @@ public sealed class AccountDirectory : IDisposable
         {
             if (DomainExists(transaction, name))
                 throw new AccountException($"domain already exists: {name}");
-            Execute(transaction, "INSERT INTO domains(name) VALUES ($name)", ("$name", name));
+            Execute(transaction, "INSERT INTO domains(name) VALUES (@name)", ("@name", name));
         });
     }
 
@@ -42,12 +46,12 @@ public sealed class AccountDirectory : IDisposable
         {
             if (!DomainExists(transaction, name))
                 throw new AccountException($"unknown domain: {name}");
-            var users = Convert.ToInt64(Scalar(transaction, "SELECT COUNT(*) FROM users WHERE domain = $name", ("$name", name)));
+            var users = Convert.ToInt64(Scalar(transaction, "SELECT COUNT(*) FROM users WHERE domain = @name", ("@name", name)));
             if (users > 0)
                 throw new AccountException($"domain {name} still has {users} user(s); delete them first");
-            if (Scalar(transaction, "SELECT address FROM aliases WHERE domain = $name LIMIT 1", ("$name", name)) is string alias)
+            if (Scalar(transaction, "SELECT address FROM aliases WHERE domain = @name LIMIT 1", ("@name", name)) is string alias)
                 throw new AccountException($"domain {name} still has aliases ({alias}); delete them first");
-            Execute(transaction, "DELETE FROM domains WHERE name = $name", ("$name", name));
+            Execute(transaction, "DELETE FROM domains WHERE name = @name", ("@name", name));
         });
     }
 
@@ -73,14 +77,14 @@ public sealed class AccountDirectory : IDisposable
         {
             if (!DomainExists(transaction, domain))
                 throw new AccountException($"unknown domain: {domain} (add it first with 'actormta domain add {domain}')");
-            if (Scalar(transaction, "SELECT 1 FROM users WHERE address = $address", ("$address", normalized)) is not null)
+            if (Scalar(transaction, "SELECT 1 FROM users WHERE address = @address", ("@address", normalized)) is not null)
                 throw new AccountException($"user already exists: {normalized}");
             if (AliasExists(transaction, normalized))
                 throw new AccountException($"{normalized} is an alias; delete the alias first");
             Execute(transaction,
-                "INSERT INTO users(address, domain, password_hash, created_utc) VALUES ($address, $domain, $hash, $created)",
-                ("$address", normalized), ("$domain", domain), ("$hash", hash),
-                ("$created", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture)));
+                "INSERT INTO users(address, domain, password_hash, created_utc) VALUES (@address, @domain, @hash, @created)",
+                ("@address", normalized), ("@domain", domain), ("@hash", hash),
+                ("@created", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture)));
         });
     }
 
@@ -90,7 +94,7 @@ public sealed class AccountDirectory : IDisposable
         InTransaction(transaction =>
         {
             RefuseIfTarget(transaction, normalized, "user");
-            if (Execute(transaction, "DELETE FROM users WHERE address = $address", ("$address", normalized)) == 0)
+            if (Execute(transaction, "DELETE FROM users WHERE address = @address", ("@address", normalized)) == 0)
                 throw new AccountException($"unknown user: {normalized}");
         });
     }
@@ -101,8 +105,8 @@ public sealed class AccountDirectory : IDisposable
         var hash = HashPassword(password);
         InTransaction(transaction =>
         {
-            if (Execute(transaction, "UPDATE users SET password_hash = $hash WHERE address = $address",
-                    ("$hash", hash), ("$address", normalized)) == 0)
+            if (Execute(transaction, "UPDATE users SET password_hash = @hash WHERE address = @address",
+                    ("@hash", hash), ("@address", normalized)) == 0)
                 throw new AccountException($"unknown user: {normalized}");
         });
     }
@@ -116,9 +120,14 @@ public sealed class AccountDirectory : IDisposable
             using var command = _connection.CreateCommand();
             command.CommandText = domainFilter is null
                 ? "SELECT address, domain, created_utc FROM users ORDER BY address"
-                : "SELECT address, domain, created_utc FROM users WHERE domain = $domain ORDER BY address";
+                : "SELECT address, domain, created_utc FROM users WHERE domain = @domain ORDER BY address";
             if (domainFilter is not null)
-                command.Parameters.AddWithValue("$domain", domainFilter);
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = "@domain";
+                parameter.Value = domainFilter;
+                command.Parameters.Add(parameter);
+            }
             using var reader = command.ExecuteReader();
             var users = new List<AccountUser>();
             while (reader.Read())
@@ -145,7 +154,7 @@ public sealed class AccountDirectory : IDisposable
                 throw new AccountException($"unknown domain: {domain} (add it first with 'actormta domain add {domain}')");
             if (AliasExists(transaction, normalized))
                 throw new AccountException($"alias already exists: {normalized}");
-            if (Scalar(transaction, "SELECT 1 FROM users WHERE address = $address", ("$address", normalized)) is not null)
+            if (Scalar(transaction, "SELECT 1 FROM users WHERE address = @address", ("@address", normalized)) is not null)
                 throw new AccountException($"{normalized} is a user; an alias cannot have the address of a user");
             var snapshot = AccountSnapshot.Read(transaction, _options.Aliases);
             var stored = new List<string>();
@@ -166,8 +175,8 @@ public sealed class AccountDirectory : IDisposable
             if (after.Expand(normalized).Status == AddressExpansionStatus.AliasLoop)
                 throw new AccountException($"alias {normalized} would make a loop (or nest deeper than {_options.Aliases.MaxDepth})");
             for (var i = 0; i < stored.Count; i++)
-                Execute(transaction, "INSERT INTO aliases(address, position, domain, target) VALUES ($address, $position, $domain, $target)",
-                    ("$address", normalized), ("$position", i), ("$domain", domain), ("$target", stored[i]));
+                Execute(transaction, "INSERT INTO aliases(address, position, domain, target) VALUES (@address, @position, @domain, @target)",
+                    ("@address", normalized), ("@position", i), ("@domain", domain), ("@target", stored[i]));
         });
     }
 
@@ -177,7 +186,7 @@ public sealed class AccountDirectory : IDisposable
         InTransaction(transaction =>
         {
             RefuseIfTarget(transaction, normalized, "alias");
-            if (Execute(transaction, "DELETE FROM aliases WHERE address = $address", ("$address", normalized)) == 0)
+            if (Execute(transaction, "DELETE FROM aliases WHERE address = @address", ("@address", normalized)) == 0)
                 throw new AccountException($"unknown alias: {normalized}");
         });
     }
@@ -216,12 +225,12 @@ public sealed class AccountDirectory : IDisposable
             _connection.Dispose();
     }
 
-    private static bool AliasExists(SqliteTransaction transaction, string normalized) =>
-        Scalar(transaction, "SELECT 1 FROM aliases WHERE address = $address LIMIT 1", ("$address", normalized)) is not null;
+    private static bool AliasExists(DbTransaction transaction, string normalized) =>
+        Scalar(transaction, "SELECT 1 FROM aliases WHERE address = @address LIMIT 1", ("@address", normalized)) is not null;
 
-    private static void RefuseIfTarget(SqliteTransaction transaction, string normalized, string what)
+    private static void RefuseIfTarget(DbTransaction transaction, string normalized, string what)
     {
-        if (Scalar(transaction, "SELECT address FROM aliases WHERE target = $target LIMIT 1", ("$target", normalized)) is string alias)
+        if (Scalar(transaction, "SELECT address FROM aliases WHERE target = @target LIMIT 1", ("@target", normalized)) is string alias)
             throw new AccountException($"{what} {normalized} is a target of alias {alias}; change that alias first");
     }
 
@@ -233,40 +242,24 @@ public sealed class AccountDirectory : IDisposable
     }
 
     // Writes take the lock up front (BEGIN IMMEDIATE) so check-then-insert cannot race the other process.
-    private void InTransaction(Action<SqliteTransaction> work)
+    private void InTransaction(Action<DbTransaction> work)
     {
         lock (_gate)
         {
-            using var transaction = _connection.BeginTransaction(deferred: false);
+            using var transaction = AccountDatabase.BeginWrite(_connection);
             work(transaction);
             transaction.Commit();
         }
     }
 
-    private static bool DomainExists(SqliteTransaction transaction, string name)
+    private static bool DomainExists(DbTransaction transaction, string name)
     {
-        return Scalar(transaction, "SELECT 1 FROM domains WHERE name = $name", ("$name", name)) is not null;
+        return Scalar(transaction, "SELECT 1 FROM domains WHERE name = @name", ("@name", name)) is not null;
     }
 
-    private static object? Scalar(SqliteTransaction transaction, string sql, params (string Name, object Value)[] parameters)
-    {
-        using var command = Prepare(transaction, sql, parameters);
-        return command.ExecuteScalar();
-    }
+    private static object? Scalar(DbTransaction transaction, string sql, params (string Name, object Value)[] parameters) =>
+        AccountDatabase.Scalar(transaction.Connection!, transaction, sql, parameters);
 
-    private static int Execute(SqliteTransaction transaction, string sql, params (string Name, object Value)[] parameters)
-    {
-        using var command = Prepare(transaction, sql, parameters);
-        return command.ExecuteNonQuery();
-    }
-
-    private static SqliteCommand Prepare(SqliteTransaction transaction, string sql, (string Name, object Value)[] parameters)
-    {
-        var command = transaction.Connection!.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-            command.Parameters.AddWithValue(name, value);
-        return command;
-    }
+    private static int Execute(DbTransaction transaction, string sql, params (string Name, object Value)[] parameters) =>
+        AccountDatabase.Execute(transaction.Connection!, transaction, sql, parameters);
 }

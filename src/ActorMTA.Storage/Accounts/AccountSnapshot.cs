@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace ActorMTA.Storage.Accounts;
 
@@ -103,15 +103,15 @@ public sealed class AccountSnapshot
     }
 
     /// <summary>Reads all tables in one read transaction so domains, users and aliases are consistent with each other.</summary>
-    internal static AccountSnapshot Load(SqliteConnection connection, AliasPolicy policy)
+    internal static AccountSnapshot Load(DbConnection connection, AliasPolicy policy)
     {
-        using var transaction = connection.BeginTransaction(deferred: true);
+        using var transaction = AccountDatabase.BeginRead(connection);
         var snapshot = Read(transaction, policy);
         transaction.Commit();
         return snapshot;
     }
 
-    internal static AccountSnapshot Read(SqliteTransaction transaction, AliasPolicy policy)
+    internal static AccountSnapshot Read(DbTransaction transaction, AliasPolicy policy)
     {
         var domains = new List<string>();
         var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -133,7 +133,7 @@ public sealed class AccountSnapshot
             policy);
     }
 
-    private static IEnumerable<SqliteDataReader> Rows(SqliteTransaction transaction, string sql)
+    private static IEnumerable<DbDataReader> Rows(DbTransaction transaction, string sql)
     {
         using var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;

@@ -58,10 +58,26 @@ public sealed class PostgresBackendTests : IAsyncLifetime
         Assert.True(Scalar("SELECT count(*) FROM journal") >= count);
         Assert.Empty(Directory.GetFiles(Path.Combine(server.DataDirectory, "spool", "tmp")));
         Assert.False(File.Exists(Path.Combine(server.DataDirectory, "journal.db")));
+        // The CLI wrote the domain and the user into PostgreSQL too.
+        Assert.False(File.Exists(Path.Combine(server.DataDirectory, "accounts.db")));
+        Assert.Equal(1, Scalar($"SELECT count(*) FROM users WHERE address = '{User.Address}'"));
 
         server.Kill();
         await server.RestartAsync();
 
+        try
+        {
+            await RetrieveAndDeleteAsync(server, count);
+        }
+        catch (Exception e) when (e is TimeoutException or IOException)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}\nserver output (last 6000 chars):\n{server.Output[^Math.Min(6000, server.Output.Length)..]}");
+        }
+        await AssertEmptiedAsync();
+    }
+
+    private async Task RetrieveAndDeleteAsync(ServerProcess server, int count)
+    {
         await using (var pop3 = await Pop3Conversation.OpenLoggedInAsync(server.Ports.Pop3, User))
         {
             Assert.Equal(count, (await pop3.StatAsync()).Count);
@@ -73,12 +89,32 @@ public sealed class PostgresBackendTests : IAsyncLifetime
             for (var i = 1; i <= count; i++) Pop3Conversation.Expect(await pop3.CommandAsync($"DELE {i}"));
             Pop3Conversation.Expect(await pop3.QuitAsync());
         }
+    }
 
+    private async Task AssertEmptiedAsync()
+    {
         // The released references took their bodies with them.
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (Scalar("SELECT count(*) FROM actormta_content") > 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
         Assert.Equal(0, Scalar("SELECT count(*) FROM actormta_content"));
         Assert.Equal(0, Scalar("SELECT count(*) FROM actormta_content_ref"));
+    }
+
+    [Fact]
+    public async Task A_user_added_with_the_cli_while_the_node_runs_can_receive_mail_at_once()
+    {
+        await using var server = await ServerProcess.StartAsync($"""
+            actormta.storage.backend = postgresql
+            actormta.storage.postgresql.connection-string = {JsonSerializer.Serialize(_database)}
+            actormta.accounts.refresh-interval = 1h
+            """, [User]);
+        var late = TestUser.Local("pg-late");
+        var added = server.RunCli("user", "add", late.Address, "--password", late.Password);
+        Assert.True(added.ExitCode == 0, added.ToString());
+        await using var smtp = await SmtpConversation.OpenReadyAsync(server.Ports.Smtp);
+        SmtpConversation.Expect(await smtp.SendMessageAsync("a@example.org", [late.Address], Message(99)), 250);
+        await using var pop3 = await Pop3Conversation.OpenLoggedInAsync(server.Ports.Pop3, late);
+        Assert.Equal(1, (await pop3.StatAsync()).Count);
     }
 
     [Fact]
