@@ -73,6 +73,16 @@ public sealed class ServerNode : IAsyncDisposable
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         var node = await StartAsync(config, settings);
+        var removed = ClusterBootstrap.WhenRemovedAsync(node.System);
+        await Task.WhenAny(stop.Task, removed);
+        if (!stop.Task.IsCompleted)
+        {
+            // Downed by the other nodes (or the split brain resolver): a node without its shards must not live on
+            // with open listeners. A non-zero exit lets the supervisor (systemd) start it again as a new member.
+            node.System.Log.Error("This node was removed from the cluster: stopping with exit code {0}", RemovedExitCode);
+            await node.StopAsync(TimeSpan.FromSeconds(5));
+            return RemovedExitCode;
+        }
         var signal = await stop.Task;
         var grace = settings.ShutdownGrace;
         node.System.Log.Info("Shutting down ({0}): no new connections, sessions finishing for up to {1}", signal, grace);
@@ -88,6 +98,9 @@ public sealed class ServerNode : IAsyncDisposable
     /// <summary>What a stop may take beyond the session grace (cutting sessions off, leaving the cluster, flushing
     /// storage) before the watchdog ends the process.</summary>
     private static readonly TimeSpan StopOverrun = TimeSpan.FromSeconds(60);
+
+    /// <summary>Exit code of a node that the cluster downed or removed.</summary>
+    public const int RemovedExitCode = 3;
 
     public static async Task<ServerNode> StartAsync(Config config, ServerSettings settings)
     {
@@ -116,12 +129,21 @@ public sealed class ServerNode : IAsyncDisposable
             (content as IDisposable)?.Dispose();
             throw new IOException($"cannot start: no space left on device for {settings.DataDirectory} ({space.Available} bytes free)");
         }
+        // The remoting host and port are the operator's (akka.conf: 127.0.0.1 and any free port for one node).
         var akkaConfig = settings.Storage.Backend == StorageBackend.PostgreSql
-            ? AkkaConfig.BuildForPostgres(config, settings.Storage.PostgresConnectionString, remotingPort: 0)
-            : AkkaConfig.Build(config, settings.JournalFile, settings.SnapshotFile, remotingPort: 0);
+            ? AkkaConfig.BuildForPostgres(config, settings.Storage.PostgresConnectionString, remotingPort: null)
+            : AkkaConfig.Build(config, settings.JournalFile, settings.SnapshotFile, remotingPort: null);
+        if (settings.Storage.Backend == StorageBackend.Embedded && (akkaConfig.GetStringList("akka.cluster.seed-nodes") ?? []).Count > 0)
+        {
+            // Entities move between nodes: with a journal and spool per node they would come up empty elsewhere.
+            space.Dispose();
+            accounts.Dispose();
+            (content as IDisposable)?.Dispose();
+            throw new ConfigurationException("akka.cluster.seed-nodes is set: a cluster of several nodes needs actormta.storage.backend = postgresql");
+        }
         var system = ActorSystem.Create("actormta", akkaConfig);
         StoragePressure.Get(system).Space = space;
-        await ClusterBootstrap.JoinSelfAsync(system);
+        await ClusterBootstrap.JoinAsync(system);
         var deliverySettings = DeliverySettings.FromConfig(system.Settings.Config);
         var router = new RecipientRouter(() => accounts.Current, deliverySettings);
         var delivery = DeliveryServices.Create(deliverySettings, settings.HostName, router) with

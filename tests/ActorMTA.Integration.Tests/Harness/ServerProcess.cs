@@ -44,8 +44,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
     /// <param name="configOverrides">HOCON appended to the overlay (later keys win), e.g. "actormta.smtp.max-recipients = 3".</param>
     /// <param name="users">Mailboxes to create with `user add` before the server starts.</param>
     /// <param name="extraDomains">Local domains besides <see cref="Domain"/>, added before the users.</param>
+    /// <param name="sharedAccounts">The accounts are in a database another node created already (postgresql backend): add none.</param>
     public static async Task<ServerProcess> StartAsync(string configOverrides = "", IEnumerable<TestUser>? users = null,
-        IEnumerable<string>? extraDomains = null)
+        IEnumerable<string>? extraDomains = null, bool sharedAccounts = false)
     {
         // A picked port can be taken before the server binds it (a client socket of another test gets it as its
         // ephemeral port), and the server refuses to start on a port in use: then it starts over on other ports.
@@ -53,7 +54,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         {
             try
             {
-                return await StartOnFreshPortsAsync(configOverrides, users, extraDomains);
+                return await StartOnFreshPortsAsync(configOverrides, users, extraDomains, sharedAccounts);
             }
             catch (PortInUseException) when (attempt < 5)
             {
@@ -64,7 +65,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
     private sealed class PortInUseException(string message, Exception inner) : InvalidOperationException(message, inner);
 
     private static async Task<ServerProcess> StartOnFreshPortsAsync(string configOverrides, IEnumerable<TestUser>? users,
-        IEnumerable<string>? extraDomains)
+        IEnumerable<string>? extraDomains, bool sharedAccounts)
     {
         var root = Path.Combine(Path.GetTempPath(), "actormta-it-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
@@ -72,9 +73,12 @@ public sealed partial class ServerProcess : IAsyncDisposable
         try
         {
             File.WriteAllText(server.ConfigFile, server.OverlayConfig(configOverrides));
-            server.RunCliChecked("domain", "add", Domain);
-            foreach (var domain in extraDomains ?? []) server.RunCliChecked("domain", "add", domain);
-            foreach (var user in users ?? []) server.RunCliChecked("user", "add", user.Address, "--password", user.Password);
+            if (!sharedAccounts)
+            {
+                server.RunCliChecked("domain", "add", Domain);
+                foreach (var domain in extraDomains ?? []) server.RunCliChecked("domain", "add", domain);
+                foreach (var user in users ?? []) server.RunCliChecked("user", "add", user.Address, "--password", user.Password);
+            }
             await server.LaunchAsync();
             return server;
         }
@@ -83,6 +87,15 @@ public sealed partial class ServerProcess : IAsyncDisposable
             await server.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Waits until the process exits by itself; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        var process = _process ?? throw new InvalidOperationException("server not started");
+        using var cts = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cts.Token);
+        return process.ExitCode;
     }
 
     /// <summary>SIGTERM, then wait for the process to exit; returns its exit code.</summary>
