@@ -118,7 +118,8 @@ public abstract record ImapCommand(string Tag)
     }
 
     /// <summary>APPEND; <paramref name="Flags"/> empty when no flag list was given, <paramref name="InternalDate"/>
-    /// null when no date-time was given (the server uses the current time).</summary>
+    /// null when no date-time was given (the server uses the current time). These are the first message's;
+    /// <see cref="Messages"/> holds every message of a MULTIAPPEND (RFC 3502), the first included.</summary>
     public sealed record Append(
         string Tag,
         string Mailbox,
@@ -126,7 +127,15 @@ public abstract record ImapCommand(string Tag)
         DateTimeOffset? InternalDate,
         ImapAppendMessage Message) : ImapCommand(Tag)
     {
+        private readonly IReadOnlyList<ImapAppendItem>? _messages;
+
         public override string Name => "APPEND";
+
+        public IReadOnlyList<ImapAppendItem> Messages
+        {
+            get => _messages ?? [new ImapAppendItem(Flags, InternalDate, Message)];
+            init => _messages = value;
+        }
     }
 
     public sealed record Check(string Tag) : ImapCommand(Tag)

@@ -56,17 +56,24 @@ internal static class ImapCommandParser
             // Throws (so: not the message) when the pending literal is the mailbox name itself.
             ReadMailbox(cursor);
             cursor.ExpectSpace("message");
-            if (cursor.PeekIs('('))
+            // MULTIAPPEND: messages already received are skipped; the pending literal must be the next message's.
+            while (true)
             {
-                ReadFlagList(cursor);
-                cursor.ExpectSpace("message");
+                if (cursor.PeekIs('('))
+                {
+                    ReadFlagList(cursor);
+                    cursor.ExpectSpace("message");
+                }
+                if (cursor.PeekIs('"'))
+                {
+                    cursor.ReadString("date-time");
+                    cursor.ExpectSpace("message");
+                }
+                if (!cursor.PeekIs('{')) return false;
+                // Reads past a literal already received (then another message may follow), or finds the pending one.
+                if (IsPendingLiteral(cursor, lines, literals)) return true;
+                if (!cursor.TryConsume(' ')) return false;
             }
-            if (cursor.PeekIs('"'))
-            {
-                cursor.ReadString("date-time");
-                cursor.ExpectSpace("message");
-            }
-            return IsPendingLiteral(cursor, lines, literals);
         }
         catch (ImapSyntaxException)
         {
@@ -363,10 +370,22 @@ internal static class ImapCommandParser
         };
     }
 
+    /// <summary>APPEND mailbox 1*(SP [flag-list SP] [date-time SP] literal): MULTIAPPEND (RFC 3502) when several.</summary>
     private static ImapCommand ParseAppend(ImapCommandCursor cursor, string tag)
     {
         var mailbox = ReadMailboxArgument(cursor);
+        var messages = new List<ImapAppendItem>();
         cursor.ExpectSpace("message literal");
+        do
+        {
+            messages.Add(ReadAppendItem(cursor));
+        } while (cursor.TryConsume(' '));
+        var first = messages[0];
+        return new ImapCommand.Append(tag, mailbox, first.Flags, first.InternalDate, first.Message) { Messages = messages };
+    }
+
+    private static ImapAppendItem ReadAppendItem(ImapCommandCursor cursor)
+    {
         IReadOnlyList<string> flags = [];
         if (cursor.PeekIs('('))
         {
@@ -382,8 +401,7 @@ internal static class ImapCommandParser
             cursor.ExpectSpace("message literal");
         }
         if (!cursor.PeekIs('{')) throw new ImapSyntaxException("Expected the message as a literal");
-        var message = cursor.ReadLiteral("message");
-        return new ImapCommand.Append(tag, mailbox, flags, date, message);
+        return new ImapAppendItem(flags, date, cursor.ReadLiteral("message"));
     }
 
     private static ImapCommand ParseCopyOrMove(ImapCommandCursor cursor, string tag, bool byUid, bool move)

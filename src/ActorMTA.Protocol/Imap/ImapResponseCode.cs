@@ -53,6 +53,10 @@ public sealed record ImapResponseCode(string Text)
     public static ImapResponseCode AppendUid(uint uidValidity, uint uid) =>
         new(string.Create(CultureInfo.InvariantCulture, $"APPENDUID {uidValidity} {uid}"));
 
+    /// <summary>APPENDUID of a MULTIAPPEND (RFC 4315, RFC 3502): the UIDs of all appended messages, in order.</summary>
+    public static ImapResponseCode AppendUid(uint uidValidity, IReadOnlyList<uint> uids) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"APPENDUID {uidValidity} {SequenceSet.FromNumbers(uids)}"));
+
     /// <summary>COPYUID (RFC 4315): source UIDs and the UIDs of their copies, in corresponding order.</summary>
     public static ImapResponseCode CopyUid(uint uidValidity, IReadOnlyList<uint> sourceUids, IReadOnlyList<uint> destinationUids)
     {

@@ -238,8 +238,6 @@ public sealed partial class ImapSession
         return output.ToArray();
     }
 
-    private IReadOnlyList<string> FlagsOf(MailboxMessage message) => _selected?.FlagsOf(message) ?? [.. message.Flags];
-
     // ---- IDLE (RFC 2177) ----
 
     private void StartIdle()

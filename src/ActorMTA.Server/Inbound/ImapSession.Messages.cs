@@ -31,7 +31,9 @@ public sealed partial class ImapSession
     /// <summary>The connection has taken the previous chunk: time to build the next one.</summary>
     private sealed record FetchChunkWritten(FetchJob Next);
 
-    private sealed record AppendSpooled(string? ContentRef, string QueueId, long Size, Exception? Error);
+    private sealed record AppendedContent(string QueueId, string ContentRef, long Size);
+
+    private sealed record AppendSpooled(IReadOnlyList<AppendedContent> Messages, Exception? Error);
 
     private void ReceiveMessageWork()
     {
@@ -440,66 +442,91 @@ public sealed partial class ImapSession
 
     // ---- APPEND ----
 
-    /// <summary>Where the APPEND literal goes: the content store, or nowhere when storage is low or failing.</summary>
+    /// <summary>
+    /// One APPEND message literal: written into the content store as it arrives, or (storage low, file not created)
+    /// read and dropped with the reason kept, so the session stays in step and answers NO.
+    /// </summary>
+    private sealed record AppendPart(ContentWriter? Writer, ContentWriterSink? Sink, IOException? Failure)
+    {
+        public IOException? Error => Failure ?? Sink?.Failure;
+    }
+
+    /// <summary>Where the next APPEND literal goes: the content store, or nowhere when storage is low or failing.</summary>
     private IMessageSink StartAppendContent()
     {
-        _appendSink = null;
-        _appendFailure = null;
         if (Services.Space.IsLow)
         {
-            _appendFailure = new InsufficientStorageException();
+            _appendParts.Add(new AppendPart(null, null, new InsufficientStorageException()));
             return DiscardingSink.Instance;
         }
         try
         {
-            _appendWriter = Services.Content.BeginWrite(QueueIds.New());
+            var writer = Services.Content.BeginWrite(QueueIds.New());
+            var sink = new ContentWriterSink(writer);
+            _appendParts.Add(new AppendPart(writer, sink, null));
+            return sink;
         }
         catch (IOException e)
         {
-            _appendFailure = e;
+            _appendParts.Add(new AppendPart(null, null, e));
             return DiscardingSink.Instance;
         }
-        return _appendSink = new ContentWriterSink(_appendWriter);
     }
 
+    /// <summary>
+    /// APPEND of one or more messages (MULTIAPPEND, RFC 3502): every message is committed to the content store,
+    /// then all go into the mailbox in one step, or none does.
+    /// </summary>
     private void Append(ImapCommand.Append append)
     {
-        var writer = _appendWriter;
-        _appendWriter = null;
-        var failure = _appendFailure ?? _appendSink?.Failure;
-        _appendFailure = null;
-        _appendSink = null;
+        var parts = _appendParts.ToList();
+        _appendParts.Clear();
         var content = Services.Content;
-        if (failure is null && writer is null)
+        var writers = new List<ContentWriter>(append.Messages.Count);
+        IOException? failure = null;
+        for (var i = 0; i < append.Messages.Count && failure is null; i++)
         {
+            var part = i < parts.Count ? parts[i] : null;
+            if (part?.Error is { } error)
+            {
+                failure = error;
+                continue;
+            }
+            if (part?.Writer is { } spooled)
+            {
+                writers.Add(spooled);
+                continue;
+            }
+            // A literal the reader kept in memory (the adapter did not spool it): into the store now.
             try
             {
-                writer = content.BeginWrite(QueueIds.New());
-                if (append.Message.Content is { } bytes) writer.Stream.Write(bytes.Span);
+                var writer = content.BeginWrite(QueueIds.New());
+                writers.Add(writer);
+                if (append.Messages[i].Message.Content is { } bytes) writer.Stream.Write(bytes.Span);
             }
             catch (IOException e)
             {
                 failure = e;
             }
         }
-        if (failure is not null || writer is null)
+        if (failure is not null)
         {
-            if (writer is not null) content.Abort(writer);
-            failure ??= new IOException("no content writer");
+            foreach (var writer in writers) content.Abort(writer);
+            foreach (var part in parts.Skip(writers.Count)) if (part.Writer is not null) content.Abort(part.Writer);
             Log.Error("imap session={0} user={1} APPEND could not be stored: {2}", SessionId, _user, failure.Message);
             CompleteStorageFailure(failure);
             return;
         }
-        var size = append.Message.Size;
-        var queueId = writer.QueueId;
+        var sizes = append.Messages.Select(m => m.Message.Size).ToArray();
         Task.Run(async () =>
         {
-            var references = await content.CommitAsync(writer, 1);
-            return new AppendSpooled(references[0], queueId, size, null);
+            var references = await Task.WhenAll(writers.Select(w => content.CommitAsync(w, 1)));
+            return new AppendSpooled(writers.Select((w, i) => new AppendedContent(w.QueueId, references[i][0], sizes[i])).ToList(), null);
         }).PipeTo(Self, failure: e =>
         {
-            content.Abort(writer);
-            return new AppendSpooled(null, queueId, size, e.GetBaseException());
+            // Commits that went through are released; the rest are dropped.
+            foreach (var writer in writers) content.Abort(writer);
+            return new AppendSpooled([], e.GetBaseException());
         });
     }
 
@@ -513,26 +540,29 @@ public sealed partial class ImapSession
     private void OnAppendSpooled(AppendSpooled spooled)
     {
         if (_running is not ImapCommand.Append append) return;
-        if (spooled.ContentRef is null)
+        if (spooled.Error is not null)
         {
-            Log.Error("imap session={0} user={1} APPEND could not be stored: {2}", SessionId, _user, spooled.Error?.Message);
-            CompleteStorageFailure(spooled.Error!);
+            Log.Error("imap session={0} user={1} APPEND could not be stored: {2}", SessionId, _user, spooled.Error.Message);
+            CompleteStorageFailure(spooled.Error);
             return;
         }
-        var flags = MailboxFlags.Storable(append.Flags).ToList();
-        AskMailbox(new AppendMessage(_user!, Folder(append.Mailbox), spooled.QueueId, spooled.ContentRef, spooled.Size,
-            append.InternalDate ?? DateTimeOffset.Now, flags, Self), reply =>
+        var messages = spooled.Messages.Select((m, i) => new AppendedMessage(m.QueueId, m.ContentRef, m.Size,
+            append.Messages[i].InternalDate ?? DateTimeOffset.Now, MailboxFlags.Storable(append.Messages[i].Flags).ToList())).ToList();
+        AskMailbox(new AppendMessages(_user!, Folder(append.Mailbox), messages, Self), reply =>
         {
-            if (reply is MessageAppendedToFolder appended)
+            if (reply is MessagesAppendedToFolder appended)
             {
                 HoldOwnAdded(appended.Folder, appended.Own);
-                Complete(ImapStatus.Ok, ImapResponseCode.AppendUid((uint)appended.UidValidity, (uint)appended.Uid), "APPEND completed");
+                var code = appended.Uids.Count == 1
+                    ? ImapResponseCode.AppendUid((uint)appended.UidValidity, (uint)appended.Uids[0])
+                    : ImapResponseCode.AppendUid((uint)appended.UidValidity, appended.Uids.Select(u => (uint)u).ToList());
+                Complete(ImapStatus.Ok, code, "APPEND completed");
                 return;
             }
-            // Not stored in the mailbox: the content reference is nobody's.
+            // Not stored in the mailbox: the content references are nobody's (releasing one twice is a no-op).
             var content = Services.Content;
-            var reference = spooled.ContentRef;
-            _ = Task.Run(() => content.Release(reference));
+            var references = messages.Select(m => m.ContentRef).ToList();
+            _ = Task.Run(() => { foreach (var reference in references) content.Release(reference); });
             RefusedReply(reply);
         });
     }

@@ -52,10 +52,8 @@ public sealed partial class ImapSession : ProtocolSession
 
     // The literal being read: into memory (command strings) or into the content store (APPEND message).
     private MemorySink? _literalSink;
-    private ContentWriter? _appendWriter;
-    private ContentWriterSink? _appendSink;
-    // The APPEND literal could not go to the content store (storage low, file not created): it is read and dropped.
-    private IOException? _appendFailure;
+    // One part per APPEND message literal read so far (several with MULTIAPPEND), in order.
+    private readonly List<AppendPart> _appendParts = [];
     private bool _discardingLiteral;
 
     public ImapSession(InboundServices services, ListenerSettings listener, Socket socket, IPEndPoint? client = null) : base(services, listener, socket, client)
@@ -103,6 +101,7 @@ public sealed partial class ImapSession : ProtocolSession
         Receive<FlagsStored>(OnMailboxReply);
         Receive<VanishedUids>(OnMailboxReply);
         Receive<MessageAppendedToFolder>(OnMailboxReply);
+        Receive<MessagesAppendedToFolder>(OnMailboxReply);
         Receive<MessagesCopied>(OnMailboxReply);
         Receive<MessagesExpunged>(OnMailboxReply);
         Receive<JournalWriteFailed>(m =>
@@ -165,8 +164,7 @@ public sealed partial class ImapSession : ProtocolSession
 
     protected override void OnConnectionClosed(string reason)
     {
-        if (_appendWriter is not null) Services.Content.Abort(_appendWriter);
-        _appendWriter = null;
+        AbortAppendWriter();
         if (_user is not null && _selected is not null) Services.MailboxRegion.Tell(new UnselectFolder(_user, Self));
     }
 
@@ -264,9 +262,9 @@ public sealed partial class ImapSession : ProtocolSession
 
     private void AbortAppendWriter()
     {
-        if (_appendWriter is null) return;
-        Services.Content.Abort(_appendWriter);
-        _appendWriter = null;
+        foreach (var part in _appendParts)
+            if (part.Writer is not null) Services.Content.Abort(part.Writer);
+        _appendParts.Clear();
     }
 
     // ---- dispatch ----

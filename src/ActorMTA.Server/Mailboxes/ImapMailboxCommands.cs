@@ -65,6 +65,15 @@ public sealed record GetVanished(string Address, string Folder, long Since) : IM
 public sealed record AppendMessage(string Address, string Folder, string QueueId, string ContentRef, long Size, DateTimeOffset InternalDate,
     IReadOnlyCollection<string> Flags, IActorRef? Session = null) : IMailboxCommand;
 
+/// <summary>One message of <see cref="AppendMessages"/>.</summary>
+public sealed record AppendedMessage(string QueueId, string ContentRef, long Size, DateTimeOffset InternalDate, IReadOnlyCollection<string> Flags);
+
+/// <summary>
+/// APPEND of several messages at once (MULTIAPPEND, RFC 3502): all are added, under consecutive uids, or none is (the
+/// references are then released). Answered with <see cref="MessagesAppendedToFolder"/>.
+/// </summary>
+public sealed record AppendMessages(string Address, string Folder, IReadOnlyList<AppendedMessage> Messages, IActorRef? Session = null) : IMailboxCommand;
+
 /// <summary>COPY/UID COPY: each copy gets its own content reference (<c>IContentStore.AddReference</c>, bytes shared). Answered with <see cref="MessagesCopied"/>.</summary>
 public sealed record CopyMessages(string Address, string From, IReadOnlyList<long> Uids, string To, IActorRef? Session = null) : IMailboxCommand;
 

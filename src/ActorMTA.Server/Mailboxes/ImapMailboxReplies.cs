@@ -75,6 +75,12 @@ public sealed record MessageAppendedToFolder(string Address, string Folder, long
     public AddedToSelected? Own { get; init; }
 }
 
+/// <summary>APPENDUID data of <see cref="AppendMessages"/>: the uids in the order of the messages.</summary>
+public sealed record MessagesAppendedToFolder(string Address, string Folder, long UidValidity, IReadOnlyList<long> Uids)
+{
+    public AddedToSelected? Own { get; init; }
+}
+
 /// <summary>COPYUID data: SourceUids[i] became TargetUids[i] in <paramref name="To"/>. Uids that did not exist are left out.</summary>
 public sealed record MessagesCopied(string Address, string From, string To, long UidValidity, IReadOnlyList<long> SourceUids, IReadOnlyList<long> TargetUids, bool Moved)
 {

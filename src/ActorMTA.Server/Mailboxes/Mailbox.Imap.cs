@@ -37,6 +37,7 @@ public sealed partial class Mailbox
                 batch.Reply(sender, _state.Folder(c.Folder) is { } gone ? new VanishedUids(c.Address, gone.VanishedSince(c.Since), gone.UidNext) : Refused(c.Address, c.Folder, MailboxRefusal.NoSuchFolder));
                 return true;
             case AppendMessage c: Append(c, sender, batch); return true;
+            case AppendMessages c: AppendAll(c, sender, batch); return true;
             case CopyMessages c: Copy(c, sender, batch); return true;
             case MoveMessages c: Move(c, sender, batch); return true;
             case ExpungeDeleted c: ExpungeDeletedMessages(c, sender, batch); return true;
@@ -229,6 +230,27 @@ public sealed partial class Mailbox
         batch.Emit(new MessageAppended(folder.Name, uid, c.QueueId, c.ContentRef, c.Size, c.InternalDate, MailboxMessage.FlagSet(MailboxFlags.Storable(c.Flags))));
         var own = NotifyAppended(c.Address, folder, [folder.Get(uid)!], c.Session, batch);
         batch.Reply(sender, new MessageAppendedToFolder(c.Address, folder.Name, folder.UidValidity, uid) { Own = own });
+    }
+
+    private void AppendAll(AppendMessages c, IActorRef sender, CommandBatch batch)
+    {
+        var folder = _state.Folder(c.Folder);
+        if (folder is null)
+        {
+            batch.Reply(sender, Refused(c.Address, c.Folder, MailboxRefusal.NoSuchFolder));
+            Release(c.Messages.Select(m => m.ContentRef).ToList());
+            return;
+        }
+        EnsureUidValidity(folder, batch);
+        var added = new List<MailboxMessage>(c.Messages.Count);
+        foreach (var m in c.Messages)
+        {
+            var uid = folder.UidNext;
+            batch.Emit(new MessageAppended(folder.Name, uid, m.QueueId, m.ContentRef, m.Size, m.InternalDate, MailboxMessage.FlagSet(MailboxFlags.Storable(m.Flags))));
+            added.Add(folder.Get(uid)!);
+        }
+        var own = NotifyAppended(c.Address, folder, added, c.Session, batch);
+        batch.Reply(sender, new MessagesAppendedToFolder(c.Address, folder.Name, folder.UidValidity, added.Select(m => m.Uid).ToList()) { Own = own });
     }
 
     private (FolderState From, FolderState To, List<MailboxMessage> Messages)? Transfer(string address, string from, IReadOnlyList<long> uids, string to,
