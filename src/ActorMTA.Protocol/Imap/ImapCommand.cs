@@ -223,6 +223,24 @@ public abstract record ImapCommand(string Tag)
         public override string Name => "COMPRESS";
     }
 
+    /// <summary>GETQUOTAROOT (RFC 9208 section 4.3): the quota roots of a mailbox and their quotas.</summary>
+    public sealed record GetQuotaRoot(string Tag, string Mailbox) : ImapCommand(Tag)
+    {
+        public override string Name => "GETQUOTAROOT";
+    }
+
+    /// <summary>GETQUOTA (RFC 9208 section 4.2).</summary>
+    public sealed record GetQuota(string Tag, string Root) : ImapCommand(Tag)
+    {
+        public override string Name => "GETQUOTA";
+    }
+
+    /// <summary>SETQUOTA (RFC 9208 section 4.1): resource names and limits as sent.</summary>
+    public sealed record SetQuota(string Tag, string Root, IReadOnlyList<KeyValuePair<string, long>> Limits) : ImapCommand(Tag)
+    {
+        public override string Name => "SETQUOTA";
+    }
+
     public sealed record Namespace(string Tag) : ImapCommand(Tag)
     {
         public override string Name => "NAMESPACE";

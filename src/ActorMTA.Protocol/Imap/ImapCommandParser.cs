@@ -169,6 +169,11 @@ internal static class ImapCommandParser
                 return new ImapCommand.Enable(tag, capabilities);
             }
             case "ID": return ParseId(cursor, tag);
+            case "GETQUOTAROOT": return new ImapCommand.GetQuotaRoot(tag, ReadMailboxArgument(cursor));
+            case "GETQUOTA":
+                cursor.ExpectSpace("quota root");
+                return new ImapCommand.GetQuota(tag, cursor.ReadAstring("a quota root"));
+            case "SETQUOTA": return ParseSetQuota(cursor, tag);
             default:
                 throw new ImapSyntaxException("Unknown command");
         }
@@ -272,6 +277,27 @@ internal static class ImapCommandParser
         var value = cursor.ReadNumber("a mod-sequence");
         if (value == 0 && !allowZero) throw new ImapSyntaxException("Invalid mod-sequence");
         return value;
+    }
+
+    /// <summary>SETQUOTA quota-root SP "(" [resource SP number *(SP resource SP number)] ")" (RFC 9208 section 4.1).</summary>
+    private static ImapCommand ParseSetQuota(ImapCommandCursor cursor, string tag)
+    {
+        cursor.ExpectSpace("quota root");
+        var root = cursor.ReadAstring("a quota root");
+        cursor.ExpectSpace("quota limits");
+        cursor.Expect('(', "quota limits");
+        var limits = new List<KeyValuePair<string, long>>();
+        if (!cursor.PeekIs(')'))
+        {
+            do
+            {
+                var resource = cursor.ReadAtom("a resource name").ToUpperInvariant();
+                cursor.ExpectSpace("limit");
+                limits.Add(new(resource, cursor.ReadNumber("limit")));
+            } while (cursor.TryConsume(' '));
+        }
+        cursor.Expect(')', "quota limits");
+        return new ImapCommand.SetQuota(tag, root, limits);
     }
 
     private static ImapCommand ParseStatus(ImapCommandCursor cursor, string tag)

@@ -18,7 +18,7 @@ public sealed class ImapCommandReader
         "CAPABILITY", "NOOP", "LOGOUT", "STARTTLS", "AUTHENTICATE", "LOGIN", "SELECT", "EXAMINE", "CREATE",
         "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE", "LIST", "LSUB", "STATUS", "APPEND", "CHECK", "CLOSE",
         "UNSELECT", "EXPUNGE", "SEARCH", "FETCH", "STORE", "COPY", "MOVE", "UID", "IDLE", "NAMESPACE",
-        "ENABLE", "ID",
+        "ENABLE", "ID", "GETQUOTA", "GETQUOTAROOT", "SETQUOTA",
     };
 
     private readonly ImapServerOptions _options;

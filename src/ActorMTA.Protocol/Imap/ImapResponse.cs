@@ -58,6 +58,12 @@ public abstract record ImapResponse
 
     public sealed record Capability(IReadOnlyList<string> Capabilities) : ImapResponse;
 
+    /// <summary>QUOTAROOT (RFC 9208 section 5.2): the mailbox and its quota roots (none when it has no quota).</summary>
+    public sealed record QuotaRoot(string Mailbox, IReadOnlyList<string> Roots) : ImapResponse;
+
+    /// <summary>QUOTA (RFC 9208 section 5.1): usage and limit of each resource of a root (STORAGE in units of 1024 octets).</summary>
+    public sealed record Quota(string Root, IReadOnlyList<(string Resource, long Usage, long Limit)> Resources) : ImapResponse;
+
     /// <summary>NAMESPACE (RFC 2342): personal, other users', shared; null is NIL.</summary>
     public sealed record Namespace(
         IReadOnlyList<ImapNamespace>? Personal,

@@ -29,6 +29,7 @@ public sealed record ImapResponseCode(string Text)
     public static readonly ImapResponseCode Limit = new("LIMIT");
     /// <summary>RFC 5530: the command could not be carried out on some messages because they were expunged.</summary>
     public static readonly ImapResponseCode ExpungeIssued = new("EXPUNGEISSUED");
+    public static readonly ImapResponseCode NoPerm = new("NOPERM");
 
     public static ImapResponseCode Capability(IEnumerable<string> capabilities) => new("CAPABILITY " + string.Join(' ', capabilities));
 

@@ -106,6 +106,20 @@ public static class ImapResponseFormatter
                     writer.Ascii(")");
                 }
                 break;
+            case ImapResponse.QuotaRoot quotaRoot:
+                writer.Ascii("* QUOTAROOT ").Astring(quotaRoot.Mailbox);
+                foreach (var root in quotaRoot.Roots) writer.Ascii(" ").String(root);
+                break;
+            case ImapResponse.Quota quota:
+                writer.Ascii("* QUOTA ").String(quota.Root).Ascii(" (");
+                for (var i = 0; i < quota.Resources.Count; i++)
+                {
+                    if (i > 0) writer.Ascii(" ");
+                    var (resource, usage, limit) = quota.Resources[i];
+                    writer.Ascii(resource).Ascii(" ").Number(usage).Ascii(" ").Number(limit);
+                }
+                writer.Ascii(")");
+                break;
             case ImapResponse.Capability capability:
                 writer.Ascii("* CAPABILITY ").Ascii(string.Join(' ', capability.Capabilities));
                 break;

@@ -39,7 +39,7 @@ public static class ImapStateRules
             case ImapCommand.Select or ImapCommand.Examine or ImapCommand.Create or ImapCommand.Delete
                 or ImapCommand.Rename or ImapCommand.Subscribe or ImapCommand.Unsubscribe or ImapCommand.List
                 or ImapCommand.Lsub or ImapCommand.Status or ImapCommand.Append or ImapCommand.Namespace
-                or ImapCommand.Idle or ImapCommand.Compress:
+                or ImapCommand.Idle or ImapCommand.Compress or ImapCommand.GetQuotaRoot or ImapCommand.GetQuota or ImapCommand.SetQuota:
                 return state == ImapState.NotAuthenticated ? Bad(tag, "Log in first") : null;
 
             case ImapCommand.Check or ImapCommand.Close or ImapCommand.Unselect or ImapCommand.Expunge

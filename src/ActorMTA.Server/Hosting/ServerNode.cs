@@ -251,7 +251,10 @@ public sealed class ServerNode : IAsyncDisposable
 
     private void StartListeners(X509Certificate2 certificate, IReadOnlyDictionary<string, Socket> sockets)
     {
-        var services = new InboundServices(Settings, Accounts, Content, Regions.Mailbox, Regions.DomainQueue, certificate) { Router = Router, Delivery = Delivery, Space = _space };
+        var services = new InboundServices(Settings, Accounts, Content, Regions.Mailbox, Regions.DomainQueue, certificate)
+        {
+            Router = Router, Delivery = Delivery, Space = _space, Quota = Mailboxes.MailboxQuota.FromConfig(System.Settings.Config),
+        };
         var (smtpLimiter, pop3Limiter, imapLimiter) = (services.SmtpConnections, services.Pop3Connections, services.ImapConnections);
         foreach (var listener in Settings.Listeners.Where(l => l.Enabled))
         {

@@ -69,10 +69,45 @@ public sealed partial class ImapSession
                     Complete(ImapStatus.Ok, null, "STATUS completed");
                 });
                 return true;
+            case ImapCommand.GetQuotaRoot getQuotaRoot:
+                AskQuota(quota =>
+                {
+                    // RFC 9208: every folder shares the mailbox's one root, "".
+                    Send(new ImapResponse.QuotaRoot(getQuotaRoot.Mailbox, quota.LimitBytes is null ? [] : [""]));
+                    if (quota.LimitBytes is not null) Send(QuotaResponse(quota));
+                    Complete(ImapStatus.Ok, null, "GETQUOTAROOT completed");
+                });
+                return true;
+            case ImapCommand.GetQuota getQuota:
+                AskQuota(quota =>
+                {
+                    if (getQuota.Root.Length != 0 || quota.LimitBytes is null)
+                    {
+                        Complete(ImapStatus.No, ImapResponseCode.NonExistent, "No such quota root");
+                        return;
+                    }
+                    Send(QuotaResponse(quota));
+                    Complete(ImapStatus.Ok, null, "GETQUOTA completed");
+                });
+                return true;
+            case ImapCommand.SetQuota:
+                Complete(ImapStatus.No, ImapResponseCode.NoPerm, "Quotas are set by the administrator");
+                return true;
             default:
                 return false;
         }
     }
+
+    private void AskQuota(Action<QuotaStatus> then) =>
+        AskMailbox(new GetQuota(_user!), reply =>
+        {
+            if (reply is QuotaStatus quota) then(quota);
+            else RefusedReply(reply);
+        });
+
+    /// <summary>STORAGE in units of 1024 octets, usage rounded up (RFC 9208 section 5.1).</summary>
+    private static ImapResponse.Quota QuotaResponse(QuotaStatus quota) =>
+        new("", [("STORAGE", (quota.UsedBytes + 1023) / 1024, quota.LimitBytes!.Value / 1024)]);
 
     private static string Folder(string wireName) => MailboxFolders.Normalize(wireName);
 
@@ -183,6 +218,7 @@ public sealed partial class ImapSession
                     ? ImapResponseCode.TryCreate : ImapResponseCode.NonExistent, "No such mailbox"),
                 MailboxRefusal.AlreadyExists => (ImapResponseCode.AlreadyExists, "Mailbox already exists"),
                 MailboxRefusal.CannotDeleteInbox => (ImapResponseCode.Cannot, "INBOX cannot be deleted"),
+                MailboxRefusal.OverQuota => (ImapResponseCode.OverQuota, "Quota exceeded"),
                 _ => (ImapResponseCode.Cannot, "Invalid mailbox name"),
             };
             Complete(ImapStatus.No, code, text);

@@ -100,6 +100,7 @@ public sealed partial class ImapSession : ProtocolSession
         Receive<FolderUnselected>(OnMailboxReply);
         Receive<FlagsStored>(OnMailboxReply);
         Receive<VanishedUids>(OnMailboxReply);
+        Receive<QuotaStatus>(OnMailboxReply);
         Receive<MessageAppendedToFolder>(OnMailboxReply);
         Receive<MessagesAppendedToFolder>(OnMailboxReply);
         Receive<MessagesCopied>(OnMailboxReply);

@@ -86,6 +86,7 @@ public sealed class SmtpSession : ProtocolSession
             _lastLine = m.Line;
             Apply(OnLine(m.Line));
         });
+        Receive<RecipientQuotaChecked>(m => Apply(_engine.OnRecipientVerdict(m.Verdict)));
         Receive<LineTooLong>(_ => { InputArrived(); _lastLine = null; Apply(_engine.OnLineTooLong()); });
         Receive<ReadTimedOut>(_ =>
         {
@@ -185,7 +186,7 @@ public sealed class SmtpSession : ProtocolSession
                 else ReadCommand(_limits.MaxLineLength, CommandTimeout);
                 break;
             case SmtpEffect.CheckRecipient check:
-                Apply(_engine.OnRecipientVerdict(Classify(check.Recipient)));
+                CheckRecipient(check.Recipient);
                 break;
             case SmtpEffect.Authenticate auth:
                 VerifyCredentials(auth.User, auth.Password, auth.AuthorizationId);
@@ -225,6 +226,41 @@ public sealed class SmtpSession : ProtocolSession
         // A cached sample, no I/O: MAIL FROM refuses with 452 4.3.1 while the spool is below its minimum free space.
         _engine.StorageHeadroom = Services.Space.Headroom;
         return _engine.OnLine(line);
+    }
+
+    private sealed record RecipientQuotaChecked(RecipientVerdict Verdict);
+
+    private static readonly RecipientVerdict MailboxFull = RecipientVerdict.Reject(new SmtpReply(452, "4.2.2", "Mailbox full, try again later"));
+    private static readonly RecipientVerdict OverWholeQuota = RecipientVerdict.Reject(new SmtpReply(552, "5.2.2", "Message is larger than the mailbox quota"));
+
+    /// <summary>
+    /// RCPT: the address, then the storage quota of the mailboxes it leads to (when any has one): a full mailbox
+    /// gets 452 4.2.2, a declared SIZE larger than the whole quota 552 5.2.2. Asked of the mailbox entity, off
+    /// the actor thread; what is acknowledged later is delivered even if it then goes over.
+    /// </summary>
+    private void CheckRecipient(SmtpPath recipient)
+    {
+        var verdict = Classify(recipient);
+        var quota = Services.Quota;
+        if (!verdict.IsAccepted || quota.IsUnlimited)
+        {
+            Apply(_engine.OnRecipientVerdict(verdict));
+            return;
+        }
+        var limited = Services.Router.Plan([recipient]).Mailboxes.Where(m => quota.LimitFor(m) is not null).ToList();
+        var declared = _engine.DeclaredSize ?? 0;
+        if (limited.Count == 0 || limited.Any(m => declared > quota.LimitFor(m)))
+        {
+            Apply(_engine.OnRecipientVerdict(limited.Count == 0 ? verdict : OverWholeQuota));
+            return;
+        }
+        var region = Services.MailboxRegion;
+        var timeout = _limits.AcceptTimeout;
+        Task.WhenAll(limited.Select(m => region.Ask<QuotaStatus>(new GetQuota(m), timeout)))
+            .PipeTo(Self,
+                success: all => new RecipientQuotaChecked(all.Any(q => q.LimitBytes is { } limit && (q.UsedBytes >= limit || q.UsedBytes + declared > limit))
+                    ? MailboxFull : verdict),
+                failure: _ => new RecipientQuotaChecked(RecipientVerdict.TemporaryFailure));
     }
 
     private RecipientVerdict Classify(SmtpPath recipient) =>

@@ -65,6 +65,9 @@ public sealed record GetVanished(string Address, string Folder, long Since) : IM
 public sealed record AppendMessage(string Address, string Folder, string QueueId, string ContentRef, long Size, DateTimeOffset InternalDate,
     IReadOnlyCollection<string> Flags, IActorRef? Session = null) : IMailboxCommand;
 
+/// <summary>GETQUOTA/GETQUOTAROOT, and SMTP RCPT when quotas are configured. Answered with <see cref="QuotaStatus"/>.</summary>
+public sealed record GetQuota(string Address) : IMailboxCommand;
+
 /// <summary>One message of <see cref="AppendMessages"/>.</summary>
 public sealed record AppendedMessage(string QueueId, string ContentRef, long Size, DateTimeOffset InternalDate, IReadOnlyCollection<string> Flags);
 

@@ -8,6 +8,8 @@ public enum MailboxRefusal : byte
     /// <summary>Empty level, wildcard or control character in the name.</summary>
     InvalidName,
     CannotDeleteInbox,
+    /// <summary>The messages would take the mailbox over its storage quota (IMAP NO [OVERQUOTA]).</summary>
+    OverQuota,
 }
 
 /// <summary>The command was not carried out; nothing changed.</summary>
@@ -74,6 +76,9 @@ public sealed record MessageAppendedToFolder(string Address, string Folder, long
 {
     public AddedToSelected? Own { get; init; }
 }
+
+/// <summary>The mailbox's storage: octets used in all folders and its quota (null: none).</summary>
+public sealed record QuotaStatus(string Address, long UsedBytes, long? LimitBytes);
 
 /// <summary>APPENDUID data of <see cref="AppendMessages"/>: the uids in the order of the messages.</summary>
 public sealed record MessagesAppendedToFolder(string Address, string Folder, long UidValidity, IReadOnlyList<long> Uids)

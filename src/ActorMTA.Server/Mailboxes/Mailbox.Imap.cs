@@ -38,6 +38,7 @@ public sealed partial class Mailbox
                 return true;
             case AppendMessage c: Append(c, sender, batch); return true;
             case AppendMessages c: AppendAll(c, sender, batch); return true;
+            case GetQuota c: batch.Reply(sender, new QuotaStatus(c.Address, UsedBytes, _quotaLimit)); return true;
             case CopyMessages c: Copy(c, sender, batch); return true;
             case MoveMessages c: Move(c, sender, batch); return true;
             case ExpungeDeleted c: ExpungeDeletedMessages(c, sender, batch); return true;
@@ -225,6 +226,12 @@ public sealed partial class Mailbox
             Release([c.ContentRef]);
             return;
         }
+        if (WouldExceedQuota(c.Size))
+        {
+            batch.Reply(sender, Refused(c.Address, folder.Name, MailboxRefusal.OverQuota));
+            Release([c.ContentRef]);
+            return;
+        }
         EnsureUidValidity(folder, batch);
         var uid = folder.UidNext;
         batch.Emit(new MessageAppended(folder.Name, uid, c.QueueId, c.ContentRef, c.Size, c.InternalDate, MailboxMessage.FlagSet(MailboxFlags.Storable(c.Flags))));
@@ -238,6 +245,12 @@ public sealed partial class Mailbox
         if (folder is null)
         {
             batch.Reply(sender, Refused(c.Address, c.Folder, MailboxRefusal.NoSuchFolder));
+            Release(c.Messages.Select(m => m.ContentRef).ToList());
+            return;
+        }
+        if (WouldExceedQuota(c.Messages.Sum(m => m.Size)))
+        {
+            batch.Reply(sender, Refused(c.Address, folder.Name, MailboxRefusal.OverQuota));
             Release(c.Messages.Select(m => m.ContentRef).ToList());
             return;
         }
@@ -267,6 +280,11 @@ public sealed partial class Mailbox
     private void Copy(CopyMessages c, IActorRef sender, CommandBatch batch)
     {
         if (Transfer(c.Address, c.From, c.Uids, c.To, sender, batch) is not var (source, target, messages)) return;
+        if (WouldExceedQuota(messages.Sum(m => m.Size)))
+        {
+            batch.Reply(sender, Refused(c.Address, target.Name, MailboxRefusal.OverQuota));
+            return;
+        }
         var added = new List<MailboxMessage>(messages.Count);
         foreach (var m in messages)
         {

@@ -18,11 +18,19 @@ public sealed partial class Mailbox : BatchingPersistentEntity
     private readonly FolderSessions _sessions = new();
     private readonly RetainedContent<IActorRef> _retained = new();
     private MailboxState _state = new();
+    private readonly long? _quotaLimit;
+
+    /// <summary>Octets in all folders: what the quota counts.</summary>
+    private long UsedBytes => _state.Folders.Sum(f => f.Bytes);
+
+    /// <summary>Adding <paramref name="bytes"/> would go over the quota (IMAP APPEND and COPY are refused then).</summary>
+    private bool WouldExceedQuota(long bytes) => _quotaLimit is { } limit && UsedBytes + bytes > limit;
 
     public Mailbox(string address, IContentStore content, MailboxSettings settings, PersistenceCounter counter)
         : base(settings.MaxBatch, settings.SnapshotEvery, counter)
     {
         _content = content;
+        _quotaLimit = settings.Quota.LimitFor(address);
         PersistenceId = PersistenceIdOf(address);
         Context.SetReceiveTimeout(settings.PassivateAfter);
     }

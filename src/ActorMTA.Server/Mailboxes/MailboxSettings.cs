@@ -5,10 +5,15 @@ namespace ActorMTA.Server.Mailboxes;
 /// <summary>The actormta.mailbox section.</summary>
 public sealed record MailboxSettings(int SnapshotEvery, int MaxBatch, TimeSpan PassivateAfter)
 {
+    public MailboxQuota Quota { get; init; } = MailboxQuota.Unlimited;
+
     /// <param name="root">Configuration holding the actormta section.</param>
     public static MailboxSettings FromConfig(Config root)
     {
         var c = root.GetConfig("actormta.mailbox") ?? throw new ConfigurationException("missing actormta.mailbox section");
-        return new MailboxSettings(c.GetInt("snapshot-every"), c.GetInt("max-batch"), c.GetTimeSpan("passivate-after"));
+        return new MailboxSettings(c.GetInt("snapshot-every"), c.GetInt("max-batch"), c.GetTimeSpan("passivate-after"))
+        {
+            Quota = MailboxQuota.FromConfig(root),
+        };
     }
 }

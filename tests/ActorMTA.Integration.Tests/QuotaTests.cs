@@ -1,0 +1,118 @@
+using System.Text;
+using ActorMTA.Integration.Tests.Harness;
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Security;
+using Xunit;
+
+namespace ActorMTA.Integration.Tests;
+
+public sealed class QuotaFixture : IAsyncLifetime
+{
+    /// <summary>20 KiB each, except <see cref="Unlimited"/>.</summary>
+    public static readonly TestUser[] Users = Enumerable.Range(1, 6).Select(i => TestUser.Local("quota-" + i)).ToArray();
+    public static readonly TestUser Unlimited = TestUser.Local("no-quota");
+
+    private ServerProcess? _server;
+    private int _next;
+
+    public ServerProcess Server => _server ?? throw new InvalidOperationException("server not started");
+
+    public TestUser NextUser() => Users[Interlocked.Increment(ref _next) - 1];
+
+    public async Task InitializeAsync() => _server = await ServerProcess.StartAsync($$"""
+        actormta.imap.auth-requires-tls = off
+        actormta.mailbox.quota { storage = 20KiB, users { "{{Unlimited.Address}}" = unlimited } }
+        """, [.. Users, Unlimited]);
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null) await _server.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// QUOTA (RFC 9208) over real sockets, enforced on IMAP APPEND/COPY and at SMTP RCPT; mail acknowledged before the
+/// mailbox filled is delivered even when it then goes over.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class QuotaTests(QuotaFixture fixture) : IClassFixture<QuotaFixture>
+{
+    private static string Message(int bytes) => "From: a@example.org\r\nSubject: q\r\n\r\n" + new string('q', bytes) + "\r\n";
+
+    [Fact]
+    public async Task Getquotaroot_reports_the_usage_and_append_over_the_quota_stores_nothing()
+    {
+        var user = fixture.NextUser();
+        await using var imap = await RawImapSession.LoginAsync(fixture.Server.Ports.Imap, user);
+        Assert.Equal(["* QUOTAROOT INBOX \"\"", "* QUOTA \"\" (STORAGE 0 20)"], (await imap.CommandAsync("GETQUOTAROOT INBOX")).SkipLast(1));
+
+        Assert.Contains(" OK ", (await imap.AppendAsync("INBOX", Message(8000)))[^1]);
+        Assert.Contains(" OK ", (await imap.AppendAsync("INBOX", Message(8000)))[^1]);
+        var quota = await imap.CommandAsync("GETQUOTA \"\"");
+        Assert.Equal("* QUOTA \"\" (STORAGE 16 20)", quota[0]);
+
+        var refused = await imap.AppendAsync("INBOX", Message(8000));
+        Assert.Matches(@"^t\d+ NO \[OVERQUOTA\]", refused[^1]);
+        Assert.Contains("* STATUS INBOX (MESSAGES 2)", await imap.CommandAsync("STATUS INBOX (MESSAGES)"));
+        // COPY of both would need 16 KiB more: refused, and nothing copied.
+        await imap.CommandAsync("SELECT INBOX");
+        Assert.Matches(@"^t\d+ NO \[OVERQUOTA\]", (await imap.CommandAsync("COPY 1:2 Trash"))[^1]);
+        Assert.Contains("* STATUS Trash (MESSAGES 0)", await imap.CommandAsync("STATUS Trash (MESSAGES)"));
+        Assert.Matches(@"^t\d+ NO \[NOPERM\]", (await imap.CommandAsync("SETQUOTA \"\" (STORAGE 99999)"))[^1]);
+        Assert.Matches(@"^t\d+ NO \[NONEXISTENT\]", (await imap.CommandAsync("GETQUOTA \"other\""))[^1]);
+        // Deleting frees the space again.
+        await imap.CommandAsync("STORE 1 +FLAGS.SILENT (\\Deleted)");
+        await imap.CommandAsync("EXPUNGE");
+        Assert.Contains(" OK ", (await imap.AppendAsync("INBOX", Message(8000)))[^1]);
+    }
+
+    [Fact]
+    public async Task A_mailbox_without_a_quota_has_no_quota_root()
+    {
+        await using var imap = await RawImapSession.LoginAsync(fixture.Server.Ports.Imap, QuotaFixture.Unlimited);
+        Assert.Equal(["* QUOTAROOT INBOX"], (await imap.CommandAsync("GETQUOTAROOT INBOX")).SkipLast(1));
+        Assert.Matches(@"^t\d+ NO \[NONEXISTENT\]", (await imap.CommandAsync("GETQUOTA \"\""))[^1]);
+    }
+
+    [Fact]
+    public async Task Smtp_refuses_a_full_mailbox_at_rcpt_yet_delivers_what_it_acknowledged_before()
+    {
+        var user = fixture.NextUser();
+        var big = Encoding.ASCII.GetBytes(Message(12_000));
+        await using var smtp = await SmtpConversation.OpenReadyAsync(fixture.Server.Ports.Smtp);
+        // A SIZE larger than the whole quota can never fit: 552 5.2.2.
+        SmtpConversation.Expect(await smtp.CommandAsync("MAIL FROM:<a@example.org> SIZE=30000"), 250);
+        var tooLarge = await smtp.CommandAsync($"RCPT TO:<{user.Address}>");
+        Assert.Equal((552, "5.2.2"), (tooLarge.Code, tooLarge.EnhancedCode));
+        SmtpConversation.Expect(await smtp.CommandAsync("RSET"), 250);
+
+        // 12 KiB, then 12 KiB more: the second was acknowledged while there was room, so it is delivered (24 KiB > 20 KiB).
+        SmtpConversation.Expect(await smtp.SendMessageAsync("a@example.org", [user.Address], big), 250);
+        SmtpConversation.Expect(await smtp.SendMessageAsync("a@example.org", [user.Address], big), 250);
+        // Now the mailbox is full: 452 4.2.2 (temporary: the sender retries after the user deleted mail).
+        SmtpConversation.Expect(await smtp.CommandAsync("MAIL FROM:<a@example.org>"), 250);
+        var full = await smtp.CommandAsync($"RCPT TO:<{user.Address}>");
+        Assert.Equal((452, "4.2.2"), (full.Code, full.EnhancedCode));
+        // Another recipient of the same transaction without a quota is still accepted.
+        SmtpConversation.Expect(await smtp.CommandAsync($"RCPT TO:<{QuotaFixture.Unlimited.Address}>"), 250);
+
+        await using var pop3 = await Pop3Conversation.OpenLoggedInAsync(fixture.Server.Ports.Pop3, user);
+        Assert.Equal(2, (await pop3.StatAsync()).Count);
+    }
+
+    [Fact]
+    public async Task MailKit_reads_the_quota_of_a_folder()
+    {
+        var user = fixture.NextUser();
+        using var client = new ImapClient { Timeout = 20_000 };
+        await client.ConnectAsync("127.0.0.1", fixture.Server.Ports.Imap, SecureSocketOptions.None);
+        await client.AuthenticateAsync(user.Address, user.Password);
+        Assert.True(client.Capabilities.HasFlag(MailKit.Net.Imap.ImapCapabilities.Quota));
+        await client.Inbox.AppendAsync(MimeKit.MimeMessage.Load(new MemoryStream(Encoding.ASCII.GetBytes(Message(5000)))));
+
+        var quota = await client.Inbox.GetQuotaAsync();
+        Assert.Equal((20u, 5u), (quota.StorageLimit, quota.CurrentStorageSize));
+        await client.DisconnectAsync(true);
+    }
+}
