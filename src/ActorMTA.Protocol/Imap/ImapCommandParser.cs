@@ -69,9 +69,11 @@ internal static class ImapCommandParser
                     cursor.ReadString("date-time");
                     cursor.ExpectSpace("message");
                 }
+                var utf8 = TryStartUtf8Data(cursor);
                 if (!cursor.PeekIs('{')) return false;
                 // Reads past a literal already received (then another message may follow), or finds the pending one.
                 if (IsPendingLiteral(cursor, lines, literals)) return true;
+                if (utf8) cursor.Expect(')', "UTF8 data");
                 if (!cursor.TryConsume(' ')) return false;
             }
         }
@@ -426,8 +428,21 @@ internal static class ImapCommandParser
             date = parsed;
             cursor.ExpectSpace("message literal");
         }
+        var utf8 = TryStartUtf8Data(cursor);
         if (!cursor.PeekIs('{')) throw new ImapSyntaxException("Expected the message as a literal");
-        return new ImapAppendItem(flags, date, cursor.ReadLiteral("message"));
+        var message = cursor.ReadLiteral("message");
+        if (utf8) cursor.Expect(')', "UTF8 data");
+        return new ImapAppendItem(flags, date, message);
+    }
+
+    /// <summary>RFC 6855 section 4: append-data = "UTF8" SP "(" literal8 ")"; consumes up to the literal's "{".</summary>
+    private static bool TryStartUtf8Data(ImapCommandCursor cursor)
+    {
+        if (!cursor.TryConsumeWord("UTF8")) return false;
+        cursor.ExpectSpace("UTF8 data");
+        cursor.Expect('(', "UTF8 data");
+        cursor.Expect('~', "UTF8 data");
+        return true;
     }
 
     private static ImapCommand ParseCopyOrMove(ImapCommandCursor cursor, string tag, bool byUid, bool move)

@@ -109,7 +109,14 @@ public sealed partial class ImapSession
     private static ImapResponse.Quota QuotaResponse(QuotaStatus quota) =>
         new("", [("STORAGE", (quota.UsedBytes + 1023) / 1024, quota.LimitBytes!.Value / 1024)]);
 
-    private static string Folder(string wireName) => MailboxFolders.Normalize(wireName);
+    /// <summary>
+    /// The stored name of a mailbox name from the wire. Names are stored as legacy clients send them (modified UTF-7),
+    /// so a UTF8=ACCEPT client's UTF-8 name is encoded first: both kinds of client see the same folders.
+    /// </summary>
+    private string Folder(string wireName) => MailboxFolders.Normalize(_utf8Accept ? ModifiedUtf7.Encode(wireName) : wireName);
+
+    /// <summary>A stored name as this client reads it: UTF-8 once it enabled UTF8=ACCEPT (RFC 6855), else as stored.</summary>
+    private string WireName(string stored) => _utf8Accept && ModifiedUtf7.TryDecode(stored, out var decoded) ? decoded : stored;
 
     private void Select(string mailbox, bool readOnly, SelectParameters parameters)
     {

@@ -16,7 +16,7 @@ public sealed partial class ImapSession
             Complete(ImapStatus.Ok, null, "LIST completed");
             return;
         }
-        var patterns = command.Patterns.Select(p => MailboxPattern.Combine(command.Reference, p, MailboxFolders.Delimiter)).ToList();
+        var patterns = command.Patterns.Select(p => StoredPattern(MailboxPattern.Combine(command.Reference, p, MailboxFolders.Delimiter))).ToList();
         bool Matches(string name) => patterns.Any(p => MailboxPattern.Matches(p, name, MailboxFolders.Delimiter));
         AskMailbox(new ListFolders(_user!), reply =>
         {
@@ -39,10 +39,10 @@ public sealed partial class ImapSession
                     if (folder.Subscribed) attributes.Add("\\Subscribed");
                     if (folder.SpecialUse is { } use) attributes.Add(use);
                 }
-                Send(new ImapResponse.List(attributes, MailboxFolders.Delimiter, name, ChildInfo: childInfo));
+                Send(new ImapResponse.List(attributes, MailboxFolders.Delimiter, WireName(name), ChildInfo: childInfo));
                 // RFC 5819: the STATUS of each selectable folder listed, right after its LIST response.
                 if (folder is not null && options.Status is { } items)
-                    Send(new ImapResponse.MailboxStatus(folder.Name, StatusValues(folder, items)));
+                    Send(new ImapResponse.MailboxStatus(WireName(folder.Name), StatusValues(folder, items)));
             }
             Complete(ImapStatus.Ok, null, "LIST completed");
         });
@@ -78,7 +78,7 @@ public sealed partial class ImapSession
 
     private void Lsub(string reference, string pattern)
     {
-        var combined = MailboxPattern.Combine(reference, pattern, MailboxFolders.Delimiter);
+        var combined = StoredPattern(MailboxPattern.Combine(reference, pattern, MailboxFolders.Delimiter));
         AskMailbox(new ListFolders(_user!), reply =>
         {
             if (reply is not FolderList list)
@@ -87,7 +87,7 @@ public sealed partial class ImapSession
                 return;
             }
             foreach (var (name, noSelect) in SubscribedMatches(list.Subscriptions, combined))
-                Send(new ImapResponse.List(noSelect ? ["\\Noselect"] : [], MailboxFolders.Delimiter, name, Lsub: true));
+                Send(new ImapResponse.List(noSelect ? ["\\Noselect"] : [], MailboxFolders.Delimiter, WireName(name), Lsub: true));
             Complete(ImapStatus.Ok, null, "LSUB completed");
         });
     }
@@ -112,6 +112,9 @@ public sealed partial class ImapSession
         }
         return result.Select(r => (r.Key, r.Value));
     }
+
+    /// <summary>A UTF8=ACCEPT client's pattern in the stored (modified UTF-7) form; the wildcards are ASCII and stay.</summary>
+    private string StoredPattern(string pattern) => _utf8Accept ? ModifiedUtf7.Encode(pattern) : pattern;
 
     private static List<KeyValuePair<ImapStatusItem, ulong>> StatusValues(FolderInfo info, IReadOnlyList<ImapStatusItem> items) =>
         items.Select(item => new KeyValuePair<ImapStatusItem, ulong>(item, item switch

@@ -42,6 +42,8 @@ public sealed partial class ImapSession : ProtocolSession
     // RFC 7162: CONDSTORE once the client used it (or enabled it); QRESYNC only through ENABLE, and it implies CONDSTORE.
     private bool _condStore;
     private bool _qresync;
+    // RFC 6855: mailbox names in UTF-8 both ways (enabled before any SELECT, so no view holds old names).
+    private bool _utf8Accept;
 
     // The command being executed (one at a time), and the handler for the mailbox's answer to it.
     private ImapCommand? _running;
@@ -347,7 +349,7 @@ public sealed partial class ImapSession : ProtocolSession
     }
 
     /// <summary>
-    /// RFC 5161: CONDSTORE and QRESYNC can be enabled (QRESYNC implies CONDSTORE, RFC 7162 section 3.2.3); ENABLED names
+    /// RFC 5161: UTF8=ACCEPT, CONDSTORE and QRESYNC can be enabled (QRESYNC implies CONDSTORE, RFC 7162 section 3.2.3); ENABLED names
     /// only what this command newly enabled, and unknown names are ignored.
     /// </summary>
     private void Enable(ImapCommand.Enable enable)
@@ -355,6 +357,11 @@ public sealed partial class ImapSession : ProtocolSession
         var enabled = new List<string>();
         foreach (var name in enable.Capabilities.Select(c => c.ToUpperInvariant()).Distinct())
         {
+            if (name == "UTF8=ACCEPT" && !_utf8Accept)
+            {
+                _utf8Accept = true;
+                enabled.Add(name);
+            }
             if (name == "QRESYNC" && !_qresync)
             {
                 _qresync = true;

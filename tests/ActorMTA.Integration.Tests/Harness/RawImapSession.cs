@@ -78,11 +78,13 @@ public sealed partial class RawImapSession : IAsyncDisposable
         var line = await Connection.ReadLineAsync();
         if (line is null) return null;
         var text = new StringBuilder(line);
-        while (LiteralAtEnd().Match(text.ToString()) is { Success: true } literal)
+        // Only the part read last can end with a new literal (a literal may be the line's last item: LIST of a UTF-8 name).
+        var last = line;
+        while (LiteralAtEnd().Match(last) is { Success: true } literal)
         {
             Literals.Add(await Connection.ReadBytesAsync(int.Parse(literal.Groups[1].Value)));
-            var rest = await Connection.ReadLineAsync() ?? throw new IOException("connection closed after a literal");
-            text.Append(rest);
+            last = await Connection.ReadLineAsync() ?? throw new IOException("connection closed after a literal");
+            text.Append(last);
         }
         return text.ToString();
     }
