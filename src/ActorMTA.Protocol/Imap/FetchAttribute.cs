@@ -79,6 +79,23 @@ public abstract record FetchAttribute
         public static readonly BodyStructure Instance = new();
     }
 
+    /// <summary>BINARY[part]&lt;partial&gt; or BINARY.PEEK[...] (RFC 3516): the part's content with its transfer encoding undone.</summary>
+    public sealed record Binary(IReadOnlyList<int> Part, bool Peek, FetchPartial? Partial) : FetchAttribute
+    {
+        public override bool NeedsContent => true;
+        public override bool SetsSeen => !Peek;
+
+        public string ResponseName => $"BINARY[{string.Join('.', Part)}]";
+    }
+
+    /// <summary>BINARY.SIZE[part] (RFC 3516): the decoded size of the part.</summary>
+    public sealed record BinarySize(IReadOnlyList<int> Part) : FetchAttribute
+    {
+        public override bool NeedsContent => true;
+
+        public string ResponseName => $"BINARY.SIZE[{string.Join('.', Part)}]";
+    }
+
     /// <summary>BODY[section]&lt;partial&gt; or BODY.PEEK[section]&lt;partial&gt;.</summary>
     public sealed record Section(BodySection Spec, bool Peek, FetchPartial? Partial) : FetchAttribute
     {

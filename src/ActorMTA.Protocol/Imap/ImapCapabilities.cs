@@ -7,12 +7,12 @@ namespace ActorMTA.Protocol.Imap;
 /// </summary>
 public static class ImapCapabilities
 {
-    /// <summary>Extensions the protocol engine implements (RFC 7888, 2177, 4315, 6851, 2342, 3691, 5161, 2971, 6154, 4731, 5182, 5256, 5957, 5258, 5819, 7162, 3502, 9208, 6855).</summary>
+    /// <summary>Extensions the protocol engine implements (RFC 7888, 2177, 4315, 6851, 2342, 3691, 5161, 2971, 6154, 4731, 5182, 5256, 5957, 5258, 5819, 7162, 3502, 9208, 6855, 3516).</summary>
     public static readonly IReadOnlyList<string> Extensions =
         ["LITERAL+", "IDLE", "UIDPLUS", "MOVE", "NAMESPACE", "UNSELECT", "ENABLE", "ID", "SPECIAL-USE",
             "ESEARCH", "SEARCHRES", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES",
             "LIST-EXTENDED", "LIST-STATUS", "CONDSTORE", "QRESYNC", "MULTIAPPEND",
-            "QUOTA", "QUOTA=RES-STORAGE", "UTF8=ACCEPT"];
+            "QUOTA", "QUOTA=RES-STORAGE", "UTF8=ACCEPT", "BINARY"];
 
     public static IReadOnlyList<string> For(ImapServerOptions options, ImapState state, bool tlsActive)
     {

@@ -70,6 +70,7 @@ internal static class ImapCommandParser
                     cursor.ExpectSpace("message");
                 }
                 var utf8 = TryStartUtf8Data(cursor);
+                if (!utf8) cursor.TryConsume('~'); // literal8 (RFC 3516)
                 if (!cursor.PeekIs('{')) return false;
                 // Reads past a literal already received (then another message may follow), or finds the pending one.
                 if (IsPendingLiteral(cursor, lines, literals)) return true;
@@ -429,6 +430,7 @@ internal static class ImapCommandParser
             cursor.ExpectSpace("message literal");
         }
         var utf8 = TryStartUtf8Data(cursor);
+        if (!utf8) cursor.TryConsume('~'); // literal8 (RFC 3516): the message may hold NUL octets
         if (!cursor.PeekIs('{')) throw new ImapSyntaxException("Expected the message as a literal");
         var message = cursor.ReadLiteral("message");
         if (utf8) cursor.Expect(')', "UTF8 data");
@@ -591,27 +593,44 @@ internal static class ImapCommandParser
             case "MODSEQ": return FetchAttribute.ModSeq.Instance;
             case "BODYSTRUCTURE": return FetchAttribute.BodyStructure.Instance;
             case "BODY" when !cursor.PeekIs('['): return FetchAttribute.Body.Instance;
+            case "BINARY":
+            case "BINARY.PEEK":
+            {
+                var part = ReadBinarySection(cursor);
+                return new FetchAttribute.Binary(part, name == "BINARY.PEEK", ReadPartial(cursor));
+            }
+            case "BINARY.SIZE":
+                return new FetchAttribute.BinarySize(ReadBinarySection(cursor));
             case "BODY":
             case "BODY.PEEK":
             {
                 var section = ReadSection(cursor);
-                FetchPartial? partial = null;
-                if (cursor.TryConsume('<'))
-                {
-                    var origin = cursor.ReadNumber("partial origin");
-                    cursor.Expect('.', "partial");
-                    var length = cursor.ReadNumber("partial length");
-                    if (length == 0) throw new ImapSyntaxException("Partial length must not be 0");
-                    cursor.Expect('>', "partial");
-                    partial = new FetchPartial(origin, length);
-                }
-                return new FetchAttribute.Section(section, name == "BODY.PEEK", partial);
+                return new FetchAttribute.Section(section, name == "BODY.PEEK", ReadPartial(cursor));
             }
             case "":
                 throw new ImapSyntaxException("Expected a fetch item");
             default:
                 throw new ImapSyntaxException($"Unknown fetch item {name}");
         }
+    }
+
+    /// <summary>section-binary = "[" [section-part] "]" (RFC 3516): part numbers only.</summary>
+    private static IReadOnlyList<int> ReadBinarySection(ImapCommandCursor cursor)
+    {
+        var section = ReadSection(cursor);
+        if (section.Text != BodySectionText.Whole) throw new ImapSyntaxException("BINARY takes part numbers only");
+        return section.Part;
+    }
+
+    private static FetchPartial? ReadPartial(ImapCommandCursor cursor)
+    {
+        if (!cursor.TryConsume('<')) return null;
+        var origin = cursor.ReadNumber("partial origin");
+        cursor.Expect('.', "partial");
+        var length = cursor.ReadNumber("partial length");
+        if (length == 0) throw new ImapSyntaxException("Partial length must not be 0");
+        cursor.Expect('>', "partial");
+        return new FetchPartial(origin, length);
     }
 
     private static BodySection ReadSection(ImapCommandCursor cursor)

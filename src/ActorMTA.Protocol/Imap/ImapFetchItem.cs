@@ -20,6 +20,9 @@ public abstract record ImapFetchItem
 
     public sealed record Envelope(ImapEnvelope Value) : ImapFetchItem;
 
+    /// <summary>BINARY.SIZE[part] n (RFC 3516).</summary>
+    public sealed record BinarySize(string Name, long Size) : ImapFetchItem;
+
     /// <summary>BODYSTRUCTURE when <paramref name="Extensible"/>, else BODY (no extension data).</summary>
     public sealed record BodyStructure(ImapBodyStructure Value, bool Extensible) : ImapFetchItem;
 
@@ -30,6 +33,9 @@ public abstract record ImapFetchItem
     /// </summary>
     public sealed record Content(string Name, long? Origin, ImapContent? Value) : ImapFetchItem
     {
+        /// <summary>Sent as a literal8 (<c>~{n}</c>, RFC 3516): decoded BINARY content that holds a NUL octet.</summary>
+        public bool Literal8 { get; init; }
+
         /// <summary>The answer to a BODY[...] / BODY.PEEK[...] request, <paramref name="value"/> already sliced
         /// to the partial range if one was asked for.</summary>
         public static Content ForSection(FetchAttribute.Section request, ImapContent? value) =>

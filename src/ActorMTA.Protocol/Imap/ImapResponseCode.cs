@@ -30,6 +30,8 @@ public sealed record ImapResponseCode(string Text)
     /// <summary>RFC 5530: the command could not be carried out on some messages because they were expunged.</summary>
     public static readonly ImapResponseCode ExpungeIssued = new("EXPUNGEISSUED");
     public static readonly ImapResponseCode NoPerm = new("NOPERM");
+    /// <summary>RFC 3516: BINARY of a part whose Content-Transfer-Encoding the server cannot decode.</summary>
+    public static readonly ImapResponseCode UnknownCte = new("UNKNOWN-CTE");
 
     public static ImapResponseCode Capability(IEnumerable<string> capabilities) => new("CAPABILITY " + string.Join(' ', capabilities));
 

@@ -275,7 +275,11 @@ public static class ImapResponseFormatter
                     writer.Ascii(content.Name);
                     if (content.Origin is { } origin) writer.Ascii("<").Number(origin).Ascii(">");
                     writer.Ascii(" ");
+                    if (content.Literal8 && content.Value is not null) writer.Ascii("~");
                     WriteContent(writer, content.Value);
+                    break;
+                case ImapFetchItem.BinarySize size:
+                    writer.Ascii(size.Name).Ascii(" ").Number(size.Size);
                     break;
                 default:
                     throw new ArgumentException($"Unknown fetch item {fetch.Items[i].GetType().Name}", nameof(fetch));

@@ -26,6 +26,9 @@ public sealed partial class ImapSession
     {
         /// <summary>Messages of the chunk whose content is gone from the store (expunged meanwhile): left out of the response.</summary>
         public int Missing { get; init; }
+
+        /// <summary>BINARY of a part whose transfer encoding cannot be undone (RFC 3516: NO [UNKNOWN-CTE]).</summary>
+        public bool UnknownEncoding { get; init; }
     }
 
     /// <summary>The connection has taken the previous chunk: time to build the next one.</summary>
@@ -174,7 +177,10 @@ public sealed partial class ImapSession
     private const int FetchChunkBytes = 1 << 20;
 
     private void StartFetchChunk(FetchJob job) =>
-        Task.Run(() => BuildFetch(job)).PipeTo(Self, failure: e => new FetchReady([], [], [], e.Message));
+        Task.Run(() => BuildFetch(job)).PipeTo(Self, failure: e => new FetchReady([], [], [], e.Message)
+        {
+            UnknownEncoding = e.GetBaseException() is UnknownContentTransferEncodingException,
+        });
 
     private static FetchReady BuildFetch(FetchJob job)
     {
@@ -243,6 +249,17 @@ public sealed partial class ImapSession
                     case FetchAttribute.Section section:
                         items.Add(ImapFetchItem.Content.ForSection(section, ReadSection(structure!, Open, section.Spec, section.Partial)));
                         break;
+                    case FetchAttribute.Binary binary:
+                    {
+                        var decoded = BinarySectionReader.Read(structure!, Open, binary.Part);
+                        var value = decoded is null ? null : BinarySectionReader.Slice(decoded, binary.Partial);
+                        items.Add(new ImapFetchItem.Content(binary.ResponseName, binary.Partial?.Origin,
+                            value is null ? null : new ImapContent.InMemory(value)) { Literal8 = value is not null && value.AsSpan().Contains((byte)0) });
+                        break;
+                    }
+                    case FetchAttribute.BinarySize size:
+                        items.Add(new ImapFetchItem.BinarySize(size.ResponseName, BinarySectionReader.Read(structure!, Open, size.Part)?.Length ?? 0));
+                        break;
                     case FetchAttribute.Rfc822:
                         items.Add(new ImapFetchItem.Content("RFC822", null, ReadSection(structure!, Open, BodySection.Entire, null)));
                         break;
@@ -284,6 +301,12 @@ public sealed partial class ImapSession
 
     private void OnFetchReady(FetchReady ready)
     {
+        if (ready.UnknownEncoding)
+        {
+            _fetchSeen = null;
+            Complete(ImapStatus.No, ImapResponseCode.UnknownCte, ready.Error ?? "Unknown content-transfer-encoding");
+            return;
+        }
         if (ready.Error is not null)
         {
             Log.Warning("imap session={0} user={1} FETCH failed: {2}", SessionId, _user, ready.Error);

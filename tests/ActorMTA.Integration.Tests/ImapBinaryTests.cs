@@ -1,0 +1,55 @@
+using System.Text;
+using ActorMTA.Integration.Tests.Harness;
+using Xunit;
+
+namespace ActorMTA.Integration.Tests;
+
+/// <summary>BINARY (RFC 3516) over real sockets: parts decoded from base64 and quoted-printable, sizes, partial ranges.</summary>
+[Trait("Category", "Integration")]
+public sealed class ImapBinaryTests(ImapSharedMailboxFixture fixture) : IClassFixture<ImapSharedMailboxFixture>
+{
+    private static readonly byte[] Payload = [0, 1, 2, 255, 0, 10, 13, 42, 0];
+
+    private static string Message() =>
+        "From: a@example.org\r\nSubject: binary\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n" +
+        "--b\r\nContent-Type: text/plain\r\n\r\nplain text\r\n" +
+        "--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n" + Convert.ToBase64String(Payload) + "\r\n" +
+        "--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nGr=C3=BC=C3=9Fe =3D soft=\r\n break\r\n" +
+        "--b\r\nContent-Type: application/x-thing\r\nContent-Transfer-Encoding: x-strange\r\n\r\nwhatever\r\n" +
+        "--b--\r\n";
+
+    [Fact]
+    public async Task Parts_come_back_decoded_with_their_decoded_sizes()
+    {
+        var user = fixture.NextUser();
+        await using var imap = await RawImapSession.LoginAsync(fixture.Server.Ports.Imap, user);
+        Assert.Contains(" OK ", (await imap.AppendAsync("INBOX", Message()))[^1]);
+        await imap.CommandAsync("SELECT INBOX");
+
+        imap.Literals.Clear();
+        var fetch = await imap.CommandAsync("FETCH 1 (BINARY.PEEK[2] BINARY.SIZE[2] BINARY.PEEK[3] BINARY.PEEK[2]<3.2>)");
+        Assert.Contains($"BINARY[2] ~{{{Payload.Length}}}", fetch[0]);
+        Assert.Contains($"BINARY.SIZE[2] {Payload.Length}", fetch[0]);
+        Assert.Contains("BINARY[2]<3> ", fetch[0]);
+        Assert.Equal(Payload, imap.Literals[0]);
+        Assert.Equal("Grüße = soft break", Encoding.UTF8.GetString(imap.Literals[1]));
+        Assert.Equal(Payload[3..5], imap.Literals[2]);
+        Assert.Matches(@"^t\d+ OK ", fetch[^1]);
+        // PEEK left \Seen alone; BINARY without PEEK sets it.
+        Assert.DoesNotContain("\\Seen", string.Join(" ", await imap.CommandAsync("FETCH 1 (FLAGS)")));
+        var plain = await imap.CommandAsync("FETCH 1 (BINARY[1])");
+        Assert.Contains(plain, l => l.Contains("\\Seen"));
+        Assert.Equal("plain text", Encoding.UTF8.GetString(imap.Literals[^1]));
+    }
+
+    [Fact]
+    public async Task An_unknown_transfer_encoding_is_refused_and_a_missing_part_is_nil()
+    {
+        var user = fixture.NextUser();
+        await using var imap = await RawImapSession.LoginAsync(fixture.Server.Ports.Imap, user);
+        Assert.Contains(" OK ", (await imap.AppendAsync("INBOX", Message()))[^1]);
+        await imap.CommandAsync("SELECT INBOX");
+        Assert.Matches(@"^t\d+ NO \[UNKNOWN-CTE\]", (await imap.CommandAsync("FETCH 1 (BINARY.PEEK[4])"))[^1]);
+        Assert.Contains("BINARY[9] NIL", (await imap.CommandAsync("FETCH 1 (BINARY.PEEK[9])"))[0]);
+    }
+}
