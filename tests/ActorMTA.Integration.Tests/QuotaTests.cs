@@ -10,7 +10,7 @@ namespace ActorMTA.Integration.Tests;
 public sealed class QuotaFixture : IAsyncLifetime
 {
     /// <summary>20 KiB each, except <see cref="Unlimited"/>.</summary>
-    public static readonly TestUser[] Users = Enumerable.Range(1, 6).Select(i => TestUser.Local("quota-" + i)).ToArray();
+    public static readonly TestUser[] Users = Enumerable.Range(1, 10).Select(i => TestUser.Local("quota-" + i)).ToArray();
     public static readonly TestUser Unlimited = TestUser.Local("no-quota");
 
     private ServerProcess? _server;
@@ -96,6 +96,63 @@ public sealed class QuotaTests(QuotaFixture fixture) : IClassFixture<QuotaFixtur
         Assert.Equal((452, "4.2.2"), (full.Code, full.EnhancedCode));
         // Another recipient of the same transaction without a quota is still accepted.
         SmtpConversation.Expect(await smtp.CommandAsync($"RCPT TO:<{QuotaFixture.Unlimited.Address}>"), 250);
+
+        await using var pop3 = await Pop3Conversation.OpenLoggedInAsync(fixture.Server.Ports.Pop3, user);
+        Assert.Equal(2, (await pop3.StatAsync()).Count);
+    }
+
+    /// <summary>A message of exactly <paramref name="bytes"/> octets (at least 100).</summary>
+    private static string MessageOf(int bytes)
+    {
+        var text = new StringBuilder("From: a@example.org\r\nSubject: exact\r\n\r\n");
+        while (bytes - text.Length >= 100) text.Append('x', 98).Append("\r\n");
+        if (bytes - text.Length >= 2) text.Append('y', bytes - text.Length - 2).Append("\r\n");
+        Assert.Equal(bytes, text.Length);
+        return text.ToString();
+    }
+
+    [Fact]
+    public async Task Usage_counts_every_folder_a_full_mailbox_may_still_move_and_a_missing_folder_has_no_quota_root()
+    {
+        var user = fixture.NextUser();
+        await using var imap = await RawImapSession.LoginAsync(fixture.Server.Ports.Imap, user);
+        Assert.Contains(" OK ", (await imap.AppendAsync("INBOX", MessageOf(3000)))[^1]);
+        Assert.Contains(" OK ", (await imap.AppendAsync("Sent", MessageOf(5000)))[^1]);
+        Assert.Equal("* QUOTA \"\" (STORAGE 8 20)", (await imap.CommandAsync("GETQUOTAROOT Sent"))[1]);
+
+        // Up to the limit exactly still fits; one octet more does not.
+        Assert.Contains(" OK ", (await imap.AppendAsync("INBOX", MessageOf(20 * 1024 - 8000)))[^1]);
+        Assert.Equal("* QUOTA \"\" (STORAGE 20 20)", (await imap.CommandAsync("GETQUOTA \"\""))[0]);
+        Assert.Matches(@"^t\d+ NO \[OVERQUOTA\]", (await imap.AppendAsync("INBOX", MessageOf(100)))[^1]);
+
+        // MOVE does not change the usage: allowed when full.
+        Assert.Contains("* 2 EXISTS", await imap.CommandAsync("SELECT INBOX"));
+        Assert.Matches(@"^t\d+ OK ", (await imap.CommandAsync("MOVE 1 Trash"))[^1]);
+        Assert.Contains("* STATUS Trash (MESSAGES 1)", await imap.CommandAsync("STATUS Trash (MESSAGES)"));
+
+        // RFC 9208 section 4.3: GETQUOTAROOT of a mailbox that does not exist is NO.
+        var missing = await imap.CommandAsync("GETQUOTAROOT Nowhere");
+        Assert.Equal([], missing.SkipLast(1));
+        Assert.Matches(@"^t\d+ NO \[NONEXISTENT\]", missing[^1]);
+    }
+
+    [Fact]
+    public async Task Two_transactions_accepted_at_once_are_both_stored_even_over_the_quota()
+    {
+        var user = fixture.NextUser();
+        // Both RCPTs are accepted while the mailbox is empty; together (each sent without SIZE=) they go over the quota.
+        await using var first = await SmtpConversation.OpenReadyAsync(fixture.Server.Ports.Smtp);
+        await using var second = await SmtpConversation.OpenReadyAsync(fixture.Server.Ports.Smtp);
+        foreach (var smtp in new[] { first, second })
+        {
+            SmtpConversation.Expect(await smtp.CommandAsync("MAIL FROM:<a@example.org>"), 250);
+            SmtpConversation.Expect(await smtp.CommandAsync($"RCPT TO:<{user.Address}>"), 250);
+            SmtpConversation.Expect(await smtp.CommandAsync("DATA"), 354);
+        }
+        await first.Connection.WriteAsync(SmtpConversation.DotStuffed(Encoding.ASCII.GetBytes(MessageOf(15_000))));
+        await second.Connection.WriteAsync(SmtpConversation.DotStuffed(Encoding.ASCII.GetBytes(MessageOf(15_000))));
+        SmtpConversation.Expect(await first.ReadReplyAsync(), 250);
+        SmtpConversation.Expect(await second.ReadReplyAsync(), 250);
 
         await using var pop3 = await Pop3Conversation.OpenLoggedInAsync(fixture.Server.Ports.Pop3, user);
         Assert.Equal(2, (await pop3.StatAsync()).Count);

@@ -70,7 +70,8 @@ public sealed partial class ImapSession
                 });
                 return true;
             case ImapCommand.GetQuotaRoot getQuotaRoot:
-                AskQuota(quota =>
+                // RFC 9208 section 4.3: a mailbox that does not exist gets NO [NONEXISTENT], not a root.
+                AskQuota(Folder(getQuotaRoot.Mailbox), quota =>
                 {
                     // RFC 9208: every folder shares the mailbox's one root, "".
                     Send(new ImapResponse.QuotaRoot(getQuotaRoot.Mailbox, quota.LimitBytes is null ? [] : [""]));
@@ -79,7 +80,7 @@ public sealed partial class ImapSession
                 });
                 return true;
             case ImapCommand.GetQuota getQuota:
-                AskQuota(quota =>
+                AskQuota(null, quota =>
                 {
                     if (getQuota.Root.Length != 0 || quota.LimitBytes is null)
                     {
@@ -98,8 +99,8 @@ public sealed partial class ImapSession
         }
     }
 
-    private void AskQuota(Action<QuotaStatus> then) =>
-        AskMailbox(new GetQuota(_user!), reply =>
+    private void AskQuota(string? folder, Action<QuotaStatus> then) =>
+        AskMailbox(new GetQuota(_user!, folder), reply =>
         {
             if (reply is QuotaStatus quota) then(quota);
             else RefusedReply(reply);

@@ -65,8 +65,11 @@ public sealed record GetVanished(string Address, string Folder, long Since) : IM
 public sealed record AppendMessage(string Address, string Folder, string QueueId, string ContentRef, long Size, DateTimeOffset InternalDate,
     IReadOnlyCollection<string> Flags, IActorRef? Session = null) : IMailboxCommand;
 
-/// <summary>GETQUOTA/GETQUOTAROOT, and SMTP RCPT when quotas are configured. Answered with <see cref="QuotaStatus"/>.</summary>
-public sealed record GetQuota(string Address) : IMailboxCommand;
+/// <summary>
+/// GETQUOTA/GETQUOTAROOT, and SMTP RCPT when quotas are configured. Answered with <see cref="QuotaStatus"/>, or refused
+/// (NoSuchFolder) when <paramref name="Folder"/> is given and does not exist (GETQUOTAROOT of a missing mailbox).
+/// </summary>
+public sealed record GetQuota(string Address, string? Folder = null) : IMailboxCommand;
 
 /// <summary>One message of <see cref="AppendMessages"/>.</summary>
 public sealed record AppendedMessage(string QueueId, string ContentRef, long Size, DateTimeOffset InternalDate, IReadOnlyCollection<string> Flags);

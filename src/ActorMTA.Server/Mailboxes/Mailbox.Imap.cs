@@ -38,7 +38,11 @@ public sealed partial class Mailbox
                 return true;
             case AppendMessage c: Append(c, sender, batch); return true;
             case AppendMessages c: AppendAll(c, sender, batch); return true;
-            case GetQuota c: batch.Reply(sender, new QuotaStatus(c.Address, UsedBytes, _quotaLimit)); return true;
+            case GetQuota c:
+                batch.Reply(sender, c.Folder is { } quotaFolder && _state.Folder(quotaFolder) is null
+                    ? Refused(c.Address, quotaFolder, MailboxRefusal.NoSuchFolder)
+                    : new QuotaStatus(c.Address, UsedBytes, _quotaLimit));
+                return true;
             case CopyMessages c: Copy(c, sender, batch); return true;
             case MoveMessages c: Move(c, sender, batch); return true;
             case ExpungeDeleted c: ExpungeDeletedMessages(c, sender, batch); return true;
