@@ -112,7 +112,7 @@ public sealed class QuotaTests(QuotaFixture fixture) : IClassFixture<QuotaFixtur
     }
 
     [Fact]
-    public async Task Usage_counts_every_folder_a_full_mailbox_may_still_move_and_a_missing_folder_has_no_quota_root()
+    public async Task Usage_counts_every_folder_a_full_mailbox_may_still_move_status_tells_deleted_storage_and_a_missing_folder_has_no_quota_root()
     {
         var user = fixture.NextUser();
         await using var imap = await RawImapSession.LoginAsync(fixture.Server.Ports.Imap, user);
@@ -129,6 +129,12 @@ public sealed class QuotaTests(QuotaFixture fixture) : IClassFixture<QuotaFixtur
         Assert.Contains("* 2 EXISTS", await imap.CommandAsync("SELECT INBOX"));
         Assert.Matches(@"^t\d+ OK ", (await imap.CommandAsync("MOVE 1 Trash"))[^1]);
         Assert.Contains("* STATUS Trash (MESSAGES 1)", await imap.CommandAsync("STATUS Trash (MESSAGES)"));
+
+        // RFC 9208 section 4.4: what an EXPUNGE would free (DELETED-STORAGE in KiB, rounded up).
+        Assert.Contains(" OK ", (await imap.CommandAsync("STORE 1 +FLAGS.SILENT (\\Deleted)"))[^1]);
+        Assert.Contains($"* STATUS INBOX (MESSAGES 1 DELETED 1 DELETED-STORAGE {(20 * 1024 - 8000 + 1023) / 1024})",
+            await imap.CommandAsync("STATUS INBOX (MESSAGES DELETED DELETED-STORAGE)"));
+        Assert.Contains("* STATUS Trash (DELETED 0 DELETED-STORAGE 0)", await imap.CommandAsync("STATUS Trash (DELETED DELETED-STORAGE)"));
 
         // RFC 9208 section 4.3: GETQUOTAROOT of a mailbox that does not exist is NO.
         var missing = await imap.CommandAsync("GETQUOTAROOT Nowhere");

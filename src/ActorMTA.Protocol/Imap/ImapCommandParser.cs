@@ -324,6 +324,8 @@ internal static class ImapCommandParser
                 "UIDVALIDITY" => ImapStatusItem.UidValidity,
                 "UNSEEN" => ImapStatusItem.Unseen,
                 "HIGHESTMODSEQ" => ImapStatusItem.HighestModSeq,
+                "DELETED" => ImapStatusItem.Deleted,
+                "DELETED-STORAGE" => ImapStatusItem.DeletedStorage,
                 var other => throw new ImapSyntaxException($"Unknown status item {other}"),
             };
             items.Add(item);

@@ -505,6 +505,8 @@ public static class ImapResponseFormatter
         ImapStatusItem.UidValidity => "UIDVALIDITY",
         ImapStatusItem.Unseen => "UNSEEN",
         ImapStatusItem.HighestModSeq => "HIGHESTMODSEQ",
+        ImapStatusItem.Deleted => "DELETED",
+        ImapStatusItem.DeletedStorage => "DELETED-STORAGE",
         _ => throw new ArgumentOutOfRangeException(nameof(item)),
     };
 

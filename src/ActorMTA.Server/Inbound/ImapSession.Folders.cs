@@ -108,7 +108,10 @@ public sealed partial class ImapSession
 
     /// <summary>STORAGE in units of 1024 octets, usage rounded up (RFC 9208 section 5.1).</summary>
     private static ImapResponse.Quota QuotaResponse(QuotaStatus quota) =>
-        new("", [("STORAGE", (quota.UsedBytes + 1023) / 1024, quota.LimitBytes!.Value / 1024)]);
+        new("", [("STORAGE", KiB(quota.UsedBytes), quota.LimitBytes!.Value / 1024)]);
+
+    /// <summary>Octets as RFC 9208 counts storage (STORAGE usage, DELETED-STORAGE): units of 1024, rounded up.</summary>
+    private static long KiB(long bytes) => (bytes + 1023) / 1024;
 
     /// <summary>
     /// The stored name of a mailbox name from the wire. Names are stored as legacy clients send them (modified UTF-7),

@@ -124,6 +124,8 @@ public sealed partial class ImapSession
             ImapStatusItem.UidNext => (ulong)info.UidNext,
             ImapStatusItem.UidValidity => (ulong)info.UidValidity,
             ImapStatusItem.HighestModSeq => (ulong)info.HighestModSeq,
+            ImapStatusItem.Deleted => (ulong)info.Deleted,
+            ImapStatusItem.DeletedStorage => (ulong)KiB(info.DeletedBytes),
             _ => (ulong)info.Unseen,
         })).ToList();
 }

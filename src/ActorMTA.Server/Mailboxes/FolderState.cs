@@ -63,6 +63,15 @@ public sealed class FolderState(string name)
 
     public int UnseenCount => _messages.Values.Count(m => !m.HasFlag(MailboxFlags.Seen));
 
+    /// <summary>Messages flagged \Deleted and the sum of their sizes (one pass, as <see cref="UnseenCount"/>).</summary>
+    public (int Count, long Bytes) DeletedTotals()
+    {
+        var (count, bytes) = (0, 0L);
+        foreach (var m in _messages.Values)
+            if (m.HasFlag(MailboxFlags.Deleted)) (count, bytes) = (count + 1, bytes + m.Size);
+        return (count, bytes);
+    }
+
     public MailboxMessage? Get(long uid) => _messages.GetValueOrDefault(uid);
 
     /// <summary>Index of the first message with uid &gt;= <paramref name="uid"/> (Count when none).</summary>

@@ -26,6 +26,11 @@ public sealed record FolderInfo(string Name, bool Subscribed, string? SpecialUse
     int Messages, int Recent, int Unseen, long Bytes, long UidValidity, long UidNext)
 {
     public long HighestModSeq { get; init; }
+
+    /// <summary>Messages with \Deleted, and their octets: what an EXPUNGE would free (STATUS DELETED, DELETED-STORAGE).</summary>
+    public int Deleted { get; init; }
+
+    public long DeletedBytes { get; init; }
 }
 
 /// <param name="Created">Folders created by this command (empty when all existed).</param>

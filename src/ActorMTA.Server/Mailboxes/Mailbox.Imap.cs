@@ -58,9 +58,17 @@ public sealed partial class Mailbox
 
     private static MailboxCommandRefused Refused(string address, string folder, MailboxRefusal reason) => new(address, folder, reason);
 
-    private FolderInfo Info(FolderState f) => new(f.Name, _state.IsSubscribed(f.Name), f.SpecialUse,
-        _state.Folders.Any(other => MailboxFolders.IsBelow(other.Name, f.Name)),
-        f.Count, f.RecentCount, f.UnseenCount, f.Bytes, f.UidValidity, f.UidNext) { HighestModSeq = f.HighestModSeq };
+    private FolderInfo Info(FolderState f)
+    {
+        var (deleted, deletedBytes) = f.DeletedTotals();
+        return new(f.Name, _state.IsSubscribed(f.Name), f.SpecialUse, _state.Folders.Any(other => MailboxFolders.IsBelow(other.Name, f.Name)),
+            f.Count, f.RecentCount, f.UnseenCount, f.Bytes, f.UidValidity, f.UidNext)
+        {
+            HighestModSeq = f.HighestModSeq,
+            Deleted = deleted,
+            DeletedBytes = deletedBytes,
+        };
+    }
 
     private void Create(CreateFolder c, IActorRef sender, CommandBatch batch)
     {

@@ -44,4 +44,15 @@ public class QuotaCommandTests
         Assert.Equal(ImapStatus.Bad, ImapStateRules.Check(ImapWire.Parse("a GETQUOTAROOT INBOX"), ImapState.NotAuthenticated, true, ImapWire.Options)!.Status);
         Assert.Null(ImapStateRules.Check(ImapWire.Parse("a GETQUOTA \"\""), ImapState.Authenticated, true, ImapWire.Options));
     }
+
+    [Fact]
+    public void Status_deleted_and_deleted_storage_are_read_and_written_as_in_the_rfc()
+    {
+        // RFC 9208 section 4.4 example: A042 STATUS INBOX (MESSAGES DELETED DELETED-STORAGE)
+        var status = Assert.IsType<ImapCommand.Status>(ImapWire.Parse("A042 STATUS INBOX (MESSAGES DELETED DELETED-STORAGE)"));
+        Assert.Equal([ImapStatusItem.Messages, ImapStatusItem.Deleted, ImapStatusItem.DeletedStorage], status.Items);
+        Assert.Equal("* STATUS INBOX (MESSAGES 12 DELETED 4 DELETED-STORAGE 8)\r\n", ImapWire.Text(new ImapResponse.MailboxStatus("INBOX",
+            [new(ImapStatusItem.Messages, 12), new(ImapStatusItem.Deleted, 4), new(ImapStatusItem.DeletedStorage, 8)])));
+        Assert.Equal(ImapStatus.Bad, ImapWire.Reject("a STATUS INBOX (DELETED-STORAGES)").Response.Status);
+    }
 }
