@@ -52,4 +52,21 @@ public sealed class ImapBinaryTests(ImapSharedMailboxFixture fixture) : IClassFi
         Assert.Matches(@"^t\d+ NO \[UNKNOWN-CTE\]", (await imap.CommandAsync("FETCH 1 (BINARY.PEEK[4])"))[^1]);
         Assert.Contains("BINARY[9] NIL", (await imap.CommandAsync("FETCH 1 (BINARY.PEEK[9])"))[0]);
     }
+
+    [Fact]
+    public async Task A_message_appended_as_a_literal8_comes_back_byte_exact()
+    {
+        var user = fixture.NextUser();
+        await using var session = await RawImapSession.LoginAsync(fixture.Server.Ports.Imap, user);
+        var message = Encoding.ASCII.GetBytes("From: a@example.org\r\nSubject: nul\r\nContent-Transfer-Encoding: binary\r\n\r\nbefore\0after\r\n");
+        var tag = session.NextTag();
+        await session.Connection.WriteAsync(Encoding.ASCII.GetBytes($"{tag} APPEND INBOX ~{{{message.Length}+}}\r\n").Concat(message).Concat("\r\n"u8.ToArray()).ToArray());
+        Assert.Matches($@"^{tag} OK \[APPENDUID \d+ 1\]", (await session.ReadUntilTaggedAsync(tag))[^1]);
+        await session.CommandAsync("SELECT INBOX");
+
+        Assert.Equal("* 1 FETCH (BINARY[1] ~{14})", (await session.CommandAsync("FETCH 1 BINARY.PEEK[1]"))[0]);
+        Assert.Equal("before\0after\r\n"u8.ToArray(), session.Literals[^1]);
+        await session.CommandAsync("FETCH 1 BINARY.PEEK[]");
+        Assert.Equal(message, session.Literals[^1]);
+    }
 }

@@ -88,4 +88,29 @@ public sealed class ImapMultiAppendTests(ImapSharedMailboxFixture fixture) : ICl
         Assert.Equal(2, summaries.Count(s => s.Flags!.Value.HasFlag(MessageFlags.Seen)));
         await client.DisconnectAsync(true);
     }
+
+    [Fact]
+    public async Task A_malformed_later_message_drops_the_messages_already_spooled_and_the_session_goes_on()
+    {
+        var user = fixture.NextUser();
+        await using var a = await RawImapSession.LoginAsync(fixture.Server.Ports.Imap, user);
+        await using var other = await RawImapSession.LoginAsync(fixture.Server.Ports.Imap, user);
+        await other.CommandAsync("SELECT INBOX");
+
+        // The first message is spooled before the second turns out malformed (unclosed flag list): BAD, nothing stored.
+        var tag = a.NextTag();
+        var first = Message(1);
+        var second = Message(2);
+        await a.Connection.WriteAsync(Encoding.UTF8.GetBytes(
+            $"{tag} APPEND INBOX {{{first.Length}+}}\r\n{first} (\\Seen {{{second.Length}+}}\r\n{second}\r\n"));
+        Assert.Matches($@"^{tag} BAD ", (await a.ReadUntilTaggedAsync(tag))[^1]);
+        Assert.Contains("* STATUS INBOX (MESSAGES 0 UIDNEXT 1)", await a.CommandAsync("STATUS INBOX (MESSAGES UIDNEXT)"));
+        Assert.DoesNotContain(await other.CommandAsync("NOOP"), l => l.EndsWith(" EXISTS"));
+
+        // Then a good one goes through, and the other session is told of both messages at once.
+        tag = a.NextTag();
+        await a.Connection.WriteAsync(Encoding.UTF8.GetBytes(MultiAppend(tag, "INBOX", first, second)));
+        Assert.Matches($@"^{tag} OK \[APPENDUID \d+ 1:2\]", (await a.ReadUntilTaggedAsync(tag))[^1]);
+        Assert.Contains("* 2 EXISTS", await other.CommandAsync("NOOP"));
+    }
 }
