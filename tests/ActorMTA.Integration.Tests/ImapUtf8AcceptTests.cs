@@ -63,4 +63,41 @@ public sealed class ImapUtf8AcceptTests(ImapSharedMailboxFixture fixture) : ICla
         await using var legacy = await RawImapSession.LoginAsync(fixture.Server.Ports.Imap, user);
         Assert.Contains(await legacy.CommandAsync("LIST \"\" \"&*\""), l => l.EndsWith(" &BB4EMQRJBDUENQ-"));
     }
+
+    [Fact]
+    public async Task Patterns_match_utf8_names_and_search_takes_no_charset_after_enable()
+    {
+        var user = fixture.NextUser();
+        await using var modern = await RawImapSession.LoginAsync(fixture.Server.Ports.Imap, user);
+        await using var legacy = await RawImapSession.LoginAsync(fixture.Server.Ports.Imap, user);
+        Assert.Contains(" OK ", (await legacy.CommandAsync("CREATE &U,BTFw-"))[^1]); // 台北, made by a legacy client
+        Assert.Contains(" OK ", (await legacy.CommandAsync("SUBSCRIBE &U,BTFw-"))[^1]);
+        Assert.Equal("* ENABLED UTF8=ACCEPT", (await modern.CommandAsync("ENABLE UTF8=ACCEPT"))[0]);
+        // RFC 5161: ENABLED lists what this command enabled; it was on already.
+        Assert.Equal("* ENABLED", (await modern.CommandAsync("ENABLE UTF8=ACCEPT"))[0]);
+
+        // A pattern with non-ASCII text before a wildcard matches the UTF-8 name (in modified UTF-7 the base64 run of
+        // "台" alone differs from that of "台北", so the pattern cannot be matched in the stored form).
+        modern.Literals.Clear();
+        var list = await modern.CommandAsync("LIST \"\" \"台*\"");
+        Assert.Single(list, l => l.StartsWith("* LIST "));
+        Assert.Equal("台北", Encoding.UTF8.GetString(Assert.Single(modern.Literals)));
+        modern.Literals.Clear();
+        var lsub = await modern.CommandAsync("LSUB \"\" \"台%\"");
+        Assert.Single(lsub, l => l.StartsWith("* LSUB "));
+        Assert.Equal("台北", Encoding.UTF8.GetString(Assert.Single(modern.Literals)));
+
+        // "&" is an ordinary character of a UTF-8 name; the legacy client sees it as "&-".
+        Assert.Contains(" OK ", (await modern.CommandAsync("CREATE \"R&D\""))[^1]);
+        Assert.Contains("* LIST (\\HasNoChildren) \"/\" R&-D", await legacy.CommandAsync("LIST \"\" R*"));
+
+        // RFC 6855 section 3: after ENABLE UTF8=ACCEPT a SEARCH with a CHARSET is BAD; without ENABLE it is fine.
+        var message = "From: a@example.org\r\nSubject: Grüße aus 台北\r\n\r\nhi\r\n";
+        Assert.Contains(" OK ", (await legacy.AppendAsync("&U,BTFw-", message))[^1]);
+        await modern.CommandAsync("SELECT \"台北\"");
+        Assert.Matches(@"^t\d+ BAD ", (await modern.CommandAsync("SEARCH CHARSET UTF-8 ALL"))[^1]);
+        Assert.Contains("* SEARCH 1", await modern.CommandAsync("SEARCH SUBJECT \"台北\""));
+        await legacy.CommandAsync("SELECT &U,BTFw-");
+        Assert.Contains("* SEARCH 1", await legacy.CommandAsync("SEARCH CHARSET UTF-8 SUBJECT \"aus\""));
+    }
 }

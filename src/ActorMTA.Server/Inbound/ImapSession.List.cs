@@ -16,8 +16,9 @@ public sealed partial class ImapSession
             Complete(ImapStatus.Ok, null, "LIST completed");
             return;
         }
-        var patterns = command.Patterns.Select(p => StoredPattern(MailboxPattern.Combine(command.Reference, p, MailboxFolders.Delimiter))).ToList();
-        bool Matches(string name) => patterns.Any(p => MailboxPattern.Matches(p, name, MailboxFolders.Delimiter));
+        var patterns = command.Patterns.Select(p => MailboxPattern.Combine(command.Reference, p, MailboxFolders.Delimiter)).ToList();
+        // Names are matched as this client spells them: a UTF8=ACCEPT client's pattern against the decoded name.
+        bool Matches(string name) => patterns.Any(p => MailboxPattern.Matches(p, WireName(name), MailboxFolders.Delimiter));
         AskMailbox(new ListFolders(_user!), reply =>
         {
             if (reply is not FolderList list)
@@ -78,7 +79,7 @@ public sealed partial class ImapSession
 
     private void Lsub(string reference, string pattern)
     {
-        var combined = StoredPattern(MailboxPattern.Combine(reference, pattern, MailboxFolders.Delimiter));
+        var combined = MailboxPattern.Combine(reference, pattern, MailboxFolders.Delimiter);
         AskMailbox(new ListFolders(_user!), reply =>
         {
             if (reply is not FolderList list)
@@ -86,8 +87,9 @@ public sealed partial class ImapSession
                 RefusedReply(reply);
                 return;
             }
-            foreach (var (name, noSelect) in SubscribedMatches(list.Subscriptions, combined))
-                Send(new ImapResponse.List(noSelect ? ["\\Noselect"] : [], MailboxFolders.Delimiter, WireName(name), Lsub: true));
+            // Matched and sent as this client spells the names (decoded once, here).
+            foreach (var (name, noSelect) in SubscribedMatches(list.Subscriptions.Select(WireName).ToList(), combined))
+                Send(new ImapResponse.List(noSelect ? ["\\Noselect"] : [], MailboxFolders.Delimiter, name, Lsub: true));
             Complete(ImapStatus.Ok, null, "LSUB completed");
         });
     }
@@ -112,9 +114,6 @@ public sealed partial class ImapSession
         }
         return result.Select(r => (r.Key, r.Value));
     }
-
-    /// <summary>A UTF8=ACCEPT client's pattern in the stored (modified UTF-7) form; the wildcards are ASCII and stay.</summary>
-    private string StoredPattern(string pattern) => _utf8Accept ? ModifiedUtf7.Encode(pattern) : pattern;
 
     private static List<KeyValuePair<ImapStatusItem, ulong>> StatusValues(FolderInfo info, IReadOnlyList<ImapStatusItem> items) =>
         items.Select(item => new KeyValuePair<ImapStatusItem, ulong>(item, item switch

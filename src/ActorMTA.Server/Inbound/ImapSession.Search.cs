@@ -42,6 +42,10 @@ public sealed partial class ImapSession
     {
         switch (command)
         {
+            case ImapCommand.Search { Charset: not null } when _utf8Accept:
+                // RFC 6855 section 3: once UTF8=ACCEPT is enabled a SEARCH names no charset (its strings are UTF-8).
+                Complete(ImapStatus.Bad, null, "No CHARSET in SEARCH after ENABLE UTF8=ACCEPT");
+                return true;
             case ImapCommand.Search search:
                 Search(search);
                 return true;
