@@ -69,4 +69,20 @@ public sealed class ImapBinaryTests(ImapSharedMailboxFixture fixture) : IClassFi
         await session.CommandAsync("FETCH 1 BINARY.PEEK[]");
         Assert.Equal(message, session.Literals[^1]);
     }
+
+    [Fact]
+    public async Task A_part_without_header_fields_is_seven_bit_text()
+    {
+        // RFC 2046 section 5.1: a body part may have no header fields at all (then text/plain, 7bit).
+        var user = fixture.NextUser();
+        await using var session = await RawImapSession.LoginAsync(fixture.Server.Ports.Imap, user);
+        const string message = "From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n" +
+            "--b\r\n\r\nno header here\r\n--b\r\nContent-Transfer-Encoding: base64\r\n\r\naGk=\r\n--b--\r\n";
+        Assert.Contains(" OK ", (await session.AppendAsync("INBOX", message))[^1]);
+        await session.CommandAsync("SELECT INBOX");
+        var reply = await session.CommandAsync("FETCH 1 (BINARY.PEEK[1] BINARY.PEEK[2])");
+        Assert.Equal("* 1 FETCH (BINARY[1] {14} BINARY[2] {2})", reply[0]);
+        Assert.Equal("no header here", Encoding.ASCII.GetString(session.Literals[^2]));
+        Assert.Equal("hi", Encoding.ASCII.GetString(session.Literals[^1]));
+    }
 }
