@@ -53,4 +53,19 @@ public class MultiAppendTests
         Assert.Contains("MULTIAPPEND", ImapCapabilities.For(ImapWire.Options, ImapState.Authenticated, tlsActive: true));
         Assert.Equal("APPENDUID 38505 3955:3957", ImapResponseCode.AppendUid(38505, [3955, 3956, 3957]).Text);
     }
+
+    [Fact]
+    public void Only_append_message_literals_are_offered_for_spooling()
+    {
+        // Each message literal of a MULTIAPPEND may go to the content store; a literal in a place no message can stand
+        // (after something that is not append-message syntax) is read into memory and the command ends BAD.
+        var reader = new ImapCommandReader(ImapWire.Options);
+        Assert.Equal(new ImapReadResult.NeedLiteral(2, false, true), reader.OnLine("a APPEND INBOX {2}"u8));
+        reader.OnLiteralConsumed();
+        Assert.Equal(new ImapReadResult.NeedLiteral(3, true, true), reader.OnLine(" (\\Seen) {3+}"u8));
+        reader.OnLiteralConsumed();
+        Assert.Equal(new ImapReadResult.NeedLiteral(2, false, false), reader.OnLine(" x {2}"u8));
+        reader.OnLiteral("hi"u8);
+        Assert.Equal(ImapStatus.Bad, Assert.IsType<ImapReadResult.Error>(reader.OnLine(""u8)).Response.Status);
+    }
 }
