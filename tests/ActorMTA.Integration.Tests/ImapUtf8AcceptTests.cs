@@ -100,4 +100,29 @@ public sealed class ImapUtf8AcceptTests(ImapSharedMailboxFixture fixture) : ICla
         await legacy.CommandAsync("SELECT &U,BTFw-");
         Assert.Contains("* SEARCH 1", await legacy.CommandAsync("SEARCH CHARSET UTF-8 SUBJECT \"aus\""));
     }
+
+    [Fact]
+    public async Task MailKit_with_utf8_enabled_appends_into_a_utf8_folder()
+    {
+        var user = fixture.NextUser();
+        using (var client = new ImapClient { Timeout = 20_000 })
+        {
+            await client.ConnectAsync("127.0.0.1", fixture.Server.Ports.Imap, SecureSocketOptions.None);
+            await client.AuthenticateAsync(user.Address, user.Password);
+            await client.EnableUTF8Async();
+            var root = await client.GetFolderAsync(client.PersonalNamespaces[0].Path);
+            var folder = await root.CreateAsync("Grüße", isMessageFolder: true);
+            var message = new MimeKit.MimeMessage { Subject = "Ünïcödé 台北" };
+            message.From.Add(new MimeKit.MailboxAddress("Jörg", "joerg@example.org"));
+            message.Body = new MimeKit.TextPart("plain") { Text = "x" };
+            await folder.AppendAsync(message);
+            await folder.OpenAsync(FolderAccess.ReadOnly);
+            Assert.Equal("Ünïcödé 台北", (await folder.GetMessageAsync(0)).Subject);
+            await client.DisconnectAsync(true);
+        }
+
+        // Stored under the modified UTF-7 name an IMAP4rev1 client uses.
+        await using var legacy = await RawImapSession.LoginAsync(fixture.Server.Ports.Imap, user);
+        Assert.Contains("* STATUS Gr&APwA3w-e (MESSAGES 1)", await legacy.CommandAsync("STATUS Gr&APwA3w-e (MESSAGES)"));
+    }
 }
