@@ -33,6 +33,7 @@ public sealed class ExpiryAtMaxAgeTests(ITestOutputHelper output, DeliveryZoneFi
         await using var stream = Content.OpenRead(drop.Messages[0].ContentRef);
         var bounce = await new StreamReader(stream).ReadToEndAsync();
         Assert.Contains("Status: 4.4.7", bounce);
-        Assert.Equal(1, Receivers[0].Transactions);
+        // Tried at most once (no retry waited for); on a loaded machine max-age can pass before the first attempt.
+        Assert.InRange(Receivers[0].Transactions, 0, 1);
     }
 }
