@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using ActorMTA.Integration.Tests.Harness;
 using ActorMTA.TestSupport;
@@ -32,20 +30,9 @@ public sealed class ClusterFormationTests : IAsyncLifetime
         if (_postgres is not null) await _postgres.DisposeAsync();
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
+    private static int FreePort() => ClusterNodeConfig.FreePort();
 
-    private string NodeConfig(int remotingPort, int seedPort) => $"""
-        actormta.storage.backend = postgresql
-        actormta.storage.postgresql.connection-string = {JsonSerializer.Serialize(_database)}
-        akka.remote.dot-netty.tcp.port = {remotingPort}
-        akka.cluster.seed-nodes = ["akka.tcp://actormta@127.0.0.1:{seedPort}"]
-        akka.cluster.split-brain-resolver.stable-after = 2s
-        """;
+    private string NodeConfig(int remotingPort, int seedPort) => ClusterNodeConfig.For(_database, remotingPort, seedPort, "akka.cluster.split-brain-resolver.stable-after = 2s");
 
     /// <summary>Addresses of the members `ctl cluster show --json` lists as Up on <paramref name="node"/>.</summary>
     private static List<string> UpMembers(ServerProcess node)
