@@ -25,10 +25,12 @@ public abstract record Pop3Effect
         }
     }
 
-    /// <summary>Stream the stored message dot-stuffed and terminated with ".\r\n"
-    /// (see <see cref="Pop3ContentEncoder"/>); TopLines set means TOP: headers, blank line and that many
-    /// body lines. Answer with <see cref="Pop3ServerEngine.OnMessageSent"/>.</summary>
-    public sealed record SendMessage(int Number, string Uid, int? TopLines) : Pop3Effect;
+    /// <summary>Open the stored message; once it is open, send <paramref name="StatusLine"/> (the "+OK") and stream
+    /// the message dot-stuffed and terminated with ".\r\n" (see <see cref="Pop3ContentEncoder"/>). TopLines set means
+    /// TOP: headers, blank line and that many body lines. The status line travels here, not in the step's lines,
+    /// because it is true only once the content could be opened. Answer with <see cref="Pop3ServerEngine.OnMessageSent"/>,
+    /// or <see cref="Pop3ServerEngine.OnMessageUnavailable"/> when the content could not be opened.</summary>
+    public sealed record SendMessage(int Number, string Uid, int? TopLines, string StatusLine) : Pop3Effect;
 
     /// <summary>Run the TLS handshake now. Any input that arrived after the STLS line must be discarded
     /// (it was sent in plaintext and could be injected). Answer with <see cref="Pop3ServerEngine.OnTlsEstablished"/>.</summary>

@@ -36,6 +36,7 @@ public sealed class Pop3ServerEngine
     private readonly Queue<byte[]?> _pendingInput = new();
 
     private Awaiting _awaiting = Awaiting.Nothing;
+    private int _sendingNumber;
     private bool _tlsActive;
     private string? _userName;
     private bool _awaitingPlainResponse;
@@ -178,6 +179,19 @@ public sealed class Pop3ServerEngine
             Close(step);
             return step.Build();
         }
+        Drain(step);
+        return step.Build();
+    }
+
+    /// <summary>The content of a <see cref="Pop3Effect.SendMessage"/> could not be opened (storage trouble), so
+    /// its status line was never sent: the command fails with a temporary error and the session goes on.</summary>
+    public Pop3Step OnMessageUnavailable()
+    {
+        if (State == Pop3SessionState.Closed) return Pop3Step.Empty;
+        var number = _sendingNumber;
+        Resume(Awaiting.MessageSent);
+        var step = new StepBuilder();
+        step.Add($"-ERR [SYS/TEMP] Message {number} cannot be read now, try again later");
         Drain(step);
         return step.Build();
     }
@@ -568,8 +582,8 @@ public sealed class Pop3ServerEngine
             return;
         }
         if (!TryFindMessage(command.Arguments[0], step, out var message, out var number)) return;
-        step.Add($"+OK {message.Size} octets");
-        Await(step, new Pop3Effect.SendMessage(number, message.Uid, null), Awaiting.MessageSent);
+        _sendingNumber = number;
+        Await(step, new Pop3Effect.SendMessage(number, message.Uid, null, $"+OK {message.Size} octets"), Awaiting.MessageSent);
     }
 
     private void HandleTop(Pop3CommandLine command, StepBuilder step)
@@ -586,9 +600,9 @@ public sealed class Pop3ServerEngine
         }
         if (!TryFindMessage(command.Arguments[0], step, out var message, out var number)) return;
         // The size of the excerpt is unknown until it is streamed, so no octet count here.
-        step.Add("+OK Top of message follows");
         var topLines = (int)Math.Min(lines, int.MaxValue);
-        Await(step, new Pop3Effect.SendMessage(number, message.Uid, topLines), Awaiting.MessageSent);
+        _sendingNumber = number;
+        Await(step, new Pop3Effect.SendMessage(number, message.Uid, topLines, "+OK Top of message follows"), Awaiting.MessageSent);
     }
 
     private void HandleDele(Pop3CommandLine command, StepBuilder step)

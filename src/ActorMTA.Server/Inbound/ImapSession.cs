@@ -82,7 +82,7 @@ public sealed partial class ImapSession : ProtocolSession
         Receive<ContentSent>(m =>
         {
             // Only failures are reported: the connection closes, the literal it promised cannot be completed.
-            if (!m.Ok) Log.Warning("imap session={0} user={1} stored content missing during FETCH", SessionId, _user);
+            if (!m.Ok) Log.Warning("imap session={0} user={1} stored content unreadable during FETCH: {2}", SessionId, _user, m.Failure ?? "unknown");
         });
         Receive<MailboxTimedOut>(m =>
         {

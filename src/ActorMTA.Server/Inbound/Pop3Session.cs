@@ -53,8 +53,8 @@ public sealed class Pop3Session : ProtocolSession
         });
         Receive<ContentSent>(m =>
         {
-            if (!m.Ok) Log.Warning("pop3 session={0} user={1} message content missing during RETR", SessionId, _user);
-            Apply(_engine.OnMessageSent(m.Ok));
+            if (!m.Ok) Log.Warning("pop3 session={0} user={1} message content unreadable during RETR: {2}", SessionId, _user, m.Failure ?? "unknown");
+            Apply(m.Ok || m.Started ? _engine.OnMessageSent(m.Ok) : _engine.OnMessageUnavailable());
         });
         Receive<Maildrop>(m =>
         {
@@ -126,7 +126,10 @@ public sealed class Pop3Session : ProtocolSession
             case Pop3Effect.SendMessage send:
                 var reference = _byUid[send.Uid].ContentRef;
                 var content = Services.Content;
-                Connection.Post(new SendDotStuffed(() => content.OpenRead(reference), send.TopLines));
+                Connection.Post(new SendDotStuffed(() => content.OpenRead(reference), send.TopLines)
+                {
+                    Preamble = System.Text.Encoding.ASCII.GetBytes(send.StatusLine + "\r\n"),
+                });
                 break;
             case Pop3Effect.Commit commit:
                 var uids = commit.DeletedUids.Select(u => _byUid[u].Uid).ToList();

@@ -41,6 +41,8 @@ public abstract class ProtocolSession : ReceiveActor, IWithTimers
         });
         Receive<ConnectionClosed>(m =>
         {
+            if (m.Reason.StartsWith("internal error", StringComparison.Ordinal))
+                Log.Error("{0} session={1} connection closed by a fault: {2}", Protocol, SessionId, m.Reason);
             OnConnectionClosed(m.Reason);
             Context.Stop(Self);
         });

@@ -51,7 +51,11 @@ public sealed record TransferPace(long MinBytesPerSecond, TimeSpan Grace)
 }
 
 /// <summary>Stream stored content to the client, dot-stuffed and terminated with ".\r\n" (POP3 RETR/TOP). Answers <see cref="ContentSent"/>.</summary>
-public sealed record SendDotStuffed(Func<Stream> OpenContent, int? TopLines) : ConnectionDirective;
+public sealed record SendDotStuffed(Func<Stream> OpenContent, int? TopLines) : ConnectionDirective
+{
+    /// <summary>Sent just before the content, and only once it is open (POP3's "+OK n octets").</summary>
+    public ReadOnlyMemory<byte> Preamble { get; init; }
+}
 
 /// <summary>
 /// Copy <paramref name="Length"/> bytes from <paramref name="Offset"/> of stored content to the client as they are
@@ -105,7 +109,11 @@ public sealed record ReadTimedOut : ConnectionEvent
 /// <summary>Data phase ended. TooBig: the terminator was read but bytes past MaxBytes were discarded.</summary>
 public sealed record DataCompleted(long Bytes, bool TooBig) : ConnectionEvent;
 
-public sealed record ContentSent(bool Ok) : ConnectionEvent;
+public sealed record ContentSent(bool Ok, string? Failure = null) : ConnectionEvent
+{
+    /// <summary>Whether any of the answer (a <see cref="SendDotStuffed.Preamble"/>, content) went out before the failure.</summary>
+    public bool Started { get; init; } = true;
+}
 
 public sealed record TlsEstablished(string Protocol, string Cipher) : ConnectionEvent;
 

@@ -194,6 +194,11 @@ public sealed class SocketConnection
         {
             reason = e.Message;
         }
+        catch (Exception e)
+        {
+            // A fault of ours: the session still hears of it (and logs it) instead of the connection dying silently.
+            reason = "internal error: " + e;
+        }
         finally
         {
             _directives.Writer.TryComplete();
@@ -390,13 +395,16 @@ public sealed class SocketConnection
         {
             content = request.OpenContent();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            _session.Tell(new ContentSent(false));
+            // Any store's failure (a missing file, or a database error or timeout with the postgresql backend) is
+            // the session's to answer with -ERR; escaping here would close the connection with nothing logged.
+            _session.Tell(new ContentSent(false, e.GetType().Name + ": " + e.Message) { Started = false });
             return;
         }
         await using (content)
         {
+            _writer.Write(request.Preamble.Span);
             var encoder = new Pop3ContentEncoder(request.TopLines);
             var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
             try
@@ -455,9 +463,9 @@ public sealed class SocketConnection
             _outputPending = true;
             return true;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            _session.Tell(new ContentSent(false));
+            _session.Tell(new ContentSent(false, e.GetType().Name + ": " + e.Message));
             return false;
         }
         finally

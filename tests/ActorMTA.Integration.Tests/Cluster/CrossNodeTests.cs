@@ -32,9 +32,7 @@ public sealed class CrossNodeTests : IAsyncLifetime
 
     private string NodeConfig(int remotingPort, int seedPort) => ClusterNodeConfig.For(_database, remotingPort, seedPort);
 
-    // Passes most runs; about one run in four (and once in CI) POP3 RETR on node A of a message whose mailbox lives
-    // on node B ends with the connection closed after ~50 s. Not diagnosed yet (issue 12); skipped so CI stays honest.
-    [Fact(Skip = "intermittent: RETR across nodes on the postgresql backend sometimes closes the connection (issue 12, under investigation)")]
+    [Fact]
     public async Task Mail_accepted_on_one_node_is_read_byte_exact_on_the_other()
     {
         var portA = FreePort();

@@ -96,8 +96,8 @@ public class Pop3TransactionTests
     {
         var session = Pop3TestSession.LoggedIn(ThreeMessages);
         var step = session.Send("RETR 2");
-        Assert.Equal(["+OK 20 octets"], step.Lines);
-        Assert.Equal(new Pop3Effect.SendMessage(2, "b2", null), step.Effect);
+        Assert.Empty(step.Lines);
+        Assert.Equal(new Pop3Effect.SendMessage(2, "b2", null, "+OK 20 octets"), step.Effect);
         Assert.Empty(session.Engine.OnMessageSent(true).Lines);
         Assert.False(session.Engine.IsAwaitingCompletion);
     }
@@ -107,8 +107,8 @@ public class Pop3TransactionTests
     {
         var session = Pop3TestSession.LoggedIn(ThreeMessages);
         var step = session.Send("TOP 3 0");
-        Assert.Equal(["+OK Top of message follows"], step.Lines);
-        Assert.Equal(new Pop3Effect.SendMessage(3, "c3", 0), step.Effect);
+        Assert.Empty(step.Lines);
+        Assert.Equal(new Pop3Effect.SendMessage(3, "c3", 0, "+OK Top of message follows"), step.Effect);
     }
 
     [Fact]
@@ -116,7 +116,20 @@ public class Pop3TransactionTests
     {
         var session = Pop3TestSession.LoggedIn(ThreeMessages);
         var step = session.Send("TOP 1 99999999999999");
-        Assert.Equal(new Pop3Effect.SendMessage(1, "a1", int.MaxValue), step.Effect);
+        Assert.Equal(new Pop3Effect.SendMessage(1, "a1", int.MaxValue, "+OK Top of message follows"), step.Effect);
+    }
+
+    [Fact]
+    public void Content_that_cannot_be_opened_fails_the_command_and_the_session_goes_on()
+    {
+        var session = Pop3TestSession.LoggedIn(ThreeMessages);
+        session.Send("RETR 2");
+        Assert.Same(Pop3Step.Empty, session.Send("NOOP"));
+        var step = session.Engine.OnMessageUnavailable();
+        Assert.Equal(["-ERR [SYS/TEMP] Message 2 cannot be read now, try again later", "+OK"], step.Lines);
+        Assert.False(step.Closes);
+        Assert.False(session.Engine.IsAwaitingCompletion);
+        Assert.Equal(new Pop3Effect.SendMessage(1, "a1", null, "+OK 10 octets"), session.Send("RETR 1").Effect);
     }
 
     [Fact]
