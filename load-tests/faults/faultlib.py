@@ -169,12 +169,17 @@ def cmd_send(a):
     def stopped():
         return (a.stop_file and os.path.exists(a.stop_file)) or (deadline and time.monotonic() > deadline)
 
+    hosts = a.hosts.split(",") if a.hosts else [a.host]
+
     def worker(k):
         refused = 0
         source = sources[k % len(sources)]
+        turn = k  # sessions spread over --hosts; a session that cannot connect tries the next host
         while not stopped():
+            host = hosts[turn % len(hosts)]
+            turn += 1
             try:
-                smtp = Smtp(a.host, a.port, timeout=a.timeout, source=source)
+                smtp = Smtp(host, a.port, timeout=a.timeout, source=source)
             except OSError:
                 refused += 1
                 ledger.count("connect_failed")
@@ -396,6 +401,7 @@ def cmd_receiver(a):
     """A counting SMTP receiver. Until the heal-file exists it misbehaves as --mode says:
     close (accept then close at once), 421 (greeting 421), silent (accept, never say anything)."""
     out = open(a.out, "a", buffering=1) if a.out else None
+    times = open(a.times, "a", buffering=1) if a.times else None
     received = [0]
 
     def healed():
@@ -416,6 +422,7 @@ def cmd_receiver(a):
                     await reader.read()  # until the client gives up
                     writer.close()
                     return
+            rcpt_domain = "-"
             writer.write(b"220 faults.test ESMTP counting receiver\r\n")
             await writer.drain()
             while True:
@@ -423,6 +430,8 @@ def cmd_receiver(a):
                 if not line:
                     return
                 verb = line[:4].upper()
+                if verb == b"RCPT":
+                    rcpt_domain = line.split(b"@")[-1].strip().rstrip(b">").decode(errors="replace").lower()
                 if verb in (b"EHLO", b"HELO"):
                     writer.write(b"250-faults.test\r\n250-8BITMIME\r\n250 SIZE 104857600\r\n" if verb == b"EHLO" else b"250 faults.test\r\n")
                 elif verb == b"DATA":
@@ -440,6 +449,8 @@ def cmd_receiver(a):
                     if match and out:
                         out.write(match.group(1).decode() + "\n")
                         out.flush()
+                    if times:
+                        times.write(f"{time.time():.3f} {rcpt_domain}\n")
                     received[0] += 1
                     if a.delay:
                         await asyncio.sleep(a.delay)
@@ -782,6 +793,7 @@ def main():
 
     s = sub.add_parser("send")
     s.add_argument("--host", default="127.0.0.1"); s.add_argument("--port", type=int, required=True)
+    s.add_argument("--hosts", default="", help="several servers, comma-separated: each session takes the next")
     s.add_argument("--to", required=True, help="recipients, comma-separated, used in turn")
     s.add_argument("--sender", default="sender@faults.test")
     s.add_argument("--count", type=int, default=0, help="messages in total (0: until stopped)")
@@ -829,6 +841,7 @@ def main():
 
     s = sub.add_parser("receiver")
     s.add_argument("--port", type=int, required=True); s.add_argument("--out")
+    s.add_argument("--times", help="one line per message: arrival time and recipient domain")
     s.add_argument("--mode", choices=["ok", "close", "421", "silent"], default="ok"); s.add_argument("--heal-file")
     s.add_argument("--delay", type=float, default=0, help="seconds before each 250 (a slow receiver)")
     s.set_defaults(fn=cmd_receiver)

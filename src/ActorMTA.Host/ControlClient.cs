@@ -10,20 +10,63 @@ public static class ControlClient
 {
     private static readonly TimeSpan ReloadTimeout = TimeSpan.FromSeconds(15);
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> words, string dataDirectory, bool json)
+    /// <param name="node">HOST:PORT of a node's admin endpoint (with <paramref name="token"/>), or null for the data dir's node.</param>
+    public static async Task<int> RunAsync(IReadOnlyList<string> words, string dataDirectory, bool json, string? node = null, string? token = null)
     {
-        var endpoint = FindEndpoint(dataDirectory) ?? throw new InvalidOperationException($"no running server found for data dir {dataDirectory}");
-        JsonObject reply;
-        try { reply = await SendAsync(endpoint, words, CancellationToken.None); }
-        catch (SocketException) { throw new InvalidOperationException($"no running server answers at {endpoint.Address} (data dir {dataDirectory})"); }
-        if (reply["ok"]?.GetValue<bool>() != true)
+        var endpoint = node is not null
+            ? new Endpoint(ParseNode(node), token ?? Environment.GetEnvironmentVariable("ACTORMTA_CTL_TOKEN")
+                ?? throw new UsageException("--node needs --token (or ACTORMTA_CTL_TOKEN): the cluster's actormta.admin.token"))
+            : FindEndpoint(dataDirectory) ?? throw new InvalidOperationException($"no running server found for data dir {dataDirectory}");
+        using var interrupted = new CancellationTokenSource();
+        // Ctrl-C ends a streaming command (cluster tail) cleanly, with exit code 0.
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; interrupted.Cancel(); };
+        try
         {
-            Console.Error.WriteLine($"actormta: {reply["error"]?.GetValue<string>()}");
-            return 1;
+            return await ExchangeAsync(endpoint, words, json, interrupted.Token);
         }
-        Console.Write(json ? (reply["data"]?.ToJsonString() ?? "null") + "\n" : reply["text"]?.GetValue<string>());
-        return 0;
+        catch (SocketException) { throw new InvalidOperationException($"no running server answers at {endpoint.Address}{(node is null ? $" (data dir {dataDirectory})" : "")}"); }
+        catch (OperationCanceledException) when (interrupted.IsCancellationRequested) { return 0; }
     }
+
+    private static IPEndPoint ParseNode(string node) =>
+        IPEndPoint.TryParse(node, out var address) && address.Port != 0
+            ? address
+            : throw new UsageException($"--node wants IP:PORT of a node's admin endpoint, not '{node}'");
+
+    /// <summary>One request; stream lines ("stream": true) are printed as they come, the last line is the answer.</summary>
+    private static async Task<int> ExchangeAsync(Endpoint endpoint, IReadOnlyList<string> words, bool json, CancellationToken ct)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(endpoint.Address, ct);
+        await using var stream = client.GetStream();
+        await using var writer = new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n", AutoFlush = true };
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        await writer.WriteLineAsync(Request(endpoint, words).ToJsonString().AsMemory(), ct);
+        var streamed = false;
+        while (true)
+        {
+            var line = await reader.ReadLineAsync(ct);
+            // A stream ends when the node stops; any other answer must come.
+            if (line is null) return streamed ? 0 : throw new InvalidOperationException("the node closed the admin connection without an answer");
+            var reply = JsonNode.Parse(line)!.AsObject();
+            if (reply["ok"]?.GetValue<bool>() != true)
+            {
+                Console.Error.WriteLine($"actormta: {reply["error"]?.GetValue<string>()}");
+                return 1;
+            }
+            var streaming = reply["stream"]?.GetValue<bool>() == true;
+            streamed |= streaming;
+            Console.Write(json ? (reply["data"]?.ToJsonString() ?? "null") + "\n" : reply["text"]?.GetValue<string>() + (streaming ? "\n" : ""));
+            if (!streaming) return 0;
+            await Console.Out.FlushAsync(ct);
+        }
+    }
+
+    private static JsonObject Request(Endpoint endpoint, IReadOnlyList<string> words) => new()
+    {
+        ["token"] = endpoint.Token,
+        ["args"] = new JsonArray(words.Select(w => (JsonNode)w).ToArray()),
+    };
 
     /// <summary>
     /// After a user/domain/alias change: makes the running server (if any) read the accounts database now and
@@ -74,11 +117,7 @@ public static class ControlClient
 
     private static async Task<JsonObject> SendAsync(Endpoint endpoint, IReadOnlyList<string> words, CancellationToken ct)
     {
-        var request = new JsonObject
-        {
-            ["token"] = endpoint.Token,
-            ["args"] = new JsonArray(words.Select(w => (JsonNode)w).ToArray()),
-        };
+        var request = Request(endpoint, words);
         using var client = new TcpClient();
         await client.ConnectAsync(endpoint.Address, ct);
         await using var stream = client.GetStream();

@@ -17,9 +17,14 @@ usage: actormta <command> [--config FILE] [--data-dir DIR]
                                         other aliases or remote addresses (forwarded)
   alias del ALIAS                       delete an alias
   alias list [--json]                   list aliases and their targets
-  ctl cluster show|shards stats|queue list|queue show DOMAIN|queue suspend|resume|flush DOMAIN|
-      queue bounce DOMAIN|QUEUE-ID|queue delete QUEUE-ID|mailbox stats ADDRESS|accounts reload  [--json]
-                                        inspect and steer a running node (same --data-dir as run)
+  ctl COMMAND [--json] [--node IP:PORT --token T]
+                                        inspect and steer the cluster through a running node: the node of
+                                        --data-dir, or any node's admin endpoint with the cluster's
+                                        actormta.admin.token (also read from ACTORMTA_CTL_TOKEN). Commands:
+      cluster show|tail|leave ADDR|down ADDR|down-unreachable|join ADDR
+      shards regions|stats [REGION]|locate REGION ENTITY-ID      actors tree [PATH] [--depth N]
+      queue list|show DOMAIN|suspend|resume|flush DOMAIN|bounce DOMAIN|QUEUE-ID|delete QUEUE-ID
+      mailbox stats ADDRESS             accounts reload
 
 --data-dir defaults to the actormta.data-dir key (./data). The user, domain and alias commands work
 while the server runs and are in effect for it when they return.
@@ -49,7 +54,9 @@ try
             return await ThenReload(AliasCommand(cl, config, settings), settings);
         case "ctl":
             if (cl.Words.Count < 2) throw new UsageException("ctl needs a command, e.g. 'ctl queue list'");
-            return await ControlClient.RunAsync(cl.Words.Skip(1).ToList(), settings.DataDirectory, cl.Flag("--json"));
+            var ctlWords = cl.Words.Skip(1).ToList();
+            if (cl.Option("--depth") is { } depth) ctlWords.AddRange(["--depth", depth]); // actors tree's own option
+            return await ControlClient.RunAsync(ctlWords, settings.DataDirectory, cl.Flag("--json"), cl.Option("--node"), cl.Option("--token"));
         default:
             throw new UsageException($"unknown command '{cl.Words[0]}' (try --help)");
     }

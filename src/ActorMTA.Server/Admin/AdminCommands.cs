@@ -11,17 +11,30 @@ using Akka.Cluster.Sharding;
 namespace ActorMTA.Server.Admin;
 
 /// <summary>What `actormta ctl` can ask a running node. Runs outside actors: it only asks them.</summary>
-public sealed class AdminCommands(ActorSystem system, ShardRegions regions, AccountCache accounts, RecipientRouter router)
+public sealed partial class AdminCommands(ActorSystem system, ShardRegions regions, AccountCache accounts, RecipientRouter router)
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
+    // Shorter than AskTimeout: the coordinator then answers with the regions that replied (an unreachable node's
+    // region does not), instead of the whole command timing out.
+    private static readonly TimeSpan RegionQueryTimeout = TimeSpan.FromSeconds(4);
+
+    public ActorSystem System => system;
 
     /// <summary>This node's DNS resolver in one line ("dns: …"), shown by <c>cluster show</c>; null: not shown.</summary>
     public Func<string>? DnsStatus { get; init; }
 
     public const string Usage = """
         ctl cluster show                         members of the cluster, and this node's DNS resolver
-        ctl shards stats                         shard regions: shards and entities per node
-        ctl queue list                           every domain queue: pending, deferred, next attempt, suspended
+        ctl cluster leave ADDRESS                a member leaves gracefully (its shards are handed over)
+        ctl cluster down ADDRESS                 mark a member down (use for a node that is gone for good)
+        ctl cluster down-unreachable             mark every unreachable member down
+        ctl cluster join ADDRESS                 make this node join the cluster of ADDRESS
+        ctl cluster tail                         membership and reachability events as they happen (Ctrl-C ends)
+        ctl shards regions                       the shard regions and their entities in the cluster
+        ctl shards stats [REGION]                shard regions: shards and entities per node
+        ctl shards locate REGION ENTITY-ID       the shard of an entity, the node hosting it, and whether it is live
+        ctl actors tree [PATH] [--depth N]       this node's live actor hierarchy (default /user and /system, depth 3)
+        ctl queue list                           every domain queue on every node: pending, deferred, next attempt, suspended
         ctl queue show DOMAIN                    the messages of one queue with their last results
         ctl queue suspend|resume|flush DOMAIN    stop / restart / retry-now delivery for a domain
         ctl queue bounce DOMAIN|MESSAGE-ID       fail queued mail with a bounce to the sender
@@ -33,7 +46,14 @@ public sealed class AdminCommands(ActorSystem system, ShardRegions regions, Acco
     public Task<AdminResult> ExecuteAsync(string[] args) => (args.ElementAtOrDefault(0), args.ElementAtOrDefault(1)) switch
     {
         ("cluster", "show") => ClusterShow(),
-        ("shards", "stats") => ShardStats(),
+        ("cluster", "leave") => ClusterChange(Arg(args, 2, "ADDRESS"), "leave"),
+        ("cluster", "down") => ClusterChange(Arg(args, 2, "ADDRESS"), "down"),
+        ("cluster", "down-unreachable") => DownUnreachable(),
+        ("cluster", "join") => ClusterChange(Arg(args, 2, "ADDRESS"), "join"),
+        ("shards", "regions") => ShardRegionsSummary(),
+        ("shards", "stats") => ShardStats(args.ElementAtOrDefault(2)),
+        ("shards", "locate") => ShardLocate(Arg(args, 2, "REGION"), Arg(args, 3, "ENTITY-ID")),
+        ("actors", "tree") => ActorTree(args.Skip(2).ToArray()),
         ("queue", "list") => QueueList(),
         ("queue", "show") => QueueShow(Arg(args, 2, "DOMAIN")),
         ("queue", "suspend") => QueueControl(Arg(args, 2, "DOMAIN"), id => new SuspendQueue(id)),
@@ -53,27 +73,38 @@ public sealed class AdminCommands(ActorSystem system, ShardRegions regions, Acco
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
         var members = cluster.State.Members.OrderBy(m => m.Address.ToString()).ToList();
-        var rows = members.Select(m => (IReadOnlyList<string>)[m.Address.ToString(), m.Status.ToString(), string.Join(",", m.Roles),
-            m.Address == cluster.SelfAddress ? "self" : "", cluster.State.Leader == m.Address ? "leader" : ""]).ToList();
+        var unreachable = cluster.State.Unreachable.Select(m => m.Address).ToHashSet();
+        var version = typeof(AdminCommands).Assembly.GetName().Version?.ToString() ?? "-";
+        var rows = members.Select(m => (IReadOnlyList<string>)[m.Address.ToString(), m.Status.ToString(),
+            unreachable.Contains(m.Address) ? "unreachable" : "reachable", string.Join(",", m.Roles),
+            string.Join(" ", new[] { m.Address == cluster.SelfAddress ? "self" : "", cluster.State.Leader == m.Address ? "leader" : "" }.Where(x => x.Length > 0))]).ToList();
         var data = new JsonArray(members.Select(m => (JsonNode)new JsonObject
         {
             ["address"] = m.Address.ToString(), ["status"] = m.Status.ToString(),
+            ["reachable"] = !unreachable.Contains(m.Address),
             ["roles"] = new JsonArray(m.Roles.Select(r => (JsonNode)r).ToArray()),
             ["leader"] = cluster.State.Leader == m.Address,
+            ["self"] = m.Address == cluster.SelfAddress,
         }).ToArray());
-        var text = TextTable.Render(["ADDRESS", "STATUS", "ROLES", "", ""], rows);
+        var text = TextTable.Render(["ADDRESS", "STATUS", "REACHABILITY", "ROLES", ""], rows) + $"version: ActorMTA {version}\n";
         if (DnsStatus?.Invoke() is { } dns) text = text.TrimEnd('\n') + "\n" + dns + "\n";
         return Task.FromResult(new AdminResult(text, data));
     }
 
-    private async Task<AdminResult> ShardStats()
+    private static readonly string[] RegionNames = [ShardRegions.MailboxTypeName, ShardRegions.DomainQueueTypeName];
+
+    private static string RegionName(string name) => RegionNames.Contains(name)
+        ? name
+        : throw new AdminException($"unknown shard region '{name}' (regions: {string.Join(", ", RegionNames)})");
+
+    private async Task<AdminResult> ShardStats(string? only)
     {
         var data = new JsonObject();
         var rows = new List<IReadOnlyList<string>>();
-        foreach (var type in new[] { ShardRegions.MailboxTypeName, ShardRegions.DomainQueueTypeName })
+        foreach (var type in only is null ? RegionNames : [RegionName(only)])
         {
             var region = ClusterSharding.Get(system).ShardRegion(type);
-            var stats = await region.Ask<ClusterShardingStats>(new GetClusterShardingStats(AskTimeout), AskTimeout);
+            var stats = await region.Ask<ClusterShardingStats>(new GetClusterShardingStats(RegionQueryTimeout), AskTimeout);
             var nodes = new JsonObject();
             foreach (var (address, regionStats) in stats.Regions)
             {
@@ -87,17 +118,23 @@ public sealed class AdminCommands(ActorSystem system, ShardRegions regions, Acco
     }
 
     /// <summary>Every live domain-queue entity on every node (queues holding mail are always live: remembered).</summary>
-    private async Task<IReadOnlyList<string>> QueueIds()
+    private async Task<IReadOnlyList<string>> QueueIds() => (await LiveEntities(ShardRegions.DomainQueueTypeName)).Keys.ToList();
+
+    /// <summary>The live entities of a region on every Up member, each with the member hosting it, sorted by id.</summary>
+    private async Task<SortedDictionary<string, Address>> LiveEntities(string region)
     {
-        var ids = new SortedSet<string>(StringComparer.Ordinal);
+        var ids = new SortedDictionary<string, Address>(StringComparer.Ordinal);
         var cluster = Akka.Cluster.Cluster.Get(system);
-        foreach (var member in cluster.State.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up))
+        var members = cluster.State.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up).ToList();
+        var states = await Task.WhenAll(members.Select(member =>
+            system.ActorSelection(new RootActorPath(member.Address) / "system" / "sharding" / region)
+                .Ask<CurrentShardRegionState>(GetShardRegionState.Instance, AskTimeout)));
+        for (var i = 0; i < members.Count; i++)
         {
-            var region = system.ActorSelection(new RootActorPath(member.Address) / "system" / "sharding" / ShardRegions.DomainQueueTypeName);
-            var state = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, AskTimeout);
-            foreach (var shard in state.Shards) ids.UnionWith(shard.EntityIds);
+            foreach (var shard in states[i].Shards)
+                foreach (var id in shard.EntityIds) ids[id] = members[i].Address;
         }
-        return ids.ToList();
+        return ids;
     }
 
     private Task<QueueStatus> Status(string queueName) =>
@@ -113,16 +150,19 @@ public sealed class AdminCommands(ActorSystem system, ShardRegions regions, Acco
 
     private async Task<AdminResult> QueueList()
     {
-        var statuses = await Task.WhenAll((await QueueIds()).Select(Status));
+        var live = await LiveEntities(ShardRegions.DomainQueueTypeName);
+        var statuses = await Task.WhenAll(live.Keys.Select(Status));
+        string NodeOf(QueueStatus s) => live.TryGetValue(s.QueueName, out var node) ? node.ToString() : "-";
         var rows = statuses.Select(s => (IReadOnlyList<string>)[
             s.QueueName, s.Pending.ToString(CultureInfo.InvariantCulture), s.Deferred.ToString(CultureInfo.InvariantCulture),
-            s.NextAttemptAt?.ToString("u", CultureInfo.InvariantCulture) ?? "-", s.Suspended ? "yes" : "no"]).ToList();
+            s.NextAttemptAt?.ToString("u", CultureInfo.InvariantCulture) ?? "-", s.Suspended ? "yes" : "no", NodeOf(s)]).ToList();
         var data = new JsonArray(statuses.Select(s => (JsonNode)new JsonObject
         {
             ["queue"] = s.QueueName, ["pending"] = s.Pending, ["deferred"] = s.Deferred,
             ["next_attempt"] = s.NextAttemptAt?.ToString("o", CultureInfo.InvariantCulture), ["suspended"] = s.Suspended,
+            ["node"] = NodeOf(s),
         }).ToArray());
-        return new AdminResult(TextTable.Render(["QUEUE", "PENDING", "DEFERRED", "NEXT ATTEMPT", "SUSPENDED"], rows), data);
+        return new AdminResult(TextTable.Render(["QUEUE", "PENDING", "DEFERRED", "NEXT ATTEMPT", "SUSPENDED", "NODE"], rows), data);
     }
 
     private async Task<AdminResult> QueueShow(string domain)

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 
 namespace ActorMTA.Server.Admin;
 
@@ -36,9 +37,10 @@ public sealed class AdminEndpoint : IAsyncDisposable
 
     public IPEndPoint EndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
-    public static AdminEndpoint Start(string dataDirectory, IPAddress bind, int port, AdminCommands commands)
+    /// <param name="configuredToken">The cluster-wide token of actormta.admin.token, or empty for a random one.</param>
+    public static AdminEndpoint Start(string dataDirectory, IPAddress bind, int port, AdminCommands commands, string configuredToken = "")
     {
-        var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+        var token = configuredToken.Length > 0 ? configuredToken : Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
         var tokenPath = Path.Combine(dataDirectory, TokenFile);
         File.WriteAllText(tokenPath, token);
         File.SetUnixFileMode(tokenPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -75,17 +77,51 @@ public sealed class AdminEndpoint : IAsyncDisposable
             var request = JsonNode.Parse(line) as JsonObject ?? throw new AdminException("request must be a JSON object");
             var token = request["token"]?.GetValue<string>() ?? "";
             if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(token), Encoding.ASCII.GetBytes(_token)))
-                throw new AdminException("bad admin token (run ctl with the server's --data-dir)");
+                throw new AdminException("bad admin token (run ctl with the server's --data-dir, or --token with actormta.admin.token)");
             var args = request["args"]?.AsArray().Select(a => a!.GetValue<string>()).ToArray() ?? [];
-            var result = await _commands.ExecuteAsync(args);
+            if (args is ["cluster", "tail"])
+            {
+                await StreamClusterEvents(reader, writer);
+                return;
+            }
+            // Off the socket's thread: some commands read a database synchronously (accounts reload).
+            var result = await Task.Run(() => _commands.ExecuteAsync(args));
             reply = new JsonObject { ["ok"] = true, ["text"] = result.Text, ["data"] = result.Data };
         }
         catch (Exception e) when (e is AdminException or JsonException or InvalidOperationException or OperationCanceledException or Akka.Actor.AskTimeoutException)
         {
             reply = new JsonObject { ["ok"] = false, ["error"] = e.Message };
         }
+        catch (Exception e)
+        {
+            // A fault of ours still gets an answer (ctl exits 1 with it) instead of a silently closed connection.
+            reply = new JsonObject { ["ok"] = false, ["error"] = "internal error: " + e.Message };
+        }
         try { await writer.WriteLineAsync(reply.ToJsonString()); }
         catch (IOException) { }
+    }
+
+    /// <summary>`ctl cluster tail`: one JSON line per event ("stream": true) until the client goes away or the node stops.</summary>
+    private async Task StreamClusterEvents(StreamReader reader, StreamWriter writer)
+    {
+        var events = Channel.CreateBounded<(string Text, JsonObject Data)>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
+        var tap = _commands.System.ActorOf(ClusterEventTap.Props(events.Writer));
+        using var gone = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        // The client sends nothing more: a read that ends means it hung up (Ctrl-C).
+        _ = reader.ReadLineAsync(gone.Token).AsTask().ContinueWith(_ => gone.Cancel(), TaskScheduler.Default);
+        try
+        {
+            await foreach (var (text, data) in events.Reader.ReadAllAsync(gone.Token))
+            {
+                await writer.WriteLineAsync(new JsonObject { ["ok"] = true, ["stream"] = true, ["text"] = text, ["data"] = data }.ToJsonString());
+                await writer.FlushAsync(gone.Token);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException) { }
+        finally
+        {
+            _commands.System.Stop(tap);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -17,11 +17,15 @@ public sealed class ShardRegions
     public const string MailboxTypeName = "mailbox";
     public const string DomainQueueTypeName = "domain-queue";
 
-    private ShardRegions(IActorRef mailbox, IActorRef domainQueue)
+    private ShardRegions(IActorRef mailbox, IActorRef domainQueue, int shardCount)
     {
         Mailbox = mailbox;
         DomainQueue = domainQueue;
+        ShardCount = shardCount;
     }
+
+    /// <summary>actormta.cluster.shard-count: what maps an entity id to its shard (ctl shards locate).</summary>
+    public int ShardCount { get; }
 
     public IActorRef Mailbox { get; }
     public IActorRef DomainQueue { get; }
@@ -58,6 +62,6 @@ public sealed class ShardRegions
             defaults.WithRememberEntities(true),
             new EntityMessageExtractor<IDomainQueueCommand>(shardCount, c => c.QueueName));
 
-        return new ShardRegions(mailboxRegion, queueRegion);
+        return new ShardRegions(mailboxRegion, queueRegion, shardCount);
     }
 }

@@ -165,7 +165,7 @@ public sealed class ServerNode : IAsyncDisposable
             node._admin = AdminEndpoint.Start(settings.DataDirectory, settings.AdminBind, settings.AdminPort, new AdminCommands(system, regions, accounts, router)
             {
                 DnsStatus = () => delivery.Mx.Servers.Current().Describe(),
-            });
+            }, settings.AdminToken);
             node.StartListeners(TlsCertificates.LoadOrCreate(settings), sockets);
         }
         catch
@@ -236,18 +236,27 @@ public sealed class ServerNode : IAsyncDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { return long.MaxValue; }
     }
 
-    // On a timer thread: an exception here would end the process.
+    // On a timer thread: an exception here would end the process. A System.Threading.Timer does not wait for the
+    // previous tick, so a slow database (PostgreSQL under load) would pile blocked ticks up on the thread pool that
+    // Akka's dispatcher needs too; a tick that finds a refresh running skips.
     private void RefreshAccounts()
     {
+        if (Interlocked.Exchange(ref _refreshingAccounts, 1) == 1) return;
         try
         {
             Accounts.RefreshIfChanged();
         }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e) when (e is global::System.Data.Common.DbException or IOException or ObjectDisposedException or InvalidOperationException or TimeoutException)
         {
             System.Log.Warning("accounts: reload failed, keeping the current accounts: {0}", e.Message);
         }
+        finally
+        {
+            Volatile.Write(ref _refreshingAccounts, 0);
+        }
     }
+
+    private int _refreshingAccounts;
 
     private void StartListeners(X509Certificate2 certificate, IReadOnlyDictionary<string, Socket> sockets)
     {

@@ -96,6 +96,9 @@ public sealed record ServerSettings(
         ? ActorMTA.Storage.Accounts.AccountStoreLocation.Postgres(Storage.PostgresConnectionString)
         : ActorMTA.Storage.Accounts.AccountStoreLocation.Sqlite(AccountsFile);
 
+    /// <summary>actormta.admin.token: the ctl access token every node of a cluster shares; empty: a random one per start.</summary>
+    public string AdminToken { get; init; } = "";
+
     /// <summary>actormta.proxy-protocol, for listeners with proxy-protocol = on.</summary>
     public ProxyProtocolSettings ProxyProtocol { get; init; } = ProxyProtocolSettings.None;
 
@@ -194,12 +197,41 @@ public sealed record ServerSettings(
             c.GetTimeSpan("accounts.refresh-interval"),
             IPAddress.Parse(c.GetString("admin.bind", "127.0.0.1")),
             c.GetInt("admin.port", 0),
-            c.GetBoolean("io.inline-socket-completions", true))
+            ReadInlineSocketCompletions(c))
         {
             ShutdownGrace = c.GetTimeSpan("shutdown-grace", TimeSpan.FromSeconds(30)),
+            AdminToken = ReadAdminToken(c),
             ProxyProtocol = ReadProxyProtocol(c, listeners),
             Storage = StorageBackendSettings.FromConfig(c.GetConfig("storage")),
         };
+    }
+
+    /// <summary>
+    /// auto: on for the embedded backend, off for postgresql. Npgsql's blocking calls (content reads, account
+    /// reloads) wait for a socket completion; run inline, that completion needs the very epoll thread the caller
+    /// may be blocking, so the call hangs until its command timeout and every socket on that thread (cluster
+    /// remoting included) stalls with it. Seen as POP3 RETR without a reply and as nodes downed for unreachability.
+    /// </summary>
+    private static bool ReadInlineSocketCompletions(Config c)
+    {
+        var postgres = StorageBackendSettings.FromConfig(c.GetConfig("storage")).Backend == StorageBackend.PostgreSql;
+        return (c.GetString("io.inline-socket-completions", "auto") ?? "auto").ToLowerInvariant() switch
+        {
+            "auto" => !postgres,
+            "on" or "true" or "yes" when postgres => throw new ConfigurationException(
+                "actormta.io.inline-socket-completions = on cannot be used with the postgresql storage backend (its blocking reads would stall the socket threads); use auto"),
+            "on" or "true" or "yes" => true,
+            "off" or "false" or "no" => false,
+            var other => throw new ConfigurationException($"actormta.io.inline-socket-completions must be auto, on or off, not '{other}'"),
+        };
+    }
+
+    private static string ReadAdminToken(Config c)
+    {
+        var token = c.GetString("admin.token", "") ?? "";
+        // A guessable token on an endpoint that can down members would be worse than none.
+        if (token.Length is > 0 and < 32) throw new ConfigurationException("actormta.admin.token must be at least 32 characters (or empty for a random one)");
+        return token;
     }
 
     private static ProxyProtocolSettings ReadProxyProtocol(Config c, IReadOnlyList<ListenerSettings> listeners)
