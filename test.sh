@@ -25,6 +25,8 @@ if [ $# -eq 0 ]; then
   bash load-tests/faults/run-all.sh --short 2>&1 | tee -a "$log" || status=1
   # The IMAP multi-session stress test, short form: 5 clients on one mailbox for 10 s, every response checked.
   bash load-tests/imap-stress.sh --short 2>&1 | tee -a "$log" || status=1
+  # The cluster failover test, short form: PostgreSQL + 3 nodes on loopback, 2,000 messages, one node SIGKILLed.
+  bash cluster/failover-test.sh --short 2>&1 | tee -a "$log" || status=1
   faults_passed=$(grep -cE '^[a-z-]+ +PASS ' "$log" || true)
   faults_failed=$(grep -cE '^[a-z-]+ +FAIL ' "$log" || true)
 fi

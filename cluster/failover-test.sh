@@ -13,7 +13,7 @@ SHORT=0; [ "${1:-}" = "--short" ] && SHORT=1
 MESSAGES=${MESSAGES:-$([ $SHORT = 1 ] && echo 2000 || echo 20000)}
 USERS=${USERS:-$([ $SHORT = 1 ] && echo 20 || echo 100)}
 DOMAINS=${DOMAINS:-$([ $SHORT = 1 ] && echo 10 || echo 50)}
-RESTART_AFTER=${RESTART_AFTER:-$([ $SHORT = 1 ] && echo 10 || echo 30)}
+RESTART_AFTER=${RESTART_AFTER:-$([ $SHORT = 1 ] && echo 25 || echo 40)}
 SENDERS=${SENDERS:-$([ $SHORT = 1 ] && echo 12 || echo 30)}
 WORK=$(mktemp -d /tmp/actormta-failover.XXXXXX)
 chmod 755 "$WORK" # PostgreSQL runs as the postgres user and must reach its data dir inside
@@ -120,12 +120,13 @@ PY
 R451=$(grep -E '^reply\.[a-z-]+:451=' "$WORK/send.stats" | cut -d= -f2 | paste -sd+ - | bc 2>/dev/null || echo 0)
 ERRORS=$(grep -E '^session_errors=' "$WORK/send.stats" | cut -d= -f2 || echo 0)
 set +e
-"${FL[@]}" count --acked "$WORK/acked.ids" --got "$WORK/got.ids" --alive yes \
-  --detail "kill_to_removed=$REMOVED kill_to_rehomed_delivery=$REHOMED transactions_451=${R451:-0} sessions_broken=${ERRORS:-0} acked_at_kill=$ACKED_AT_KILL"
+RESULT=$("${FL[@]}" count --acked "$WORK/acked.ids" --got "$WORK/got.ids" --alive yes \
+  --detail "kill_to_removed=$REMOVED kill_to_rehomed_delivery=$REHOMED transactions_451=${R451:-0} sessions_broken=${ERRORS:-0} acked_at_kill=$ACKED_AT_KILL")
 status=$?
 set -e
 echo "--- cluster before the kill"; cat "$WORK/cluster-before.txt"; cat "$WORK/shards-before.txt"
 echo "--- $RESTART_AFTER s after the kill"; cat "$WORK/cluster-after-kill.txt"; cat "$WORK/shards-after-kill.txt"
 echo "--- at the end"; cat "$WORK/shards-after.txt"
-[ $status -eq 0 ] && echo "failover PASS" || echo "failover FAIL"
+# The form test.sh counts (as the fault scripts' result lines).
+[ $status -eq 0 ] && echo "failover PASS $RESULT" || echo "failover FAIL $RESULT"
 exit $status

@@ -64,13 +64,13 @@ public sealed partial class AdminCommands
         var data = new JsonArray();
         foreach (var type in RegionNames)
         {
-            var region = ClusterSharding.Get(system).ShardRegion(type);
-            var stats = await region.Ask<ClusterShardingStats>(new GetClusterShardingStats(RegionQueryTimeout), AskTimeout);
-            var shards = stats.Regions.Values.Sum(r => r.Stats.Count);
-            var entities = stats.Regions.Values.Sum(r => r.Stats.Values.Sum());
-            rows.Add([type, stats.Regions.Count.ToString(CultureInfo.InvariantCulture), shards.ToString(CultureInfo.InvariantCulture),
-                entities.ToString(CultureInfo.InvariantCulture)]);
-            data.Add(new JsonObject { ["region"] = type, ["nodes"] = stats.Regions.Count, ["shards"] = shards, ["entities"] = entities });
+            var perNode = await RegionStatsPerNode(type);
+            var answered = perNode.Where(n => n.Stats is not null).Select(n => n.Stats!).ToList();
+            var shards = answered.Sum(r => r.Stats.Count);
+            var entities = answered.Sum(r => r.Stats.Values.Sum());
+            rows.Add([type, perNode.Count.ToString(CultureInfo.InvariantCulture), shards.ToString(CultureInfo.InvariantCulture),
+                entities.ToString(CultureInfo.InvariantCulture) + (answered.Count < perNode.Count ? $" ({perNode.Count - answered.Count} nodes did not answer)" : "")]);
+            data.Add(new JsonObject { ["region"] = type, ["nodes"] = perNode.Count, ["answered"] = answered.Count, ["shards"] = shards, ["entities"] = entities });
         }
         return new AdminResult(TextTable.Render(["REGION", "NODES", "SHARDS", "ENTITIES"], rows), data);
     }
@@ -85,9 +85,7 @@ public sealed partial class AdminCommands
         var type = RegionName(regionName);
         var id = EntityMessageExtractor<object>.Normalize(entityId);
         var shardId = new EntityMessageExtractor<object>(regions.ShardCount, _ => id).ShardId(id);
-        var region = ClusterSharding.Get(system).ShardRegion(type);
-        var stats = await region.Ask<ClusterShardingStats>(new GetClusterShardingStats(RegionQueryTimeout), AskTimeout);
-        var home = stats.Regions.Where(r => r.Value.Stats.ContainsKey(shardId)).Select(r => r.Key).FirstOrDefault();
+        var home = (await RegionStatsPerNode(type)).Where(r => r.Stats?.Stats.ContainsKey(shardId) == true).Select(r => r.Node).FirstOrDefault();
         var live = false;
         if (home is not null)
         {

@@ -103,18 +103,46 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
         var rows = new List<IReadOnlyList<string>>();
         foreach (var type in only is null ? RegionNames : [RegionName(only)])
         {
-            var region = ClusterSharding.Get(system).ShardRegion(type);
-            var stats = await region.Ask<ClusterShardingStats>(new GetClusterShardingStats(RegionQueryTimeout), AskTimeout);
             var nodes = new JsonObject();
-            foreach (var (address, regionStats) in stats.Regions)
+            foreach (var (address, regionStats) in await RegionStatsPerNode(type))
             {
+                var node = address.ToString();
+                if (regionStats is null)
+                {
+                    nodes[node] = new JsonObject { ["shards"] = null, ["entities"] = null, ["answered"] = false };
+                    rows.Add([type, node, "?", "? (no answer)"]);
+                    continue;
+                }
                 var entities = regionStats.Stats.Values.Sum();
-                nodes[address.ToString()] = new JsonObject { ["shards"] = regionStats.Stats.Count, ["entities"] = entities };
-                rows.Add([type, address.ToString(), regionStats.Stats.Count.ToString(CultureInfo.InvariantCulture), entities.ToString(CultureInfo.InvariantCulture)]);
+                nodes[node] = new JsonObject { ["shards"] = regionStats.Stats.Count, ["entities"] = entities, ["answered"] = true };
+                rows.Add([type, node, regionStats.Stats.Count.ToString(CultureInfo.InvariantCulture), entities.ToString(CultureInfo.InvariantCulture)]);
             }
             data[type] = nodes;
         }
         return new AdminResult(TextTable.Render(["REGION", "NODE", "SHARDS", "ENTITIES"], rows), data);
+    }
+
+    /// <summary>
+    /// Each member's own count of its shards and entities, asked of its region directly, so that an unreachable
+    /// member (a node just killed) shows as unanswered instead of making the whole answer time out.
+    /// </summary>
+    private async Task<IReadOnlyList<(Address Node, ShardRegionStats? Stats)>> RegionStatsPerNode(string type)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var members = cluster.State.Members.Where(m => m.Status is Akka.Cluster.MemberStatus.Up or Akka.Cluster.MemberStatus.Leaving)
+            .OrderBy(m => m.Address.ToString()).ToList();
+        var unreachable = cluster.State.Unreachable.Select(m => m.Address).ToHashSet();
+        var answers = await Task.WhenAll(members.Select(async member =>
+        {
+            if (unreachable.Contains(member.Address)) return null;
+            try
+            {
+                return await system.ActorSelection(new RootActorPath(member.Address) / "system" / "sharding" / type)
+                    .Ask<ShardRegionStats>(GetShardRegionStats.Instance, RegionQueryTimeout);
+            }
+            catch (AskTimeoutException) { return null; }
+        }));
+        return members.Select((m, i) => (m.Address, answers[i])).ToList();
     }
 
     /// <summary>Every live domain-queue entity on every node (queues holding mail are always live: remembered).</summary>
