@@ -27,6 +27,8 @@ if [ $# -eq 0 ]; then
   bash load-tests/imap-stress.sh --short 2>&1 | tee -a "$log" || status=1
   # The cluster failover test, short form: PostgreSQL + 3 nodes on loopback, 2,000 messages, one node SIGKILLed.
   bash cluster/failover-test.sh --short 2>&1 | tee -a "$log" || status=1
+  # ... and a rolling restart of the three nodes under load (SIGTERM, start, rejoin, one at a time).
+  bash cluster/failover-test.sh --short --rolling 2>&1 | tee -a "$log" || status=1
   faults_passed=$(grep -cE '^[a-z-]+ +PASS ' "$log" || true)
   faults_failed=$(grep -cE '^[a-z-]+ +FAIL ' "$log" || true)
 fi

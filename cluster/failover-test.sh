@@ -6,10 +6,19 @@
 # fails the run; duplicates (at-least-once after a kill) are counted and reported. Reports the time from the kill
 # to the first delivery by a queue that lived on the killed node, and how many transactions got 451 meanwhile.
 #   long form (default): 20,000 messages, 100 mailboxes, 50 domains     --short: 2,000, 20, 10 (part of test.sh)
+# --rolling: instead of the kill, a rolling restart under load: each node in turn gets SIGTERM, is started again and
+# rejoins; no acknowledged message may be lost and no client may see anything but 250 or a 4xx.
 # ACTORMTA_CLUSTER_NET (default 127.0.0.2: nodes on 127.0.0.21..23) keeps it apart from a cluster/up.sh cluster.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-SHORT=0; [ "${1:-}" = "--short" ] && SHORT=1
+SHORT=0; MODE=failover
+for arg in "$@"; do
+  case $arg in
+    --short) SHORT=1 ;;
+    --rolling) MODE=rolling ;;
+    *) echo "usage: $0 [--short] [--rolling]" >&2; exit 2 ;;
+  esac
+done
 MESSAGES=${MESSAGES:-$([ $SHORT = 1 ] && echo 2000 || echo 20000)}
 USERS=${USERS:-$([ $SHORT = 1 ] && echo 20 || echo 100)}
 DOMAINS=${DOMAINS:-$([ $SHORT = 1 ] && echo 10 || echo 50)}
@@ -56,11 +65,36 @@ RCPTS=$( (for i in $(seq 1 "$USERS"); do echo "u$i@cluster.test"; done; for d in
 HOSTS="$(node_ip 1),$(node_ip 2),$(node_ip 3)"
 sleep 2 # every node has read the new accounts (refresh-interval 1s)
 
+touch "$WORK/acked.ids"
+if [ $MODE = rolling ]; then
+  # Mail flows until every node has been restarted once (the stop file), however long that takes.
+  log "sending over $SENDERS sessions spread across $HOSTS while each node is restarted in turn"
+  "${FL[@]}" send --hosts "$HOSTS" --port "$SMTP" --to "$RCPTS" --count 0 --stop-file "$WORK/stop" --senders "$SENDERS" --per-session 50 \
+    --pause 0.02 --acked "$WORK/acked.ids" --run rolling --stats "$WORK/send.stats" --timeout 90 > "$WORK/send.out" 2>&1 &
+  SEND_PID=$!
+  sleep 5
+  ctl 1 cluster show > "$WORK/cluster-before.txt"
+  ctl 1 shards stats > "$WORK/shards-before.txt"
+  for i in 1 2 3; do
+    log "node $i: SIGTERM ($(wc -l < "$WORK/acked.ids") acknowledged so far)"
+    bash "$HERE/stop.sh" "$i" >&2
+    sleep 3
+    bash "$HERE/start.sh" "$i" >&2
+    wait_members_up $(( i % 3 + 1 )) 3
+  done
+  sleep 5
+  touch "$WORK/stop"
+  wait "$SEND_PID" || true
+  SEND_PID=
+  cat "$WORK/send.out" >&2
+  ACKED_AT_KILL=- REMOVED=- REHOMED=-
+  ctl 1 cluster show > "$WORK/cluster-after-kill.txt" || true
+  ctl 1 shards stats > "$WORK/shards-after-kill.txt" || true
+else
 log "sending $MESSAGES messages over $SENDERS sessions spread across $HOSTS"
 "${FL[@]}" send --hosts "$HOSTS" --port "$SMTP" --to "$RCPTS" --count "$MESSAGES" --senders "$SENDERS" --per-session 50 \
   --acked "$WORK/acked.ids" --run failover --stats "$WORK/send.stats" --timeout 90 > "$WORK/send.out" 2>&1 &
 SEND_PID=$!
-touch "$WORK/acked.ids"
 while [ "$(wc -l < "$WORK/acked.ids" 2>/dev/null || echo 0)" -lt $((MESSAGES / 3)) ]; do
   kill -0 "$SEND_PID" 2>/dev/null || { cat "$WORK/send.out" >&2; log "FAIL: the sender ended early"; exit 1; }
   sleep 0.2
@@ -86,6 +120,7 @@ bash "$HERE/start.sh" 2 >&2
 wait "$SEND_PID" || true
 SEND_PID=
 cat "$WORK/send.out" >&2
+fi
 ACKED=$(sort -u "$WORK/acked.ids" | wc -l)
 
 log "waiting for every acknowledged message to arrive ($ACKED acknowledged)"
@@ -104,7 +139,7 @@ ctl 1 cluster show > "$WORK/cluster-after.txt" || true
 ctl 1 shards stats > "$WORK/shards-after.txt" || true
 
 # The first delivery after the kill by a queue that lived on node 2.
-REHOMED=$(python3 - "$WORK/queues-before.json" "$WORK/sink.times" "$KILLED_AT" "$(node_ip 2)" <<'PY'
+[ $MODE = rolling ] || REHOMED=$(python3 - "$WORK/queues-before.json" "$WORK/sink.times" "$KILLED_AT" "$(node_ip 2)" <<'PY'
 import json, sys
 queues = json.load(open(sys.argv[1]))
 killed_at = float(sys.argv[3])
@@ -119,14 +154,19 @@ PY
 )
 R451=$(grep -E '^reply\.[a-z-]+:451=' "$WORK/send.stats" | cut -d= -f2 | paste -sd+ - | bc 2>/dev/null || echo 0)
 ERRORS=$(grep -E '^session_errors=' "$WORK/send.stats" | cut -d= -f2 || echo 0)
+# A rolling restart must cost clients nothing worse than a 4xx: any 5xx reply fails it.
+FIVES=$(grep -E '^reply\.[a-z-]+:5[0-9][0-9]=' "$WORK/send.stats" | paste -sd' ' - || true)
 set +e
 RESULT=$("${FL[@]}" count --acked "$WORK/acked.ids" --got "$WORK/got.ids" --alive yes \
   --detail "kill_to_removed=$REMOVED kill_to_rehomed_delivery=$REHOMED transactions_451=${R451:-0} sessions_broken=${ERRORS:-0} acked_at_kill=$ACKED_AT_KILL")
 status=$?
 set -e
+if [ -n "$FIVES" ]; then RESULT="$RESULT permanent_replies: $FIVES"; status=1; fi
 echo "--- cluster before the kill"; cat "$WORK/cluster-before.txt"; cat "$WORK/shards-before.txt"
-echo "--- $RESTART_AFTER s after the kill"; cat "$WORK/cluster-after-kill.txt"; cat "$WORK/shards-after-kill.txt"
+echo "--- $([ $MODE = rolling ] && echo "after the rolling restart" || echo "$RESTART_AFTER s after the kill")"
+cat "$WORK/cluster-after-kill.txt"; cat "$WORK/shards-after-kill.txt"
 echo "--- at the end"; cat "$WORK/shards-after.txt"
 # The form test.sh counts (as the fault scripts' result lines).
-[ $status -eq 0 ] && echo "failover PASS $RESULT" || echo "failover FAIL $RESULT"
+NAME=$([ $MODE = rolling ] && echo rolling-restart || echo failover)
+[ $status -eq 0 ] && echo "$NAME PASS $RESULT" || echo "$NAME FAIL $RESULT"
 exit $status
