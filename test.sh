@@ -29,6 +29,8 @@ if [ $# -eq 0 ]; then
   bash cluster/failover-test.sh --short 2>&1 | tee -a "$log" || status=1
   # ... and a rolling restart of the three nodes under load (SIGTERM, start, rejoin, one at a time).
   bash cluster/failover-test.sh --short --rolling 2>&1 | tee -a "$log" || status=1
+  # Every `actormta ctl` command against a running 3-node cluster.
+  bash cluster/ctl-test.sh 2>&1 | tee -a "$log" || status=1
   faults_passed=$(grep -cE '^[a-z-]+ +PASS ' "$log" || true)
   faults_failed=$(grep -cE '^[a-z-]+ +FAIL ' "$log" || true)
 fi

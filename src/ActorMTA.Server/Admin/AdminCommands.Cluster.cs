@@ -52,7 +52,8 @@ public sealed partial class AdminCommands
     private Task<AdminResult> DownUnreachable()
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
-        var unreachable = cluster.State.Unreachable.Select(m => m.Address).ToList();
+        // Members already down are on their way out: nothing to request for them again.
+        var unreachable = cluster.State.Unreachable.Where(m => m.Status != Akka.Cluster.MemberStatus.Down).Select(m => m.Address).ToList();
         foreach (var address in unreachable) cluster.Down(address);
         var text = unreachable.Count == 0 ? "no unreachable members\n" : string.Concat(unreachable.Select(a => $"{a}: down requested\n"));
         return Task.FromResult(new AdminResult(text, new JsonArray(unreachable.Select(a => (JsonNode)a.ToString()).ToArray())));
