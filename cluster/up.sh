@@ -67,7 +67,10 @@ CONF
   [ -n "${ACTORMTA_CLUSTER_CONF:-}" ] && cat "$ACTORMTA_CLUSTER_CONF" >> "$dir/node.conf"
 done
 
-for i in $(seq 1 "$N"); do mark_log "$i"; start_node "$i"; wait_ready "$i"; done
+# All at once, as a fleet restarted by its service manager would: the journal schema and the accounts tables
+# must come out right when several nodes create them together.
+for i in $(seq 1 "$N"); do mark_log "$i"; start_node "$i"; done
+for i in $(seq 1 "$N"); do wait_ready "$i"; done
 wait_members_up 1 "$N"
 
 echo "cluster up: $N nodes, PostgreSQL on 127.0.0.1:$PG_PORT (state in $STATE)"

@@ -143,6 +143,8 @@ public sealed class ServerNode : IAsyncDisposable
         }
         var system = ActorSystem.Create("actormta", akkaConfig);
         StoragePressure.Get(system).Space = space;
+        if (settings.Storage.Backend == StorageBackend.PostgreSql)
+            await JournalSchemaGate.EnsureAsync(system, settings.Storage.PostgresConnectionString, TimeSpan.FromSeconds(60));
         await ClusterBootstrap.JoinAsync(system);
         var deliverySettings = DeliverySettings.FromConfig(system.Settings.Config);
         var router = new RecipientRouter(() => accounts.Current, deliverySettings);
