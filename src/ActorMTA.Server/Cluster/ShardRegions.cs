@@ -49,18 +49,26 @@ public sealed class ShardRegions
 
         // Mailboxes passivate themselves after passivate-after and are recreated by the next message:
         // nothing to remember, and sharding's own idle passivation stays out of the way.
+        // Shards handed over (rebalance, a node leaving on SIGTERM) stop their entities with the entities' own
+        // PassivateEntity, which waits for writes in flight and their replies, never with a PoisonPill between them.
+        var mailboxSettings = defaults.WithRememberEntities(false).WithPassivateIdleAfter(TimeSpan.Zero);
         var mailboxRegion = sharding.Start(
             MailboxTypeName,
             address => Mailboxes.Mailbox.Props(address, content, mailbox, counters.Mailbox),
-            defaults.WithRememberEntities(false).WithPassivateIdleAfter(TimeSpan.Zero),
-            new EntityMessageExtractor<IMailboxCommand>(shardCount, c => c.Address));
+            mailboxSettings,
+            new EntityMessageExtractor<IMailboxCommand>(shardCount, c => c.Address),
+            sharding.DefaultShardAllocationStrategy(mailboxSettings),
+            PassivateEntity.Instance);
 
         // A queue holding mail must come back after a restart without waiting for new mail.
+        var queueSettings = defaults.WithRememberEntities(true);
         var queueRegion = sharding.Start(
             DomainQueueTypeName,
             queueName => Queues.DomainQueue.Props(queueName, content, queue, counters.DomainQueue, delivery),
-            defaults.WithRememberEntities(true),
-            new EntityMessageExtractor<IDomainQueueCommand>(shardCount, c => c.QueueName));
+            queueSettings,
+            new EntityMessageExtractor<IDomainQueueCommand>(shardCount, c => c.QueueName),
+            sharding.DefaultShardAllocationStrategy(queueSettings),
+            PassivateEntity.Instance);
 
         return new ShardRegions(mailboxRegion, queueRegion, shardCount);
     }
