@@ -1,3 +1,5 @@
+using ActorMTA.Server.Serialization;
+
 namespace ActorMTA.Server.Cluster;
 
 /// <summary>
@@ -6,4 +8,4 @@ namespace ActorMTA.Server.Cluster;
 /// effect; the entity restarts from its journal with the next command. Senders answer at once (452 4.3.1,
 /// NO [UNAVAILABLE], -ERR) instead of waiting for their timeout.
 /// </summary>
-public sealed record JournalWriteFailed(object Command, string Reason);
+public sealed record JournalWriteFailed(object Command, string Reason) : IClusterMessage;
