@@ -116,7 +116,7 @@ public sealed partial class ImapSession : ProtocolSession
         Receive<MessagesExpunged>(OnMailboxReply);
         Receive<JournalWriteFailed>(m =>
         {
-            if (!Equals(m.Command, _askedCommand)) return;
+            if (!m.IsAbout(_askedCommand, Context.System.Serialization)) return;
             Log.Error("imap session={0} user={1} mailbox could not write: {2}", SessionId, _user, m.Reason);
             OnMailboxReply(m);
         });
