@@ -6,14 +6,15 @@ namespace ActorMTA.Server.Mailboxes;
 /// The SELECT reply of a large folder in pieces. A 20,000-message <see cref="FolderSelected"/> serializes to
 /// 1,488,374 bytes without structure blobs and 18,448,374 bytes with an 846-byte blob each (measured in
 /// FolderSelectedPartsTests), against Akka's default remoting frame of 128,000 bytes: remoting drops a larger
-/// message, so a session on another node would see its SELECT time out. Raising the frame instead would have to
-/// cover the largest folder anybody keeps, and would hold up every other message on the connection meanwhile. The mailbox sends leading <see cref="FolderSelectedPart"/>s that each stay within a byte budget, then the
+/// message, so a session on another node would see its SELECT time out. A frame large enough would have to cover
+/// the largest folder anybody keeps, and would hold up every other message on the connection while it is sent.
+/// The mailbox sends leading <see cref="FolderSelectedPart"/>s that each stay within a byte budget, then the
 /// <see cref="FolderSelected"/> with the rest; messages between two actors arrive in the order sent, so the session's
 /// <see cref="Assembler"/> puts them back together.
 /// </summary>
 public static class FolderSelectedParts
 {
-    /// <summary>Half the default frame: the rest is room for the remoting envelope and the reply's other fields.</summary>
+    /// <summary>Half Akka's default frame: the rest is room for the remoting envelope and the reply's other fields.</summary>
     public const int DefaultPartBytes = 64_000;
 
     /// <summary>The parts to send before <paramref name="last"/>; none when the reply fits the budget as a whole.</summary>

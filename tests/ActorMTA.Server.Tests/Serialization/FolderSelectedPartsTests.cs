@@ -16,7 +16,7 @@ namespace ActorMTA.Server.Tests.Serialization;
 public sealed class FolderSelectedPartsTests : Akka.TestKit.Xunit2.TestKit
 {
     private const int Count = 20_000;
-    // Akka.Remote's default akka.remote.dot-netty.tcp.maximum-frame-size (akka.conf leaves it alone).
+    // Akka.Remote's default akka.remote.dot-netty.tcp.maximum-frame-size: parts fit it whatever akka.conf raises it to.
     private const int FrameSize = 128_000;
     // What remoting adds around a message: recipient and sender paths, manifest, serializer id.
     private const int EnvelopeAllowance = 2_000;
@@ -111,10 +111,11 @@ public sealed class FolderSelectedPartsTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void The_mailbox_takes_its_part_budget_from_the_remoting_frame()
+    public void The_part_budget_is_half_a_smaller_remoting_frame_and_never_more_than_the_default()
     {
-        var settings = MailboxSettings.FromConfig(NodeConfig.ActorMta("akka.remote.dot-netty.tcp.maximum-frame-size = 1000000b"));
-        Assert.Equal(500_000, settings.SelectPartBytes);
+        Assert.Equal(40_000, MailboxSettings.FromConfig(NodeConfig.ActorMta("akka.remote.dot-netty.tcp.maximum-frame-size = 80000b")).SelectPartBytes);
+        Assert.Equal(FolderSelectedParts.DefaultPartBytes,
+            MailboxSettings.FromConfig(NodeConfig.ActorMta("akka.remote.dot-netty.tcp.maximum-frame-size = 4194304b")).SelectPartBytes);
         Assert.Equal(FolderSelectedParts.DefaultPartBytes, MailboxSettings.FromConfig(NodeConfig.ActorMta()).SelectPartBytes);
     }
 
