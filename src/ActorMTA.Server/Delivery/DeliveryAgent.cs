@@ -22,10 +22,12 @@ namespace ActorMTA.Server.Delivery;
 /// </summary>
 public sealed class DeliveryAgent : ReceiveActor
 {
-    private sealed record Connected(Socket Socket, DeliveryTarget Target);
-    private sealed record ConnectFailed(DeliveryTarget Target, SmtpReply Reply, string Reason);
-    private sealed record ContentPrepared(int Attempt, OutboundContent Content);
-    private sealed record ContentUnprepared(int Attempt, string Reason);
+    // Results the agent pipes to itself: a socket and open content never leave the process, so serialize-messages
+    // does not check them.
+    private sealed record Connected(Socket Socket, DeliveryTarget Target) : INoSerializationVerificationNeeded;
+    private sealed record ConnectFailed(DeliveryTarget Target, SmtpReply Reply, string Reason) : INoSerializationVerificationNeeded;
+    private sealed record ContentPrepared(int Attempt, OutboundContent Content) : INoSerializationVerificationNeeded;
+    private sealed record ContentUnprepared(int Attempt, string Reason) : INoSerializationVerificationNeeded;
 
     private static readonly SmtpReply ContentUnreadable = new(451, "4.3.0", "Queued content could not be read");
 

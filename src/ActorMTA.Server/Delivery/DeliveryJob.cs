@@ -1,6 +1,7 @@
 using System.Net;
 using ActorMTA.Protocol.Smtp;
 using ActorMTA.Protocol.Smtp.Client;
+using Akka.Actor;
 
 using ActorMTA.Server.Queues;
 
@@ -33,13 +34,17 @@ public sealed record DeliveryJob(string QueueName, IReadOnlyList<DeliveryTarget>
 }
 
 /// <summary>An agent with an open, idle session asks its queue for up to <paramref name="Capacity"/> more due messages.</summary>
-public sealed record MoreWork(int Capacity);
+public sealed record MoreWork(int Capacity) : INoSerializationVerificationNeeded;
 
 /// <summary>The queue's answer to <see cref="MoreWork"/>; empty when nothing is due (the agent then says QUIT).</summary>
-public sealed record MoreMessages(IReadOnlyList<OutboundItem> Messages);
+public sealed record MoreMessages(IReadOnlyList<OutboundItem> Messages) : INoSerializationVerificationNeeded;
 
 /// <summary>Reports of a DeliveryAgent to its DomainQueue (the parent), which persists their outcome.</summary>
-public interface IDeliveryReport;
+/// <remarks>
+/// An agent is a child of its queue, so these and MoreWork/MoreMessages never leave the node: they need no cluster
+/// serializer, and serialize-messages does not check them.
+/// </remarks>
+public interface IDeliveryReport : INoSerializationVerificationNeeded;
 
 /// <summary>One message went through an SMTP transaction (or was refused locally before it): a result per recipient.</summary>
 public sealed record MessageAttempted(string QueueId, string MxHost, IReadOnlyList<RecipientResult> Results) : IDeliveryReport

@@ -49,6 +49,7 @@ public sealed partial class ImapSession : ProtocolSession
     private ImapCommand? _running;
     private Action<object>? _onMailboxReply;
     private IMailboxCommand? _askedCommand;
+    private readonly FolderSelectedParts.Assembler _selectParts = new();
     private long _pendingCorrelation = -1;
     private long _nextCorrelation;
 
@@ -98,7 +99,13 @@ public sealed partial class ImapSession : ProtocolSession
         Receive<FolderList>(OnMailboxReply);
         Receive<FolderInfo>(OnMailboxReply);
         Receive<SpecialFoldersEnsured>(OnMailboxReply);
-        Receive<FolderSelected>(OnMailboxReply);
+        Receive<FolderSelectedPart>(_selectParts.Add);
+        Receive<FolderSelected>(m =>
+        {
+            if (_selectParts.Complete(m) is { } whole) OnMailboxReply(whole);
+            // Unusable without its first messages: the SELECT times out as when the mailbox does not answer.
+            else Log.Error("imap session={0} user={1} SELECT reply of {2} arrived with parts missing", SessionId, _user, m.Folder);
+        });
         Receive<FolderUnselected>(OnMailboxReply);
         Receive<FlagsStored>(OnMailboxReply);
         Receive<VanishedUids>(OnMailboxReply);
@@ -109,7 +116,7 @@ public sealed partial class ImapSession : ProtocolSession
         Receive<MessagesExpunged>(OnMailboxReply);
         Receive<JournalWriteFailed>(m =>
         {
-            if (!Equals(m.Command, _askedCommand)) return;
+            if (!m.IsAbout(_askedCommand, Context.System.Serialization)) return;
             Log.Error("imap session={0} user={1} mailbox could not write: {2}", SessionId, _user, m.Reason);
             OnMailboxReply(m);
         });

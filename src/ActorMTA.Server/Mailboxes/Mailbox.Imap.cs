@@ -178,12 +178,16 @@ public sealed partial class Mailbox
         if (_sessions.Register(c.Session, folder, c.ReadOnly)) Context.Watch(c.Session);
 
         var view = folder.View;
-        batch.Reply(sender, new FolderSelected(c.Address, folder.Name, c.ReadOnly, folder.UidValidity, folder.UidNext, recentFrom, view.Messages,
+        var reply = new FolderSelected(c.Address, folder.Name, c.ReadOnly, folder.UidValidity, folder.UidNext, recentFrom, view.Messages,
             view.FirstUnseenIndex < 0 ? null : view.FirstUnseenIndex + 1, [.. MailboxFlags.System, .. view.Keywords], MailboxFlags.Permanent)
         {
             HighestModSeq = folder.HighestModSeq,
             VanishedSince = c.VanishedSince is { } since ? folder.VanishedSince(since) : null,
-        });
+        };
+        // The session may be on another node: a large folder goes in pieces that each fit a remoting frame.
+        var parts = FolderSelectedParts.Split(reply, _selectPartBytes, out var last);
+        foreach (var part in parts) batch.Reply(sender, part);
+        batch.Reply(sender, last);
     }
 
     private void Store(StoreFlags c, IActorRef sender, CommandBatch batch)

@@ -19,6 +19,7 @@ public sealed partial class Mailbox : BatchingPersistentEntity
     private readonly RetainedContent<IActorRef> _retained = new();
     private MailboxState _state = new();
     private readonly long? _quotaLimit;
+    private readonly int _selectPartBytes;
 
     /// <summary>Octets in all folders: what the quota counts.</summary>
     private long UsedBytes => _state.Folders.Sum(f => f.Bytes);
@@ -31,6 +32,7 @@ public sealed partial class Mailbox : BatchingPersistentEntity
     {
         _content = content;
         _quotaLimit = settings.Quota.LimitFor(address);
+        _selectPartBytes = settings.SelectPartBytes;
         PersistenceId = PersistenceIdOf(address);
         Context.SetReceiveTimeout(settings.PassivateAfter);
     }

@@ -1,3 +1,5 @@
+using ActorMTA.Server.Serialization;
+
 namespace ActorMTA.Server.Mailboxes;
 
 /// <summary>
@@ -15,7 +17,7 @@ public sealed record DeliverToMailbox(string Address, string QueueId, string Con
     public bool OncePerQueueId { get; init; }
 }
 
-public sealed record MailboxDelivered(string Address, long CorrelationId, long Uid);
+public sealed record MailboxDelivered(string Address, long CorrelationId, long Uid) : IClusterMessage;
 
 /// <summary>
 /// Takes back what <see cref="DeliverToMailbox"/> stored for a transaction that failed afterwards
@@ -24,12 +26,12 @@ public sealed record MailboxDelivered(string Address, long CorrelationId, long U
 /// </summary>
 public sealed record RetractDelivery(string Address, string QueueId, long CorrelationId) : IMailboxCommand;
 
-public sealed record DeliveryRetracted(string Address, string QueueId, long CorrelationId);
+public sealed record DeliveryRetracted(string Address, string QueueId, long CorrelationId) : IClusterMessage;
 
 /// <summary>The messages of one folder ordered by uid (no persistence, no content reads).</summary>
 public sealed record GetMaildrop(string Address, string Folder = MailboxFolders.Inbox) : IMailboxCommand;
 
-public sealed record Maildrop(string Address, IReadOnlyList<MailboxMessage> Messages);
+public sealed record Maildrop(string Address, IReadOnlyList<MailboxMessage> Messages) : IClusterMessage;
 
 /// <summary>
 /// Removes messages for good (POP3 QUIT, IMAP EXPUNGE). Answered with <see cref="MessagesExpunged"/>
@@ -39,11 +41,11 @@ public sealed record Maildrop(string Address, IReadOnlyList<MailboxMessage> Mess
 public sealed record ExpungeMessages(string Address, string Folder, IReadOnlyList<long> Uids, long CorrelationId) : IMailboxCommand;
 
 /// <param name="Uids">The uids that were actually removed.</param>
-public sealed record MessagesExpunged(string Address, string Folder, IReadOnlyList<long> Uids, long CorrelationId);
+public sealed record MessagesExpunged(string Address, string Folder, IReadOnlyList<long> Uids, long CorrelationId) : IClusterMessage;
 
 public sealed record GetMailboxStats(string Address) : IMailboxCommand;
 
-public sealed record MailboxStats(string Address, IReadOnlyList<FolderStats> Folders);
+public sealed record MailboxStats(string Address, IReadOnlyList<FolderStats> Folders) : IClusterMessage;
 
 /// <param name="UidValidity">0 while the folder has never been written to.</param>
 public sealed record FolderStats(string Folder, int Messages, long Bytes, long UidValidity, long UidNext);

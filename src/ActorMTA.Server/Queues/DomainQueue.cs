@@ -20,13 +20,14 @@ namespace ActorMTA.Server.Queues;
 /// </summary>
 public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
 {
-    // Messages the queue sends itself that change state: decided and persisted in order with the commands.
-    private interface ISelfCommand;
+    // Messages the queue sends itself that change state: decided and persisted in order with the commands. They never
+    // leave the node (they carry resolved IP addresses, jobs, actor refs), so serialize-messages does not check them.
+    private interface ISelfCommand : INoSerializationVerificationNeeded;
     private sealed record TargetsResolved(ResolvedTargets Result) : ISelfCommand;
     private sealed record ExpireDue(IReadOnlyList<string> QueueIds) : ISelfCommand;
     private sealed record DsnStored(DsnOutcome Outcome) : ISelfCommand;
     private sealed record AgentStopped(IActorRef Agent) : ISelfCommand;
-    private sealed record DsnFailed(DsnJob Job, string Reason);
+    private sealed record DsnFailed(DsnJob Job, string Reason) : INoSerializationVerificationNeeded;
     private sealed record DispatchTick { public static readonly DispatchTick Instance = new(); }
     private sealed record DsnRetryTick { public static readonly DsnRetryTick Instance = new(); }
 

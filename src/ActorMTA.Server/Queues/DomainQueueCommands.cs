@@ -1,4 +1,5 @@
 using ActorMTA.Protocol.Smtp;
+using ActorMTA.Server.Serialization;
 
 namespace ActorMTA.Server.Queues;
 
@@ -23,17 +24,17 @@ public sealed record EnqueueDelivery(
         new Dictionary<string, DsnRecipientParameters>(StringComparer.Ordinal);
 }
 
-public sealed record DeliveryEnqueued(string QueueName, long CorrelationId);
+public sealed record DeliveryEnqueued(string QueueName, long CorrelationId) : IClusterMessage;
 
 /// <summary>Takes back an enqueue whose transaction failed afterwards; releases the content reference.</summary>
 public sealed record RetractEnqueue(string QueueName, string QueueId, long CorrelationId) : IDomainQueueCommand;
 
-public sealed record EnqueueRetracted(string QueueName, string QueueId, long CorrelationId);
+public sealed record EnqueueRetracted(string QueueName, string QueueId, long CorrelationId) : IClusterMessage;
 
 public sealed record GetQueueStatus(string QueueName) : IDomainQueueCommand;
 
 /// <param name="Entries">Ordered by the time they were queued.</param>
-public sealed record QueueStatus(string QueueName, int Pending, IReadOnlyList<QueuedDelivery> Entries)
+public sealed record QueueStatus(string QueueName, int Pending, IReadOnlyList<QueuedDelivery> Entries) : IClusterMessage
 {
     /// <summary>Delivery attempts are stopped by an operator.</summary>
     public bool Suspended { get; init; }

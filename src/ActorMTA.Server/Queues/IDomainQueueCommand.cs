@@ -1,7 +1,9 @@
+using ActorMTA.Server.Serialization;
+
 namespace ActorMTA.Server.Queues;
 
 /// <summary>A message for the DomainQueue entity <see cref="QueueName"/> (the recipient domain, lower-cased; later "domain#k" partitions).</summary>
-public interface IDomainQueueCommand
+public interface IDomainQueueCommand : IClusterMessage
 {
     string QueueName { get; }
 }

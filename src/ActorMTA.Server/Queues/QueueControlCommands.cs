@@ -1,3 +1,5 @@
+using ActorMTA.Server.Serialization;
+
 namespace ActorMTA.Server.Queues;
 
 // Operator commands (actormta ctl queue ...). Each is answered with QueueControlDone.
@@ -17,4 +19,4 @@ public sealed record BounceQueued(string QueueName, string? QueueId, string Reas
 public sealed record DeleteQueued(string QueueName, string QueueId) : IDomainQueueCommand;
 
 /// <summary>Affected = messages the command changed (0 when the message id is not in this queue).</summary>
-public sealed record QueueControlDone(string QueueName, int Affected);
+public sealed record QueueControlDone(string QueueName, int Affected) : IClusterMessage;

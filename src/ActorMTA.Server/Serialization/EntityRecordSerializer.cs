@@ -370,7 +370,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
 
     /// <summary>RET and ENVID, then NOTIFY and ORCPT of each recipient that gave any (in address order, so equal
     /// records serialize equally).</summary>
-    private static void WriteDsn(RecordWriter w, DsnMessageParameters dsn, IReadOnlyDictionary<string, DsnRecipientParameters> recipients)
+    internal static void WriteDsn(RecordWriter w, DsnMessageParameters dsn, IReadOnlyDictionary<string, DsnRecipientParameters> recipients)
     {
         w.Byte((byte)dsn.Return);
         w.NullableString(dsn.EnvelopeId);
@@ -384,7 +384,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
         }
     }
 
-    private static (DsnMessageParameters, IReadOnlyDictionary<string, DsnRecipientParameters>) ReadDsn(RecordReader r)
+    internal static (DsnMessageParameters, IReadOnlyDictionary<string, DsnRecipientParameters>) ReadDsn(RecordReader r)
     {
         var ret = ReadEnum<DsnReturn>(r);
         var envelopeId = r.NullableString();
@@ -401,7 +401,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
         return (dsn, recipients);
     }
 
-    private static void WriteFailures(RecordWriter w, IReadOnlyList<FailedDelivery> failures)
+    internal static void WriteFailures(RecordWriter w, IReadOnlyList<FailedDelivery> failures)
     {
         w.Int(failures.Count);
         foreach (var f in failures)
@@ -414,7 +414,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
         }
     }
 
-    private static FailedDelivery[] ReadFailures(RecordReader r)
+    internal static FailedDelivery[] ReadFailures(RecordReader r)
     {
         var failures = new FailedDelivery[r.Count()];
         for (var i = 0; i < failures.Length; i++)
@@ -422,7 +422,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
         return failures;
     }
 
-    private static T ReadEnum<T>(RecordReader r) where T : struct, Enum
+    internal static T ReadEnum<T>(RecordReader r) where T : struct, Enum
     {
         var value = r.Byte();
         var result = (T)Enum.ToObject(typeof(T), value);

@@ -19,6 +19,16 @@ internal sealed class RecordReader : IDisposable
 
     public byte Byte() => _reader.ReadByte();
 
+    public bool Bool() => _reader.ReadBoolean();
+
+    public long? NullableLong() => _reader.ReadBoolean() ? Long() : null;
+
+    public int? NullableInt() => _reader.ReadBoolean() ? Int() : null;
+
+    public byte[] Bytes() => _reader.ReadBytes(Count());
+
+    public byte[]? NullableBytes() => _reader.ReadBoolean() ? Bytes() : null;
+
     public DateTimeOffset Timestamp()
     {
         var utcTicks = _reader.ReadInt64();
@@ -39,6 +49,8 @@ internal sealed class RecordReader : IDisposable
         for (var i = 0; i < values.Length; i++) values[i] = Long();
         return values;
     }
+
+    public long[]? NullableLongs() => _reader.ReadBoolean() ? Longs() : null;
 
     /// <summary>A collection length, checked against the bytes left so a corrupt record cannot ask for gigabytes.</summary>
     public int Count()

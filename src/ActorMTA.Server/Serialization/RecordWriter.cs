@@ -24,6 +24,32 @@ internal sealed class RecordWriter : IDisposable
 
     public void Byte(byte value) => _writer.Write(value);
 
+    public void Bool(bool value) => _writer.Write(value);
+
+    public void NullableLong(long? value)
+    {
+        _writer.Write(value.HasValue);
+        if (value is { } v) Long(v);
+    }
+
+    public void NullableInt(int? value)
+    {
+        _writer.Write(value.HasValue);
+        if (value is { } v) Int(v);
+    }
+
+    public void Bytes(byte[] value)
+    {
+        Int(value.Length);
+        _writer.Write(value);
+    }
+
+    public void NullableBytes(byte[]? value)
+    {
+        _writer.Write(value is not null);
+        if (value is not null) Bytes(value);
+    }
+
     /// <summary>UTC ticks plus the offset in minutes, so the original zone survives (IMAP shows it).</summary>
     public void Timestamp(DateTimeOffset value)
     {
@@ -41,6 +67,12 @@ internal sealed class RecordWriter : IDisposable
     {
         Int(values.Count);
         foreach (var value in values) Long(value);
+    }
+
+    public void NullableLongs(IReadOnlyList<long>? values)
+    {
+        _writer.Write(values is not null);
+        if (values is not null) Longs(values);
     }
 
     public byte[] ToArray()

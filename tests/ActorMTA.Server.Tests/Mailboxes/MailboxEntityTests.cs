@@ -5,7 +5,10 @@ using Xunit.Abstractions;
 
 namespace ActorMTA.Server.Tests.Mailboxes;
 
-public sealed class MailboxEntityTests(ITestOutputHelper output) : EntityTestKit(output)
+public sealed class MailboxEntityTests(ITestOutputHelper output) : MailboxEntityCases(output, null);
+
+/// <summary>The cases of <see cref="MailboxEntityTests"/>, also run with serialize-messages on (SerializedEntityTests).</summary>
+public abstract class MailboxEntityCases(ITestOutputHelper output, string? overrides) : EntityTestKit(output, overrides)
 {
     private static readonly DateTimeOffset Arrival = new(2025, 3, 1, 12, 0, 0, TimeSpan.FromHours(1));
 

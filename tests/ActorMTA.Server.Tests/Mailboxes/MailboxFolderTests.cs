@@ -4,7 +4,10 @@ using Xunit.Abstractions;
 
 namespace ActorMTA.Server.Tests.Mailboxes;
 
-public sealed class MailboxFolderTests(ITestOutputHelper output) : MailboxImapTestKit(output)
+public sealed class MailboxFolderTests(ITestOutputHelper output) : MailboxFolderCases(output, null);
+
+/// <summary>The cases of <see cref="MailboxFolderTests"/>, also run with serialize-messages on (SerializedEntityTests).</summary>
+public abstract class MailboxFolderCases(ITestOutputHelper output, string? overrides) : MailboxImapTestKit(output, overrides)
 {
     [Fact]
     public void Created_folders_are_listed_with_parents_and_a_fresh_uidvalidity_each()

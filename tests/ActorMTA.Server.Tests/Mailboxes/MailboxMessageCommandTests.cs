@@ -4,7 +4,10 @@ using Xunit.Abstractions;
 
 namespace ActorMTA.Server.Tests.Mailboxes;
 
-public sealed class MailboxMessageCommandTests(ITestOutputHelper output) : MailboxImapTestKit(output)
+public sealed class MailboxMessageCommandTests(ITestOutputHelper output) : MailboxMessageCommandCases(output, null);
+
+/// <summary>The cases of <see cref="MailboxMessageCommandTests"/>, also run with serialize-messages on (SerializedEntityTests).</summary>
+public abstract class MailboxMessageCommandCases(ITestOutputHelper output, string? overrides) : MailboxImapTestKit(output, overrides)
 {
     private FolderSelected Select(string folder, bool readOnly = false) =>
         Ask<FolderSelected>(new SelectFolder(Bob, folder, CreateTestProbe().Ref, readOnly));

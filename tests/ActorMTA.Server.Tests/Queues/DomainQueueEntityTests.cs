@@ -5,7 +5,10 @@ using Xunit.Abstractions;
 
 namespace ActorMTA.Server.Tests.Queues;
 
-public sealed class DomainQueueEntityTests(ITestOutputHelper output) : EntityTestKit(output)
+public sealed class DomainQueueEntityTests(ITestOutputHelper output) : DomainQueueEntityCases(output, null);
+
+/// <summary>The cases of <see cref="DomainQueueEntityTests"/>, also run with serialize-messages on (SerializedEntityTests).</summary>
+public abstract class DomainQueueEntityCases(ITestOutputHelper output, string? overrides) : EntityTestKit(output, overrides)
 {
     private static readonly DateTimeOffset Arrival = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
 

@@ -8,7 +8,11 @@ namespace ActorMTA.Server.Tests.Queues;
 
 /// <summary>The operator commands (actormta ctl queue ...) on a delivering DomainQueue entity.</summary>
 public sealed class QueueControlTests(ITestOutputHelper output, DeliveryZoneFixture zone)
-    : DeliveryTestKit(output, zone, "actormta.delivery.retry-schedule = [1h]"), IClassFixture<DeliveryZoneFixture>
+    : QueueControlCases(output, zone, null), IClassFixture<DeliveryZoneFixture>;
+
+/// <summary>The cases of <see cref="QueueControlTests"/>, also run with serialize-messages on (SerializedEntityTests).</summary>
+public abstract class QueueControlCases(ITestOutputHelper output, DeliveryZoneFixture zone, string? overrides)
+    : DeliveryTestKit(output, zone, "actormta.delivery.retry-schedule = [1h]\n" + overrides)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
 
