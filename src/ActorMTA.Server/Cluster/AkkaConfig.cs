@@ -51,7 +51,12 @@ public static class AkkaConfig
         var runtime = ConfigurationFactory.ParseString(port + "\n" + persistence);
         // Without Akka.Persistence.Sql.Hosting nobody injects the plugin's reference configuration
         // (plugin class, table mappings) before the first journal is created, so it goes in here.
-        return runtime.WithFallback(actormtaConfig).WithFallback(akka).WithFallback(SqlPersistence.DefaultConfiguration);
+        // Sharding's and distributed data's serializers likewise: they are injected only when sharding starts, and
+        // gossip from a running node can reach a node that is still joining (seen: "Cannot find serializer with id
+        // [12]" for the replicator, and coordinator state updates timing out while a node joined).
+        return runtime.WithFallback(actormtaConfig).WithFallback(akka).WithFallback(SqlPersistence.DefaultConfiguration)
+            .WithFallback(Akka.Cluster.Sharding.ClusterSharding.DefaultConfig())
+            .WithFallback(Akka.DistributedData.DistributedData.DefaultConfig());
     }
 
     // A JSON string literal is a valid HOCON quoted string, escapes included.
