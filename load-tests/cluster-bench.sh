@@ -29,6 +29,7 @@ field() { grep -E "^RESULT server=$2 " "$1" | grep -o "$3=[0-9.]*" | cut -d= -f2
 
 # --- 1. embedded node and Postfix -------------------------------------------------------------------------
 DATA=$(mktemp -d /tmp/actormta-cbench.XXXXXX)
+chmod 755 "$DATA" # PostgreSQL runs as the postgres user and must reach its data dir inside
 SERVER_PID= SINK_PID=
 export ACTORMTA_CLUSTER_DIR=$DATA/cluster ACTORMTA_CLUSTER_NET=${ACTORMTA_CLUSTER_NET:-127.0.0.6}
 cleanup() {

@@ -104,7 +104,7 @@ public sealed class Pop3Session : ProtocolSession
     protected override void OnAuthenticated(string user)
     {
         _user = user.ToLowerInvariant();
-        AskMailbox(Waiting.Maildrop, _ => new GetMaildrop(_user));
+        AskMailbox(Waiting.Maildrop, _ => new GetMaildrop(_user) { WithoutStructures = true });
     }
 
     protected override void OnAuthenticationFailed(string user) => Apply(_engine.OnAuthResult(false, null));

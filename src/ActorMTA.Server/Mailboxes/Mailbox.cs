@@ -66,7 +66,9 @@ public sealed partial class Mailbox : BatchingPersistentEntity
                 break;
             case GetMaildrop get:
                 var folder = _state.Folder(get.Folder);
-                batch.Reply(sender, new Maildrop(get.Address, folder is null ? Array.Empty<MailboxMessage>() : folder.Messages.ToArray()));
+                var messages = folder is null ? Array.Empty<MailboxMessage>() : folder.Messages.ToArray();
+                if (get.WithoutStructures) messages = Array.ConvertAll(messages, m => m.Structure is null ? m : m with { Structure = null });
+                batch.Reply(sender, new Maildrop(get.Address, messages));
                 break;
             case GetMailboxStats stats:
                 batch.Reply(sender, new MailboxStats(stats.Address, _state.Folders

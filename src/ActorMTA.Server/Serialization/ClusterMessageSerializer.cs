@@ -167,7 +167,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
                 w.String(m.Address); w.String(m.QueueId); w.Long(m.CorrelationId);
                 break;
             case GetMaildrop m:
-                w.String(m.Address); w.String(m.Folder);
+                w.String(m.Address); w.String(m.Folder); w.Bool(m.WithoutStructures);
                 break;
             case ExpungeMessages m:
                 w.String(m.Address); w.String(m.Folder); w.Longs(m.Uids); w.Long(m.CorrelationId);
@@ -384,7 +384,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
         {
             DeliverToMailboxManifest => new DeliverToMailbox(r.String(), r.String(), r.String(), r.Long(), r.Timestamp(), r.Long()) { OncePerQueueId = r.Bool() },
             RetractDeliveryManifest => new RetractDelivery(r.String(), r.String(), r.Long()),
-            GetMaildropManifest => new GetMaildrop(r.String(), r.String()),
+            GetMaildropManifest => new GetMaildrop(r.String(), r.String()) { WithoutStructures = r.Bool() },
             ExpungeMessagesManifest => new ExpungeMessages(r.String(), r.String(), r.Longs(), r.Long()),
             GetMailboxStatsManifest => new GetMailboxStats(r.String()),
             CreateFolderManifest => new CreateFolder(r.String(), r.String()),

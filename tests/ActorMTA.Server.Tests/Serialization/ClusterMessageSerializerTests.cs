@@ -61,6 +61,7 @@ public sealed class ClusterMessageSerializerTests : Akka.TestKit.Xunit2.TestKit
         new RetractDelivery(Bob, "Q1", 42),
         new GetMaildrop(Bob),
         new GetMaildrop(Bob, Unicode),
+        new GetMaildrop(Bob) { WithoutStructures = true },
         new ExpungeMessages(Bob, "INBOX", [1, 2, 300000], 7),
         new ExpungeMessages(Bob, "INBOX", [], 0),
         new GetMailboxStats(Bob),
