@@ -78,4 +78,4 @@ for i in $(seq 1 "$N"); do
   ip=$(node_ip "$i")
   echo "  node$i pid $(node_pid "$i"): smtp $ip:$SMTP submission $ip:$SUBMISSION smtps $ip:$SMTPS pop3 $ip:$POP3 imap $ip:$IMAP admin $ip:$ADMIN_PORT"
 done
-echo "  ctl: dotnet $DLL ctl cluster show --node $(node_ip 1):$ADMIN_PORT --token \$(cat $STATE/admin-token)"
+echo "  ctl (from the repository root): dotnet ${DLL#"$REPO"/} ctl cluster show --node $(node_ip 1):$ADMIN_PORT --token \$(cat \$ACTORMTA_CLUSTER_DIR/admin-token)"

@@ -64,7 +64,8 @@ actormta.delivery.throttles { "remote.test" { max-connections = 50, max-messages
 CONF
 export ACTORMTA_CLUSTER_CONF=$DATA/cluster.conf
 log "starting PostgreSQL and 3 nodes"
-bash "$ROOT/cluster/up.sh" 3 >"$OUT/cluster-up.txt"
+# Kept in the results without this run's temp paths.
+bash "$ROOT/cluster/up.sh" 3 | sed -e '/ctl (from/d' -e 's/ (state in .*)//' >"$OUT/cluster-up.txt"
 source "$ROOT/cluster/lib.sh"
 actormta 1 domain add local.test >/dev/null
 for u in u bench; do actormta 1 user add "$u@local.test" --password secret >/dev/null 2>&1; done
