@@ -90,7 +90,7 @@ public sealed partial class AdminCommands
         var live = false;
         if (home is not null)
         {
-            var state = await system.ActorSelection(new RootActorPath(home) / "system" / "sharding" / type)
+            var state = await RegionOn(home, type)
                 .Ask<CurrentShardRegionState>(GetShardRegionState.Instance, AskTimeout);
             live = state.Shards.Any(s => s.ShardId == shardId && s.EntityIds.Contains(id));
         }

@@ -137,13 +137,16 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
             if (unreachable.Contains(member.Address)) return null;
             try
             {
-                return await system.ActorSelection(new RootActorPath(member.Address) / "system" / "sharding" / type)
+                return await RegionOn(member.Address, type)
                     .Ask<ShardRegionStats>(GetShardRegionStats.Instance, RegionQueryTimeout);
             }
             catch (AskTimeoutException) { return null; }
         }));
         return members.Select((m, i) => (m.Address, answers[i])).ToList();
     }
+
+    /// <summary>The shard region of <paramref name="type"/> on one member (to ask it directly, not through the coordinator).</summary>
+    private ActorSelection RegionOn(Address node, string type) => system.ActorSelection(new RootActorPath(node) / "system" / "sharding" / type);
 
     /// <summary>Every live domain-queue entity on every node (queues holding mail are always live: remembered).</summary>
     private async Task<IReadOnlyList<string>> QueueIds() => (await LiveEntities(ShardRegions.DomainQueueTypeName)).Keys.ToList();
@@ -155,7 +158,7 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
         var cluster = Akka.Cluster.Cluster.Get(system);
         var members = cluster.State.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up).ToList();
         var states = await Task.WhenAll(members.Select(member =>
-            system.ActorSelection(new RootActorPath(member.Address) / "system" / "sharding" / region)
+            RegionOn(member.Address, region)
                 .Ask<CurrentShardRegionState>(GetShardRegionState.Instance, AskTimeout)));
         for (var i = 0; i < members.Count; i++)
         {

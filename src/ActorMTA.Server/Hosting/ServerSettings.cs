@@ -110,6 +110,7 @@ public sealed record ServerSettings(
         var c = root.GetConfig("actormta") ?? throw new ConfigurationException("missing actormta section");
         var dataDir = Path.GetFullPath(dataDirOverride ?? c.GetString("data-dir", "data"));
         string UnderData(string path) => Path.IsPathRooted(path) ? path : Path.Combine(dataDir, path);
+        var storage = StorageBackendSettings.FromConfig(c.GetConfig("storage"));
 
         var listeners = new List<ListenerSettings>();
         var listenersConfig = c.GetConfig("listeners");
@@ -197,12 +198,12 @@ public sealed record ServerSettings(
             c.GetTimeSpan("accounts.refresh-interval"),
             IPAddress.Parse(c.GetString("admin.bind", "127.0.0.1")),
             c.GetInt("admin.port", 0),
-            ReadInlineSocketCompletions(c))
+            ReadInlineSocketCompletions(c, storage.Backend == StorageBackend.PostgreSql))
         {
             ShutdownGrace = c.GetTimeSpan("shutdown-grace", TimeSpan.FromSeconds(30)),
             AdminToken = ReadAdminToken(c),
             ProxyProtocol = ReadProxyProtocol(c, listeners),
-            Storage = StorageBackendSettings.FromConfig(c.GetConfig("storage")),
+            Storage = storage,
         };
     }
 
@@ -212,9 +213,8 @@ public sealed record ServerSettings(
     /// may be blocking, so the call hangs until its command timeout and every socket on that thread (cluster
     /// remoting included) stalls with it. Seen as POP3 RETR without a reply and as nodes downed for unreachability.
     /// </summary>
-    private static bool ReadInlineSocketCompletions(Config c)
+    private static bool ReadInlineSocketCompletions(Config c, bool postgres)
     {
-        var postgres = StorageBackendSettings.FromConfig(c.GetConfig("storage")).Backend == StorageBackend.PostgreSql;
         return (c.GetString("io.inline-socket-completions", "auto") ?? "auto").ToLowerInvariant() switch
         {
             "auto" => !postgres,
