@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
 # Runs the whole test suite. Installs what the tests need on a fresh Debian machine that has the
-# .NET SDK: Debian's python3 (smtplib/poplib/imaplib clients), dnsmasq (DNS for MX tests) and postgresql
-# (the tests start their own server on a free loopback port for the postgresql storage backend).
+# .NET SDK: Debian's python3 (smtplib/poplib/imaplib clients), dnsmasq (DNS for MX and spam-check tests), postgresql
+# (the tests start their own server on a free loopback port for the postgresql storage backend), publicsuffix,
+# python3-dkim and rspamd.
 set -euo pipefail
 cd "$(dirname "$0")"
 need=()
 [ -x /usr/bin/python3 ] || need+=(python3)
 command -v dnsmasq >/dev/null 2>&1 || need+=(dnsmasq-base)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+# Spam filtering: the Public Suffix List (DMARC organizational domains), dkimpy (an independent DKIM verifier of
+# our signatures) and Rspamd (content scanning; the tests start their own on loopback, the package's service is stopped).
+[ -f /usr/share/publicsuffix/public_suffix_list.dat ] || need+=(publicsuffix)
+python3 -c 'import dkim' >/dev/null 2>&1 || need+=(python3-dkim)
+command -v rspamd >/dev/null 2>&1 || need+=(rspamd)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq >/dev/null
   $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+  # The rspamd package starts its own daemon on the default ports; the tests run theirs.
+  if [[ " ${need[*]} " == *" rspamd "* ]]; then
+    ($SUDO service rspamd stop || $SUDO pkill -x rspamd || true) >/dev/null 2>&1
+  fi
 fi
 dotnet build -c Release -nologo -v quiet ActorMTA.sln
 log=$(mktemp)

@@ -43,4 +43,18 @@ public abstract class ContentWriter : IDisposable
     public abstract Stream Stream { get; }
     public abstract long Length { get; }
     public abstract void Dispose();
+
+    /// <summary>
+    /// Reads back what was written so far (flushed first), before any commit: the inbound checks scan a message while
+    /// it is still uncommitted, since a refused message must never become durable. Dispose the stream before
+    /// committing or aborting.
+    /// </summary>
+    public abstract Stream OpenWritten();
+
+    /// <summary>A reader of a writer's temp file that never blocks its writer, nor its deletion by an abort.</summary>
+    protected static Stream OpenTempFile(Stream writing, string tempPath)
+    {
+        writing.Flush();
+        return new FileStream(tempPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 16 * 1024, FileOptions.SequentialScan);
+    }
 }

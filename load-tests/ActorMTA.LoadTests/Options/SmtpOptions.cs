@@ -46,6 +46,8 @@ internal sealed class SmtpOptions
     public required long MessagesPerSession { get; init; }
     public required bool Hold { get; init; }
     public required string? IdsOut { get; init; }
+    public string? DkimKey { get; init; }
+    public string DkimSelector { get; init; } = "load";
 
     public static IReadOnlyList<OptionSpec> Specs { get; } =
     [
@@ -63,6 +65,8 @@ internal sealed class SmtpOptions
         new("hold", null, "open all sessions first and keep them open; send; a probe connects every second; then all QUIT"),
         new("password", "PW", "password of the recipients' mailboxes, for --verify pop3|imap"),
         new("ids-out", "FILE", "write the acknowledged ids (and their recipients) to FILE, for `actormta-load verify`"),
+        new("dkim-key", "PEM", "DKIM-sign every message for --from's domain with this private key (h=from, one signature per size)"),
+        new("dkim-selector", "S", "the selector of --dkim-key", "load"),
         .. VerifyOptions.Specs(withSink: true),
     ];
 
@@ -110,6 +114,8 @@ internal sealed class SmtpOptions
             MessagesPerSession = r.Long("messages-per-session", 0, 0),
             Hold = hold,
             IdsOut = r.String("ids-out"),
+            DkimKey = r.String("dkim-key") is { } key ? (File.Exists(key) ? key : throw r.Bad("dkim-key", key, "a PEM file")) : null,
+            DkimSelector = r.String("dkim-selector", "load"),
         };
     }
 }

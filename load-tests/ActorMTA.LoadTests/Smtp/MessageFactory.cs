@@ -16,8 +16,10 @@ internal sealed class MessageFactory
     private readonly string _from;
     private readonly string _idDomain;
     private readonly byte[][] _bodies;
+    // Per size: a DKIM-Signature field that is valid for every message of that size (it signs only From and the shared body).
+    private readonly byte[][] _signatures;
 
-    public MessageFactory(string runId, string from, SizeMix sizes, string sampleRecipient)
+    public MessageFactory(string runId, string from, SizeMix sizes, string sampleRecipient, MessageSignature? signature = null)
     {
         RunId = runId;
         _from = from;
@@ -25,7 +27,13 @@ internal sealed class MessageFactory
         Sizes = sizes;
         var headerLength = Header(1_000_000, sampleRecipient).Length;
         _bodies = sizes.Sizes.Select(size => Body(Math.Max(LineLength + 2, size - headerLength), size)).ToArray();
+        _signatures = _bodies.Select(body => signature is null ? [] : signature.FieldFor(FromField, body.AsSpan(0, body.Length - 3))).ToArray();
     }
+
+    private string FromField => "From: <" + _from + ">\r\n";
+
+    /// <summary>The DKIM-Signature field for size index <paramref name="sizeIndex"/> (empty without --dkim-key), sent before the header.</summary>
+    public byte[] Signature(int sizeIndex) => _signatures[sizeIndex];
 
     public string RunId { get; }
     public SizeMix Sizes { get; }
@@ -38,7 +46,7 @@ internal sealed class MessageFactory
     {
         var seq = sequence.ToString(CultureInfo.InvariantCulture);
         var text = new StringBuilder(320)
-            .Append("From: <").Append(_from).Append(">\r\n")
+            .Append(FromField)
             .Append("To: <").Append(firstRecipient).Append(">\r\n")
             .Append("Subject: load ").Append(RunId).Append(' ').Append(seq).Append("\r\n")
             .Append("Date: ").Append(DateTimeOffset.UtcNow.ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture)).Append("\r\n")

@@ -151,6 +151,7 @@ internal sealed class SmtpLoadSession(SmtpRunContext context, int index)
         }
 
         var sizeIndex = Options.Sizes.IndexFor(sequence);
+        if (context.Messages.Signature(sizeIndex) is { Length: > 0 } signature) await c.WriteAsync(signature);
         await c.WriteAsync(context.Messages.Header(sequence, recipients[0]));
         await c.WriteAsync(context.Messages.Body(sizeIndex));
         context.Counters.MessageSent();

@@ -16,7 +16,8 @@ internal sealed class SmtpRunContext
         Acknowledged = acknowledged;
         Target = new IPEndPoint(options.Common.Host, options.Common.Port);
         Sources = new SourceAddresses(options.Common.SourceIps);
-        Messages = new MessageFactory(options.Common.RunId, options.From, options.Sizes, options.Recipients[0]);
+        Messages = new MessageFactory(options.Common.RunId, options.From, options.Sizes, options.Recipients[0],
+            options.DkimKey is null ? null : new MessageSignature(options.DkimKey, options.DkimSelector));
         Connect = Latency["connect"];
         Greeting = Latency["greeting"];
         Ehlo = Latency["ehlo"];

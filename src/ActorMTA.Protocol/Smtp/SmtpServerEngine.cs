@@ -135,8 +135,24 @@ public sealed class SmtpServerEngine
     /// <summary>STARTTLS is advertised and accepted on this connection now.</summary>
     public bool IsStartTlsOffered => _options.TlsAvailable && !TlsActive;
 
+    private bool _refusedAtGreeting;
+
     public SmtpStep Start() =>
         IsClosed ? SmtpStep.Empty : Single(new SmtpReply(220, null, $"{_options.HostName} ESMTP ActorMTA"));
+
+    /// <summary>
+    /// Opens the session with a refusal (a 554 greeting) instead of 220. RFC 5321 section 3.1: the server then waits for
+    /// QUIT and answers every other command with 503; those answers count as errors, so a client that keeps talking
+    /// meets the error limits.
+    /// </summary>
+    public SmtpStep StartRefused(SmtpReply greeting)
+    {
+        ArgumentNullException.ThrowIfNull(greeting);
+        if (greeting.Code != 554) throw new ArgumentException("A refusing greeting is a 554 reply (RFC 5321 section 3.1).", nameof(greeting));
+        if (IsClosed) return SmtpStep.Empty;
+        _refusedAtGreeting = true;
+        return Single(greeting);
+    }
 
     /// <summary>One line from the client without its CRLF.</summary>
     public SmtpStep OnLine(ReadOnlySpan<byte> line)
@@ -298,6 +314,11 @@ public sealed class SmtpServerEngine
 
     private void HandleCommand(SmtpCommandLine command, StepBuilder step)
     {
+        if (_refusedAtGreeting && command.Verb != "QUIT")
+        {
+            step.Add(new SmtpReply(503, "5.5.1", "Error: service refused at connection, send QUIT"));
+            return;
+        }
         switch (command.Verb)
         {
             case "EHLO":

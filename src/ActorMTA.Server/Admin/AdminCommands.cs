@@ -23,6 +23,9 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
     /// <summary>This node's DNS resolver in one line ("dns: …"), shown by <c>cluster show</c>; null: not shown.</summary>
     public Func<string>? DnsStatus { get; init; }
 
+    /// <summary>This node's inbound checks, for <c>spam stats</c>; null: the checks are off.</summary>
+    public Checks.InboundChecks? Checks { get; init; }
+
     public const string Usage = """
         ctl cluster show                         members of the cluster, and this node's DNS resolver
         ctl cluster leave ADDRESS                a member leaves gracefully (its shards are handed over)
@@ -40,6 +43,8 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
         ctl queue bounce DOMAIN|MESSAGE-ID       fail queued mail with a bounce to the sender
         ctl queue delete MESSAGE-ID              drop a queued message without a bounce
         ctl mailbox stats ADDRESS                folders, messages and bytes of a mailbox
+        ctl spam stats                           this node's verdict counts since start (deliver, junk, reject, tempfail,
+                                                 greylist, early talkers, blocklisted clients) and SPF/DKIM/DMARC results
         ctl accounts reload                      read changed users, domains and aliases now (the CLI does this itself)
         """;
 
@@ -63,6 +68,7 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
         ("queue", "delete") => QueueDelete(Arg(args, 2, "MESSAGE-ID")),
         ("mailbox", "stats") => MailboxStats(Arg(args, 2, "ADDRESS")),
         ("accounts", "reload") => AccountsReload(),
+        ("spam", "stats") => SpamStats(),
         _ => throw new AdminException("unknown ctl command; commands:\n" + Usage),
     };
 

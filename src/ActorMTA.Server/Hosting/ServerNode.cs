@@ -4,6 +4,11 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using ActorMTA.Server.Admin;
+using ActorMTA.Server.Checks;
+using ActorMTA.Server.Checks.Dmarc;
+using ActorMTA.Server.Checks.Rspamd;
+using ActorMTA.Server.Checks.Signing;
+using ActorMTA.Server.Greylisting;
 using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Delivery;
 using ActorMTA.Server.Inbound;
@@ -156,6 +161,7 @@ public sealed class ServerNode : IAsyncDisposable
         };
         var regions = ShardRegions.Start(system, content, delivery);
         var node = new ServerNode(settings, system, accounts, content, regions, delivery) { _space = space };
+        node.StartChecks(deliverySettings);
         node._accountsRefresh = new Timer(_ => node.RefreshAccounts(), null, settings.AccountsRefreshInterval, settings.AccountsRefreshInterval);
         if (content is PostgresContentStore shared)
         {
@@ -167,6 +173,7 @@ public sealed class ServerNode : IAsyncDisposable
             node._admin = AdminEndpoint.Start(settings.DataDirectory, settings.AdminBind, settings.AdminPort, new AdminCommands(system, regions, accounts, router)
             {
                 DnsStatus = () => delivery.Mx.Servers.Current().Describe(),
+                Checks = node._checks,
             }, settings.AdminToken);
             node.StartListeners(TlsCertificates.LoadOrCreate(settings), sockets);
         }
@@ -259,12 +266,41 @@ public sealed class ServerNode : IAsyncDisposable
     }
 
     private int _refreshingAccounts;
+    private InboundChecks? _checks;
+    private SpamLearner? _learner;
+    private GreylistClient? _greylist;
+    private OutboundDkimSigner? _signer;
+
+    /// <summary>actormta.spam (inbound checks, greylisting, Rspamd) and actormta.dkim (signing), from the system's config.</summary>
+    private void StartChecks(DeliverySettings delivery)
+    {
+        var config = System.Settings.Config;
+        var spam = SpamSettings.FromConfig(config.GetConfig("actormta.spam"));
+        if (spam.Enabled)
+        {
+            var reportDir = spam.DmarcReportDirectory.Length == 0 ? null
+                : Path.IsPathRooted(spam.DmarcReportDirectory) ? spam.DmarcReportDirectory : Path.Combine(Settings.DataDirectory, spam.DmarcReportDirectory);
+            var rspamd = spam.RspamdUrl is { } url
+                ? new RspamdClient(new RspamdOptions(url, spam.RspamdControllerUrl, spam.RspamdPassword.Length > 0 ? spam.RspamdPassword : null, spam.RspamdTimeout,
+                    (int)Math.Min(int.MaxValue, spam.MaxScanSize)))
+                : null;
+            var resolver = delivery.ResolverOptions();
+            _checks = new InboundChecks(spam, Settings.HostName, DnsClientCheckDns.For(resolver), PublicSuffixList.Default, rspamd,
+                new DmarcReportLog(reportDir));
+            if (rspamd is not null && spam.RspamdLearn) _learner = new SpamLearner(rspamd, Content, System.Log, _checks.Counters);
+            System.Log.Info("spam checks on: spf={0} dkim={1} dmarc={2} arc={3} dns-lists={4} rspamd={5} greeting-delay={6}", spam.Spf, spam.Dkim, spam.Dmarc,
+                spam.Arc, spam.DnsLists.Count, spam.RspamdUrl?.ToString() ?? "off", spam.GreetingDelay);
+        }
+        _greylist = GreylistClient.FromConfig(System, Regions, config);
+        _signer = OutboundDkimSigner.FromConfig(Settings.DataDirectory, config);
+    }
 
     private void StartListeners(X509Certificate2 certificate, IReadOnlyDictionary<string, Socket> sockets)
     {
         var services = new InboundServices(Settings, Accounts, Content, Regions.Mailbox, Regions.DomainQueue, certificate)
         {
             Router = Router, Delivery = Delivery, Space = _space, Quota = Mailboxes.MailboxQuota.FromConfig(System.Settings.Config),
+            Checks = _checks, Learner = _learner, Greylist = _greylist, Signer = _signer,
         };
         var (smtpLimiter, pop3Limiter, imapLimiter) = (services.SmtpConnections, services.Pop3Connections, services.ImapConnections);
         foreach (var listener in Settings.Listeners.Where(l => l.Enabled))

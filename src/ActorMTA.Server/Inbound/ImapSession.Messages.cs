@@ -425,7 +425,8 @@ public sealed partial class ImapSession
 
     private void CopyOrMove(bool byUid, SequenceSet set, string mailbox, bool move)
     {
-        var uids = Resolve(byUid, set).Select(x => x.Message.Uid).ToList();
+        var resolved = Resolve(byUid, set);
+        var uids = resolved.Select(x => x.Message.Uid).ToList();
         var name = _running!.Name;
         if (uids.Count == 0)
         {
@@ -443,6 +444,8 @@ public sealed partial class ImapSession
                 RefusedReply(reply);
                 return;
             }
+            if (copied.Junk != JunkTransfer.None && Services.Learner is { } learner)
+                learner.Learn(resolved.Select(x => (x.Message.QueueId, x.Message.ContentRef)).ToList(), copied.Junk == JunkTransfer.IntoJunk, SessionId);
             var code = copied.SourceUids.Count == 0 ? null
                 : ImapResponseCode.CopyUid((uint)copied.UidValidity, copied.SourceUids.Select(u => (uint)u).ToList(),
                     copied.TargetUids.Select(u => (uint)u).ToList());

@@ -39,6 +39,18 @@ public sealed record InboundServices(
     /// <summary>actormta.mailbox.quota, for the RCPT check (the mailbox entity enforces it for IMAP).</summary>
     public Mailboxes.MailboxQuota Quota { get; init; } = Mailboxes.MailboxQuota.Unlimited;
 
+    /// <summary>The inbound checks (actormta.spam); null: none run.</summary>
+    public Checks.InboundChecks? Checks { get; init; }
+
+    /// <summary>Teaches Rspamd from IMAP moves into and out of Junk; null: no learning.</summary>
+    public Checks.SpamLearner? Learner { get; init; }
+
+    /// <summary>Greylisting (actormta.spam.greylisting); null: off.</summary>
+    public Greylisting.GreylistClient? Greylist { get; init; }
+
+    /// <summary>DKIM signing of our users' mail (actormta.dkim); null: nothing is signed.</summary>
+    public Checks.Signing.OutboundDkimSigner? Signer { get; init; }
+
     /// <summary>Where recipients go; by default over <see cref="Accounts"/> with unpartitioned domain queues.</summary>
     public RecipientRouter Router
     {

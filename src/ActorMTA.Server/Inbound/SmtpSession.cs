@@ -3,6 +3,9 @@ using System.Net.Sockets;
 using System.Text;
 using ActorMTA.Protocol.Smtp;
 using ActorMTA.Protocol.Text;
+using ActorMTA.Server.Checks;
+using ActorMTA.Server.Checks.Spf;
+using ActorMTA.Server.Greylisting;
 using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Delivery;
 using ActorMTA.Server.Hosting;
@@ -22,7 +25,13 @@ namespace ActorMTA.Server.Inbound;
 /// </summary>
 public sealed class SmtpSession : ProtocolSession
 {
-    private sealed record ContentCommitted(long Transaction, IReadOnlyList<string> References, long Size);
+    private sealed record ContentCommitted(long Transaction, IReadOnlyList<string> References, long Size, SpamVerdict? Verdict);
+    /// <summary>The checks refused the message at the end of data: nothing was stored.</summary>
+    private sealed record ContentRefused(long Transaction, SpamVerdict Verdict);
+    /// <summary>What the connection stage and greylisting say of one recipient that the router accepted.</summary>
+    private sealed record RecipientScreened(SmtpPath Recipient, RecipientVerdict Routed, SmtpReply? Refusal);
+    /// <summary>The greeting delay is over: greet, unless the client already talked.</summary>
+    private sealed record GreetingDue;
     private sealed record ContentFailed(long Transaction, string Reason);
     private sealed record AcceptTimedOut(long Transaction);
     private sealed record SuccessDsnDone(string QueueId, string Outcome);
@@ -58,6 +67,13 @@ public sealed class SmtpSession : ProtocolSession
     private Acceptance? _acceptance;
     private (List<string> Local, Dictionary<string, List<string>> Remote) _targets;
     private List<(string Address, DsnRecipientParameters Dsn)> _successDsn = [];
+    // Octets of the Return-Path: line at the start of the spooled message: a stamp of header fields goes after it.
+    private int _returnPathLength;
+    // The connection stage (DNS lists, reverse DNS), started at accept time when the checks screen this listener.
+    private Task<ConnectionAssessment>? _connectionAssessment;
+    // SPF of the current transaction's sender and HELO name, started at its first screened RCPT.
+    private Task<SpfOutcome?>? _spf;
+    private (string Sender, string Helo) _spfFor;
     // The last command line, for the log line when the client's errors end the session.
     private byte[]? _lastLine;
 
@@ -87,6 +103,13 @@ public sealed class SmtpSession : ProtocolSession
             Apply(OnLine(m.Line));
         });
         Receive<RecipientQuotaChecked>(m => Apply(_engine.OnRecipientVerdict(m.Verdict)));
+        Receive<RecipientScreened>(m =>
+        {
+            if (m.Refusal is { } refusal) Apply(_engine.OnRecipientVerdict(RecipientVerdict.Reject(refusal)));
+            else CheckQuota(m.Recipient, m.Routed);
+        });
+        Receive<GreetingDue>(_ => GreetUnlessEarlyTalker());
+        Receive<ContentRefused>(OnContentRefused);
         Receive<LineTooLong>(_ => { InputArrived(); _lastLine = null; Apply(_engine.OnLineTooLong()); });
         Receive<ReadTimedOut>(_ =>
         {
@@ -138,7 +161,42 @@ public sealed class SmtpSession : ProtocolSession
     protected override TimeSpan AuthFailureDelay => _limits.AuthFailureDelay;
     protected override ReadOnlyMemory<byte> ShutdownFarewell => _farewell;
 
-    protected override void OnGreeting() => Apply(_engine.Start());
+    protected override void OnGreeting()
+    {
+        if (Services.Checks is { } checks && ScreensListener)
+        {
+            _connectionAssessment = checks.AssessConnectionAsync(Connection.RemoteEndPoint.Address, CancellationToken.None);
+            if (checks.Settings.GreetingDelay > TimeSpan.Zero)
+            {
+                // postscreen's pregreet test: a real MTA waits for the 220; a spam bot often starts talking at once.
+                Timers.StartSingleTimer("greeting", new GreetingDue(), checks.Settings.GreetingDelay);
+                return;
+            }
+        }
+        Apply(_engine.Start());
+    }
+
+    private static readonly SmtpReply EarlyTalkerGreeting = new(554, "5.7.1", "Protocol error: talking before the greeting");
+
+    private void GreetUnlessEarlyTalker()
+    {
+        var early = Connection.UnreadInput;
+        if (early > 0)
+        {
+            Services.Checks!.Counters.Increment("early-talker");
+            Log.Info("smtp session={0} client={1} refused: early talker ({2} bytes before the greeting)", SessionId, Connection.RemoteEndPoint, early);
+            // RFC 5321 section 3.1: a 554 greeting, then 503 to everything but QUIT. No command of this client is carried out.
+            Apply(_engine.StartRefused(EarlyTalkerGreeting));
+            return;
+        }
+        Apply(_engine.Start());
+    }
+
+    /// <summary>The inbound checks are on for this listener: the port-25 role, not a submission port.</summary>
+    private bool ScreensListener => Services.Checks is { Settings.Enabled: true } && !Listener.Submission;
+
+    /// <summary>The checks screen the current client: not authenticated, not from smtp.relay-networks.</summary>
+    private bool ScreensClient => ScreensListener && _engine.AuthenticatedUser is null && !_limits.MayRelay(Connection.RemoteEndPoint.Address);
 
     protected override void OnTlsUpgraded() => Apply(_engine.OnTlsEstablished());
 
@@ -241,6 +299,60 @@ public sealed class SmtpSession : ProtocolSession
     private void CheckRecipient(SmtpPath recipient)
     {
         var verdict = Classify(recipient);
+        if (verdict.IsAccepted && ScreensClient)
+        {
+            Screen(recipient, verdict);
+            return;
+        }
+        CheckQuota(recipient, verdict);
+    }
+
+    /// <summary>
+    /// A recipient of a screened client: refused at RCPT (554 5.7.1) when the connection stage alone reaches the reject
+    /// score, as Postfix's reject_rbl_client does; greylisted (451 4.7.1) when greylisting is on and the triplet is new.
+    /// SPF of the transaction starts with its first recipient, so it runs while the client sends the rest.
+    /// </summary>
+    private void Screen(SmtpPath recipient, RecipientVerdict routed)
+    {
+        var checks = Services.Checks!;
+        var client = Connection.RemoteEndPoint.Address;
+        var sender = _engine.ReversePath?.Address ?? "";
+        var helo = _engine.ClientHelo ?? "";
+        if (_spf is null || _spfFor != (sender, helo))
+        {
+            _spf = checks.CheckSpfAsync(client, sender, helo, CancellationToken.None);
+            _spfFor = (sender, helo);
+        }
+        var assessment = _connectionAssessment ?? Task.FromResult(ConnectionAssessment.Skipped(client));
+        var greylist = Services.Greylist;
+        var timeout = _limits.AcceptTimeout;
+        ScreenAsync(checks, assessment, greylist, client, sender, recipient.Address, timeout)
+            .PipeTo(Self,
+                success: refusal => new RecipientScreened(recipient, routed, refusal),
+                failure: _ => new RecipientScreened(recipient, routed, null));
+    }
+
+    private static async Task<SmtpReply?> ScreenAsync(InboundChecks checks, Task<ConnectionAssessment> assessment, GreylistClient? greylist,
+        System.Net.IPAddress client, string sender, string recipient, TimeSpan timeout)
+    {
+        var connection = await assessment.ConfigureAwait(false);
+        if (connection.Score >= checks.Settings.RejectScore)
+        {
+            checks.Counters.Increment("connection.reject");
+            var zones = connection.BlockingZones;
+            return new SmtpReply(554, "5.7.1", zones.Length > 0
+                ? $"Service unavailable; client [{client}] blocked using {zones}"
+                : $"Service unavailable; client [{client}] has a poor reputation");
+        }
+        if (greylist is null) return null;
+        var verdict = await greylist.CheckAsync(client, sender, recipient, timeout).ConfigureAwait(false);
+        if (verdict.Outcome != GreylistOutcome.Defer) return null;
+        checks.Counters.Increment("greylist.defer");
+        return new SmtpReply(451, "4.7.1", $"Greylisted, please try again in {Math.Max(1, (int)Math.Ceiling(verdict.RetryAfter.TotalSeconds))} seconds");
+    }
+
+    private void CheckQuota(SmtpPath recipient, RecipientVerdict verdict)
+    {
         var quota = Services.Quota;
         if (!verdict.IsAccepted || quota.IsUnlimited)
         {
@@ -293,9 +405,11 @@ public sealed class SmtpSession : ProtocolSession
             _queueId,
             recipients.Count == 1 ? recipients[0].Address : null,
             now);
+        var returnPath = TraceHeaders.ReturnPath(_engine.ReversePath!);
+        _returnPathLength = Encoding.UTF8.GetByteCount(returnPath);
         _spooler = new MessageSpooler(
             writer,
-            TraceHeaders.ReturnPath(_engine.ReversePath!) + received,
+            returnPath + received,
             Listener.Submission ? TraceHeaders.MessageIdHeader(_queueId, settings.HostName) : null,
             Listener.Submission ? TraceHeaders.DateHeader(now) : null,
             _limits.MaxHeaderSize);
@@ -360,7 +474,9 @@ public sealed class SmtpSession : ProtocolSession
         var transaction = ++_transaction;
         var acceptance = new Acceptance(transaction, _queueId!);
         _acceptance = acceptance;
-        Timers.StartSingleTimer("accept", new AcceptTimedOut(transaction), _limits.AcceptTimeout);
+        var screening = ScreensClient ? ScreeningRequest() : null;
+        Timers.StartSingleTimer("accept", new AcceptTimedOut(transaction),
+            _limits.AcceptTimeout + (screening is null ? TimeSpan.Zero : Services.Checks!.Settings.Timeout));
         _targets = (local, remote);
         // Local recipients that asked for NOTIFY=SUCCESS get a "delivered" report once the message is stored.
         _successDsn = _recipientDsn.Count == 0 || Services.Delivery is null || _engine.ReversePath is not { IsNull: false }
@@ -368,10 +484,50 @@ public sealed class SmtpSession : ProtocolSession
             : local.Where(a => _recipientDsn.TryGetValue(a, out var dsn) && dsn.WantsSuccess).Select(a => (a, _recipientDsn[a])).ToList();
         var references = local.Count + remote.Count + (_successDsn.Count > 0 ? 1 : 0);
         var store = Services.Content;
-        CompleteAndCommit(spooler, store, references)
+        var stamp = new Stamp(
+            screening is null ? null : Services.Checks,
+            screening,
+            screening is null ? null : _spf,
+            _connectionAssessment,
+            // Mail our own users send is signed before it is queued: a retry or a bounce never signs again.
+            Listener.Submission || _engine.AuthenticatedUser is not null ? Services.Signer : null,
+            _returnPathLength,
+            _limits.MaxHeaderSize);
+        CompleteAndCommit(spooler, store, references, stamp)
             .PipeTo(Self,
-                success: committed => new ContentCommitted(transaction, committed.References, committed.Size),
+                success: outcome => outcome.Refused
+                    ? new ContentRefused(transaction, outcome.Verdict!)
+                    : new ContentCommitted(transaction, outcome.References, outcome.Size, outcome.Verdict),
                 failure: e => new ContentFailed(transaction, e.Message));
+    }
+
+    private ContentCheckRequest ScreeningRequest() => new(
+        _queueId!,
+        SessionId,
+        Connection.RemoteEndPoint.Address,
+        _engine.ClientHelo ?? "",
+        _engine.ReversePath?.Address ?? "",
+        _engine.Recipients.Select(r => r.Address).ToArray(),
+        ConnectionAssessment.Skipped(Connection.RemoteEndPoint.Address),
+        null,
+        0);
+
+    /// <summary>What is added to a message between its last byte and its commit: the checks' verdict fields and a DKIM signature.</summary>
+    private sealed record Stamp(InboundChecks? Checks, ContentCheckRequest? Request, Task<SpfOutcome?>? Spf, Task<ConnectionAssessment>? Connection,
+        Checks.Signing.OutboundDkimSigner? Signer,
+        int ReturnPathLength, int MaxHeaderSize);
+
+    private sealed record CommitOutcome(bool Refused, IReadOnlyList<string> References, long Size, SpamVerdict? Verdict);
+
+    private void OnContentRefused(ContentRefused m)
+    {
+        if (_acceptance?.Transaction != m.Transaction) return;
+        var acceptance = _acceptance;
+        Timers.Cancel("accept");
+        _acceptance = null;
+        _queueId = null;
+        Log.Info("smtp session={SessionId} queue-id={QueueId} refused by checks: {Reply} {Summary}", SessionId, acceptance.QueueId, m.Verdict.Reply, m.Verdict.Summary);
+        Apply(_engine.OnMessageFailed(m.Verdict.Reply!));
     }
 
     /// <summary>NOTIFY=/ORCPT= of the transaction's recipients that gave any, by address (the first RCPT of
@@ -389,17 +545,45 @@ public sealed class SmtpSession : ProtocolSession
         return byAddress;
     }
 
-    private static async Task<(IReadOnlyList<string> References, long Size)> CompleteAndCommit(MessageSpooler spooler, IContentStore store, int references)
+    private static async Task<CommitOutcome> CompleteAndCommit(MessageSpooler spooler, IContentStore store, int references, Stamp stamp)
     {
+        var writer = spooler.Writer;
         try
         {
             await spooler.CompleteAsync(CancellationToken.None);
-            var size = spooler.Writer.Length;
-            return (await store.CommitAsync(spooler.Writer, references), size);
+            SpamVerdict? verdict = null;
+            var fields = "";
+            if (stamp is { Checks: { } checks, Request: { } request })
+            {
+                var spf = stamp.Spf is null ? null : await stamp.Spf.ConfigureAwait(false);
+                var connection = stamp.Connection is null ? request.Connection : await stamp.Connection.ConfigureAwait(false);
+                var source = writer;
+                verdict = await checks.AssessContentAsync(request with { Spf = spf, Connection = connection, Size = writer.Length }, source.OpenWritten, CancellationToken.None)
+                    .ConfigureAwait(false);
+                if (verdict.Action is SpamAction.Reject or SpamAction.TempFail)
+                {
+                    store.Abort(writer);
+                    return new CommitOutcome(true, [], 0, verdict);
+                }
+                fields = verdict.Headers;
+            }
+            if (stamp.Signer is { } signer)
+            {
+                await using var content = writer.OpenWritten();
+                if (await signer.SignatureFieldAsync(content, CancellationToken.None).ConfigureAwait(false) is { } signature) fields = signature + fields;
+            }
+            if (fields.Length > 0)
+            {
+                var removeOf = stamp.Checks is { Settings.RemoveForeignAuthResults: true } c ? c.AuthServId : null;
+                writer = await ContentStamper.StampAsync(store, writer, stamp.ReturnPathLength, fields, removeOf, stamp.MaxHeaderSize, CancellationToken.None)
+                    .ConfigureAwait(false);
+            }
+            var size = writer.Length;
+            return new CommitOutcome(false, await store.CommitAsync(writer, references), size, verdict);
         }
         catch
         {
-            store.Abort(spooler.Writer);
+            store.Abort(writer);
             throw;
         }
     }
@@ -413,6 +597,8 @@ public sealed class SmtpSession : ProtocolSession
             return;
         }
         var acceptance = _acceptance;
+        if (m.Verdict is { } verdict)
+            Log.Info("smtp session={SessionId} queue-id={QueueId} checks: {Summary}", SessionId, acceptance.QueueId, verdict.Summary);
         var size = m.Size;
         var now = DateTimeOffset.UtcNow;
         var i = 0;
@@ -420,7 +606,10 @@ public sealed class SmtpSession : ProtocolSession
         {
             var correlation = ++_nextCorrelation;
             acceptance.Pending.Add(correlation);
-            Services.MailboxRegion.Tell(new DeliverToMailbox(address, acceptance.QueueId, m.References[i++], size, now, correlation));
+            Services.MailboxRegion.Tell(new DeliverToMailbox(address, acceptance.QueueId, m.References[i++], size, now, correlation)
+            {
+                ToJunk = m.Verdict?.Action == SpamAction.Junk,
+            });
             acceptance.Retractions.Add(new RetractDelivery(address, acceptance.QueueId, correlation));
         }
         var reversePath = _engine.ReversePath?.Address ?? "";

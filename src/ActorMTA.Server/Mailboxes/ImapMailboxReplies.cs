@@ -110,6 +110,18 @@ public sealed record MessagesAppendedToFolder(string Address, string Folder, lon
 public sealed record MessagesCopied(string Address, string From, string To, long UidValidity, IReadOnlyList<long> SourceUids, IReadOnlyList<long> TargetUids, bool Moved) : IClusterMessage
 {
     public AddedToSelected? Own { get; init; }
+
+    /// <summary>The copy went into the \Junk folder from elsewhere (the user calls it spam), or out of it into anything but
+    /// \Trash (the user calls it ham): what a spam filter learns from, as Dovecot's IMAPSieve scripts do.</summary>
+    public JunkTransfer Junk { get; init; }
+}
+
+/// <summary>How a COPY or MOVE crossed the \Junk folder's boundary.</summary>
+public enum JunkTransfer
+{
+    None,
+    IntoJunk,
+    OutOfJunk,
 }
 
 /// <summary>

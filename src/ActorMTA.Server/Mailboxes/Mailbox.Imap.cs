@@ -313,7 +313,7 @@ public sealed partial class Mailbox
         }
         var own = NotifyAppended(c.Address, target, added, c.Session, batch);
         batch.Reply(sender, new MessagesCopied(c.Address, source.Name, target.Name, target.UidValidity,
-            messages.Select(m => m.Uid).ToArray(), added.Select(m => m.Uid).ToArray(), Moved: false) { Own = own });
+            messages.Select(m => m.Uid).ToArray(), added.Select(m => m.Uid).ToArray(), Moved: false) { Own = own, Junk = JunkTransferOf(source, target) });
     }
 
     private void Move(MoveMessages c, IActorRef sender, CommandBatch batch)
@@ -329,7 +329,20 @@ public sealed partial class Mailbox
             WatchMoved(source, messages.Select(m => m.ContentRef).ToList(), c.Session, batch);
             own = NotifyAppended(c.Address, target, toUids.Select(uid => target.Get(uid)!).ToList(), c.Session, batch);
         }
-        batch.Reply(sender, new MessagesCopied(c.Address, source.Name, target.Name, target.UidValidity, fromUids, toUids, Moved: true) { Own = own });
+        batch.Reply(sender, new MessagesCopied(c.Address, source.Name, target.Name, target.UidValidity, fromUids, toUids, Moved: true)
+        {
+            Own = own, Junk = JunkTransferOf(source, target),
+        });
+    }
+
+    private static JunkTransfer JunkTransferOf(FolderState source, FolderState target)
+    {
+        var fromJunk = source.SpecialUse == SpecialUse.Junk;
+        var toJunk = target.SpecialUse == SpecialUse.Junk;
+        if (toJunk && !fromJunk) return JunkTransfer.IntoJunk;
+        // Deleting spam (moving it to Trash) says nothing about it being ham.
+        if (fromJunk && !toJunk && target.SpecialUse != SpecialUse.Trash) return JunkTransfer.OutOfJunk;
+        return JunkTransfer.None;
     }
 
     private void ExpungeDeletedMessages(ExpungeDeleted c, IActorRef sender, CommandBatch batch)

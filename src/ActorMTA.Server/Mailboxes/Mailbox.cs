@@ -98,11 +98,23 @@ public sealed partial class Mailbox : BatchingPersistentEntity
             }
             return;
         }
-        var inbox = EnsureUidValidity(_state.Inbox, batch);
-        var uid = inbox.UidNext;
-        batch.Emit(new MessageAppended(MailboxFolders.Inbox, uid, deliver.QueueId, deliver.ContentRef, deliver.Size, deliver.InternalDate, MailboxMessage.NoFlags));
+        var target = deliver.ToJunk ? JunkFolder(batch) : EnsureUidValidity(_state.Inbox, batch);
+        var uid = target.UidNext;
+        batch.Emit(new MessageAppended(target.Name, uid, deliver.QueueId, deliver.ContentRef, deliver.Size, deliver.InternalDate, MailboxMessage.NoFlags));
         batch.Reply(sender, new MailboxDelivered(deliver.Address, deliver.CorrelationId, uid));
-        NotifyAppended(deliver.Address, inbox, [inbox.Get(uid)!], caller: null, batch);
+        NotifyAppended(deliver.Address, target, [target.Get(uid)!], caller: null, batch);
+    }
+
+    /// <summary>The folder marked \Junk (RFC 6154), else one named Junk; created and subscribed when there is none, as the
+    /// first login would have.</summary>
+    private FolderState JunkFolder(CommandBatch batch)
+    {
+        var junk = _state.Folders.FirstOrDefault(f => f.SpecialUse == SpecialUse.Junk) ?? _state.Folder("Junk");
+        if (junk is not null) return EnsureUidValidity(junk, batch);
+        EnsureUidValidity(_state.Inbox, batch);
+        batch.Emit(new FolderCreated("Junk", NewUidValidity()) { SpecialUse = SpecialUse.Junk });
+        if (!_state.IsSubscribed("Junk")) batch.Emit(new FolderSubscriptionChanged("Junk", true));
+        return _state.Folder("Junk")!;
     }
 
     private void Retract(RetractDelivery retract, IActorRef sender, CommandBatch batch)

@@ -15,6 +15,12 @@ public sealed record DeliverToMailbox(string Address, string QueueId, string Con
     /// that may be written again with a new content reference after a restart.
     /// </summary>
     public bool OncePerQueueId { get; init; }
+
+    /// <summary>
+    /// Deliver into the folder with the \Junk special use (created, as "Junk", when the mailbox has none yet) instead of
+    /// INBOX: the spam verdict or a DMARC p=quarantine said so.
+    /// </summary>
+    public bool ToJunk { get; init; }
 }
 
 public sealed record MailboxDelivered(string Address, long CorrelationId, long Uid) : IClusterMessage;

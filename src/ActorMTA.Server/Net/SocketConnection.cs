@@ -59,6 +59,19 @@ public sealed class SocketConnection
     public IPEndPoint LocalEndPoint { get; }
     public bool IsTls => _stream is SslStream;
 
+    /// <summary>
+    /// Bytes the client sent that nobody asked for yet (nothing reads before the session asks): more than zero before
+    /// the greeting marks an early talker. One ioctl, non-blocking, so the actor may ask.
+    /// </summary>
+    public int UnreadInput
+    {
+        get
+        {
+            try { return _socket.Available; }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException) { return 0; }
+        }
+    }
+
     public void Start() => _ = Task.Run(RunAsync);
 
     /// <summary>Non-blocking: safe to call from the actor.</summary>

@@ -161,7 +161,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
             // ---- mailbox commands ----
             case DeliverToMailbox m:
                 w.String(m.Address); w.String(m.QueueId); w.String(m.ContentRef); w.Long(m.Size); w.Timestamp(m.InternalDate);
-                w.Long(m.CorrelationId); w.Bool(m.OncePerQueueId);
+                w.Long(m.CorrelationId); w.Bool(m.OncePerQueueId); w.Bool(m.ToJunk);
                 break;
             case RetractDelivery m:
                 w.String(m.Address); w.String(m.QueueId); w.Long(m.CorrelationId);
@@ -312,7 +312,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
                 break;
             case MessagesCopied m:
                 w.String(m.Address); w.String(m.From); w.String(m.To); w.Long(m.UidValidity); w.Longs(m.SourceUids); w.Longs(m.TargetUids);
-                w.Bool(m.Moved); WriteAddedToSelected(w, m.Own);
+                w.Bool(m.Moved); WriteAddedToSelected(w, m.Own); w.Int((int)m.Junk);
                 break;
             case FolderChanged m:
                 w.String(m.Address); w.String(m.Folder); WriteMessages(w, m.Appended); w.Longs(m.RecentUids); w.Longs(m.ExpungedUids);
@@ -382,7 +382,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
         using var r = new RecordReader(bytes);
         object result = manifest switch
         {
-            DeliverToMailboxManifest => new DeliverToMailbox(r.String(), r.String(), r.String(), r.Long(), r.Timestamp(), r.Long()) { OncePerQueueId = r.Bool() },
+            DeliverToMailboxManifest => new DeliverToMailbox(r.String(), r.String(), r.String(), r.Long(), r.Timestamp(), r.Long()) { OncePerQueueId = r.Bool(), ToJunk = r.Bool() },
             RetractDeliveryManifest => new RetractDelivery(r.String(), r.String(), r.Long()),
             GetMaildropManifest => new GetMaildrop(r.String(), r.String()) { WithoutStructures = r.Bool() },
             ExpungeMessagesManifest => new ExpungeMessages(r.String(), r.String(), r.Longs(), r.Long()),
@@ -427,7 +427,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
             MessageAppendedToFolderManifest => new MessageAppendedToFolder(r.String(), r.String(), r.Long(), r.Long()) { Own = ReadAddedToSelected(r) },
             QuotaStatusManifest => new QuotaStatus(r.String(), r.Long(), r.NullableLong()),
             MessagesAppendedToFolderManifest => new MessagesAppendedToFolder(r.String(), r.String(), r.Long(), r.Longs()) { Own = ReadAddedToSelected(r) },
-            MessagesCopiedManifest => new MessagesCopied(r.String(), r.String(), r.String(), r.Long(), r.Longs(), r.Longs(), r.Bool()) { Own = ReadAddedToSelected(r) },
+            MessagesCopiedManifest => new MessagesCopied(r.String(), r.String(), r.String(), r.Long(), r.Longs(), r.Longs(), r.Bool()) { Own = ReadAddedToSelected(r), Junk = (JunkTransfer)r.Int() },
             FolderChangedManifest => new FolderChanged(r.String(), r.String(), ReadMessages(r), r.Longs(), r.Longs(), ReadFlagChanges(r)),
 
             EnqueueDeliveryManifest => ReadEnqueueDelivery(r),

@@ -35,6 +35,8 @@ internal sealed class FileContentWriter : ContentWriter
 
     public override long Length => _finalLength >= 0 ? _finalLength : _stream.Length;
 
+    public override Stream OpenWritten() => OpenTempFile(_stream, TempPath);
+
     /// <summary>Hands the file to the committer; false when it was already committed or aborted.</summary>
     public bool TryBeginCommit()
     {

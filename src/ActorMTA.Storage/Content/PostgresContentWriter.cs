@@ -28,6 +28,8 @@ internal sealed class PostgresContentWriter : ContentWriter
     public override Stream Stream => _stream;
     public override long Length => _finalLength >= 0 ? _finalLength : _stream.Length;
 
+    public override Stream OpenWritten() => OpenTempFile(_stream, TempPath);
+
     /// <summary>Takes the file for committing: flushed and closed; false when it was committed or aborted already.</summary>
     public bool TryBeginCommit()
     {

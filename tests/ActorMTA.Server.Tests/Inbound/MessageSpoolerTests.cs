@@ -15,6 +15,7 @@ public sealed class MessageSpoolerTests
         public override Stream Stream => _stream;
         public override long Length => _stream.Length;
         public override void Dispose() => _stream.Dispose();
+        public override Stream OpenWritten() => new MemoryStream(_stream.ToArray(), writable: false);
 
         private sealed class FullAfter(int room) : MemoryStream
         {

@@ -1,0 +1,106 @@
+using System.Text;
+using ActorMTA.Server.Checks;
+using ActorMTA.Storage;
+
+namespace ActorMTA.Server.Inbound;
+
+/// <summary>
+/// Adds header fields that can only be known once the whole message is in (the checks' verdict, a DKIM signature)
+/// by writing the message again into a new spool file: its first line (Return-Path:), the new fields, then the rest,
+/// dropping on the way any Authentication-Results that claim our own authserv-id (RFC 8601 section 5). The original,
+/// never committed, is aborted. A copy through the page cache is cheap next to the fsync that follows.
+/// </summary>
+public static class ContentStamper
+{
+    private static readonly byte[] EndOfHeader = "\r\n\r\n"u8.ToArray();
+
+    /// <param name="keepFirst">Bytes of the original that stay first (the Return-Path: line).</param>
+    /// <param name="fields">Whole header fields, each ending in CRLF, inserted after them.</param>
+    /// <param name="removeAuthResultsOf">An authserv-id whose Authentication-Results fields are removed; null: none are.</param>
+    public static async Task<ContentWriter> StampAsync(IContentStore store, ContentWriter original, int keepFirst, string fields,
+        string? removeAuthResultsOf, int maxHeaderSize, CancellationToken ct)
+    {
+        var stamped = store.BeginWrite(original.QueueId);
+        try
+        {
+            await using (var source = original.OpenWritten())
+            {
+                var target = stamped.Stream;
+                var first = new byte[keepFirst];
+                await source.ReadExactlyAsync(first, ct).ConfigureAwait(false);
+                await target.WriteAsync(first, ct).ConfigureAwait(false);
+                await target.WriteAsync(Encoding.UTF8.GetBytes(fields), ct).ConfigureAwait(false);
+                var (header, rest) = await ReadHeaderSectionAsync(source, maxHeaderSize, ct).ConfigureAwait(false);
+                await target.WriteAsync(removeAuthResultsOf is null ? header : WithoutAuthResultsOf(header, removeAuthResultsOf), ct).ConfigureAwait(false);
+                await target.WriteAsync(rest, ct).ConfigureAwait(false);
+                await source.CopyToAsync(target, 64 * 1024, ct).ConfigureAwait(false);
+            }
+            original.Dispose();
+            return stamped;
+        }
+        catch
+        {
+            stamped.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The header section up to and including its empty line (or all of the first <paramref name="max"/> bytes
+    /// when it is longer), and the bytes read past it.</summary>
+    private static async Task<(byte[] Header, byte[] Rest)> ReadHeaderSectionAsync(Stream source, int max, CancellationToken ct)
+    {
+        var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        while (buffer.Length < max)
+        {
+            var n = await source.ReadAsync(chunk, ct).ConfigureAwait(false);
+            if (n == 0) break;
+            var searchFrom = (int)Math.Max(0, buffer.Length - 3);
+            buffer.Write(chunk, 0, n);
+            var end = buffer.GetBuffer().AsSpan(searchFrom, (int)buffer.Length - searchFrom).IndexOf(EndOfHeader);
+            if (end >= 0)
+            {
+                var split = searchFrom + end + EndOfHeader.Length;
+                var all = buffer.ToArray();
+                return (all[..split], all[split..]);
+            }
+        }
+        return (buffer.ToArray(), []);
+    }
+
+    /// <summary>The header section without the Authentication-Results fields whose authserv-id is <paramref name="authServId"/>.</summary>
+    public static byte[] WithoutAuthResultsOf(byte[] header, string authServId)
+    {
+        var output = new MemoryStream(header.Length);
+        var start = 0;
+        while (start < header.Length)
+        {
+            var end = FieldEnd(header, start);
+            var field = header.AsSpan(start, end - start);
+            if (!IsAuthResultsOf(field, authServId)) output.Write(field);
+            start = end;
+        }
+        return output.ToArray();
+    }
+
+    // A field runs to the CRLF that is not followed by a space or tab (RFC 5322 section 2.2.3 folding).
+    private static int FieldEnd(byte[] header, int start)
+    {
+        var i = start;
+        while (true)
+        {
+            var lf = Array.IndexOf(header, (byte)'\n', i);
+            if (lf < 0) return header.Length;
+            i = lf + 1;
+            if (i >= header.Length || (header[i] != ' ' && header[i] != '\t')) return i;
+        }
+    }
+
+    private static bool IsAuthResultsOf(ReadOnlySpan<byte> field, string authServId)
+    {
+        const string name = "Authentication-Results:";
+        if (field.Length <= name.Length || !Encoding.ASCII.GetString(field[..name.Length]).Equals(name, StringComparison.OrdinalIgnoreCase)) return false;
+        var value = Encoding.UTF8.GetString(field[name.Length..]);
+        return string.Equals(AuthenticationResultsHeader.AuthServIdOf(value), authServId, StringComparison.OrdinalIgnoreCase);
+    }
+}
