@@ -15,9 +15,4 @@ public sealed record SpfDirective(
     SpfMacroString? DomainSpec = null,
     IPAddress? Network = null,
     int Ip4Prefix = 32,
-    int Ip6Prefix = 128)
-{
-    /// <summary>Whether the mechanism counts against the DNS lookup limit of section 4.6.4.</summary>
-    public bool QueriesDns => Kind is SpfMechanismKind.Include or SpfMechanismKind.A or SpfMechanismKind.Mx
-        or SpfMechanismKind.Ptr or SpfMechanismKind.Exists;
-}
+    int Ip6Prefix = 128);

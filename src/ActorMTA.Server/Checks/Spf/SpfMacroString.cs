@@ -36,9 +36,6 @@ public sealed partial class SpfMacroString
     /// <summary>The source text, as written in the record.</summary>
     public string Text { get; }
 
-    /// <summary>Whether any macro (not counting %%, %_ and %-) appears, i.e. whether expansion can differ from the text.</summary>
-    public bool HasMacros => _parts.Any(p => p is Macro);
-
     public override string ToString() => Text;
 
     /// <summary>
