@@ -41,13 +41,13 @@ public static partial class ReceivedSpfHeader
         comment[^1] += ")";
         tokens.AddRange(comment);
 
-        tokens.Add(Pair("client-ip", client.ToString()));
-        tokens.Add(Pair("envelope-from", envelopeFrom));
-        tokens.Add(Pair("helo", helo));
-        if (o.Result is SpfResult.PermError or SpfResult.TempError && o.Problem is not null) tokens.Add(Pair("problem", o.Problem));
-        tokens.Add(Pair("receiver", receiver));
-        tokens.Add(Pair("identity", identity));
-        if (o.Mechanism is not null) tokens.Add(Pair("mechanism", o.Mechanism));
+        tokens.AddRange(Pair("client-ip", client.ToString()));
+        tokens.AddRange(Pair("envelope-from", envelopeFrom));
+        tokens.AddRange(Pair("helo", helo));
+        if (o.Result is SpfResult.PermError or SpfResult.TempError && o.Problem is not null) tokens.AddRange(Pair("problem", o.Problem));
+        tokens.AddRange(Pair("receiver", receiver));
+        tokens.AddRange(Pair("identity", identity));
+        if (o.Mechanism is not null) tokens.AddRange(Pair("mechanism", o.Mechanism));
         return Fold(tokens);
     }
 
@@ -76,10 +76,12 @@ public static partial class ReceivedSpfHeader
         _ => throw new ArgumentOutOfRangeException(nameof(result)),
     };
 
-    private static string Pair(string key, string value)
+    /// <summary>key=value; as tokens: one, or for a quoted value with spaces one per word, since a quoted-string
+    /// may be folded at its spaces (RFC 5322 section 3.2.4) and a long problem text would otherwise make a long line.</summary>
+    private static string[] Pair(string key, string value)
     {
         value = Cut(Safe(value));
-        return key + "=" + (DotAtom().IsMatch(value) ? value : Quoted(value)) + ";";
+        return (key + "=" + (DotAtom().IsMatch(value) ? value : Quoted(value)) + ";").Split(' ');
     }
 
     private static string Quoted(string value)
@@ -147,7 +149,8 @@ public static partial class ReceivedSpfHeader
                 line.Append(token);
                 continue;
             }
-            if (line.Length + 1 + token.Length > FoldAt)
+            // Never before an empty token (from two spaces in a row): a folded line of only a space is not allowed.
+            if (token.Length > 0 && line.Length + 1 + token.Length > FoldAt)
             {
                 sb.Append(line).Append("\r\n");
                 line.Clear().Append(' ').Append(token);

@@ -118,6 +118,17 @@ public class ReceivedSpfHeaderTests
     }
 
     [Fact]
+    public void Long_quoted_values_fold_at_their_spaces()
+    {
+        var problem = string.Join(' ', Enumerable.Repeat("word", 60)) + "  two-spaces-before";
+        var field = Format(SpfResult.PermError, mechanism: null, problem: problem);
+        AssertWellFormed(field);
+        foreach (var line in field.Split("\r\n")) Assert.True(line.Length <= 78, line);
+        foreach (var line in field.Split("\r\n").Skip(1).SkipLast(1)) Assert.False(string.IsNullOrWhiteSpace(line));
+        Assert.Contains(" problem=\"" + problem + "\";", Unfold(field));
+    }
+
+    [Fact]
     public void Very_long_values_are_cut_and_lines_stay_within_998()
     {
         var field = Format(SpfResult.PermError, mechanism: null, problem: new string('x', 5000), envelopeFrom: new string('y', 3000) + "@example.com");
