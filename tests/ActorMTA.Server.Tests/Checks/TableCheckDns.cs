@@ -23,6 +23,9 @@ public sealed class TableCheckDns : ICheckDns
 
     public TableCheckDns Txt(string name, params string[] records) => Add(_txt, name, records);
 
+    /// <summary>One TXT record made of several character-strings, joined as <see cref="ICheckDns.TxtAsync"/> says.</summary>
+    public TableCheckDns TxtStrings(string name, params string[] characterStrings) => Add(_txt, name, [string.Concat(characterStrings)]);
+
     public TableCheckDns Address(string name, params string[] addresses)
     {
         foreach (var a in addresses.Select(IPAddress.Parse))
