@@ -271,6 +271,34 @@ public sealed class DkimCheckerTests
         Assert.Equal(DkimResult.Pass, result.Result);
     }
 
+    [Fact]
+    public async Task Signatures_beyond_the_limit_are_reported_neutral_unchecked()
+    {
+        var pair = DkimTestKeys.NewEd25519();
+        var dns = new TableCheckDns().Publish("example.com", "ed", pair);
+        var message = DkimTestKeys.Message();
+        for (var i = 0; i < DkimChecker.MaxSignatures + 2; i++) DkimTestKeys.Signer(pair, "example.com", "ed").Sign(message, DkimTestKeys.SignedHeaders);
+
+        var results = await new DkimChecker(dns).VerifyAsync(DkimTestKeys.RoundTrip(message), CancellationToken.None);
+
+        Assert.Equal(DkimChecker.MaxSignatures + 2, results.Count);
+        Assert.All(results.Take(DkimChecker.MaxSignatures), r => Assert.Equal(DkimResult.Pass, r.Result));
+        Assert.All(results.Skip(DkimChecker.MaxSignatures), r => Assert.Equal((DkimResult.Neutral, "example.com"), (r.Result, r.Domain)));
+    }
+
+    [Fact]
+    public async Task Strict_key_requires_the_identity_domain_to_equal_d()
+    {
+        var dns = new TableCheckDns().Txt("sel._domainkey.example.com", DkimTestKeys.Record(DkimTestKeys.Rsa2048) + "; t=s");
+        var signer = DkimTestKeys.Signer(DkimTestKeys.Rsa2048, "example.com", "sel");
+        signer.AgentOrUserIdentifier = "joe@sub.example.com";
+
+        var result = await Single(dns, Signed(signer));
+
+        Assert.Equal(DkimResult.PermError, result.Result);
+        Assert.Contains("t=s", result.Reason);
+    }
+
     [Theory]
     [InlineData("v=1; a=rsa-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA; d=other.com", "twice")]
     [InlineData("v=2; a=rsa-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA", "version")]
