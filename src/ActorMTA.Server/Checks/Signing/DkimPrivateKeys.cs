@@ -1,4 +1,8 @@
 using System.Security.Cryptography;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.EdEC;
+using Org.BouncyCastle.Asn1.Pkcs;
+using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Generators;
 using Org.BouncyCastle.Crypto.Parameters;
@@ -36,8 +40,15 @@ internal static class DkimPrivateKeys
     }
 
     /// <summary>PKCS#8 "PRIVATE KEY" PEM, the form <c>openssl genpkey</c> writes for both key types.</summary>
-    public static string ToPem(AsymmetricKeyParameter privateKey) =>
-        PemEncoding.WriteString("PRIVATE KEY", PrivateKeyInfoFactory.CreatePrivateKeyInfo(privateKey).GetDerEncoded()) + "\n";
+    public static string ToPem(AsymmetricKeyParameter privateKey)
+    {
+        var info = privateKey is Ed25519PrivateKeyParameters ed
+            // BouncyCastle's own encoding is the version 2 form with the public key inside, which OpenSSL 3.0 does not
+            // read; the version 1 form (RFC 8410 section 7) is what openssl genpkey writes.
+            ? new PrivateKeyInfo(new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519), new DerOctetString(ed.GetEncoded()))
+            : PrivateKeyInfoFactory.CreatePrivateKeyInfo(privateKey);
+        return PemEncoding.WriteString("PRIVATE KEY", info.GetDerEncoded()) + "\n";
+    }
 
     /// <summary>Reads PKCS#8 ("PRIVATE KEY") and PKCS#1 ("RSA PRIVATE KEY", what opendkim-genkey writes).</summary>
     /// <exception cref="FormatException">No unencrypted RSA or Ed25519 private key in the text.</exception>

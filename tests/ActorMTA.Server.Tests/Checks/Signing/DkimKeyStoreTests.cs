@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using ActorMTA.Server.Checks.Signing;
 using ActorMTA.Server.Tests.Support;
+using ActorMTA.TestSupport;
 using Akka.Configuration;
 using Xunit;
 
@@ -46,6 +48,30 @@ public sealed class DkimKeyStoreTests : IDisposable
         Assert.NotNull(reloaded);
         Assert.Equal(DkimKeyAlgorithm.Ed25519, reloaded.Algorithm);
         Assert.Equal(key.Record.Value, reloaded.Record.Value);
+    }
+
+    /// <summary>The operator's tools must read the key files: OpenSSL derives the same public key as the record holds.</summary>
+    [Theory]
+    [InlineData(DkimKeyAlgorithm.Rsa)]
+    [InlineData(DkimKeyAlgorithm.Ed25519)]
+    public async Task Openssl_reads_the_key_file_and_derives_the_published_key(DkimKeyAlgorithm algorithm)
+    {
+        const string openssl = "/usr/bin/openssl";
+        await DebianPackage.EnsureInstalledAsync("openssl", () => Task.FromResult(File.Exists(openssl)));
+        var key = Store().Generate("example.test", "s1", algorithm);
+
+        var psi = new ProcessStartInfo(openssl) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "pkey", "-in", key.File, "-pubout", "-outform", "DER" }) psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi)!;
+        using var spki = new MemoryStream();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.BaseStream.CopyToAsync(spki);
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, await stderr);
+
+        var published = Convert.FromBase64String(key.Record.Value.Split("p=")[1]);
+        // An Ed25519 SubjectPublicKeyInfo ends with the raw key, which is all RFC 8463 publishes.
+        Assert.Equal(published, algorithm == DkimKeyAlgorithm.Rsa ? spki.ToArray() : spki.ToArray()[^32..]);
     }
 
     [Fact]
