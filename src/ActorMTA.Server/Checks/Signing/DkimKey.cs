@@ -24,6 +24,9 @@ public sealed class DkimKey
     public DkimKeyAlgorithm Algorithm { get; }
     public DateTimeOffset CreatedUtc { get; }
 
+    /// <summary>The key size: the RSA modulus (2048 for generated keys, whatever an imported key has), or 256 for Ed25519.</summary>
+    public int KeyBits => PrivateKey is RsaPrivateCrtKeyParameters rsa ? rsa.Modulus.BitLength : 256;
+
     /// <summary>The PEM file that holds the private key.</summary>
     public string File { get; }
 
