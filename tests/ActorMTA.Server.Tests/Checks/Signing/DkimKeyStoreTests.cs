@@ -100,6 +100,18 @@ public sealed class DkimKeyStoreTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_data.Path, "dkim", "mail.example.test", "s1.pem")));
     }
 
+    [Fact]
+    public void An_internationalized_domain_is_kept_and_found_under_its_a_label()
+    {
+        var store = Store();
+        var key = store.Generate("Bücher.Test", "s1");
+
+        Assert.Equal("xn--bcher-kva.test", key.Domain);
+        Assert.Equal("s1._domainkey.xn--bcher-kva.test", key.Record.Name);
+        Assert.True(store.HasKeyFor("bücher.test"));
+        Assert.True(store.HasKeyFor("XN--BCHER-KVA.test"));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("localhost")]
