@@ -17,6 +17,12 @@ usage: actormta <command> [--config FILE] [--data-dir DIR]
                                         other aliases or remote addresses (forwarded)
   alias del ALIAS                       delete an alias
   alias list [--json]                   list aliases and their targets
+  dkim generate DOMAIN [--selector S] [--algorithm rsa|ed25519]
+                                        make a DKIM signing key for mail from DOMAIN (rsa: 2048 bits; selector
+                                        default: s + this year and month, e.g. s202612) and print the DNS TXT
+                                        record to publish; an existing selector is refused
+  dkim list [--json]                    list DKIM keys: domain, selector, algorithm, created, active (the
+                                        selector pinned in actormta.dkim.selectors, else the newest)
   ctl COMMAND [--json] [--node IP:PORT --token T]
                                         inspect and steer the cluster through a running node: the node of
                                         --data-dir, or any node's admin endpoint with the cluster's
@@ -52,6 +58,8 @@ try
             return await ThenReload(DomainCommand(cl, config, settings), settings);
         case "alias":
             return await ThenReload(AliasCommand(cl, config, settings), settings);
+        case "dkim":
+            return DkimCommand.Run(cl, config, settings);
         case "ctl":
             if (cl.Words.Count < 2) throw new UsageException("ctl needs a command, e.g. 'ctl queue list'");
             var ctlWords = cl.Words.Skip(1).ToList();

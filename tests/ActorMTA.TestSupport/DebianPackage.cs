@@ -1,0 +1,53 @@
+using System.Diagnostics;
+
+namespace ActorMTA.TestSupport;
+
+/// <summary>
+/// Installs a Debian package a test needs as a real peer (an interpreter module, a tool) when it is missing: tests run
+/// as root on a machine that may be fresh, and only the project's own files can bring what it needs.
+/// </summary>
+public static class DebianPackage
+{
+    private static readonly SemaphoreSlim InstallLock = new(1, 1);
+
+    /// <summary>Runs <c>apt-get install</c> for <paramref name="package"/> unless <paramref name="isPresent"/> says it
+    /// is there already; once per process at a time, so parallel tests do not race for dpkg's lock.</summary>
+    /// <exception cref="InvalidOperationException">Still not present after installing.</exception>
+    public static async Task EnsureInstalledAsync(string package, Func<Task<bool>> isPresent)
+    {
+        if (await isPresent()) return;
+        await InstallLock.WaitAsync();
+        try
+        {
+            if (await isPresent()) return;
+            // A fresh machine may have no package lists yet; update only when the plain install fails.
+            if ((await RunAsync("apt-get", "install", "-y", "-qq", package)).ExitCode != 0)
+            {
+                await RunAsync("apt-get", "update", "-qq");
+                var retry = await RunAsync("apt-get", "install", "-y", "-qq", package);
+                if (retry.ExitCode != 0)
+                    throw new InvalidOperationException($"`apt-get install {package}` failed (exit {retry.ExitCode}): {retry.Output}");
+            }
+            if (!await isPresent())
+                throw new InvalidOperationException($"{package} was installed but is still not usable");
+        }
+        finally
+        {
+            InstallLock.Release();
+        }
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string fileName, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(fileName) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+            info.ArgumentList.Add(argument);
+        info.Environment["DEBIAN_FRONTEND"] = "noninteractive";
+        using var process = Process.Start(info)!;
+        // Drain both pipes so a chatty apt cannot block on a full buffer.
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, (await stdout) + (await stderr));
+    }
+}
