@@ -168,9 +168,13 @@ public sealed class RspamdServer : IAsyncDisposable, IDisposable
             """);
 
         // Bayes on sqlite3 files in the server's directory: learning works without Redis. override.d replaces the
-        // packaged Redis backend and statfiles instead of merging with them.
+        // packaged Redis backend and statfiles instead of merging with them. The learn cache (which answers "already
+        // learned") would otherwise default to /var/lib/rspamd and remember messages across test runs.
         File.WriteAllText(Path.Combine(directory, "override.d", "classifier-bayes.conf"), """
             backend = "sqlite3";
+            cache {
+              path = "${DBDIR}/learn_cache.sqlite";
+            }
             statfile {
               symbol = "BAYES_HAM";
               spam = false;

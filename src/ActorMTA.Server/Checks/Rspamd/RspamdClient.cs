@@ -64,9 +64,12 @@ public sealed class RspamdClient : IDisposable
         if (body is null)
             return RspamdScan.ForSkipped(TooLargeReason(content));
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, _checkUri) { Content = body };
-        AddEnvelopeHeaders(request.Headers, envelope);
-        var (status, reply, failure) = await SendAsync(request, ct);
+        var (status, reply, failure) = await SendAsync(() =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, _checkUri) { Content = body.Content() };
+            AddEnvelopeHeaders(request.Headers, envelope);
+            return request;
+        }, ct);
         if (failure is not null)
             return RspamdScan.ForUnavailable(failure);
         if (status != HttpStatusCode.OK)
@@ -90,10 +93,13 @@ public sealed class RspamdClient : IDisposable
         if (body is null)
             return new RspamdLearnResult(RspamdLearnOutcome.Skipped, TooLargeReason(content));
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, spam ? _learnSpamUri : _learnHamUri) { Content = body };
-        if (!string.IsNullOrEmpty(_options.Password))
-            request.Headers.TryAddWithoutValidation("Password", _options.Password);
-        var (status, reply, failure) = await SendAsync(request, ct);
+        var (status, reply, failure) = await SendAsync(() =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, spam ? _learnSpamUri : _learnHamUri) { Content = body.Content() };
+            if (!string.IsNullOrEmpty(_options.Password))
+                request.Headers.TryAddWithoutValidation("Password", _options.Password);
+            return request;
+        }, ct);
         if (failure is not null)
             return new RspamdLearnResult(RspamdLearnOutcome.Failed, failure);
         if (status == HttpStatusCode.OK)
@@ -105,38 +111,55 @@ public sealed class RspamdClient : IDisposable
         return new RspamdLearnResult(RspamdLearnOutcome.Failed, $"Rspamd answered HTTP {(int)status}: {error}");
     }
 
-    private async Task<(HttpStatusCode Status, byte[] Reply, string? Failure)> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    /// <summary>
+    /// Sends a request built by <paramref name="build"/> within the timeout. A kept-alive connection that Rspamd
+    /// closed (restart, idle limit) can fail a request that never reached it; that one failure is retried once on a
+    /// new connection, inside the same deadline, so a restart does not cost a message its scan.
+    /// </summary>
+    private async Task<(HttpStatusCode Status, byte[] Reply, string? Failure)> SendAsync(Func<HttpRequestMessage> build, CancellationToken ct)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(_options.Timeout);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
-            var reply = await response.Content.ReadAsByteArrayAsync(deadline.Token);
-            return (response.StatusCode, reply, null);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            return (default, [], $"no answer from Rspamd at {request.RequestUri} within {_options.Timeout.TotalMilliseconds:0} ms");
-        }
-        catch (HttpRequestException ex)
-        {
-            return (default, [], $"Rspamd at {request.RequestUri} unreachable: {Describe(ex)}");
-        }
-        catch (IOException ex)
-        {
-            return (default, [], $"connection to Rspamd at {request.RequestUri} failed: {ex.Message}");
+            using var request = build();
+            try
+            {
+                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+                var reply = await response.Content.ReadAsByteArrayAsync(deadline.Token);
+                return (response.StatusCode, reply, null);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return (default, [], $"no answer from Rspamd at {request.RequestUri} within {_options.Timeout.TotalMilliseconds:0} ms");
+            }
+            catch (HttpRequestException ex) when (attempt == 1 && IsStaleConnection(ex))
+            {
+                // Retried below.
+            }
+            catch (HttpRequestException ex)
+            {
+                return (default, [], $"Rspamd at {request.RequestUri} unreachable: {Describe(ex)}");
+            }
+            catch (IOException ex)
+            {
+                return (default, [], $"connection to Rspamd at {request.RequestUri} failed: {Describe(ex)}");
+            }
         }
     }
 
+    private static bool IsStaleConnection(HttpRequestException ex) =>
+        ex.HttpRequestError == HttpRequestError.ResponseEnded
+        || ex.InnerException is IOException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown } };
+
     /// <summary>The request body, or null when the message is over the size limit. Seekable streams are sent in
     /// place; others are buffered, up to one byte past the limit, since their length is otherwise unknown.</summary>
-    private async Task<HttpContent?> BodyAsync(Stream content, CancellationToken ct)
+    private async Task<RspamdMessageBody?> BodyAsync(Stream content, CancellationToken ct)
     {
         if (content.CanSeek)
         {
             var remaining = content.Length - content.Position;
-            return remaining > _options.MaxMessageSize ? null : new RspamdMessageContent(content, remaining);
+            return remaining > _options.MaxMessageSize ? null : new RspamdMessageBody(content, content.Position, remaining);
         }
         var buffer = new MemoryStream();
         var chunk = new byte[81920];
@@ -147,8 +170,7 @@ public sealed class RspamdClient : IDisposable
             if (buffer.Length > _options.MaxMessageSize)
                 return null;
         }
-        buffer.Position = 0;
-        return new RspamdMessageContent(buffer, buffer.Length);
+        return new RspamdMessageBody(buffer, 0, buffer.Length);
     }
 
     private string TooLargeReason(Stream content) => content.CanSeek
@@ -187,8 +209,15 @@ public sealed class RspamdClient : IDisposable
         return new Uri(new Uri(text.EndsWith('/') ? text : text + "/"), command);
     }
 
-    private static string Describe(HttpRequestException ex) =>
-        ex.InnerException is SocketException socket ? $"{socket.SocketErrorCode} ({ex.Message})" : ex.Message;
+    /// <summary>The outer message is often generic ("An error occurred while sending the request"); the cause
+    /// (refused, reset, closed mid-reply) is what an operator needs in the log.</summary>
+    private static string Describe(Exception ex)
+    {
+        var parts = new List<string>();
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+            parts.Add(e is SocketException socket ? $"{socket.SocketErrorCode}: {socket.Message}" : e.Message);
+        return string.Join(" <- ", parts.Distinct());
+    }
 
     /// <summary>Rspamd's controller answers errors as {"error": "..."}; anything else is quoted as it came.</summary>
     private static string ErrorText(byte[] reply)

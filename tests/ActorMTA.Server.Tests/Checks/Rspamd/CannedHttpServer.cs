@@ -6,7 +6,8 @@ namespace ActorMTA.Server.Tests.Checks.Rspamd;
 
 /// <summary>
 /// A loopback HTTP peer that misbehaves on purpose: it reads each request and answers with a fixed raw response, or
-/// (with a null response) accepts and never answers. Rspamd itself cannot be made to send garbage or hang on cue.
+/// (with a null response) accepts and never answers; the first <c>dropConnections</c> connections are closed after
+/// the request without an answer, as a restarting server does. Rspamd itself cannot be made to do these on cue.
 /// </summary>
 internal sealed class CannedHttpServer : IAsyncDisposable
 {
@@ -14,12 +15,18 @@ internal sealed class CannedHttpServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<TcpClient> _held = [];
     private readonly Task _acceptLoop;
+    private readonly int _dropConnections;
+    private int _connections;
 
-    public CannedHttpServer(string? rawResponse)
+    public CannedHttpServer(string? rawResponse, int dropConnections = 0)
     {
+        _dropConnections = dropConnections;
         _listener.Start();
         _acceptLoop = AcceptAsync(rawResponse);
     }
+
+    /// <summary>How many connections were accepted.</summary>
+    public int Connections => Volatile.Read(ref _connections);
 
     public Uri Url => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
 
@@ -35,7 +42,10 @@ internal sealed class CannedHttpServer : IAsyncDisposable
                 var client = await _listener.AcceptTcpClientAsync(_stop.Token);
                 lock (_held)
                     _held.Add(client);
-                if (rawResponse is not null)
+                var number = Interlocked.Increment(ref _connections);
+                if (number <= _dropConnections)
+                    _ = DropAsync(client);
+                else if (rawResponse is not null)
                     _ = AnswerAsync(client, rawResponse);
             }
         }
@@ -53,6 +63,19 @@ internal sealed class CannedHttpServer : IAsyncDisposable
             await ReadRequestAsync(stream);
             await stream.WriteAsync(Encoding.UTF8.GetBytes(rawResponse), _stop.Token);
             client.Client.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            // The client went away first.
+        }
+    }
+
+    private async Task DropAsync(TcpClient client)
+    {
+        try
+        {
+            await ReadRequestAsync(client.GetStream());
+            client.Client.Close();
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or SocketException)
         {

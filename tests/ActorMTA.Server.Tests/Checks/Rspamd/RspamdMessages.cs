@@ -7,7 +7,8 @@ internal static class RspamdMessages
 {
     public const string Gtube = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
 
-    public static MemoryStream GtubeMessage() => Message("Alice <alice@example.org>", "Bob <bob@example.net>", "test", Gtube);
+    // Rspamd only matches the pattern as a whole line: without the final line break it is ordinary text.
+    public static MemoryStream GtubeMessage() => Message("Alice <alice@example.org>", "Bob <bob@example.net>", "test", Gtube + "\r\n");
 
     public static MemoryStream CleanMessage() => Message(
         "Alice <alice@example.org>", "Bob <bob@example.net>", "Lunch tomorrow",
