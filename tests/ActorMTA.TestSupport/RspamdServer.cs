@@ -30,7 +30,10 @@ public sealed class RspamdServer : IAsyncDisposable, IDisposable
 
     private static readonly string[] BinaryCandidates = ["/usr/bin/rspamd", "/usr/sbin/rspamd"];
     private static readonly SemaphoreSlim InstallLock = new(1, 1);
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    // Starts go one at a time: the first start on a machine compiles Rspamd's TLD list and regexps into the shared
+    // Hyperscan cache (~12 s of a core), and a second one started meanwhile would compile it all again beside it.
+    private static readonly SemaphoreSlim StartLock = new(1, 1);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private const int StartAttempts = 5;
 
     // Modules that would ask servers on the internet (fuzzy hashes, DNS blocklists, ASN) or fetch remote maps;
@@ -91,6 +94,7 @@ public sealed class RspamdServer : IAsyncDisposable, IDisposable
             do controllerPort = FreeTcpPort(); while (controllerPort == normalPort);
             WriteConfig(directory, normalPort, controllerPort);
             var log = new ConcurrentQueue<string>();
+            await StartLock.WaitAsync();
             var process = Launch(binary, directory, log);
             try
             {
@@ -101,6 +105,10 @@ public sealed class RspamdServer : IAsyncDisposable, IDisposable
             {
                 lastError = ex;
                 Kill(process);
+            }
+            finally
+            {
+                StartLock.Release();
             }
         }
         TryDeleteDirectory(directory);
