@@ -1,0 +1,14 @@
+namespace ActorMTA.Server.Checks.Rspamd;
+
+/// <summary>
+/// Where and how to reach Rspamd. <paramref name="Url"/> is the normal (scanning) worker, e.g. http://127.0.0.1:11333;
+/// <paramref name="ControllerUrl"/> is the controller that learns (Rspamd's default port 11334), the scanner's URL when
+/// not given. <paramref name="Password"/> is sent as the controller's <c>Password</c> header when set.
+/// <paramref name="Timeout"/> bounds each request as a whole (connect, upload, Rspamd's work, reply).
+/// Messages larger than <paramref name="MaxMessageSize"/> bytes are not sent at all.
+/// </summary>
+public sealed record RspamdOptions(Uri Url, Uri? ControllerUrl, string? Password, TimeSpan Timeout, int MaxMessageSize)
+{
+    /// <summary>The controller to learn at: <see cref="ControllerUrl"/> or, without one, <see cref="Url"/>.</summary>
+    public Uri EffectiveControllerUrl => ControllerUrl ?? Url;
+}
