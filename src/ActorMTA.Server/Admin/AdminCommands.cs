@@ -97,7 +97,7 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
         return Task.FromResult(new AdminResult(text, data));
     }
 
-    private static readonly string[] RegionNames = [ShardRegions.MailboxTypeName, ShardRegions.DomainQueueTypeName];
+    private static readonly string[] RegionNames = [ShardRegions.MailboxTypeName, ShardRegions.DomainQueueTypeName, ShardRegions.GreylistTypeName];
 
     private static string RegionName(string name) => RegionNames.Contains(name)
         ? name

@@ -26,6 +26,7 @@ public sealed class EntityPersistenceCounters : IExtension
 {
     public PersistenceCounter Mailbox { get; } = new();
     public PersistenceCounter DomainQueue { get; } = new();
+    public PersistenceCounter Greylist { get; } = new();
 
     public static EntityPersistenceCounters Get(ActorSystem system) => system.WithExtension<EntityPersistenceCounters, EntityPersistenceCountersProvider>();
 }

@@ -1,4 +1,5 @@
 using ActorMTA.Server.Delivery;
+using ActorMTA.Server.Greylisting;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Queues;
 using ActorMTA.Storage;
@@ -8,19 +9,21 @@ using Akka.Cluster.Sharding;
 namespace ActorMTA.Server.Cluster;
 
 /// <summary>
-/// The two sharded entity types of a node. Send <see cref="IMailboxCommand"/>s to <see cref="Mailbox"/>
-/// and <see cref="IDomainQueueCommand"/>s to <see cref="DomainQueue"/>; sharding finds the entity
-/// wherever it lives in the cluster.
+/// The three sharded entity types of a node. Send <see cref="IMailboxCommand"/>s to <see cref="Mailbox"/>,
+/// <see cref="IDomainQueueCommand"/>s to <see cref="DomainQueue"/> and <see cref="IGreylistCommand"/>s to
+/// <see cref="Greylist"/> (or use <see cref="GreylistClient"/>); sharding finds the entity wherever it lives in the cluster.
 /// </summary>
 public sealed class ShardRegions
 {
     public const string MailboxTypeName = "mailbox";
     public const string DomainQueueTypeName = "domain-queue";
+    public const string GreylistTypeName = "greylist";
 
-    private ShardRegions(IActorRef mailbox, IActorRef domainQueue, int shardCount)
+    private ShardRegions(IActorRef mailbox, IActorRef domainQueue, IActorRef greylist, int shardCount)
     {
         Mailbox = mailbox;
         DomainQueue = domainQueue;
+        Greylist = greylist;
         ShardCount = shardCount;
     }
 
@@ -30,18 +33,23 @@ public sealed class ShardRegions
     public IActorRef Mailbox { get; }
     public IActorRef DomainQueue { get; }
 
+    /// <summary>Greylist entities, one per client network; started whether or not greylisting is enabled (it costs nothing unasked).</summary>
+    public IActorRef Greylist { get; }
+
     /// <summary>
-    /// Starts both regions with the settings in the system's actormta section. Without
+    /// Starts the regions with the settings in the system's actormta section. Without
     /// <paramref name="delivery"/> the domain queues only hold mail (entity tests); with it they deliver.
+    /// <paramref name="clock"/> is the greylist's (tests move it); the system clock by default.
     /// </summary>
-    public static ShardRegions Start(ActorSystem system, IContentStore content, DeliveryServices? delivery = null)
+    public static ShardRegions Start(ActorSystem system, IContentStore content, DeliveryServices? delivery = null, TimeProvider? clock = null)
     {
         var config = system.Settings.Config;
-        return Start(system, content, MailboxSettings.FromConfig(config), DomainQueueSettings.FromConfig(config), config.GetInt("actormta.cluster.shard-count"), delivery);
+        return Start(system, content, MailboxSettings.FromConfig(config), DomainQueueSettings.FromConfig(config), config.GetInt("actormta.cluster.shard-count"), delivery,
+            GreylistSettings.FromConfig(config), clock);
     }
 
     public static ShardRegions Start(ActorSystem system, IContentStore content, MailboxSettings mailbox, DomainQueueSettings queue, int shardCount,
-        DeliveryServices? delivery = null)
+        DeliveryServices? delivery = null, GreylistSettings? greylist = null, TimeProvider? clock = null)
     {
         var sharding = ClusterSharding.Get(system);
         var counters = EntityPersistenceCounters.Get(system);
@@ -70,6 +78,18 @@ public sealed class ShardRegions
             sharding.DefaultShardAllocationStrategy(queueSettings),
             PassivateEntity.Instance);
 
-        return new ShardRegions(mailboxRegion, queueRegion, shardCount);
+        // Like mailboxes: a greylist entity passivates itself when idle and recovers from its journal on the next check.
+        var greylistSettings = greylist ?? new GreylistSettings();
+        var greylistClock = clock ?? TimeProvider.System;
+        var greylistShards = defaults.WithRememberEntities(false).WithPassivateIdleAfter(TimeSpan.Zero);
+        var greylistRegion = sharding.Start(
+            GreylistTypeName,
+            network => Greylisting.Greylist.Props(network, greylistSettings, greylistClock, counters.Greylist),
+            greylistShards,
+            new EntityMessageExtractor<IGreylistCommand>(shardCount, c => c.Network),
+            sharding.DefaultShardAllocationStrategy(greylistShards),
+            PassivateEntity.Instance);
+
+        return new ShardRegions(mailboxRegion, queueRegion, greylistRegion, shardCount);
     }
 }

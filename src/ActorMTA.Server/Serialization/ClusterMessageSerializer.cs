@@ -1,5 +1,6 @@
 using System.Runtime.Serialization;
 using ActorMTA.Server.Cluster;
+using ActorMTA.Server.Greylisting;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Queues;
 using Akka.Actor;
@@ -20,7 +21,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
     public const int Id = 4712;
 
     // Manifests: M = mailbox command, R = mailbox reply or push, Q = domain-queue command, A = domain-queue reply,
-    // C = cluster plumbing. Short, because every remote message carries its manifest.
+    // G = greylist command or reply, C = cluster plumbing. Short, because every remote message carries its manifest.
     internal const string DeliverToMailboxManifest = "MD";
     internal const string RetractDeliveryManifest = "MR";
     internal const string GetMaildropManifest = "MG";
@@ -81,6 +82,9 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
     internal const string EnqueueRetractedManifest = "AR";
     internal const string QueueStatusManifest = "AS";
     internal const string QueueControlDoneManifest = "AC";
+
+    internal const string CheckGreylistManifest = "GC";
+    internal const string GreylistVerdictManifest = "GV";
 
     internal const string JournalWriteFailedManifest = "CJ";
     internal const string PassivateEntityManifest = "CP";
@@ -148,6 +152,8 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
         EnqueueRetracted => EnqueueRetractedManifest,
         QueueStatus => QueueStatusManifest,
         QueueControlDone => QueueControlDoneManifest,
+        CheckGreylist => CheckGreylistManifest,
+        GreylistVerdict => GreylistVerdictManifest,
         JournalWriteFailed => JournalWriteFailedManifest,
         PassivateEntity => PassivateEntityManifest,
         _ => throw new SerializationException($"{nameof(ClusterMessageSerializer)} cannot serialize {o.GetType().FullName}"),
@@ -364,6 +370,14 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
                 w.String(m.QueueName); w.Int(m.Affected);
                 break;
 
+            // ---- greylist ----
+            case CheckGreylist m:
+                w.String(m.Network); w.String(m.Sender); w.String(m.Recipient);
+                break;
+            case GreylistVerdict m:
+                w.String(m.Network); w.Byte((byte)m.Outcome); w.Long(m.RetryAfter.Ticks); w.NullableString(m.Detail);
+                break;
+
             // ---- cluster ----
             case JournalWriteFailed m:
                 WriteNested(w, m.Command); w.String(m.Reason);
@@ -443,6 +457,9 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
             EnqueueRetractedManifest => new EnqueueRetracted(r.String(), r.String(), r.Long()),
             QueueStatusManifest => ReadQueueStatus(r),
             QueueControlDoneManifest => new QueueControlDone(r.String(), r.Int()),
+
+            CheckGreylistManifest => new CheckGreylist(r.String(), r.String(), r.String()),
+            GreylistVerdictManifest => new GreylistVerdict(r.String(), ReadEnum<GreylistOutcome>(r), TimeSpan.FromTicks(r.Long())) { Detail = r.NullableString() },
 
             JournalWriteFailedManifest => new JournalWriteFailed(ReadNested(r), r.String()),
             PassivateEntityManifest => PassivateEntity.Instance,

@@ -1,5 +1,6 @@
 using System.Runtime.Serialization;
 using ActorMTA.Protocol.Smtp;
+using ActorMTA.Server.Greylisting;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Queues;
 using Akka.Actor;
@@ -17,7 +18,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
     /// <summary>Stored in every journal row; never change it.</summary>
     public const int Id = 4711;
 
-    // Manifests: M = mailbox, Q = domain queue; the digit is the layout version.
+    // Manifests: M = mailbox, Q = domain queue, G = greylist; the digit is the layout version.
     internal const string FolderCreatedV1 = "MF1";
     internal const string MessageAppendedV1 = "MA1";
     internal const string MessagesRemovedV1 = "MR1";
@@ -45,6 +46,10 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
     internal const string DelayWarningSentV1 = "QW1";
     internal const string QueueSuspensionChangedV1 = "QX1";
     internal const string QueueFlushedV1 = "QF1";
+    internal const string GreylistTripletSeenV1 = "GT1";
+    internal const string GreylistTripletPassedV1 = "GP1";
+    internal const string GreylistWhitelistRefreshedV1 = "GW1";
+    internal const string GreylistSnapshotV1 = "GS1";
 
     public EntityRecordSerializer(ExtendedActorSystem system) : base(system) { }
 
@@ -73,6 +78,10 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
         DelayWarningSent => DelayWarningSentV1,
         QueueSuspensionChanged => QueueSuspensionChangedV1,
         QueueFlushed => QueueFlushedV1,
+        GreylistTripletSeen => GreylistTripletSeenV1,
+        GreylistTripletPassed => GreylistTripletPassedV1,
+        GreylistWhitelistRefreshed => GreylistWhitelistRefreshedV1,
+        GreylistSnapshot => GreylistSnapshotV1,
         _ => throw new SerializationException($"{nameof(EntityRecordSerializer)} cannot serialize {o.GetType().FullName}"),
     };
 
@@ -219,6 +228,32 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
             case QueueFlushed e:
                 w.Timestamp(e.At);
                 break;
+            case GreylistTripletSeen e:
+                w.String(e.Sender);
+                w.String(e.Recipient);
+                w.Timestamp(e.At);
+                break;
+            case GreylistTripletPassed e:
+                w.String(e.Sender);
+                w.String(e.Recipient);
+                w.Timestamp(e.At);
+                w.Int(e.PassCount);
+                break;
+            case GreylistWhitelistRefreshed e:
+                w.Timestamp(e.At);
+                break;
+            case GreylistSnapshot s:
+                w.Int(s.Triplets.Count);
+                foreach (var t in s.Triplets)
+                {
+                    w.String(t.Sender);
+                    w.String(t.Recipient);
+                    w.Timestamp(t.FirstSeen);
+                    WriteNullableTimestamp(w, t.LastPassed);
+                }
+                w.Int(s.PassCount);
+                WriteNullableTimestamp(w, s.LastPass);
+                break;
             default:
                 throw new SerializationException($"{nameof(EntityRecordSerializer)} cannot serialize {obj.GetType().FullName}");
         }
@@ -257,11 +292,32 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
             DelayWarningSentV1 => new DelayWarningSent(r.String()),
             QueueSuspensionChangedV1 => new QueueSuspensionChanged(r.Byte() != 0),
             QueueFlushedV1 => new QueueFlushed(r.Timestamp()),
+            GreylistTripletSeenV1 => new GreylistTripletSeen(r.String(), r.String(), r.Timestamp()),
+            GreylistTripletPassedV1 => new GreylistTripletPassed(r.String(), r.String(), r.Timestamp(), r.Int()),
+            GreylistWhitelistRefreshedV1 => new GreylistWhitelistRefreshed(r.Timestamp()),
+            GreylistSnapshotV1 => ReadGreylistSnapshot(r),
             _ => throw new SerializationException($"{nameof(EntityRecordSerializer)}: unknown manifest '{manifest}' (journal written by a newer version?)"),
         };
         r.End();
         return result;
     }
+
+    private static GreylistSnapshot ReadGreylistSnapshot(RecordReader r)
+    {
+        var triplets = new GreylistTriplet[r.Count()];
+        for (var i = 0; i < triplets.Length; i++)
+            triplets[i] = new GreylistTriplet(r.String(), r.String(), r.Timestamp(), ReadNullableTimestamp(r));
+        return new GreylistSnapshot(triplets, r.Int(), ReadNullableTimestamp(r));
+    }
+
+    // RecordWriter has no nullable timestamp; a presence byte keeps this inside its existing encodings.
+    private static void WriteNullableTimestamp(RecordWriter w, DateTimeOffset? value)
+    {
+        w.Bool(value.HasValue);
+        if (value is { } v) w.Timestamp(v);
+    }
+
+    private static DateTimeOffset? ReadNullableTimestamp(RecordReader r) => r.Bool() ? r.Timestamp() : null;
 
     private static void WriteMessageFields(RecordWriter w, string queueId, string contentRef, long size, DateTimeOffset internalDate, IReadOnlySet<string> flags)
     {

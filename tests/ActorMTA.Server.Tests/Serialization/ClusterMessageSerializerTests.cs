@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using ActorMTA.Protocol.Smtp;
 using ActorMTA.Server.Cluster;
+using ActorMTA.Server.Greylisting;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Queues;
 using ActorMTA.Server.Serialization;
@@ -166,7 +167,17 @@ public sealed class ClusterMessageSerializerTests : Akka.TestKit.Xunit2.TestKit
         new QueueStatus("example.net", 0, []),
         new QueueControlDone("example.net", 3),
 
+        // Greylist.
+        new CheckGreylist("192.0.2.0/24", "alice@example.net", "bob@example.org"),
+        new CheckGreylist("2001:db8:1:2::/64", "", Unicode),
+        GreylistVerdict.Defer("192.0.2.0/24", TimeSpan.FromSeconds(299.5)),
+        GreylistVerdict.Pass("2001:db8:1:2::/64"),
+        GreylistVerdict.Whitelisted("192.0.2.0/24", GreylistPolicy.AutoWhitelisted),
+        GreylistVerdict.Unavailable("192.0.2.0/24", "journal write failed: database or disk is full"),
+        GreylistVerdict.Disabled("192.0.2.0/24"),
+
         // Cluster.
+        new JournalWriteFailed(new CheckGreylist("192.0.2.0/24", "", "bob@example.org"), "I/O error"),
         new JournalWriteFailed(new StoreFlags(Bob, "INBOX", [1], FlagStoreMode.Add, ["\\Seen"], session), "database or disk is full"),
         new JournalWriteFailed(new EnqueueDelivery("example.net", "Q1", "ref/1", "", ["a@example.net"], 1, Then, 2), "I/O error"),
         PassivateEntity.Instance,

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ActorMTA.Server.Greylisting;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Queues;
 using ActorMTA.Server.Serialization;
@@ -37,6 +38,17 @@ public sealed class EntityRecordSerializerTests : Akka.TestKit.Xunit2.TestKit
         [new DeliveryQueued("Q1", "ref/1", "", Array.Empty<string>(), 0, Then)],
         [new DeliveryRemoved("Q1", QueueRemovalReason.Retracted)],
         [new DomainQueueSnapshot(new[] { Retried, Retried with { QueueId = "Q3", Attempts = 0, LastResult = null } })],
+        [new GreylistTripletSeen("alice@example.net", "bob@example.org", Then)],
+        [new GreylistTripletSeen("", "grüße@exämple.org", Then)],
+        [new GreylistTripletPassed("alice@example.net", "bob@example.org", Then.AddMinutes(5), 1)],
+        [new GreylistTripletPassed("", "bob@example.org", Then, int.MaxValue)],
+        [new GreylistWhitelistRefreshed(Then)],
+        [new GreylistSnapshot(new[]
+        {
+            new GreylistTriplet("pending@example.net", "bob@example.org", Then, null),
+            new GreylistTriplet("", "bob@example.org", Then, Then.AddMinutes(5)),
+        }, 7, Then.AddMinutes(5))],
+        [new GreylistSnapshot(Array.Empty<GreylistTriplet>(), 0, null)],
     };
 
     [Theory]

@@ -1,4 +1,5 @@
 using ActorMTA.Server.Tests.Delivery;
+using ActorMTA.Server.Tests.Greylisting;
 using ActorMTA.Server.Tests.Mailboxes;
 using ActorMTA.Server.Tests.Queues;
 using ActorMTA.Server.Tests.Support;
@@ -29,3 +30,5 @@ public sealed class DomainQueueEntitySerializedTests(ITestOutputHelper output) :
 
 public sealed class QueueControlSerializedTests(ITestOutputHelper output, DeliveryZoneFixture zone)
     : QueueControlCases(output, zone, SerializeMessages.Config), IClassFixture<DeliveryZoneFixture>;
+
+public sealed class GreylistEntitySerializedTests(ITestOutputHelper output) : GreylistEntityCases(output, SerializeMessages.Config);

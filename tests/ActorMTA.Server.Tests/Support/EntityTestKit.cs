@@ -33,10 +33,13 @@ public abstract class EntityTestKit : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
 
     protected EntityPersistenceCounters Counters => EntityPersistenceCounters.Get(Sys);
 
+    /// <summary>The greylist entities' clock, for this node and a restarted one (tests that move time override it).</summary>
+    protected virtual TimeProvider Clock => TimeProvider.System;
+
     public async Task InitializeAsync()
     {
         await ClusterBootstrap.JoinSelfAsync(Sys).WaitAsync(TimeSpan.FromSeconds(20));
-        Regions = ShardRegions.Start(Sys, Content);
+        Regions = ShardRegions.Start(Sys, Content, clock: Clock);
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -53,7 +56,7 @@ public abstract class EntityTestKit : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
         {
             await ClusterBootstrap.JoinSelfAsync(system).WaitAsync(TimeSpan.FromSeconds(20));
             beforeRegions?.Invoke(system);
-            return new RestartedNode(system, ShardRegions.Start(system, Content));
+            return new RestartedNode(system, ShardRegions.Start(system, Content, clock: Clock));
         }
         catch
         {
