@@ -25,7 +25,10 @@ public sealed class InboundChecks
     private readonly DmarcEvaluator _dmarc;
     private readonly RspamdClient? _rspamd;
 
-    public InboundChecks(SpamSettings settings, string hostName, ICheckDns dns, PublicSuffixList psl, RspamdClient? rspamd, DmarcReportLog? reports = null)
+    private readonly string? _reportDirectory;
+
+    public InboundChecks(SpamSettings settings, string hostName, ICheckDns dns, PublicSuffixList psl, RspamdClient? rspamd, DmarcReportLog? reports = null,
+        string? reportDirectory = null)
     {
         _settings = settings;
         _authServId = settings.AuthServIdOr(hostName);
@@ -36,6 +39,7 @@ public sealed class InboundChecks
         _dmarc = new DmarcEvaluator(dns, psl);
         _rspamd = rspamd;
         Reports = reports ?? new DmarcReportLog();
+        _reportDirectory = reportDirectory;
     }
 
     public SpamSettings Settings => _settings;
@@ -47,6 +51,13 @@ public sealed class InboundChecks
     public DmarcReportLog Reports { get; }
 
     public RspamdClient? Rspamd => _rspamd;
+
+    /// <summary>Appends the DMARC aggregate data gathered since the last call to the report directory (JSON lines per day), if one is set.</summary>
+    public async Task FlushReportsAsync(CancellationToken ct)
+    {
+        if (_reportDirectory is null) return;
+        await DmarcReportLog.AppendJsonLinesAsync(_reportDirectory, Reports.Snapshot(reset: true), ct).ConfigureAwait(false);
+    }
 
     public async Task<ConnectionAssessment> AssessConnectionAsync(System.Net.IPAddress client, CancellationToken ct)
     {
@@ -158,7 +169,7 @@ public sealed class InboundChecks
 
         var verdict = Decide(request, dmarc, arc, scan, ref score, notes);
         if (dmarc is not null && dmarc.PolicyDomain is not null)
-            Reports.Record(dmarc, request.Client, verdict.Action switch { SpamAction.Reject => "reject", SpamAction.Junk => "quarantine", _ => "none" });
+            Reports.Record(dmarc, request.Client, verdict.Action switch { SpamAction.Reject => DmarcPolicy.Reject, SpamAction.Junk => DmarcPolicy.Quarantine, _ => DmarcPolicy.None });
 
         var headers = new StringBuilder();
         headers.Append(results);
@@ -184,7 +195,9 @@ public sealed class InboundChecks
         if (dmarc is { Result: DmarcResult.Fail })
         {
             notes.Add("DMARC_FAIL");
-            var overridden = arc is { Result: ArcResult.Pass } && arc.Sealer is { } sealer && _settings.ArcTrustedSealers.Contains(sealer.ToLowerInvariant());
+            // The last sealer is the hop that handed us the message; trusting it means trusting what the chain's first hop saw.
+            var overridden = arc is { Result: ArcResult.Pass, Sealers.Count: > 0 } && _settings.ArcTrustedSealers.Contains(arc.Sealers[^1].ToLowerInvariant())
+                && string.Equals(arc.OriginDmarc, "pass", StringComparison.OrdinalIgnoreCase);
             if (overridden) notes.Add("ARC_TRUSTED_OVERRIDE");
             else if (dmarc.AppliedPolicy == DmarcPolicy.Reject && _settings.DmarcReject)
                 return new SpamVerdict(SpamAction.Reject, SpamVerdict.Rejected($"Message rejected by the DMARC policy of {dmarc.AuthorDomain}"), "", score, "");
@@ -202,7 +215,7 @@ public sealed class InboundChecks
             else if (!scan.Skipped)
             {
                 score += scan.Score;
-                notes.AddRange(scan.Symbols.Take(30).Select(sym => "RSPAMD_" + sym));
+                notes.AddRange(scan.Symbols.Keys.Take(30).Select(sym => "RSPAMD_" + sym));
                 switch (scan.Action)
                 {
                     case RspamdAction.Reject:

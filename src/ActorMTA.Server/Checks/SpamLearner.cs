@@ -26,8 +26,8 @@ public sealed class SpamLearner(RspamdClient rspamd, IContentStore content, ILog
             {
                 await using var stream = content.OpenRead(reference);
                 var result = await rspamd.LearnAsync(stream, spam, CancellationToken.None).ConfigureAwait(false);
-                counters.Increment($"learn.{kind}.{(result.Success ? "ok" : "failed")}");
-                log.Info("imap session={0} queue-id={1} learn {2}: {3}", sessionId, queueId, kind, result.Success ? "ok" : result.Reason);
+                counters.Increment($"learn.{kind}.{(result.Succeeded ? "ok" : "failed")}");
+                log.Info("imap session={0} queue-id={1} learn {2}: {3}", sessionId, queueId, kind, result.Succeeded ? "ok" : result.Reason);
             }
             catch (Exception e) when (e is IOException or FileNotFoundException or InvalidOperationException or UnauthorizedAccessException)
             {

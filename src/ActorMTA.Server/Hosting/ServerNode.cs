@@ -254,6 +254,8 @@ public sealed class ServerNode : IAsyncDisposable
         try
         {
             Accounts.RefreshIfChanged();
+            // `actormta dkim generate` writes the key files; the store picks new ones up on the same beat as accounts.
+            _dkimKeys?.Reload();
         }
         catch (Exception e) when (e is global::System.Data.Common.DbException or IOException or ObjectDisposedException or InvalidOperationException or TimeoutException)
         {
@@ -270,6 +272,8 @@ public sealed class ServerNode : IAsyncDisposable
     private SpamLearner? _learner;
     private GreylistClient? _greylist;
     private OutboundDkimSigner? _signer;
+    private DkimKeyStore? _dkimKeys;
+    private Timer? _dmarcReports;
 
     /// <summary>actormta.spam (inbound checks, greylisting, Rspamd) and actormta.dkim (signing), from the system's config.</summary>
     private void StartChecks(DeliverySettings delivery)
@@ -285,14 +289,22 @@ public sealed class ServerNode : IAsyncDisposable
                     (int)Math.Min(int.MaxValue, spam.MaxScanSize)))
                 : null;
             var resolver = delivery.ResolverOptions();
-            _checks = new InboundChecks(spam, Settings.HostName, DnsClientCheckDns.For(resolver), PublicSuffixList.Default, rspamd,
-                new DmarcReportLog(reportDir));
+            _checks = new InboundChecks(spam, Settings.HostName, DnsClientCheckDns.For(resolver), PublicSuffixList.Default, rspamd, null, reportDir);
+            if (reportDir is not null)
+            {
+                var checks = _checks;
+                _dmarcReports = new Timer(_ => _ = checks.FlushReportsAsync(CancellationToken.None).ContinueWith(t =>
+                    System.Log.Warning("dmarc: report data not written: {0}", t.Exception?.GetBaseException().Message), TaskContinuationOptions.OnlyOnFaulted),
+                    null, TimeSpan.FromHours(1), TimeSpan.FromHours(1));
+            }
             if (rspamd is not null && spam.RspamdLearn) _learner = new SpamLearner(rspamd, Content, System.Log, _checks.Counters);
-            System.Log.Info("spam checks on: spf={0} dkim={1} dmarc={2} arc={3} dns-lists={4} rspamd={5} greeting-delay={6}", spam.Spf, spam.Dkim, spam.Dmarc,
-                spam.Arc, spam.DnsLists.Count, spam.RspamdUrl?.ToString() ?? "off", spam.GreetingDelay);
+            System.Log.Info($"spam checks on: spf={spam.Spf} dkim={spam.Dkim} dmarc={spam.Dmarc} arc={spam.Arc} dns-lists={spam.DnsLists.Count} " +
+                $"rspamd={spam.RspamdUrl?.ToString() ?? "off"} greeting-delay={spam.GreetingDelay}");
         }
-        _greylist = GreylistClient.FromConfig(System, Regions, config);
-        _signer = OutboundDkimSigner.FromConfig(Settings.DataDirectory, config);
+        var greylisting = GreylistSettings.FromConfig(config);
+        if (greylisting.Enabled) _greylist = GreylistClient.Create(System, Regions);
+        _dkimKeys = DkimKeyStore.InDataDirectory(Settings.DataDirectory, DkimSettings.FromConfig(config));
+        _signer = new OutboundDkimSigner(_dkimKeys);
     }
 
     private void StartListeners(X509Certificate2 certificate, IReadOnlyDictionary<string, Socket> sockets)
@@ -394,6 +406,7 @@ public sealed class ServerNode : IAsyncDisposable
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { System.Log.Warning("Some sessions did not finish in time"); }
         _accountsRefresh?.Dispose();
         _orphanSweep?.Dispose();
+        _dmarcReports?.Dispose();
         if (_admin is not null) await _admin.DisposeAsync();
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
         await System.WhenTerminated;

@@ -47,7 +47,7 @@ public static class ContentStamper
 
     /// <summary>The header section up to and including its empty line (or all of the first <paramref name="max"/> bytes
     /// when it is longer), and the bytes read past it.</summary>
-    private static async Task<(byte[] Header, byte[] Rest)> ReadHeaderSectionAsync(Stream source, int max, CancellationToken ct)
+    private static async Task<(byte[] Header, byte[] Remainder)> ReadHeaderSectionAsync(Stream source, int max, CancellationToken ct)
     {
         var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];

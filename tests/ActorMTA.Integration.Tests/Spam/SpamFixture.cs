@@ -24,7 +24,7 @@ public class SpamFixture : IAsyncLifetime
     /// <summary>HOCON appended after the spam block (later keys win).</summary>
     protected virtual string Extra => "";
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Dns = await DnsmasqServer.StartAsync(Zone.Config(DnsmasqServer.ClosedUdpPort()));
         Server = await ServerProcess.StartAsync($$"""
@@ -38,7 +38,7 @@ public class SpamFixture : IAsyncLifetime
             """, [User]);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Server.DisposeAsync();
         await Dns.DisposeAsync();

@@ -26,7 +26,7 @@ public sealed class AuthenticationResultsHeaderTests
         var text = new AuthenticationResultsHeader("mx.example")
             .Add("spf", "none", "x)\r\nX-Injected: 1", ("smtp.helo", "evil\r\nX-Injected: yes")).ToString();
         Assert.DoesNotContain("\r\nX-Injected", text);
-        Assert.Equal(2, text.Split("\r\n").Length);
+        Assert.Equal(3, text.Split("\r\n").Length);
     }
 
     [Theory]
