@@ -88,10 +88,10 @@ public sealed class DnsmasqServer : IAsyncDisposable, IDisposable
             catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
             {
                 lastError = ex;
-                Kill(process);
+                HelperProcess.Kill(process);
             }
         }
-        TryDeleteDirectory(directory);
+        HelperProcess.TryDeleteDirectory(directory);
         throw new InvalidOperationException($"dnsmasq did not start after {StartAttempts} attempts", lastError);
     }
 
@@ -212,31 +212,10 @@ public sealed class DnsmasqServer : IAsyncDisposable, IDisposable
         }
     }
 
-    private static void Kill(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill();
-                process.WaitForExit(5000);
-            }
-        }
-        catch (InvalidOperationException) { } // already gone
-        process.Dispose();
-    }
-
-    private static void TryDeleteDirectory(string directory)
-    {
-        try { Directory.Delete(directory, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
-
     public void Dispose()
     {
-        Kill(_process);
-        TryDeleteDirectory(_directory);
+        HelperProcess.Kill(_process);
+        HelperProcess.TryDeleteDirectory(_directory);
     }
 
     public ValueTask DisposeAsync()

@@ -104,14 +104,14 @@ public sealed class RspamdServer : IAsyncDisposable, IDisposable
             catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
             {
                 lastError = ex;
-                Kill(process);
+                HelperProcess.Kill(process);
             }
             finally
             {
                 StartLock.Release();
             }
         }
-        TryDeleteDirectory(directory);
+        HelperProcess.TryDeleteDirectory(directory);
         throw new InvalidOperationException($"rspamd did not start after {StartAttempts} attempts", lastError);
     }
 
@@ -392,32 +392,10 @@ public sealed class RspamdServer : IAsyncDisposable, IDisposable
         return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
-    private static void Kill(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                // The workers are children of the main process: kill them too, or they keep the ports.
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(5000);
-            }
-        }
-        catch (InvalidOperationException) { } // already gone
-        process.Dispose();
-    }
-
-    private static void TryDeleteDirectory(string directory)
-    {
-        try { Directory.Delete(directory, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
-
     public void Dispose()
     {
-        Kill(_process);
-        TryDeleteDirectory(_directory);
+        HelperProcess.Kill(_process);
+        HelperProcess.TryDeleteDirectory(_directory);
     }
 
     public ValueTask DisposeAsync()
