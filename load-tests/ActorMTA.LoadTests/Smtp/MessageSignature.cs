@@ -27,6 +27,8 @@ internal sealed class MessageSignature(string keyFile, string selector)
         };
         signer.Sign(message, [HeaderId.From]);
         var field = message.Headers[message.Headers.IndexOf(HeaderId.DkimSignature)];
-        return [.. Encoding.ASCII.GetBytes(field.Field + ":"), .. field.RawValue];
+        // MimeKit folds with the platform's line ending; SMTP needs CRLF (and relaxed canonicalization ignores folding).
+        var value = Encoding.ASCII.GetString(field.RawValue).Replace("\r\n", "\n").Replace("\n", "\r\n");
+        return Encoding.ASCII.GetBytes(field.Field + ":" + value);
     }
 }

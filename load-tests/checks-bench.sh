@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# What the inbound checks cost: SMTP accept rate with SPF + DKIM + DMARC on (a real dnsmasq answering) next to
+# the same run with the checks off, one table. Target (issue 13): at most 20% slower.
+#
+#   load-tests/checks-bench.sh        (root on Debian: installs dnsmasq-base and openssl when missing)
+#
+# Every message is DKIM-signed for bench.test (the load tool signs From and the shared body once per size),
+# bench.test publishes SPF for 127.0.0.1, its DKIM key and DMARC p=reject, so each message costs an SPF
+# evaluation, one DKIM verification and a DMARC evaluation; the server's log is checked for spf=pass
+# dkim=pass dmarc=pass. Environment: MESSAGES (10000), SESSIONS (50), RUNS (3; the median is taken).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+MESSAGES=${MESSAGES:-10000}
+SESSIONS=${SESSIONS:-50}
+RUNS=${RUNS:-3}
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+OUT=$ROOT/load-tests/results/$STAMP-checks
+mkdir -p "$OUT"
+log() { echo "[checks-bench $(date -u +%H:%M:%S)] $*" >&2; }
+
+need=()
+command -v dnsmasq >/dev/null || need+=(dnsmasq-base)
+command -v openssl >/dev/null || need+=(openssl)
+if [ ${#need[@]} -gt 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null; fi
+
+log "building (Release)"
+dotnet build -c Release -nologo -v quiet src/ActorMTA.Host/ActorMTA.Host.csproj >"$OUT/build.log" 2>&1
+dotnet build -c Release -nologo -v quiet load-tests/ActorMTA.LoadTests/ActorMTA.LoadTests.csproj >>"$OUT/build.log" 2>&1
+ACTORMTA=(dotnet "$ROOT/src/ActorMTA.Host/bin/Release/net10.0/actormta.dll")
+LOAD=(dotnet "$ROOT/load-tests/ActorMTA.LoadTests/bin/Release/net10.0/actormta-load.dll")
+
+WORK=$(mktemp -d /tmp/actormta-checks.XXXXXX)
+SERVER_PID= DNS_PID=
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
+  [ -n "$DNS_PID" ] && kill "$DNS_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# --- DNS: bench.test with SPF, DKIM and DMARC ----------------------------------------------------------
+openssl genrsa -out "$WORK/dkim.pem" 2048 2>/dev/null
+PUB=$(openssl rsa -in "$WORK/dkim.pem" -pubout -outform DER 2>/dev/null | base64 -w0)
+DNS_PORT=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+{
+  echo 'local=/test/'
+  echo 'txt-record=bench.test,"v=spf1 ip4:127.0.0.1 -all"'
+  echo 'txt-record=_dmarc.bench.test,"v=DMARC1; p=reject"'
+  echo "txt-record=load._domainkey.bench.test,\"v=DKIM1; k=rsa; p=${PUB:0:200}\",\"${PUB:200}\""
+} >"$WORK/dnsmasq.conf"
+dnsmasq --keep-in-foreground --port="$DNS_PORT" --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \
+  --pid-file= --conf-file="$WORK/dnsmasq.conf" --cache-size=1000 >"$OUT/dnsmasq.log" 2>&1 &
+DNS_PID=$!
+sleep 0.5
+
+run_once() { # $1 = on|off, $2 = run number
+  local data="$WORK/data-$1-$2" conf="$WORK/checks-$1.conf"
+  # bench.conf, then the keys of this run (later keys win within one HOCON file).
+  { cat "$ROOT/hocon/bench.conf"; cat <<CONF
+actormta.smtp.relay-networks = []
+actormta.delivery { dns-servers = ["127.0.0.1:$DNS_PORT"] }
+actormta.spam { enabled = $1, spf.enabled = on, dkim.enabled = on, dmarc.enabled = on, arc.enabled = off, dmarc.report-dir = "" }
+CONF
+  } >"$conf"
+  "${ACTORMTA[@]}" domain add local.test --config "$conf" --data-dir "$data" >/dev/null
+  "${ACTORMTA[@]}" user add bench@local.test --password secret --config "$conf" --data-dir "$data" >/dev/null
+  "${ACTORMTA[@]}" run --config "$conf" --data-dir "$data" >"$OUT/server-$1-$2.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 300); do ss -ltn | grep -q ":27025 " && break; sleep 0.2; done
+  # Warm (tiered JIT), then measured.
+  "${LOAD[@]}" smtp --port 27025 --sessions "$SESSIONS" --messages 3000 --rcpt bench@local.test --from load@bench.test \
+    --dkim-key "$WORK/dkim.pem" --dkim-selector load >/dev/null 2>&1 || true
+  "${LOAD[@]}" smtp --port 27025 --sessions "$SESSIONS" --messages "$MESSAGES" --rcpt bench@local.test --from load@bench.test \
+    --dkim-key "$WORK/dkim.pem" --dkim-selector load --json "$OUT/load-$1-$2.json" >"$OUT/load-$1-$2.txt" 2>&1 || true
+  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
+  python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["messages_per_s"]))' "$OUT/load-$1-$2.json"
+}
+
+for i in $(seq "$RUNS"); do
+  off=$(run_once off "$i"); on=$(run_once on "$i")
+  log "run $i: checks off $off msg/s, checks on $on msg/s"
+  echo "$off $on" >>"$OUT/rates.txt"
+done
+verdicts=$(grep -c "checks: action=deliver .*spf=pass dkim=pass dmarc=pass" "$OUT"/server-on-*.log || true)
+python3 - "$OUT/rates.txt" "$verdicts" >"$OUT/table.md" <<'PY'
+import statistics, sys
+rows = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
+off = statistics.median(r[0] for r in rows); on = statistics.median(r[1] for r in rows)
+slower = (1 - on / off) * 100
+print("| Figure | Checks off | Checks on (SPF+DKIM+DMARC) | Slower | Target | Met |")
+print("|---|---:|---:|---:|---:|:---:|")
+print(f"| SMTP accept, 2 KiB, signed, msg/s (median of {len(rows)}) | {off:.0f} | {on:.0f} | {slower:.1f}% | ≤ 20% | {'yes' if slower <= 20 else '**no**'} |")
+print(f"\nMessages whose log line says spf=pass dkim=pass dmarc=pass: {sys.argv[2]}")
+PY
+cat "$OUT/table.md"
+log "results in $OUT"
