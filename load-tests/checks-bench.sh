@@ -45,6 +45,8 @@ PUB=$(openssl rsa -in "$WORK/dkim.pem" -pubout -outform DER 2>/dev/null | base64
 DNS_PORT=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 {
   echo 'local=/test/'
+  # Real records carry TTLs (300 s is common); with dnsmasq's default of 0 nothing could be cached.
+  echo 'local-ttl=300'
   echo 'txt-record=bench.test,"v=spf1 ip4:127.0.0.1 -all"'
   echo 'txt-record=_dmarc.bench.test,"v=DMARC1; p=reject"'
   echo "txt-record=load._domainkey.bench.test,\"v=DKIM1; k=rsa; p=${PUB:0:200}\",\"${PUB:200}\""
