@@ -167,7 +167,7 @@ public sealed class InboundChecks
 
         RspamdScan? scan = rspamdTask is null ? null : await rspamdTask.ConfigureAwait(false);
 
-        var verdict = Decide(request, dmarc, arc, scan, ref score, notes);
+        var verdict = Decide(dmarc, arc, scan, ref score, notes);
         if (dmarc is not null && dmarc.PolicyDomain is not null)
             Reports.Record(dmarc, request.Client, verdict.Action switch { SpamAction.Reject => DmarcPolicy.Reject, SpamAction.Junk => DmarcPolicy.Quarantine, _ => DmarcPolicy.None });
 
@@ -189,7 +189,7 @@ public sealed class InboundChecks
         return verdict with { Headers = headers.ToString(), Score = score, Summary = summary };
     }
 
-    private SpamVerdict Decide(ContentCheckRequest request, DmarcOutcome? dmarc, ArcOutcome? arc, RspamdScan? scan, ref double score, List<string> notes)
+    private SpamVerdict Decide(DmarcOutcome? dmarc, ArcOutcome? arc, RspamdScan? scan, ref double score, List<string> notes)
     {
         var junk = false;
         if (dmarc is { Result: DmarcResult.Fail })
