@@ -21,10 +21,10 @@ public static class DebianPackage
         {
             if (await isPresent()) return;
             // A fresh machine may have no package lists yet; update only when the plain install fails.
-            if ((await RunAsync("apt-get", "install", "-y", "-qq", package)).ExitCode != 0)
+            if ((await HelperProcess.RunAsync("apt-get", "install", "-y", "-qq", package)).ExitCode != 0)
             {
-                await RunAsync("apt-get", "update", "-qq");
-                var retry = await RunAsync("apt-get", "install", "-y", "-qq", package);
+                await HelperProcess.RunAsync("apt-get", "update", "-qq");
+                var retry = await HelperProcess.RunAsync("apt-get", "install", "-y", "-qq", package);
                 if (retry.ExitCode != 0)
                     throw new InvalidOperationException($"`apt-get install {package}` failed (exit {retry.ExitCode}): {retry.Output}");
             }
@@ -37,17 +37,4 @@ public static class DebianPackage
         }
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string fileName, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(fileName) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-            info.ArgumentList.Add(argument);
-        info.Environment["DEBIAN_FRONTEND"] = "noninteractive";
-        using var process = Process.Start(info)!;
-        // Drain both pipes so a chatty apt cannot block on a full buffer.
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, (await stdout) + (await stderr));
-    }
 }

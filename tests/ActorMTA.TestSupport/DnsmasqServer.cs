@@ -155,10 +155,10 @@ public sealed class DnsmasqServer : IAsyncDisposable, IDisposable
             if (FindBinary() is { } installedMeanwhile)
                 return installedMeanwhile;
             // A fresh machine may have no package lists yet; update only when the plain install fails.
-            if (await RunAsync("apt-get", "install", "-y", "-q", "dnsmasq-base") != 0)
+            if ((await HelperProcess.RunAsync("apt-get", "install", "-y", "-q", "dnsmasq-base")).ExitCode != 0)
             {
-                await RunAsync("apt-get", "update", "-q");
-                await RunAsync("apt-get", "install", "-y", "-q", "dnsmasq-base");
+                await HelperProcess.RunAsync("apt-get", "update", "-q");
+                await HelperProcess.RunAsync("apt-get", "install", "-y", "-q", "dnsmasq-base");
             }
             return FindBinary() ?? throw new InvalidOperationException("dnsmasq is not installed and `apt-get install dnsmasq-base` failed");
         }
@@ -174,21 +174,6 @@ public sealed class DnsmasqServer : IAsyncDisposable, IDisposable
             .Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, "dnsmasq"));
         return BinaryCandidates.Concat(onPath).FirstOrDefault(File.Exists);
-    }
-
-    private static async Task<int> RunAsync(string fileName, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(fileName) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-            info.ArgumentList.Add(argument);
-        info.Environment["DEBIAN_FRONTEND"] = "noninteractive";
-        using var process = Process.Start(info)!;
-        // Drain both pipes so a chatty apt cannot block on a full buffer.
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        await Task.WhenAll(stdout, stderr);
-        return process.ExitCode;
     }
 
     /// <summary>A port free for both UDP and TCP on 127.0.0.1 at the moment of asking.</summary>

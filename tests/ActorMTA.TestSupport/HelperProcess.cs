@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace ActorMTA.TestSupport;
 
-/// <summary>Ending the daemons the tests start (dnsmasq, Rspamd) and removing their scratch folders, quietly.</summary>
+/// <summary>Installing, ending and cleaning up after the programs the tests run (apt-get, dnsmasq, Rspamd).</summary>
 internal static class HelperProcess
 {
     /// <summary>Kills the process and its children (daemons fork workers that would keep the ports), then disposes it.</summary>
@@ -18,6 +18,21 @@ internal static class HelperProcess
         }
         catch (InvalidOperationException) { } // already gone
         process.Dispose();
+    }
+
+    /// <summary>Runs a command (apt-get, service …) to its end and returns its exit code and what it printed.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(string fileName, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(fileName) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+            info.ArgumentList.Add(argument);
+        info.Environment["DEBIAN_FRONTEND"] = "noninteractive";
+        using var process = Process.Start(info)!;
+        // Drain both pipes so a chatty apt cannot block on a full buffer.
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, (await stdout) + (await stderr));
     }
 
     public static void TryDeleteDirectory(string directory)

@@ -286,10 +286,10 @@ public sealed class RspamdServer : IAsyncDisposable, IDisposable
             // Redis is only recommended; the tests keep Bayes in sqlite, so it is not wanted on the machine.
             string[] install = ["install", "-y", "-qq", "--no-install-recommends", "rspamd"];
             // A fresh machine may have no package lists yet; update only when the plain install fails.
-            if (await RunAsync("apt-get", install) != 0)
+            if ((await HelperProcess.RunAsync("apt-get", install)).ExitCode != 0)
             {
-                await RunAsync("apt-get", "update", "-q");
-                await RunAsync("apt-get", install);
+                await HelperProcess.RunAsync("apt-get", "update", "-q");
+                await HelperProcess.RunAsync("apt-get", install);
             }
             var binary = FindBinary() ?? throw new InvalidOperationException("rspamd is not installed and `apt-get install rspamd` failed");
             await StopPackagedServiceAsync();
@@ -362,27 +362,12 @@ public sealed class RspamdServer : IAsyncDisposable, IDisposable
     {
         try
         {
-            await RunAsync(fileName, arguments);
+            await HelperProcess.RunAsync(fileName, arguments);
         }
         catch (Win32Exception)
         {
             // Not on this machine.
         }
-    }
-
-    private static async Task<int> RunAsync(string fileName, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(fileName) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-            info.ArgumentList.Add(argument);
-        info.Environment["DEBIAN_FRONTEND"] = "noninteractive";
-        using var process = Process.Start(info)!;
-        // Drain both pipes so a chatty apt cannot block on a full buffer.
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        await Task.WhenAll(stdout, stderr);
-        return process.ExitCode;
     }
 
     private static int FreeTcpPort()
