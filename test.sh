@@ -46,6 +46,8 @@ if [ $# -eq 0 ]; then
   faults_passed=$(grep -cE '^[a-z-]+ +PASS ' "$log" || true)
   faults_failed=$(grep -cE '^[a-z-]+ +FAIL ' "$log" || true)
 fi
+# CI keeps only the tail of this output: name what failed right above the closing line.
+grep -E '^ +Failed [A-Za-z_]|^[a-z-]+ +FAIL ' "$log" | sed 's/^ */failed: /' | head -20 || true
 # One closing line over all test projects and fault scripts, in the form CI reads.
 awk -v fp="$faults_passed" -v ff="$faults_failed" \
     '/(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1)); if ($i == "Passed:") p += $(i+1); if ($i == "Failed:") f += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
