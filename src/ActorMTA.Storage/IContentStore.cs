@@ -51,6 +51,19 @@ public abstract class ContentWriter : IDisposable
     /// </summary>
     public abstract Stream OpenWritten();
 
+    /// <summary>
+    /// Empties the uncommitted file so its content can be written again from the start, in the same file. Adding
+    /// header fields after the last byte (the checks' verdict, a DKIM signature) this way costs no new file: on ext4
+    /// a create next to many recent unlinks scans the inode bitmap, and a second file per message with the unlink of
+    /// the first was a quarter of the server's CPU at 700 msg/s.
+    /// </summary>
+    public void Restart()
+    {
+        Stream.Flush();
+        Stream.SetLength(0);
+        Stream.Position = 0;
+    }
+
     /// <summary>A reader of a writer's temp file that never blocks its writer, nor its deletion by an abort.</summary>
     protected static Stream OpenTempFile(Stream writing, string tempPath)
     {

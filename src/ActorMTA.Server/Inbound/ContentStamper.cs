@@ -6,12 +6,16 @@ namespace ActorMTA.Server.Inbound;
 
 /// <summary>
 /// Adds header fields that can only be known once the whole message is in (the checks' verdict, a DKIM signature)
-/// by writing the message again into a new spool file: its first line (Return-Path:), the new fields, then the rest,
-/// dropping on the way any Authentication-Results that claim our own authserv-id (RFC 8601 section 5). The original,
-/// never committed, is aborted. A copy through the page cache is cheap next to the fsync that follows.
+/// by writing the message again: its first line (Return-Path:), the new fields, then the rest, dropping on the way
+/// any Authentication-Results that claim our own authserv-id (RFC 8601 section 5). A message up to
+/// <see cref="InPlaceLimit"/> is read into memory and written again into its own, still uncommitted file; a larger
+/// one is copied into a new spool file and the original aborted, so no message is ever held in memory whole.
 /// </summary>
 public static class ContentStamper
 {
+    /// <summary>Largest message rewritten in its own file (through memory) rather than copied into a new one.</summary>
+    public const int InPlaceLimit = 256 * 1024;
+
     private static readonly byte[] EndOfHeader = "\r\n\r\n"u8.ToArray();
 
     /// <param name="keepFirst">Bytes of the original that stay first (the Return-Path: line).</param>
@@ -20,6 +24,7 @@ public static class ContentStamper
     public static async Task<ContentWriter> StampAsync(IContentStore store, ContentWriter original, int keepFirst, string fields,
         string? removeAuthResultsOf, int maxHeaderSize, CancellationToken ct)
     {
+        if (original.Length <= InPlaceLimit) return await StampInPlaceAsync(original, keepFirst, fields, removeAuthResultsOf, maxHeaderSize, ct).ConfigureAwait(false);
         var stamped = store.BeginWrite(original.QueueId);
         try
         {
@@ -43,6 +48,28 @@ public static class ContentStamper
             stamped.Dispose();
             throw;
         }
+    }
+
+    private static async Task<ContentWriter> StampInPlaceAsync(ContentWriter original, int keepFirst, string fields, string? removeAuthResultsOf,
+        int maxHeaderSize, CancellationToken ct)
+    {
+        byte[] content;
+        await using (var source = original.OpenWritten())
+        {
+            content = new byte[source.Length];
+            await source.ReadExactlyAsync(content, ct).ConfigureAwait(false);
+        }
+
+        var end = content.AsSpan(keepFirst, Math.Min(content.Length - keepFirst, maxHeaderSize)).IndexOf(EndOfHeader);
+        var headerEnd = end < 0 ? Math.Min(content.Length, keepFirst + maxHeaderSize) : keepFirst + end + EndOfHeader.Length;
+        var header = content[keepFirst..headerEnd];
+        original.Restart();
+        var target = original.Stream;
+        await target.WriteAsync(content.AsMemory(0, keepFirst), ct).ConfigureAwait(false);
+        await target.WriteAsync(Encoding.UTF8.GetBytes(fields), ct).ConfigureAwait(false);
+        await target.WriteAsync(removeAuthResultsOf is null ? header : WithoutAuthResultsOf(header, removeAuthResultsOf), ct).ConfigureAwait(false);
+        await target.WriteAsync(content.AsMemory(headerEnd), ct).ConfigureAwait(false);
+        return original;
     }
 
     /// <summary>The header section up to and including its empty line (or all of the first <paramref name="max"/> bytes

@@ -81,7 +81,7 @@ public sealed class DnsDkimPublicKeyLocator : DkimPublicKeyLocatorBase
         string? firstError = null;
         foreach (var txt in answer.Records)
         {
-            var record = DkimKeyRecord.Parse(txt, out var error);
+            var record = DkimKeyRecordCache.Parse(txt, out var error);
             if (record is not null) return DkimKeyLookup.Found(record);
             firstError ??= error;
         }
