@@ -90,6 +90,9 @@ public sealed class InboundChecks
     }
 
     /// <summary>The end-of-data verdict. <paramref name="open"/> reads the stored message (our trace fields first).</summary>
+    /// <summary>Largest message read into memory whole for the checks; a larger one is parsed as a stream.</summary>
+    public const int InMemoryScanLimit = 1024 * 1024;
+
     public async Task<SpamVerdict> AssessContentAsync(ContentCheckRequest request, Func<Stream> open, CancellationToken ct)
     {
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -112,12 +115,24 @@ public sealed class InboundChecks
         }
 
         MimeMessage? message = null;
+        var raw = ReadOnlyMemory<byte>.Empty;
         if (request.Size <= _settings.MaxScanSize && (_settings.Dkim || _settings.Dmarc || _settings.Arc || _rspamd is not null))
         {
             await using var stream = open();
             try
             {
-                message = await MimeMessage.LoadAsync(stream, budget.Token).ConfigureAwait(false);
+                // A message of common size is read whole, so DKIM can hash its exact bytes (DkimRsaSha256Verifier).
+                if (request.Size <= InMemoryScanLimit)
+                {
+                    var bytes = new byte[stream.Length];
+                    await stream.ReadExactlyAsync(bytes, budget.Token).ConfigureAwait(false);
+                    raw = bytes;
+                    message = MimeMessage.Load(new MemoryStream(bytes, writable: false), budget.Token);
+                }
+                else
+                {
+                    message = await MimeMessage.LoadAsync(stream, budget.Token).ConfigureAwait(false);
+                }
             }
             catch (FormatException)
             {
@@ -134,7 +149,7 @@ public sealed class InboundChecks
         IReadOnlyList<DkimSignatureResult> dkim = [];
         if (message is not null && (_settings.Dkim || _settings.Dmarc))
         {
-            dkim = await Guarded(() => _dkim.VerifyAsync(message, budget.Token), []).ConfigureAwait(false);
+            dkim = await Guarded(() => _dkim.VerifyAsync(message, raw, budget.Token), []).ConfigureAwait(false);
             if (dkim.Count == 0) results.Add("dkim", "none");
             foreach (var sig in dkim)
                 results.Add("dkim", DkimText(sig.Result), sig.Reason, ("header.d", sig.Domain), ("header.s", sig.Selector), ("header.a", sig.Algorithm));

@@ -37,7 +37,14 @@ public sealed class DkimChecker
     }
 
     /// <summary>One result per DKIM-Signature field, in header order; empty when the message is unsigned (dkim=none).</summary>
-    public async Task<IReadOnlyList<DkimSignatureResult>> VerifyAsync(MimeMessage message, CancellationToken ct)
+    public Task<IReadOnlyList<DkimSignatureResult>> VerifyAsync(MimeMessage message, CancellationToken ct) =>
+        VerifyAsync(message, ReadOnlyMemory<byte>.Empty, ct);
+
+    /// <summary>
+    /// As <see cref="VerifyAsync(MimeMessage, CancellationToken)"/>, with the bytes <paramref name="message"/> was
+    /// parsed from: rsa-sha256 signatures are then checked over them by <see cref="DkimRsaSha256Verifier"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<DkimSignatureResult>> VerifyAsync(MimeMessage message, ReadOnlyMemory<byte> raw, CancellationToken ct)
     {
         var fields = message.Headers.Where(h => h.Id == HeaderId.DkimSignature).ToList();
         if (fields.Count == 0) return [];
@@ -54,13 +61,14 @@ public sealed class DkimChecker
                 continue;
             }
 
-            results.Add(await VerifyOneAsync(message, field, locator, verifier, ct).ConfigureAwait(false));
+            results.Add(await VerifyOneAsync(message, raw, results.Count, field, locator, verifier, ct).ConfigureAwait(false));
         }
 
         return results;
     }
 
-    private async Task<DkimSignatureResult> VerifyOneAsync(MimeMessage message, Header field, DnsDkimPublicKeyLocator locator, DkimVerifier verifier, CancellationToken ct)
+    private async Task<DkimSignatureResult> VerifyOneAsync(MimeMessage message, ReadOnlyMemory<byte> raw, int index, Header field, DnsDkimPublicKeyLocator locator,
+        DkimVerifier verifier, CancellationToken ct)
     {
         var tags = TagList.Parse(field.Value, StringComparer.Ordinal, out var syntax);
         if (tags is null)
@@ -79,6 +87,26 @@ public sealed class DkimChecker
         var lookup = await locator.LookupAsync(domain, selector, ct).ConfigureAwait(false);
         if (lookup.Record is not { } key) return Result(lookup.Failure, lookup.Reason);
         if (CheckKey(key, tags, domain, algorithm) is { } unusable) return Result(DkimResult.PermError, unusable);
+
+        if (!raw.IsEmpty && algorithm == "rsa-sha256" && key.HasRsaKey)
+        {
+            DkimRsaSha256Verifier.Outcome outcome;
+            try
+            {
+                outcome = DkimRsaSha256Verifier.Verify(raw, index, tags, key);
+            }
+            catch (FormatException e)
+            {
+                return Result(DkimResult.PermError, "malformed signature: " + e.Message);
+            }
+
+            return outcome switch
+            {
+                DkimRsaSha256Verifier.Outcome.Pass => Result(DkimResult.Pass, key.Testing ? "key in testing mode (t=y)" : null),
+                DkimRsaSha256Verifier.Outcome.BodyHashMismatch => Result(DkimResult.Fail, "body hash did not verify"),
+                _ => Result(DkimResult.Fail, "signature did not verify"),
+            };
+        }
 
         var servedBefore = locator.Served;
         bool valid;

@@ -21,6 +21,30 @@ public sealed record DkimKeyRecord(
 {
     public bool Revoked => Key is null;
 
+    // The key in the platform's RSA, made on first use: importing it costs several verifications' worth of CPU, and
+    // the record is shared by every message signed with it (DkimKeyRecordCache).
+    private readonly Lazy<System.Security.Cryptography.RSA?> _platformRsa = new(() => Key is RsaKeyParameters rsa
+        ? System.Security.Cryptography.RSA.Create(new System.Security.Cryptography.RSAParameters
+        {
+            Modulus = rsa.Modulus.ToByteArrayUnsigned(),
+            Exponent = rsa.Exponent.ToByteArrayUnsigned(),
+        })
+        : null);
+
+    /// <summary>Whether the key is an RSA key the platform's RSA can check signatures with.</summary>
+    public bool HasRsaKey => Key is RsaKeyParameters;
+
+    /// <summary>An RSASSA-PKCS1-v1_5 SHA-256 signature of <paramref name="hash"/> checked with the platform's RSA.</summary>
+    public bool VerifyRsaSha256(ReadOnlySpan<byte> hash, ReadOnlySpan<byte> signature)
+    {
+        var rsa = _platformRsa.Value ?? throw new InvalidOperationException("not an RSA key");
+        // One RSA object serves every thread; .NET does not promise its instance methods are thread-safe.
+        lock (rsa)
+        {
+            return rsa.VerifyHash(hash, signature, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        }
+    }
+
     /// <summary>RSA modulus size in bits, 0 for other key types.</summary>
     public int RsaBits => Key is RsaKeyParameters rsa ? rsa.Modulus.BitLength : 0;
 
