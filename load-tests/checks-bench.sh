@@ -8,7 +8,8 @@
 # bench.test publishes SPF for 127.0.0.1, its DKIM key and DMARC p=reject, so each message costs an SPF
 # evaluation, one DKIM verification and a DMARC evaluation; the server's log is checked for spf=pass
 # dkim=pass dmarc=pass. Environment: MESSAGES (10000), SESSIONS (50), RUNS (3; the median is taken),
-# CHECKS_EXTRA (HOCON appended to the checks-on config, e.g. "actormta.spam.dkim.enabled = off" to time one check).
+# CHECKS_EXTRA (HOCON appended to the checks-on config, e.g. "actormta.spam.dkim.enabled = off" to time one check),
+# CHECKS_OUT (the results directory; bench.sh puts it in its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -16,7 +17,7 @@ MESSAGES=${MESSAGES:-10000}
 SESSIONS=${SESSIONS:-50}
 RUNS=${RUNS:-3}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-OUT=$ROOT/load-tests/results/$STAMP-checks
+OUT=${CHECKS_OUT:-$ROOT/load-tests/results/$STAMP-checks}
 mkdir -p "$OUT"
 log() { echo "[checks-bench $(date -u +%H:%M:%S)] $*" >&2; }
 
