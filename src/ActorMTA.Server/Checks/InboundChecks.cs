@@ -127,7 +127,8 @@ public sealed class InboundChecks
                     var bytes = new byte[stream.Length];
                     await stream.ReadExactlyAsync(bytes, budget.Token).ConfigureAwait(false);
                     raw = bytes;
-                    message = MimeMessage.Load(new MemoryStream(bytes, writable: false), budget.Token);
+                    // SPF, DKIM (rsa-sha256) and DMARC work on the bytes; only ARC and Rspamd need MimeKit's parse.
+                    if (_settings.Arc || _rspamd is not null) message = MimeMessage.Load(new MemoryStream(bytes, writable: false), budget.Token);
                 }
                 else
                 {
@@ -147,9 +148,13 @@ public sealed class InboundChecks
         var rspamdTask = message is not null && _rspamd is not null ? ScanAsync(request, open, budget.Token) : null;
 
         IReadOnlyList<DkimSignatureResult> dkim = [];
-        if (message is not null && (_settings.Dkim || _settings.Dmarc))
+        var scanned = message is not null || !raw.IsEmpty;
+        if (scanned && (_settings.Dkim || _settings.Dmarc))
         {
-            dkim = await Guarded(() => _dkim.VerifyAsync(message, raw, budget.Token), []).ConfigureAwait(false);
+            var bytes = raw;
+            dkim = await Guarded(() => message is not null
+                ? _dkim.VerifyAsync(message, bytes, budget.Token)
+                : _dkim.VerifyAsync(bytes, () => MimeMessage.Load(new MemoryStream(bytes.ToArray(), writable: false)), budget.Token), []).ConfigureAwait(false);
             if (dkim.Count == 0) results.Add("dkim", "none");
             foreach (var sig in dkim)
                 results.Add("dkim", DkimText(sig.Result), sig.Reason, ("header.d", sig.Domain), ("header.s", sig.Selector), ("header.a", sig.Algorithm));
@@ -163,8 +168,9 @@ public sealed class InboundChecks
         }
 
         DmarcOutcome? dmarc = null;
-        string? authorDomain = message is null ? null : DmarcEvaluator.AuthorDomain(message);
-        if (message is not null && _settings.Dmarc)
+        string? authorDomain = message is not null ? DmarcEvaluator.AuthorDomain(message)
+            : scanned ? DmarcEvaluator.AuthorDomain(Dkim.RawHeaderField.Split(raw).Fields, out _) : null;
+        if (scanned && _settings.Dmarc)
         {
             if (authorDomain is null)
             {

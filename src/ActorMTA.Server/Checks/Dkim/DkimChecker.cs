@@ -47,33 +47,57 @@ public sealed class DkimChecker
     public async Task<IReadOnlyList<DkimSignatureResult>> VerifyAsync(MimeMessage message, ReadOnlyMemory<byte> raw, CancellationToken ct)
     {
         var fields = message.Headers.Where(h => h.Id == HeaderId.DkimSignature).ToList();
-        if (fields.Count == 0) return [];
+        return await VerifyAllAsync(fields.Select(f => f.Value).ToList(), raw, index => (message, fields[index]), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// As <see cref="VerifyAsync(MimeMessage, CancellationToken)"/> over the stored bytes alone: the message is parsed
+    /// (by <paramref name="parse"/>) only when a signature needs MimeKit's verifier, which rsa-sha256 does not.
+    /// </summary>
+    public async Task<IReadOnlyList<DkimSignatureResult>> VerifyAsync(ReadOnlyMemory<byte> raw, Func<MimeMessage> parse, CancellationToken ct)
+    {
+        var values = RawHeaderField.Split(raw).Fields
+            .Where(f => f.Name.Equals("DKIM-Signature", StringComparison.OrdinalIgnoreCase))
+            .Select(f => f.UnfoldedValue())
+            .ToList();
+        MimeMessage? parsed = null;
+        return await VerifyAllAsync(values, raw, index =>
+        {
+            parsed ??= parse();
+            return (parsed, parsed.Headers.Where(h => h.Id == HeaderId.DkimSignature).ElementAt(index));
+        }, ct).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyList<DkimSignatureResult>> VerifyAllAsync(IReadOnlyList<string> values, ReadOnlyMemory<byte> raw,
+        Func<int, (MimeMessage Message, Header Field)> mimeKit, CancellationToken ct)
+    {
+        if (values.Count == 0) return [];
 
         var locator = new DnsDkimPublicKeyLocator(_dns);
         var verifier = new DkimVerifier(locator) { MinimumRsaKeyLength = MinimumRsaBits };
-        var results = new List<DkimSignatureResult>(fields.Count);
-        foreach (var field in fields)
+        var results = new List<DkimSignatureResult>(values.Count);
+        foreach (var value in values)
         {
             if (results.Count >= MaxSignatures)
             {
-                var (d, s, a) = Identity(field.Value);
+                var (d, s, a) = Identity(value);
                 results.Add(new(DkimResult.Neutral, d, s, a, $"not verified: more than {MaxSignatures} signatures"));
                 continue;
             }
 
-            results.Add(await VerifyOneAsync(message, raw, results.Count, field, locator, verifier, ct).ConfigureAwait(false));
+            results.Add(await VerifyOneAsync(value, raw, results.Count, mimeKit, locator, verifier, ct).ConfigureAwait(false));
         }
 
         return results;
     }
 
-    private async Task<DkimSignatureResult> VerifyOneAsync(MimeMessage message, ReadOnlyMemory<byte> raw, int index, Header field, DnsDkimPublicKeyLocator locator,
-        DkimVerifier verifier, CancellationToken ct)
+    private async Task<DkimSignatureResult> VerifyOneAsync(string value, ReadOnlyMemory<byte> raw, int index, Func<int, (MimeMessage Message, Header Field)> mimeKit,
+        DnsDkimPublicKeyLocator locator, DkimVerifier verifier, CancellationToken ct)
     {
-        var tags = TagList.Parse(field.Value, StringComparer.Ordinal, out var syntax);
+        var tags = TagList.Parse(value, StringComparer.Ordinal, out var syntax);
         if (tags is null)
         {
-            var (d0, s0, a0) = Identity(field.Value);
+            var (d0, s0, a0) = Identity(value);
             return new(DkimResult.PermError, d0, s0, a0, "malformed signature: " + syntax);
         }
 
@@ -112,6 +136,7 @@ public sealed class DkimChecker
         bool valid;
         try
         {
+            var (message, field) = mimeKit(index);
             valid = await verifier.VerifyAsync(message, field, ct).ConfigureAwait(false);
         }
         catch (FormatException e)

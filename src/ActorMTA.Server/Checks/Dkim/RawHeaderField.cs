@@ -9,6 +9,14 @@ namespace ActorMTA.Server.Checks.Dkim;
 /// </summary>
 public readonly record struct RawHeaderField(string Name, ReadOnlyMemory<byte> Bytes)
 {
+    /// <summary>The value after the colon with its line breaks removed (RFC 5322 section 2.2.3 unfolding).</summary>
+    public string UnfoldedValue()
+    {
+        var span = Bytes.Span;
+        var value = span[(span.IndexOf((byte)':') + 1)..];
+        return Encoding.UTF8.GetString(value).Replace("\r\n", "").Replace("\n", "").TrimStart(' ', '\t');
+    }
+
     /// <summary>
     /// The fields of a message's header section, in order, and where its body starts (after the empty line; the
     /// message's length when there is none). A line without a colon ends the header section, as it would for any

@@ -88,16 +88,31 @@ public sealed class DmarcEvaluator
 
     /// <inheritdoc cref="AuthorDomain(MimeMessage)"/>
     /// <param name="problem">Why there is no author domain, for the log and Authentication-Results.</param>
-    public static string? AuthorDomain(MimeMessage message, out string? problem)
+    public static string? AuthorDomain(MimeMessage message, out string? problem) =>
+        AuthorDomain(message.Headers.Count(h => h.Id == HeaderId.From), () => message.From, out problem);
+
+    /// <inheritdoc cref="AuthorDomain(MimeMessage, out string?)"/>
+    /// <param name="fields">The message's header fields as stored, for a message that is not parsed whole.</param>
+    public static string? AuthorDomain(IReadOnlyList<Dkim.RawHeaderField> fields, out string? problem)
     {
-        var fields = message.Headers.Count(h => h.Id == HeaderId.From);
+        var from = fields.Where(f => f.Name.Equals("From", StringComparison.OrdinalIgnoreCase)).ToList();
+        return AuthorDomain(from.Count, () =>
+        {
+            var value = from[0].Bytes.Span;
+            value = value[(value.IndexOf((byte)':') + 1)..];
+            return InternetAddressList.TryParse(ParserOptions.Default, value.ToArray(), out var list) ? list : [];
+        }, out problem);
+    }
+
+    private static string? AuthorDomain(int fields, Func<InternetAddressList> from, out string? problem)
+    {
         if (fields != 1)
         {
             problem = fields == 0 ? "no From field" : $"{fields} From fields";
             return null;
         }
 
-        var mailboxes = message.From.Mailboxes.ToList();
+        var mailboxes = from().Mailboxes.ToList();
         if (mailboxes.Count != 1)
         {
             problem = mailboxes.Count == 0 ? "From has no address" : $"From has {mailboxes.Count} addresses";

@@ -32,8 +32,8 @@ public sealed class DkimCheckerTests
     {
         var checker = new DkimChecker(dns, time ?? TimeProvider.System);
         var asked = dns.Questions.Count;
-        var raw = System.Text.Encoding.UTF8.GetBytes(DkimTestKeys.Text(message));
-        var overBytes = await checker.VerifyAsync(DkimTestKeys.Parse(DkimTestKeys.Text(message)), raw, CancellationToken.None);
+        var text = DkimTestKeys.Text(message);
+        var overBytes = await checker.VerifyAsync(System.Text.Encoding.UTF8.GetBytes(text), () => DkimTestKeys.Parse(text), CancellationToken.None);
         // The second look asks DNS again (a locator lives for one message); tests count the questions of one look.
         while (dns.Questions.Count > asked) dns.Questions.TryDequeue(out _);
         var results = await checker.VerifyAsync(message, CancellationToken.None);

@@ -279,5 +279,10 @@ public sealed class DmarcEvaluatorTests
         Assert.Equal(domain, DmarcEvaluator.AuthorDomain(message, out var why));
         if (problem is null) Assert.Null(why);
         else Assert.Contains(problem, why);
+
+        // The same answer from the stored header fields, as the checks take it when they do not parse the message.
+        var (fields, _) = ActorMTA.Server.Checks.Dkim.RawHeaderField.Split(System.Text.Encoding.UTF8.GetBytes(headers + "Subject: x\r\n\r\nbody\r\n"));
+        Assert.Equal(domain, DmarcEvaluator.AuthorDomain(fields, out var whyRaw));
+        Assert.Equal(why, whyRaw);
     }
 }
