@@ -8,11 +8,11 @@ public static class InjectHeaderField
 {
     // The builder writes these itself from the request's own fields; a second copy from "headers" would give
     // a message two Subjects or a Content-Type that disagrees with its body. Bcc would show every recipient
-    // the hidden list.
+    // the hidden list; Return-Path is the final delivery's to write, from the envelope.
     private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase)
     {
         "From", "To", "Cc", "Bcc", "Reply-To", "Subject", "Date", "Message-ID", "MIME-Version",
-        "Content-Type", "Content-Transfer-Encoding", "Content-Disposition",
+        "Content-Type", "Content-Transfer-Encoding", "Content-Disposition", "Return-Path",
     };
 
     /// <summary>RFC 5322 section 2.2 field name: one or more printable US-ASCII characters other than ':'.</summary>

@@ -197,6 +197,7 @@ public class InjectRequestTests
     [InlineData("Subject", "a second subject")]
     [InlineData("content-type", "text/html")]
     [InlineData("Bcc", "hidden@example.com")]
+    [InlineData("return-path", "<x@evil.example>")]
     public void Header_names_and_values_that_could_forge_headers_are_refused(string name, string value)
     {
         var body = Valid();
