@@ -21,10 +21,13 @@ public static class ContentStamper
     /// <param name="keepFirst">Bytes of the original that stay first (the Return-Path: line).</param>
     /// <param name="fields">Whole header fields, each ending in CRLF, inserted after them.</param>
     /// <param name="removeAuthResultsOf">An authserv-id whose Authentication-Results fields are removed; null: none are.</param>
+    /// <param name="written">What was written to <paramref name="original"/>, when the writer kept it in memory.</param>
     public static async Task<ContentWriter> StampAsync(IContentStore store, ContentWriter original, int keepFirst, string fields,
-        string? removeAuthResultsOf, int maxHeaderSize, CancellationToken ct)
+        string? removeAuthResultsOf, int maxHeaderSize, CancellationToken ct, ReadOnlyMemory<byte>? written = null)
     {
-        if (original.Length <= InPlaceLimit) return await StampInPlaceAsync(original, keepFirst, fields, removeAuthResultsOf, maxHeaderSize, ct).ConfigureAwait(false);
+        if (original.Length <= InPlaceLimit)
+            return await StampInPlaceAsync(original, written ?? await ReadWrittenAsync(original, ct).ConfigureAwait(false), keepFirst, fields, removeAuthResultsOf, maxHeaderSize, ct)
+                .ConfigureAwait(false);
         var stamped = store.BeginWrite(original.QueueId);
         try
         {
@@ -50,25 +53,26 @@ public static class ContentStamper
         }
     }
 
-    private static async Task<ContentWriter> StampInPlaceAsync(ContentWriter original, int keepFirst, string fields, string? removeAuthResultsOf,
-        int maxHeaderSize, CancellationToken ct)
+    private static async Task<ReadOnlyMemory<byte>> ReadWrittenAsync(ContentWriter writer, CancellationToken ct)
     {
-        byte[] content;
-        await using (var source = original.OpenWritten())
-        {
-            content = new byte[source.Length];
-            await source.ReadExactlyAsync(content, ct).ConfigureAwait(false);
-        }
+        await using var source = writer.OpenWritten();
+        var content = new byte[source.Length];
+        await source.ReadExactlyAsync(content, ct).ConfigureAwait(false);
+        return content;
+    }
 
-        var end = content.AsSpan(keepFirst, Math.Min(content.Length - keepFirst, maxHeaderSize)).IndexOf(EndOfHeader);
+    private static async Task<ContentWriter> StampInPlaceAsync(ContentWriter original, ReadOnlyMemory<byte> content, int keepFirst, string fields,
+        string? removeAuthResultsOf, int maxHeaderSize, CancellationToken ct)
+    {
+        var end = content.Span.Slice(keepFirst, Math.Min(content.Length - keepFirst, maxHeaderSize)).IndexOf(EndOfHeader);
         var headerEnd = end < 0 ? Math.Min(content.Length, keepFirst + maxHeaderSize) : keepFirst + end + EndOfHeader.Length;
         var header = content[keepFirst..headerEnd];
         original.Restart();
         var target = original.Stream;
-        await target.WriteAsync(content.AsMemory(0, keepFirst), ct).ConfigureAwait(false);
+        await target.WriteAsync(content[..keepFirst], ct).ConfigureAwait(false);
         await target.WriteAsync(Encoding.UTF8.GetBytes(fields), ct).ConfigureAwait(false);
-        await target.WriteAsync(removeAuthResultsOf is null ? header : WithoutAuthResultsOf(header, removeAuthResultsOf), ct).ConfigureAwait(false);
-        await target.WriteAsync(content.AsMemory(headerEnd), ct).ConfigureAwait(false);
+        await target.WriteAsync(removeAuthResultsOf is null ? header : WithoutAuthResultsOf(header.ToArray(), removeAuthResultsOf), ct).ConfigureAwait(false);
+        await target.WriteAsync(content[headerEnd..], ct).ConfigureAwait(false);
         return original;
     }
 

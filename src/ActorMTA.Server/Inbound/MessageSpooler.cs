@@ -30,20 +30,24 @@ public sealed class MessageSpooler : IMessageSink
     private ArrayBufferWriter<byte>? _normalizedBuffer;
     private ArrayBufferWriter<byte>? _filteredBuffer;
     private bool _inHeader = true;
+    private ArrayBufferWriter<byte>? _copy;
+    private readonly int _copyLimit;
 
     /// <param name="prefix">Bytes written before the message (Return-Path: and Received:).</param>
     /// <param name="messageIdHeader">Added when the header has no Message-ID: (null: never add).</param>
     /// <param name="dateHeader">Added when the header has no Date: (null: never add).</param>
     /// <param name="maxHeaderSize">Octets of header section examined; the rest is passed through as is.</param>
-    public MessageSpooler(ContentWriter writer, string prefix, string? messageIdHeader, string? dateHeader, int maxHeaderSize)
+    public MessageSpooler(ContentWriter writer, string prefix, string? messageIdHeader, string? dateHeader, int maxHeaderSize, int keepCopyUpTo = 0)
     {
         _writer = writer;
+        _copy = keepCopyUpTo > 0 ? new ArrayBufferWriter<byte>(Math.Min(keepCopyUpTo, 8 * 1024)) : null;
+        _copyLimit = keepCopyUpTo;
         _messageIdHeader = messageIdHeader;
         _dateHeader = dateHeader;
         _header = new HeaderSectionFilter(maxHeaderSize);
         try
         {
-            _writer.Stream.Write(Encoding.UTF8.GetBytes(prefix));
+            Put(Encoding.UTF8.GetBytes(prefix));
         }
         catch (IOException e)
         {
@@ -52,6 +56,20 @@ public sealed class MessageSpooler : IMessageSink
     }
 
     public ContentWriter Writer => _writer;
+
+    /// <summary>
+    /// Every byte written, kept in memory for a message no longer than the copy limit, so the end-of-data checks and
+    /// stamping read it from here instead of from the file; null past the limit or when no copy was asked for.
+    /// </summary>
+    public ReadOnlyMemory<byte>? Copy => _copy?.WrittenMemory;
+
+    private void Put(ReadOnlySpan<byte> data)
+    {
+        _writer.Stream.Write(data);
+        if (_copy is null) return;
+        if (_copy.WrittenCount + data.Length > _copyLimit) _copy = null;
+        else _copy.Write(data);
+    }
 
     /// <summary>The content so far has a bare CR or LF (RFC 5321 section 2.3.8); it was stored as CRLF.</summary>
     public bool HasBareLineEnd => _lineEnds.HasBareLineEnd;
@@ -126,7 +144,7 @@ public sealed class MessageSpooler : IMessageSink
             FlushFiltered();
             data = data[consumed..];
         }
-        if (data.Length > 0) _writer.Stream.Write(data);
+        if (data.Length > 0) Put(data);
     }
 
     private ArrayBufferWriter<byte> Normalized => _normalizedBuffer ??= new ArrayBufferWriter<byte>(4096);
@@ -136,7 +154,7 @@ public sealed class MessageSpooler : IMessageSink
     private void FlushFiltered()
     {
         if (_filteredBuffer is not { } filtered) return;
-        if (filtered.WrittenCount > 0) _writer.Stream.Write(filtered.WrittenSpan);
+        if (filtered.WrittenCount > 0) Put(filtered.WrittenSpan);
         filtered.ResetWrittenCount();
         if (!_inHeader) _filteredBuffer = null; // the body needs no filtering
     }

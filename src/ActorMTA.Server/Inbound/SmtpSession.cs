@@ -412,7 +412,10 @@ public sealed class SmtpSession : ProtocolSession
             returnPath + received,
             Listener.Submission ? TraceHeaders.MessageIdHeader(_queueId, settings.HostName) : null,
             Listener.Submission ? TraceHeaders.DateHeader(now) : null,
-            _limits.MaxHeaderSize);
+            _limits.MaxHeaderSize,
+            // Kept in memory when the message is to be checked or signed and then stamped (ContentStamper), so
+            // neither reads the file back.
+            ScreensClient || Listener.Submission || _engine.AuthenticatedUser is not null ? ContentStamper.InPlaceLimit : 0);
     }
 
     private void OnDataCompleted(DataCompleted m)
@@ -551,14 +554,17 @@ public sealed class SmtpSession : ProtocolSession
         try
         {
             await spooler.CompleteAsync(CancellationToken.None);
+            var copy = spooler.Copy;
+            Func<Stream> open = copy is { } bytes && System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var segment)
+                ? () => new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+                : writer.OpenWritten;
             SpamVerdict? verdict = null;
             var fields = "";
             if (stamp is { Checks: { } checks, Request: { } request })
             {
                 var spf = stamp.Spf is null ? null : await stamp.Spf.ConfigureAwait(false);
                 var connection = stamp.Connection is null ? request.Connection : await stamp.Connection.ConfigureAwait(false);
-                var source = writer;
-                verdict = await checks.AssessContentAsync(request with { Spf = spf, Connection = connection, Size = writer.Length }, source.OpenWritten, CancellationToken.None)
+                verdict = await checks.AssessContentAsync(request with { Spf = spf, Connection = connection, Size = writer.Length }, open, CancellationToken.None)
                     .ConfigureAwait(false);
                 if (verdict.Action is SpamAction.Reject or SpamAction.TempFail)
                 {
@@ -569,13 +575,13 @@ public sealed class SmtpSession : ProtocolSession
             }
             if (stamp.Signer is { } signer)
             {
-                await using var content = writer.OpenWritten();
+                await using var content = open();
                 if (await signer.SignatureFieldAsync(content, CancellationToken.None).ConfigureAwait(false) is { } signature) fields = signature + fields;
             }
             if (fields.Length > 0)
             {
                 var removeOf = stamp.Checks is { Settings.RemoveForeignAuthResults: true } c ? c.AuthServId : null;
-                writer = await ContentStamper.StampAsync(store, writer, stamp.ReturnPathLength, fields, removeOf, stamp.MaxHeaderSize, CancellationToken.None)
+                writer = await ContentStamper.StampAsync(store, writer, stamp.ReturnPathLength, fields, removeOf, stamp.MaxHeaderSize, CancellationToken.None, copy)
                     .ConfigureAwait(false);
             }
             var size = writer.Length;

@@ -48,4 +48,26 @@ public sealed class MessageSpoolerTests
         await spooler.CompleteAsync(CancellationToken.None);
         Assert.Null(spooler.StorageFailure);
     }
+
+    [Theory]
+    [InlineData(100, false)]
+    [InlineData(100_000, true)]
+    [InlineData(0, false)]
+    public async Task The_copy_in_memory_is_the_file_while_it_fits(int limit, bool kept)
+    {
+        var writer = new FillingWriter(1_000_000);
+        var spooler = new MessageSpooler(writer, "Received: x\r\n", "Message-ID: <1@h>\r\n", null, 64 * 1024, keepCopyUpTo: limit);
+        await spooler.WriteAsync(Encoding.ASCII.GetBytes("Subject: a\nbare line end\r\n\r\n" + new string('x', 150) + "\r\n"), CancellationToken.None);
+        await spooler.CompleteAsync(CancellationToken.None);
+
+        if (!kept)
+        {
+            Assert.Null(spooler.Copy);
+            return;
+        }
+
+        var file = await new StreamReader(writer.OpenWritten()).ReadToEndAsync();
+        Assert.Contains("Message-ID: <1@h>", file);
+        Assert.Equal(file, Encoding.ASCII.GetString(spooler.Copy!.Value.Span));
+    }
 }

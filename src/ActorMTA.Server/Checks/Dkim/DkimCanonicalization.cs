@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace ActorMTA.Server.Checks.Dkim;
 
 /// <summary>
@@ -60,7 +58,10 @@ public static class DkimCanonicalization
     /// </summary>
     public static ReadOnlyMemory<byte> Body(ReadOnlySpan<byte> body, bool relaxed)
     {
-        var output = new ArrayBufferWriter<byte>(body.Length + 2);
+        // Never longer than the body plus a CR for each bare LF and a final CRLF; written by index, as the calls of a
+        // buffer writer per word were the dearest part of checking a signature.
+        var output = new byte[body.Length + body.Count((byte)'\n') + 2];
+        var n = 0;
         var emptyLines = 0;
         var start = 0;
         while (start < body.Length)
@@ -77,35 +78,37 @@ public static class DkimCanonicalization
             }
             else
             {
-                for (; emptyLines > 0; emptyLines--) output.Write("\r\n"u8);
-                if (relaxed) WriteCollapsed(content, output);
-                else output.Write(content);
-                output.Write("\r\n"u8);
+                for (; emptyLines > 0; emptyLines--) n = Append(output, n, "\r\n"u8);
+                n = relaxed ? AppendCollapsed(output, n, content) : Append(output, n, content);
+                n = Append(output, n, "\r\n"u8);
             }
 
             start = end;
         }
 
-        if (output.WrittenCount == 0 && !relaxed) output.Write("\r\n"u8);
-        return output.WrittenMemory;
+        if (n == 0 && !relaxed) n = Append(output, n, "\r\n"u8);
+        return output.AsMemory(0, n);
+    }
+
+    private static int Append(byte[] output, int n, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(output.AsSpan(n));
+        return n + bytes.Length;
     }
 
     // Each run of spaces and tabs inside a line as one space; the line's end is already trimmed.
-    private static void WriteCollapsed(ReadOnlySpan<byte> content, ArrayBufferWriter<byte> output)
+    private static int AppendCollapsed(byte[] output, int n, ReadOnlySpan<byte> content)
     {
         while (!content.IsEmpty)
         {
             var gap = content.IndexOfAny((byte)' ', (byte)'\t');
-            if (gap < 0)
-            {
-                output.Write(content);
-                return;
-            }
-
-            output.Write(content[..gap]);
-            output.Write(" "u8);
+            if (gap < 0) return Append(output, n, content);
+            n = Append(output, n, content[..gap]);
+            output[n++] = (byte)' ';
             content = content[gap..].TrimStart(" \t"u8);
         }
+
+        return n;
     }
 
     /// <summary>
