@@ -1,16 +1,17 @@
 using ActorMTA.Server.Cluster;
+using ActorMTA.Server.Hosting;
 using Akka.Configuration;
 
 namespace ActorMTA.Server.Tests.Support;
 
-/// <summary>The production configuration path (hocon/actormta.conf + hocon/akka.conf + runtime values) for a test node.</summary>
+/// <summary>The production configuration path (hocon/actormta.conf over hocon/shaping-providers.conf + hocon/akka.conf + runtime values) for a test node.</summary>
 public static class NodeConfig
 {
     public static string HoconDirectory => Path.Combine(AppContext.BaseDirectory, "hocon");
 
     public static Config ActorMta(string? overrides = null)
     {
-        var defaults = ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(HoconDirectory, "actormta.conf")));
+        var defaults = ConfigLoader.Shipped(HoconDirectory);
         return overrides is null ? defaults : ConfigurationFactory.ParseString(overrides).WithFallback(defaults);
     }
 
