@@ -94,7 +94,7 @@ for i in $(seq "$RUNS"); do
   log "run $i: checks off $off msg/s ($off_cpu ms server CPU per message), checks on $on msg/s ($on_cpu ms)"
   echo "$off $on $off_cpu $on_cpu" >>"$OUT/rates.txt"
 done
-verdicts=$(grep -c "checks: action=deliver .*spf=pass dkim=pass dmarc=pass" "$OUT"/server-on-*.log || true)
+verdicts=$(cat "$OUT"/server-on-*.log | grep -c "checks: action=deliver .*spf=pass dkim=pass dmarc=pass" || true)
 python3 - "$OUT/rates.txt" "$verdicts" >"$OUT/table.md" <<'PY'
 import statistics, sys
 rows = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
