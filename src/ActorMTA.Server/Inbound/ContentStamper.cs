@@ -106,25 +106,12 @@ public static class ContentStamper
         var start = 0;
         while (start < header.Length)
         {
-            var end = FieldEnd(header, start);
+            var end = Checks.Dkim.RawHeaderField.FieldEnd(header, start);
             var field = header.AsSpan(start, end - start);
             if (!IsAuthResultsOf(field, authServId)) output.Write(field);
             start = end;
         }
         return output.ToArray();
-    }
-
-    // A field runs to the CRLF that is not followed by a space or tab (RFC 5322 section 2.2.3 folding).
-    private static int FieldEnd(byte[] header, int start)
-    {
-        var i = start;
-        while (true)
-        {
-            var lf = Array.IndexOf(header, (byte)'\n', i);
-            if (lf < 0) return header.Length;
-            i = lf + 1;
-            if (i >= header.Length || (header[i] != ' ' && header[i] != '\t')) return i;
-        }
     }
 
     private static bool IsAuthResultsOf(ReadOnlySpan<byte> field, string authServId)

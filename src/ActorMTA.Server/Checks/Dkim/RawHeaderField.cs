@@ -42,8 +42,9 @@ public readonly record struct RawHeaderField(string Name, ReadOnlyMemory<byte> B
         return (fields, span.Length);
     }
 
-    // A field runs to the line end that is not followed by a space or tab (RFC 5322 section 2.2.3 folding).
-    private static int FieldEnd(ReadOnlySpan<byte> span, int start)
+    /// <summary>Where the field starting at <paramref name="start"/> ends: after the line end that is not followed
+    /// by a space or tab (RFC 5322 section 2.2.3 folding), or at the end of <paramref name="span"/>.</summary>
+    public static int FieldEnd(ReadOnlySpan<byte> span, int start)
     {
         var i = start;
         while (true)
