@@ -116,6 +116,15 @@ public sealed class ServerNode : IAsyncDisposable
         var sockets = BindListeners(settings);
         try
         {
+            ProbeHttpPort(HttpSettings.FromConfig(config));
+        }
+        catch
+        {
+            foreach (var socket in sockets.Values) socket.Dispose();
+            throw;
+        }
+        try
+        {
             return await StartWithSocketsAsync(config, settings, sockets);
         }
         catch
@@ -372,6 +381,26 @@ public sealed class ServerNode : IAsyncDisposable
         {
             socket.Dispose();
             throw new InvalidOperationException($"cannot listen on {listener.Bind}:{listener.Port} for {listener.Name}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Kestrel binds the HTTP port itself, late in start-up; a port in use is found here first, so `run` ends
+    /// before the cluster and journal exist, as for the other listeners (the port could still be taken in between:
+    /// Kestrel's bind then fails start-up with the same message).
+    /// </summary>
+    private static void ProbeHttpPort(HttpSettings http)
+    {
+        if (!http.Enabled || http.Port == 0) return;
+        using var probe = new Socket(http.Bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            AllowRebindWhileInTimeWait(probe);
+            probe.Bind(new IPEndPoint(http.Bind, http.Port));
+        }
+        catch (SocketException e)
+        {
+            throw new InvalidOperationException($"cannot listen on {http.Bind}:{http.Port} for http: {e.Message}");
         }
     }
 
