@@ -203,7 +203,8 @@ public sealed class HttpInjectEndpoint : IAsyncDisposable
             var started = DateTimeOffset.UtcNow;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
             var response = await _injector.InjectAsync(parsed, builder, requestId, client, context.Request.IsHttps, stop.Token);
-            _log.Info($"http request={requestId} client={client} from=<{LogSafe.Text(parsed.EnvelopeSender)}> recipients={parsed.RecipientCount} " +
+            // The text as an argument, not the format: an address may hold braces.
+            _log.Info("{0}", $"http request={requestId} client={client} from=<{LogSafe.Text(parsed.EnvelopeSender)}> recipients={parsed.RecipientCount} " +
                 $"success={response.SuccessCount} failed={response.FailCount} bytes={body.Length} in {(DateTimeOffset.UtcNow - started).TotalMilliseconds:F0} ms" +
                 (parsed.Campaign is null ? "" : " campaign=" + LogSafe.Text(parsed.Campaign)));
             context.Response.StatusCode = 200;

@@ -208,10 +208,11 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
                 if (retraction is RetractDelivery rd) services.MailboxRegion.Tell(rd);
                 else services.DomainQueueRegion.Tell(retraction);
             }
-            log.Error($"http request={requestId} queue-id={queueId} rcpt=<{LogSafe.Text(email)}> not accepted: {why}");
+            log.Error("{0}", $"http request={requestId} queue-id={queueId} rcpt=<{LogSafe.Text(email)}> not accepted: {why}");
             return "451 4.3.0 " + why;
         }
-        log.Info($"http request={requestId} queue-id={queueId} accepted from=<{LogSafe.Text(sender.IsNull ? "" : sender.Address)}> " +
+        // The text as an argument, not the format: an address may hold braces.
+        log.Info("{0}", $"http request={requestId} queue-id={queueId} accepted from=<{LogSafe.Text(sender.IsNull ? "" : sender.Address)}> " +
             $"rcpt=<{LogSafe.Text(email)}> size={size} local={local.Count} remote-domains={remote.Count}");
         return null;
     }
