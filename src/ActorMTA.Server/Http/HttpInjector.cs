@@ -38,42 +38,57 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
         var sender = ParsePath(request.EnvelopeSender);
         using var slots = new SemaphoreSlim(settings.MaxInFlight);
         var running = new List<Task>();
-        var pending = 0;
-        foreach (var outcome in builder.Build())
+        try
         {
-            if (!outcome.Succeeded)
+            foreach (var outcome in builder.Build())
             {
-                lock (gate) response.CountIfFailed(outcome);
-                log.Info("http request={0} rcpt=<{1}> failed: {2}", requestId, LogSafe.Text(outcome.Recipient.Email), LogSafe.Text(outcome.Failure));
-                continue;
-            }
-            if (stop.IsCancellationRequested)
-            {
-                lock (gate) response.Failed(outcome.Recipient.Email, "not injected: the request was cut off before this recipient");
-                continue;
-            }
-            await slots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-            pending++;
-            running.Add(Task.Run(async () =>
-            {
-                try
+                if (!outcome.Succeeded)
                 {
-                    var failure = await InjectOneAsync(outcome, sender, requestId, client, tls).ConfigureAwait(false);
-                    lock (gate)
+                    lock (gate) response.CountIfFailed(outcome);
+                    log.Info("http request={0} rcpt=<{1}> failed: {2}", requestId, LogSafe.Text(outcome.Recipient.Email), LogSafe.Text(outcome.Failure));
+                    continue;
+                }
+                if (stop.IsCancellationRequested)
+                {
+                    lock (gate) response.Failed(outcome.Recipient.Email, "not injected: the request was cut off before this recipient");
+                    continue;
+                }
+                await slots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+                running.Add(Task.Run(async () =>
+                {
+                    try
                     {
-                        if (failure is null) response.Succeeded();
-                        else response.Failed(outcome.Recipient.Email, failure);
+                        string? failure;
+                        try
+                        {
+                            failure = await InjectOneAsync(outcome, sender, requestId, client, tls).ConfigureAwait(false);
+                        }
+                        catch (Exception e)
+                        {
+                            // A fault of ours before anything was acknowledged: the recipient fails, the request goes on.
+                            log.Error(e, "http request={0} rcpt=<{1}> injection failed", requestId, LogSafe.Text(outcome.Recipient.Email));
+                            failure = "451 4.3.0 local error in processing: " + e.Message;
+                        }
+                        lock (gate)
+                        {
+                            if (failure is null) response.Succeeded();
+                            else response.Failed(outcome.Recipient.Email, failure);
+                        }
                     }
-                }
-                finally
-                {
-                    slots.Release();
-                }
-            }, CancellationToken.None));
-            // Keep the list from growing with a large request: drop what is done.
-            if (running.Count >= 4 * settings.MaxInFlight) running.RemoveAll(t => t.IsCompleted);
+                    finally
+                    {
+                        slots.Release();
+                    }
+                }, CancellationToken.None));
+                // Keep the list from growing with a large request: drop what is done.
+                if (running.Count >= 4 * settings.MaxInFlight) running.RemoveAll(t => t.IsCompleted);
+            }
         }
-        await Task.WhenAll(running).ConfigureAwait(false);
+        finally
+        {
+            // Also when generation threw: the messages in flight finish (and release their slots) before the request ends.
+            await Task.WhenAll(running).ConfigureAwait(false);
+        }
         return response.ToResponse();
     }
 
