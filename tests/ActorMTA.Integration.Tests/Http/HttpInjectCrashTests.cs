@@ -85,4 +85,41 @@ public sealed partial class HttpInjectCrashTests
         Assert.True(missing.Count == 0, $"{missing.Count} of {accepted.Count} accepted messages missing after the restart, e.g. {string.Join(", ", missing.Take(5))}");
         if (reply is not null) Assert.Equal(count, delivered.Count);
     }
+
+    [Fact]
+    public async Task A_sigterm_during_an_injection_lets_it_finish_and_reply()
+    {
+        const int count = 3000;
+        var user = TestUser.Local("http-term");
+        var port = ServerPorts.PickOne();
+        await using var server = await ServerProcess.StartAsync($$"""
+            actormta.http { enabled = on, port = {{port}}, tokens = ["term-token"] }
+            """, [user]);
+        var recipients = new JsonArray();
+        for (var n = 0; n < count; n++) recipients.Add(new JsonObject { ["email"] = user.Address, ["substitutions"] = new JsonObject { ["n"] = n } });
+        var body = new JsonObject
+        {
+            ["envelope_sender"] = "bulk@example.org",
+            ["content"] = new JsonObject { ["from"] = new JsonObject { ["email"] = "shop@example.org" }, ["subject"] = "#{{ n }}", ["text_body"] = "n {{ n }}" },
+            ["recipients"] = recipients,
+        };
+        using var client = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "term-token");
+        var post = client.PostAsync($"http://127.0.0.1:{port}/api/inject/v1",
+            new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (AcceptedLine().Count(server.Output) < 200 && !post.IsCompleted && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.False(post.IsCompleted, "the injection finished before the SIGTERM: the test proves nothing");
+        var stop = server.StopAsync();
+
+        var reply = await post;
+        var response = InjectResponse.Parse(await reply.Content.ReadAsStringAsync());
+        // Within the shutdown grace (30 s by default) the whole request finishes.
+        Assert.Equal(count, response.SuccessCount);
+        Assert.Equal(0, await stop);
+        await server.RestartAsync();
+        var stored = await MailKitClients.FetchAllImapAsync(server.Ports.Imap, user);
+        // Whatever the reply counted is delivered; nothing it did not count is.
+        Assert.Equal(response.SuccessCount, stored.Count);
+    }
 }
