@@ -11,6 +11,7 @@ using ActorMTA.Server.Checks.Signing;
 using ActorMTA.Server.Greylisting;
 using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Delivery;
+using ActorMTA.Server.Http;
 using ActorMTA.Server.Inbound;
 using ActorMTA.Server.Net;
 using ActorMTA.Server.Routing;
@@ -34,6 +35,7 @@ public sealed class ServerNode : IAsyncDisposable
     private Timer? _accountsRefresh;
     private Timer? _orphanSweep;
     private AdminEndpoint? _admin;
+    private HttpInjectEndpoint? _http;
     private StorageSpace _space = StorageSpace.Unlimited;
     private int _stopping;
 
@@ -114,6 +116,15 @@ public sealed class ServerNode : IAsyncDisposable
         var sockets = BindListeners(settings);
         try
         {
+            ProbeHttpPort(HttpSettings.FromConfig(config));
+        }
+        catch
+        {
+            foreach (var socket in sockets.Values) socket.Dispose();
+            throw;
+        }
+        try
+        {
             return await StartWithSocketsAsync(config, settings, sockets);
         }
         catch
@@ -175,7 +186,10 @@ public sealed class ServerNode : IAsyncDisposable
                 DnsStatus = () => delivery.Mx.Servers.Current().Describe(),
                 Checks = node._checks,
             }, settings.AdminToken);
-            node.StartListeners(TlsCertificates.LoadOrCreate(settings), sockets);
+            var certificate = TlsCertificates.LoadOrCreate(settings);
+            var services = node.StartListeners(certificate, sockets);
+            var http = HttpSettings.FromConfig(system.Settings.Config);
+            if (http.Enabled) node._http = await HttpInjectEndpoint.StartAsync(http, services, certificate, system.Log);
         }
         catch
         {
@@ -307,7 +321,7 @@ public sealed class ServerNode : IAsyncDisposable
         _signer = new OutboundDkimSigner(_dkimKeys);
     }
 
-    private void StartListeners(X509Certificate2 certificate, IReadOnlyDictionary<string, Socket> sockets)
+    private InboundServices StartListeners(X509Certificate2 certificate, IReadOnlyDictionary<string, Socket> sockets)
     {
         var services = new InboundServices(Settings, Accounts, Content, Regions.Mailbox, Regions.DomainQueue, certificate)
         {
@@ -335,6 +349,7 @@ public sealed class ServerNode : IAsyncDisposable
             System.Log.Info("Listening: {0} {1} on {2} (tls={3}{4}{5})", listener.Name, listener.Protocol.ToString().ToLowerInvariant(),
                 endpoint, listener.Tls.ToString().ToLowerInvariant(), listener.Submission ? ", submission" : "", listener.ProxyProtocol ? ", proxy-protocol" : "");
         }
+        return services;
     }
 
     private static Dictionary<string, Socket> BindListeners(ServerSettings settings)
@@ -370,6 +385,26 @@ public sealed class ServerNode : IAsyncDisposable
     }
 
     /// <summary>
+    /// Kestrel binds the HTTP port itself, late in start-up; a port in use is found here first, so `run` ends
+    /// before the cluster and journal exist, as for the other listeners (the port could still be taken in between:
+    /// Kestrel's bind then fails start-up with the same message).
+    /// </summary>
+    private static void ProbeHttpPort(HttpSettings http)
+    {
+        if (!http.Enabled || http.Port == 0) return;
+        using var probe = new Socket(http.Bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            AllowRebindWhileInTimeWait(probe);
+            probe.Bind(new IPEndPoint(http.Bind, http.Port));
+        }
+        catch (SocketException e)
+        {
+            throw new InvalidOperationException($"cannot listen on {http.Bind}:{http.Port} for http: {e.Message}");
+        }
+    }
+
+    /// <summary>
     /// SO_REUSEADDR only, so a restarted server binds again while old connections sit in TIME_WAIT. Not
     /// <see cref="SocketOptionName.ReuseAddress"/>: on Linux .NET sets SO_REUSEPORT with it too, which lets a
     /// second server bind the same port and the kernel split the connections between them. Windows needs
@@ -401,13 +436,16 @@ public sealed class ServerNode : IAsyncDisposable
         if (Interlocked.Exchange(ref _stopping, 1) == 1) return;
         foreach (var (_, listener) in _listeners) listener.Tell(new Listener.StopAccepting());
         // The listener cuts sessions off when the grace is over; the slack covers that and a busy machine.
-        var drains = _listeners.Select(l => l.Listener.Ask<Listener.Drained>(new Listener.Drain(grace), grace + DrainSlack));
+        var drains = _listeners.Select(l => (Task)l.Listener.Ask<Listener.Drained>(new Listener.Drain(grace), grace + DrainSlack)).ToList();
+        // Injection requests in progress finish (their replies wait for durable acceptance) within the same grace.
+        if (_http is not null) drains.Add(_http.StopAsync(grace));
         try { await Task.WhenAll(drains); }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { System.Log.Warning("Some sessions did not finish in time"); }
         _accountsRefresh?.Dispose();
         _orphanSweep?.Dispose();
         _dmarcReports?.Dispose();
         if (_admin is not null) await _admin.DisposeAsync();
+        if (_http is not null) await _http.DisposeAsync();
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
         await System.WhenTerminated;
         _space.Dispose();
