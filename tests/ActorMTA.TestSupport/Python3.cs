@@ -19,7 +19,14 @@ public static class Python3
 
     /// <summary>Runs <paramref name="code"/> (<c>python3 -c</c>) with <paramref name="stdin"/> as its standard input
     /// and <paramref name="args"/> as sys.argv[1:].</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string code, byte[] stdin, params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string code, byte[] stdin, params string[] args) =>
+        RunInterpreterAsync(["-c", code, .. args], stdin);
+
+    /// <summary>Runs the script at <paramref name="path"/> with <paramref name="args"/> and no standard input.</summary>
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunScriptAsync(string path, params string[] args) =>
+        RunInterpreterAsync([path, .. args], []);
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunInterpreterAsync(IReadOnlyList<string> arguments, byte[] stdin)
     {
         var psi = new ProcessStartInfo(Interpreter)
         {
@@ -33,9 +40,7 @@ public static class Python3
         psi.Environment["PYTHONIOENCODING"] = "utf-8";
         psi.Environment.Remove("PYTHONPATH");
         psi.Environment.Remove("PYTHONHOME");
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(code);
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var a in arguments) psi.ArgumentList.Add(a);
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {Interpreter}");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
