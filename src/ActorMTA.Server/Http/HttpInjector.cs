@@ -99,6 +99,33 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
         return at < 0 ? new SmtpPath(address, null) : new SmtpPath(address[..at], address[(at + 1)..]);
     }
 
+    /// <summary>
+    /// SMTP's quota rule at RCPT (SmtpSession.CheckQuota) for one injected message: a mailbox already at its quota,
+    /// or one the message would take over it, refuses it with 452 4.2.2 before anything is stored; one the message
+    /// can never fit gets 552 5.2.2. Null when every mailbox has room or no limit.
+    /// </summary>
+    private async Task<string?> QuotaRefusalAsync(IReadOnlyList<string> mailboxes, long size)
+    {
+        var quota = services.Quota;
+        if (quota.IsUnlimited) return null;
+        var limited = mailboxes.Where(m => quota.LimitFor(m) is not null).ToList();
+        if (limited.Count == 0) return null;
+        if (limited.Any(m => size > quota.LimitFor(m))) return "552 5.2.2 Message exceeds the mailbox's whole quota";
+        QuotaStatus[] status;
+        try
+        {
+            status = await Task.WhenAll(limited.Select(m => services.MailboxRegion.Ask<QuotaStatus>(new GetQuota(m), services.Settings.Smtp.AcceptTimeout)))
+                .ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+        {
+            return "451 4.3.0 Mailbox not reachable, try again later";
+        }
+        return status.Any(q => q.LimitBytes is { } limit && (q.UsedBytes >= limit || q.UsedBytes + size > limit))
+            ? "452 4.2.2 Mailbox full, try again later"
+            : null;
+    }
+
     /// <summary>One recipient's message; null when it is durably accepted, else why not (never throws).</summary>
     private async Task<string?> InjectOneAsync(InjectOutcome outcome, SmtpPath sender, string requestId, IPAddress client, bool tls)
     {
@@ -120,6 +147,7 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
         var (local, remote) = router.Plan([recipient]);
         var references = local.Count + remote.Count;
         if (references == 0) return "550 5.1.1 no destination for this recipient";
+        if (await QuotaRefusalAsync(local, outcome.Message.Length).ConfigureAwait(false) is { } full) return full;
 
         var store = services.Content;
         IReadOnlyList<string> refs;

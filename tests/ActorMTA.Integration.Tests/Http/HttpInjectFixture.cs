@@ -16,6 +16,8 @@ public sealed class HttpInjectFixture : IAsyncLifetime
     public static readonly TestUser Assembled = TestUser.Local("http-assembled");
     public static readonly TestUser[] Bulk = Enumerable.Range(0, 4).Select(i => TestUser.Local($"http-bulk{i}")).ToArray();
     public static readonly TestUser Refused = TestUser.Local("http-refused");
+    /// <summary>A mailbox with room for one of the quota test's messages and not two.</summary>
+    public static readonly TestUser SmallQuota = TestUser.Local("http-small-quota");
 
     private ServerProcess? _server;
 
@@ -35,7 +37,8 @@ public sealed class HttpInjectFixture : IAsyncLifetime
               tokens = ["{{Token}}"]
               max-request-size = {{MaxRequestSize}}
             }
-            """, [Raw, Assembled, Refused, .. Bulk]);
+            actormta.mailbox.quota.users { "{{SmallQuota.Address}}" = 6KiB }
+            """, [Raw, Assembled, Refused, SmallQuota, .. Bulk]);
     }
 
     public async Task DisposeAsync()

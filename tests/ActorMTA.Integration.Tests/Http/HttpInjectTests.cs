@@ -49,6 +49,28 @@ public sealed class HttpInjectTests(HttpInjectFixture fixture) : IClassFixture<H
     }
 
     [Fact]
+    public async Task A_mailbox_over_its_quota_refuses_the_recipient_with_452_and_stores_nothing_more()
+    {
+        var user = HttpInjectFixture.SmallQuota;
+        JsonObject Message(int kib) => new()
+        {
+            ["envelope_sender"] = "bounces@example.org",
+            ["content"] = new JsonObject { ["from"] = "news@example.org", ["subject"] = "quota", ["text_body"] = new string('q', kib * 1024) },
+            ["recipients"] = new JsonArray(new JsonObject { ["email"] = user.Address }),
+        };
+
+        var first = await SuccessAsync(await fixture.PostAsync(Message(4)));
+        var second = await SuccessAsync(await fixture.PostAsync(Message(4)));
+        var never = await SuccessAsync(await fixture.PostAsync(Message(7)));
+
+        Assert.Equal((1, 0), (first.SuccessCount, first.FailCount));
+        Assert.Equal((0, 1), (second.SuccessCount, second.FailCount));
+        Assert.StartsWith("452 4.2.2", second.Errors[user.Address]);
+        Assert.StartsWith("552 5.2.2", never.Errors[user.Address]);
+        Assert.Single(await MailKitClients.FetchAllAsync(Server.Ports.Pop3, user));
+    }
+
+    [Fact]
     public async Task An_assembled_message_with_an_attachment_is_delivered_and_parses_back()
     {
         var user = HttpInjectFixture.Assembled;
