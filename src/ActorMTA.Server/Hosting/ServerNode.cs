@@ -204,6 +204,12 @@ public sealed class ServerNode : IAsyncDisposable
             {
                 DnsStatus = () => delivery.Mx.Servers.Current().Describe(),
                 Checks = node._checks,
+                Mx = delivery.Mx,
+                Shaping = shaping,
+                Egress = egress,
+                // Nothing feeds replies into automation yet (the ready queues of item 4 will own that state): an empty
+                // one held here, so `shaping show` prints the configured limits and, once fed, the actions in force.
+                Automation = new AutomationState(shaping.Automation, TimeProvider.System),
             }, settings.AdminToken);
             var certificate = TlsCertificates.LoadOrCreate(settings);
             var services = node.StartListeners(certificate, sockets);
