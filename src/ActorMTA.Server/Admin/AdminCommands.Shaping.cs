@@ -45,7 +45,7 @@ public sealed partial class AdminCommands
             case MxResolution.Failure { EnhancedCode: "5.1.10" } nullMx:
                 return ShapingReport.NoMail(name, nullMx.Text);
             case MxResolution.Failure { Permanent: false } temporary:
-                throw new AdminException($"shaping show {name}: DNS lookup failed, temporary ({temporary.EnhancedCode}): {temporary.Text}; try again later");
+                throw new AdminException($"shaping show {name}: DNS lookup failed, temporary ({temporary.EnhancedCode}): {temporary.Text.TrimEnd('.')}; try again later");
             case MxResolution.Failure permanent:
                 throw new AdminException($"shaping show {name}: no mail route ({permanent.EnhancedCode}): {permanent.Text}");
             case MxResolution.Hosts hosts:
