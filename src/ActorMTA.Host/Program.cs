@@ -30,7 +30,8 @@ usage: actormta <command> [--config FILE] [--data-dir DIR]
       cluster show|tail|leave ADDR|down ADDR|down-unreachable|join ADDR
       shards regions|stats [REGION]|locate REGION ENTITY-ID      actors tree [PATH] [--depth N]
       queue list|show DOMAIN|suspend|resume|flush DOMAIN|bounce DOMAIN|QUEUE-ID|delete QUEUE-ID
-      mailbox stats ADDRESS             accounts reload
+      mailbox stats ADDRESS             accounts reload             spam stats
+      shaping show DOMAIN [--source NAME]   site, provider, source, pool and effective limits of a domain
 
 --data-dir defaults to the actormta.data-dir key (./data). The user, domain and alias commands work
 while the server runs and are in effect for it when they return.
@@ -64,6 +65,7 @@ try
             if (cl.Words.Count < 2) throw new UsageException("ctl needs a command, e.g. 'ctl queue list'");
             var ctlWords = cl.Words.Skip(1).ToList();
             if (cl.Option("--depth") is { } depth) ctlWords.AddRange(["--depth", depth]); // actors tree's own option
+            if (cl.Option("--source") is { } source) ctlWords.AddRange(["--source", source]); // shaping show's own option
             return await ControlClient.RunAsync(ctlWords, settings.DataDirectory, cl.Flag("--json"), cl.Option("--node"), cl.Option("--token"));
         default:
             throw new UsageException($"unknown command '{cl.Words[0]}' (try --help)");

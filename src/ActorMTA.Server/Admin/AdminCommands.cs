@@ -45,6 +45,8 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
         ctl mailbox stats ADDRESS                folders, messages and bytes of a mailbox
         ctl spam stats                           this node's verdict counts since start (deliver, junk, reject, tempfail,
                                                  greylist, early talkers, blocklisted clients) and SPF/DKIM/DMARC results
+        ctl shaping show DOMAIN [--source NAME]  DOMAIN's MX hosts, site, provider, source and pool, and its effective limits
+                                                 with where each comes from (default, provider, domain, automation)
         ctl accounts reload                      read changed users, domains and aliases now (the CLI does this itself)
         """;
 
@@ -69,6 +71,7 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
         ("mailbox", "stats") => MailboxStats(Arg(args, 2, "ADDRESS")),
         ("accounts", "reload") => AccountsReload(),
         ("spam", "stats") => SpamStats(),
+        ("shaping", "show") => ShapingShow(args.Skip(2).ToArray()),
         _ => throw new AdminException("unknown ctl command; commands:\n" + Usage),
     };
 

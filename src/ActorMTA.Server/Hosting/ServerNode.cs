@@ -11,6 +11,7 @@ using ActorMTA.Server.Checks.Signing;
 using ActorMTA.Server.Greylisting;
 using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Delivery;
+using ActorMTA.Server.Delivery.Shaping;
 using ActorMTA.Server.Http;
 using ActorMTA.Server.Inbound;
 using ActorMTA.Server.Net;
@@ -111,6 +112,9 @@ public sealed class ServerNode : IAsyncDisposable
 
     public static async Task<ServerNode> StartAsync(Config config, ServerSettings settings)
     {
+        // Before anything is bound or opened: a misspelt shaping or egress key ends start-up with one line naming
+        // it, rather than silently not limiting anything or failing at the first `ctl shaping show`.
+        var (shaping, egress) = ReadShapingAndEgress(config);
         Directory.CreateDirectory(settings.DataDirectory);
         // Ports first: a port in use must end `run` before the cluster, journal and admin endpoint exist.
         var sockets = BindListeners(settings);
@@ -125,7 +129,7 @@ public sealed class ServerNode : IAsyncDisposable
         }
         try
         {
-            return await StartWithSocketsAsync(config, settings, sockets);
+            return await StartWithSocketsAsync(config, settings, sockets, shaping, egress);
         }
         catch
         {
@@ -134,7 +138,22 @@ public sealed class ServerNode : IAsyncDisposable
         }
     }
 
-    private static async Task<ServerNode> StartWithSocketsAsync(Config config, ServerSettings settings, IReadOnlyDictionary<string, Socket> sockets)
+    /// <summary>actormta.shaping and actormta.egress, read and checked; any fault in them is a <see cref="ConfigurationException"/> naming the key.</summary>
+    public static (ShapingSettings Shaping, EgressSettings Egress) ReadShapingAndEgress(Config config)
+    {
+        try
+        {
+            return (ShapingSettings.FromConfig(config), EgressSettings.FromConfig(config));
+        }
+        catch (Exception e) when (e is not ConfigurationException)
+        {
+            // FormatException from a rate or an action, ArgumentException from a bad match-text regex, ...
+            throw new ConfigurationException($"invalid traffic shaping configuration: {e.Message}", e);
+        }
+    }
+
+    private static async Task<ServerNode> StartWithSocketsAsync(Config config, ServerSettings settings, IReadOnlyDictionary<string, Socket> sockets,
+        ShapingSettings shaping, EgressSettings egress)
     {
         var (accounts, content) = OpenStorage(config, settings);
         var space = new StorageSpace(StorageSpaceSettings.FromConfig(config, settings));
@@ -185,6 +204,12 @@ public sealed class ServerNode : IAsyncDisposable
             {
                 DnsStatus = () => delivery.Mx.Servers.Current().Describe(),
                 Checks = node._checks,
+                Mx = delivery.Mx,
+                Shaping = shaping,
+                Egress = egress,
+                // Nothing feeds replies into automation yet (the ready queues of item 4 will own that state): an empty
+                // one held here, so `shaping show` prints the configured limits and, once fed, the actions in force.
+                Automation = new AutomationState(shaping.Automation, TimeProvider.System),
             }, settings.AdminToken);
             var certificate = TlsCertificates.LoadOrCreate(settings);
             var services = node.StartListeners(certificate, sockets);

@@ -55,6 +55,11 @@ public sealed record EgressSettings
     public static EgressSettings FromConfig(Config root)
     {
         var c = root.GetConfig(Path) ?? ConfigurationFactory.Empty;
+        if (root.HasPath(Path) && root.GetValue(Path) is { } section)
+        {
+            if (!section.IsObject()) throw new ConfigurationException($"{Path} must be an object");
+            HoconReading.RejectUnknownKeys(section, SectionKeys, Path);
+        }
         var helo = root.GetString("actormta.delivery.helo-name", "");
         var defaultEhlo = string.IsNullOrWhiteSpace(helo) ? root.GetString("actormta.hostname", "mail.localhost") : helo.Trim();
 
@@ -108,6 +113,8 @@ public sealed record EgressSettings
 
         return new EgressSettings { Sources = sources, Pools = pools, SenderPools = senderPools };
     }
+
+    private static readonly HashSet<string> SectionKeys = new(StringComparer.Ordinal) { "sources", "pools", "sender-pools" };
 
     private static readonly HashSet<string> SourceKeys = new(StringComparer.Ordinal) { "bind", "ehlo" };
 }

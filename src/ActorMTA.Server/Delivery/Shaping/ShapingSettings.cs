@@ -25,12 +25,20 @@ public sealed record ShapingSettings
 
     public ProviderRule? Provider(string name) => Providers.FirstOrDefault(p => p.Name == name);
 
+    private static readonly HashSet<string> SectionKeys = new(StringComparer.Ordinal) { "default", "domains", "providers", "automation", "shipped-automation" };
+
     private static readonly HashSet<string> ProviderKeys = new(StringComparer.Ordinal) { "match" };
 
     /// <summary>Reads actormta.shaping from the root configuration (actormta.conf with shaping-providers.conf under it).</summary>
     public static ShapingSettings FromConfig(Config root)
     {
         var c = root.GetConfig(Path) ?? ConfigurationFactory.Empty;
+        // "domian { ... }" would otherwise be ignored and shape nothing.
+        if (root.HasPath(Path) && root.GetValue(Path) is { } section)
+        {
+            if (!section.IsObject()) throw new ConfigurationException($"{Path} must be an object");
+            HoconReading.RejectUnknownKeys(section, SectionKeys, Path);
+        }
 
         var configuredDefault = c.HasPath("default") ? ShapingEntry.Read(c.GetValue("default"), $"{Path}.default") : ShapingEntry.Empty;
 
