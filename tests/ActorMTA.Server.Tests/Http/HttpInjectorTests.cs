@@ -22,36 +22,9 @@ namespace ActorMTA.Server.Tests.Http;
 /// decides which deliveries are acknowledged: a recipient counts only after its content commit and its ack; a
 /// journal failure, a missing ack or a failed commit fails that recipient alone and retracts what may be stored.
 /// </summary>
-public sealed class HttpInjectorTests : Akka.TestKit.Xunit2.TestKit
+public sealed class HttpInjectorTests(ITestOutputHelper output) : ProbedEntitiesTestKit(output)
 {
-    private readonly TempDirectory _temp = new();
-    private readonly AccountCache _accounts;
-    private readonly FileContentStore _content;
-    private readonly TestProbe _mailboxes;
-    private readonly TestProbe _queues;
-
-    public HttpInjectorTests(ITestOutputHelper output) : base(output: output)
-    {
-        var accountsFile = Path.Combine(_temp.Path, "accounts.db");
-        using (var directory = new AccountDirectory(accountsFile, new AccountOptions(1000)))
-        {
-            directory.AddDomain("local.test");
-            directory.AddUser("u@local.test", "pw");
-            directory.AddUser("v@local.test", "pw");
-        }
-        _accounts = new AccountCache(accountsFile, new AccountOptions(1000));
-        _content = new FileContentStore(new ContentStoreOptions(Path.Combine(_temp.Path, "spool")));
-        _mailboxes = CreateTestProbe();
-        _queues = CreateTestProbe();
-    }
-
-    private HttpInjector Injector(IContentStore content)
-    {
-        var config = ConfigurationFactory.ParseString($"actormta.smtp.accept-timeout = 1s\nactormta.data-dir = \"{_temp.Path}\"")
-            .WithFallback(ConfigLoader.Load(null));
-        var services = new InboundServices(ServerSettings.FromConfig(config), _accounts, content, _mailboxes.Ref, _queues.Ref, Certificate: null);
-        return new HttpInjector(services, HttpSettings.Disabled, Sys.Log);
-    }
+    private HttpInjector Injector(IContentStore content) => new(Services(content), HttpSettings.Disabled, Sys.Log);
 
     private static (InjectRequest, InjectMessageBuilder) Request(params string[] recipients)
     {
@@ -73,13 +46,13 @@ public sealed class HttpInjectorTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task A_recipient_counts_only_after_its_ack_and_a_journal_failure_fails_it_alone()
     {
-        var injection = Inject(_content, "u@local.test", "v@local.test");
+        var injection = Inject(Content, "u@local.test", "v@local.test");
         for (var i = 0; i < 2; i++)
         {
-            var deliver = _mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
-            Assert.True(_content.Exists(deliver.ContentRef), "delivered before the content was committed");
+            var deliver = Mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
+            Assert.True(Content.Exists(deliver.ContentRef), "delivered before the content was committed");
             Assert.False(injection.IsCompleted, "replied before every ack");
-            _mailboxes.Reply(deliver.Address == "u@local.test"
+            Mailboxes.Reply(deliver.Address == "u@local.test"
                 ? new MailboxDelivered(deliver.Address, deliver.CorrelationId, 1)
                 : new JournalWriteFailed(deliver, "disk full"));
         }
@@ -88,43 +61,43 @@ public sealed class HttpInjectorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(["v@local.test"], response.FailedRecipients);
         Assert.Contains("journal write failed", response.Errors["v@local.test"]);
         // The failed message's other holders (none here but the failed one) are told to take it back.
-        Assert.Equal("v@local.test", _mailboxes.ExpectMsg<RetractDelivery>(TimeSpan.FromSeconds(5)).Address);
+        Assert.Equal("v@local.test", Mailboxes.ExpectMsg<RetractDelivery>(TimeSpan.FromSeconds(5)).Address);
     }
 
     [Fact]
     public async Task No_ack_within_the_accept_timeout_fails_the_recipient_and_retracts()
     {
-        var injection = Inject(_content, "u@local.test");
-        var deliver = _mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
+        var injection = Inject(Content, "u@local.test");
+        var deliver = Mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
         var response = await injection;
         Assert.Equal(0, response.SuccessCount);
         Assert.Contains("timed out", response.Errors["u@local.test"]);
-        var retract = _mailboxes.ExpectMsg<RetractDelivery>(TimeSpan.FromSeconds(5));
+        var retract = Mailboxes.ExpectMsg<RetractDelivery>(TimeSpan.FromSeconds(5));
         Assert.Equal((deliver.QueueId, deliver.CorrelationId), (retract.QueueId, retract.CorrelationId));
     }
 
     [Fact]
-    public async Task A_failed_content_commit_fails_that_recipient_and_nothing_is_delivered()
+    public async Task A_failedContent_commit_fails_that_recipient_and_nothing_is_delivered()
     {
-        var response = await Inject(new FailingCommits(_content), "u@local.test");
+        var response = await Inject(new FailingCommits(Content), "u@local.test");
         Assert.Equal(0, response.SuccessCount);
         Assert.Equal(["u@local.test"], response.FailedRecipients);
         Assert.Contains("fsync failed", response.Errors["u@local.test"]);
-        _mailboxes.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Mailboxes.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
     }
 
     [Fact]
     public async Task An_unknown_local_user_fails_alone_and_is_never_delivered()
     {
-        var injection = Inject(_content, "nobody@local.test", "u@local.test");
-        var deliver = _mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
+        var injection = Inject(Content, "nobody@local.test", "u@local.test");
+        var deliver = Mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
         Assert.Equal("u@local.test", deliver.Address);
-        _mailboxes.Reply(new MailboxDelivered(deliver.Address, deliver.CorrelationId, 1));
+        Mailboxes.Reply(new MailboxDelivered(deliver.Address, deliver.CorrelationId, 1));
         var response = await injection;
         Assert.Equal(1, response.SuccessCount);
         Assert.Equal(["nobody@local.test"], response.FailedRecipients);
         Assert.StartsWith("550", response.Errors["nobody@local.test"]);
-        _mailboxes.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Mailboxes.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
     }
 
     private sealed class FailingCommits(IContentStore inner) : IContentStore
@@ -138,14 +111,5 @@ public sealed class HttpInjectorTests : Akka.TestKit.Xunit2.TestKit
         public string AddReference(string reference) => inner.AddReference(reference);
         public void Release(string reference) => inner.Release(reference);
         public bool Exists(string reference) => inner.Exists(reference);
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        if (!disposing) return;
-        _content.Dispose();
-        _accounts.Dispose();
-        _temp.Dispose();
     }
 }

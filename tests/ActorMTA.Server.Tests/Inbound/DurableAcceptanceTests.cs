@@ -21,31 +21,13 @@ namespace ActorMTA.Server.Tests.Inbound;
 /// The 250-after-DATA contract of one SmtpSession over a real socket, with the sharded entities
 /// replaced by probes so a test decides which enqueues are acknowledged.
 /// </summary>
-public sealed class DurableAcceptanceTests : Akka.TestKit.Xunit2.TestKit
+public sealed class DurableAcceptanceTests : ProbedEntitiesTestKit
 {
-    private readonly TempDirectory _temp = new();
-    private readonly AccountCache _accounts;
-    private readonly FileContentStore _content;
-    private readonly TestProbe _mailboxes;
-    private readonly TestProbe _queues;
     private readonly InboundServices _services;
 
-    public DurableAcceptanceTests(ITestOutputHelper output) : base(output: output)
+    public DurableAcceptanceTests(ITestOutputHelper output) : base(output)
     {
-        var accountsFile = Path.Combine(_temp.Path, "accounts.db");
-        using (var directory = new AccountDirectory(accountsFile, new AccountOptions(1000)))
-        {
-            directory.AddDomain("local.test");
-            directory.AddUser("u@local.test", "pw");
-            directory.AddUser("v@local.test", "pw");
-        }
-        _accounts = new AccountCache(accountsFile, new AccountOptions(1000));
-        _content = new FileContentStore(new ContentStoreOptions(Path.Combine(_temp.Path, "spool")));
-        _mailboxes = CreateTestProbe();
-        _queues = CreateTestProbe();
-        var config = ConfigurationFactory.ParseString($"actormta.smtp.accept-timeout = 1s\nactormta.data-dir = \"{_temp.Path}\"")
-            .WithFallback(ConfigLoader.Load(null));
-        _services = new InboundServices(ServerSettings.FromConfig(config), _accounts, _content, _mailboxes.Ref, _queues.Ref, Certificate: null);
+        _services = Services();
     }
 
     private async Task<(StreamReader Reader, Stream Stream, TcpClient Client)> OpenSessionAsync()
@@ -89,19 +71,19 @@ public sealed class DurableAcceptanceTests : Akka.TestKit.Xunit2.TestKit
         using var _ = client;
         await SendEnvelopeAndDataAsync(stream, reader);
 
-        var first = _mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
-        var firstSender = _mailboxes.LastSender;
-        var second = _mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
+        var first = Mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
+        var firstSender = Mailboxes.LastSender;
+        var second = Mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
         Assert.Equal(first.QueueId, second.QueueId);
         // One mailbox persisted, the other never answers: the message must not stay half-delivered.
         firstSender.Tell(new MailboxDelivered(first.Address, first.CorrelationId, 1));
 
         var reply = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10));
         Assert.StartsWith("451 4.3.0", reply);
-        var retracted = new[] { _mailboxes.ExpectMsg<RetractDelivery>(), _mailboxes.ExpectMsg<RetractDelivery>() };
+        var retracted = new[] { Mailboxes.ExpectMsg<RetractDelivery>(), Mailboxes.ExpectMsg<RetractDelivery>() };
         Assert.All(retracted, r => Assert.Equal(first.QueueId, r.QueueId));
         Assert.Equal(new[] { first.Address, second.Address }.Order(), retracted.Select(r => r.Address).Order());
-        _queues.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Queues.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
 
         // The session stays usable after the failure.
         Assert.StartsWith("250", await CommandAsync(stream, reader, "NOOP"));
@@ -114,16 +96,16 @@ public sealed class DurableAcceptanceTests : Akka.TestKit.Xunit2.TestKit
         using var _ = client;
         await SendEnvelopeAndDataAsync(stream, reader);
 
-        var first = _mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
-        var firstSender = _mailboxes.LastSender;
-        _mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
+        var first = Mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
+        var firstSender = Mailboxes.LastSender;
+        Mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
         firstSender.Tell(new JournalWriteFailed(first, "database or disk is full"));
 
         // Well before the 1 s accept-timeout, and as a storage failure, not a generic 451.
         var reply = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromMilliseconds(800));
         Assert.StartsWith("452 4.3.1", reply);
-        _mailboxes.ExpectMsg<RetractDelivery>();
-        _mailboxes.ExpectMsg<RetractDelivery>();
+        Mailboxes.ExpectMsg<RetractDelivery>();
+        Mailboxes.ExpectMsg<RetractDelivery>();
         Assert.StartsWith("250", await CommandAsync(stream, reader, "NOOP"));
     }
 
@@ -134,12 +116,12 @@ public sealed class DurableAcceptanceTests : Akka.TestKit.Xunit2.TestKit
         using var _ = client;
         await SendEnvelopeAndDataAsync(stream, reader);
 
-        var first = _mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
-        var firstSender = _mailboxes.LastSender;
-        var second = _mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
+        var first = Mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
+        var firstSender = Mailboxes.LastSender;
+        var second = Mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
         // The content reference handed to the mailbox is already durable in the store.
-        Assert.True(_content.Exists(first.ContentRef));
-        Assert.True(_content.Exists(second.ContentRef));
+        Assert.True(Content.Exists(first.ContentRef));
+        Assert.True(Content.Exists(second.ContentRef));
 
         firstSender.Tell(new MailboxDelivered(first.Address, first.CorrelationId, 1));
         var early = reader.ReadLineAsync();
@@ -149,15 +131,6 @@ public sealed class DurableAcceptanceTests : Akka.TestKit.Xunit2.TestKit
         var reply = await early.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.StartsWith("250 2.0.0", reply);
         Assert.Contains(first.QueueId, reply);
-        _mailboxes.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        if (!disposing) return;
-        _content.Dispose();
-        _accounts.Dispose();
-        _temp.Dispose();
+        Mailboxes.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
 }
