@@ -267,11 +267,36 @@ public sealed class RspamdServer : IAsyncDisposable, IDisposable
                     // Not listening yet: configuration loading takes a moment.
                 }
             }
-            if (pending.Count == 0)
+            if (pending.Count == 0 && await BayesLoadedAsync(http, controllerPort))
                 return;
             await Task.Delay(100);
         }
         throw new TimeoutException($"rspamd did not answer within {StartTimeout.TotalSeconds} s: " + string.Join(" | ", log.TakeLast(30)));
+    }
+
+    /// <summary>
+    /// Whether the controller has loaded both Bayes statfiles. It answers /ping before that while a cold Hyperscan
+    /// cache is compiled (the first run on a machine), and a learn request meanwhile gets HTTP 404 "cannot find
+    /// statfile backend to learn spam in default classifier".
+    /// </summary>
+    private static async Task<bool> BayesLoadedAsync(HttpClient http, int controllerPort)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{controllerPort}/stat");
+            request.Headers.Add("Password", ControllerPassword);
+            using var reply = await http.SendAsync(request);
+            if (!reply.IsSuccessStatusCode) return false;
+            using var stat = System.Text.Json.JsonDocument.Parse(await reply.Content.ReadAsStringAsync());
+            return stat.RootElement.TryGetProperty("statfiles", out var statfiles)
+                   && statfiles.ValueKind == System.Text.Json.JsonValueKind.Array
+                   && statfiles.EnumerateArray().Count(f => f.TryGetProperty("symbol", out var symbol)
+                                                             && symbol.GetString() is "BAYES_SPAM" or "BAYES_HAM") == 2;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 
     private static async Task<string> EnsureInstalledAsync()
