@@ -84,6 +84,17 @@ public sealed class RspamdClient : IDisposable
         }
     }
 
+    // Waits before the learn request is sent again after a transient failure.
+    private static readonly TimeSpan[] LearnRetryDelays = [TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3)];
+
+    /// <summary>
+    /// Failures of the controller's own storage that pass: its sqlite statfiles answer HTTP 500 "database is locked"
+    /// while another Rspamd process writes them, and a controller still loading its classifier answers 404 "cannot
+    /// find statfile backend". Learning the same message again is harmless (at worst "already learned").
+    /// </summary>
+    private static bool IsTransientLearnFailure(HttpStatusCode status, string error) =>
+        (int)status >= 500 || error.Contains("cannot find statfile backend", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Teaches Rspamd's classifier that the message is spam or ham. Reads <paramref name="content"/> from its
     /// current position, does not dispose it.</summary>
     public async Task<RspamdLearnResult> LearnAsync(Stream content, bool spam, CancellationToken ct)
@@ -93,18 +104,27 @@ public sealed class RspamdClient : IDisposable
         if (body is null)
             return new RspamdLearnResult(RspamdLearnOutcome.Skipped, TooLargeReason(content));
 
-        var (status, reply, failure) = await SendAsync(() =>
+        HttpStatusCode status;
+        byte[] reply;
+        string? failure;
+        string error;
+        for (var attempt = 0; ; attempt++)
         {
-            var request = new HttpRequestMessage(HttpMethod.Post, spam ? _learnSpamUri : _learnHamUri) { Content = body.Content() };
-            if (!string.IsNullOrEmpty(_options.Password))
-                request.Headers.TryAddWithoutValidation("Password", _options.Password);
-            return request;
-        }, ct);
-        if (failure is not null)
-            return new RspamdLearnResult(RspamdLearnOutcome.Failed, failure);
-        if (status == HttpStatusCode.OK)
-            return new RspamdLearnResult(RspamdLearnOutcome.Learned, null);
-        var error = ErrorText(reply);
+            (status, reply, failure) = await SendAsync(() =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post, spam ? _learnSpamUri : _learnHamUri) { Content = body.Content() };
+                if (!string.IsNullOrEmpty(_options.Password))
+                    request.Headers.TryAddWithoutValidation("Password", _options.Password);
+                return request;
+            }, ct);
+            if (failure is not null)
+                return new RspamdLearnResult(RspamdLearnOutcome.Failed, failure);
+            if (status == HttpStatusCode.OK)
+                return new RspamdLearnResult(RspamdLearnOutcome.Learned, null);
+            error = ErrorText(reply);
+            if (attempt >= LearnRetryDelays.Length || !IsTransientLearnFailure(status, error)) break;
+            await Task.Delay(LearnRetryDelays[attempt], ct);
+        }
         // Newer Rspamd says 208 Already Reported; 3.x says 404 with "... has been already learned as spam, ignore it".
         if (status == HttpStatusCode.AlreadyReported || error.Contains("already learned", StringComparison.OrdinalIgnoreCase))
             return new RspamdLearnResult(RspamdLearnOutcome.AlreadyLearned, error);

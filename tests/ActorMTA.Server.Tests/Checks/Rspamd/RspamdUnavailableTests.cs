@@ -107,6 +107,21 @@ public sealed class RspamdUnavailableTests
     }
 
     [Fact]
+    public async Task A_locked_statfile_is_asked_again_before_the_learn_fails()
+    {
+        await using var locked = new CannedHttpServer(CannedHttpServer.Response(500, "Internal Server Error", "{\"error\":\"cannot commit checkpoint: database is locked\"}"));
+        using var client = Client(locked.Url, TimeSpan.FromSeconds(2));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var result = await client.LearnAsync(RspamdMessages.SpammyMessage(), spam: true, CancellationToken.None);
+
+        Assert.Equal(RspamdLearnOutcome.Failed, result.Outcome);
+        Assert.Contains("database is locked", result.Reason);
+        // Three waits (0.25 s, 1 s, 3 s) between four attempts.
+        Assert.True(started.Elapsed >= TimeSpan.FromSeconds(4), $"gave up after {started.Elapsed}");
+    }
+
+    [Fact]
     public async Task A_208_learn_answer_is_already_learned()
     {
         await using var learned = new CannedHttpServer(CannedHttpServer.Response(208, "Already Reported", "{\"error\":\"<x@y> has been already learned as spam, ignore it\"}"));
