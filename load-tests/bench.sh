@@ -143,4 +143,4 @@ python3 load-tests/bench_table.py "$OUT" "$RUNS" >"$OUT/table.md"
 if [ -f "$OUT/checks/table.md" ]; then { echo; echo "Inbound checks (load-tests/checks-bench.sh, same run):"; echo; cat "$OUT/checks/table.md"; } >>"$OUT/table.md"; fi
 cat "$OUT/table.md"
 cp "$OUT/table.md" "$ROOT/load-tests/results/latest.md"
-log "results in $OUT"
+log "results in ${OUT#"$ROOT"/}"

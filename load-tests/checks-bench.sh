@@ -110,4 +110,4 @@ PY
 # The server logs (megabytes: a line per message) have given their count; only the figures are kept.
 rm -f "$OUT"/server-*.log "$OUT/build.log" "$OUT/dnsmasq.log"
 cat "$OUT/table.md"
-log "results in $OUT"
+log "results in ${OUT#"$ROOT"/}"

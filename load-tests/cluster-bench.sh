@@ -123,4 +123,4 @@ print(f"| Relay end to end to smtp-sink | {cl_rel:.0f} | {emb_rel:.0f} | {pf_rel
 print(f"\nCPU per 1,000 accepted messages: {node_cpu:.2f} s in each node process (mean of 3), {pg_cpu:.2f} s in PostgreSQL.")
 print(f"Target: the cluster keeps >= 50% of the embedded node's accept rate on this machine: {'met' if cl_acc/emb_acc >= 0.5 else 'not met'} ({cl_acc/emb_acc:.2f}).")
 PY
-log "results in $OUT"
+log "results in ${OUT#"$ROOT"/}"

@@ -131,4 +131,4 @@ print(f"| Postfix SMTP accept (same script) | {p:.0f} | HTTP {h/p:.2f} × Postfi
 PY
 rm -f "$OUT/server.log" "$OUT/build.log"
 cat "$OUT/table.md"
-log "results in $OUT"
+log "results in ${OUT#"$ROOT"/}"
