@@ -80,6 +80,7 @@ public sealed record SpamSettings
 
     public string RspamdPassword { get; init; } = "";
     public TimeSpan RspamdTimeout { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan RspamdLearnTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public RspamdFailureMode RspamdFailure { get; init; } = RspamdFailureMode.FailOpen;
 
     /// <summary>Teach Rspamd when a user moves mail into Junk (spam) or out of it (ham) over IMAP.</summary>
@@ -118,6 +119,7 @@ public sealed record SpamSettings
             RspamdControllerUrl = OptionalUri(c.GetString("rspamd.controller-url", ""), "rspamd.controller-url"),
             RspamdPassword = c.GetString("rspamd.password", ""),
             RspamdTimeout = Positive(c.GetTimeSpan("rspamd.timeout", TimeSpan.FromSeconds(15)), "rspamd.timeout"),
+            RspamdLearnTimeout = Positive(c.GetTimeSpan("rspamd.learn-timeout", TimeSpan.FromSeconds(60)), "rspamd.learn-timeout"),
             RspamdFailure = c.GetString("rspamd.on-failure", "fail-open").ToLowerInvariant() switch
             {
                 "fail-open" => RspamdFailureMode.FailOpen,

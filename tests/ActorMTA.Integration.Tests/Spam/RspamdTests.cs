@@ -74,8 +74,18 @@ public sealed class RspamdTests(RspamdFixture fixture) : IClassFixture<RspamdFix
         var junk = await imap.GetFolderAsync("Junk");
         await imap.Inbox.MoveToAsync(Assert.Single(uids), junk);
         await imap.DisconnectAsync(true);
-        // The controller logs the learn; the counter says it went through.
-        await WaitForAsync(() => Task.FromResult(fixture.Server.RunCli("ctl", "spam", "stats").Stdout.Contains("learn.spam.ok")), TimeSpan.FromSeconds(30));
+        // The controller logs the learn; the counter says it went through. A learn may wait out the 60 s
+        // learn-timeout on a loaded host, so the test waits longer than that and, failing, shows why.
+        var stats = "";
+        try
+        {
+            await WaitForAsync(() => Task.FromResult((stats = fixture.Server.RunCli("ctl", "spam", "stats").Stdout).Contains("learn.spam.ok")), TimeSpan.FromSeconds(75));
+        }
+        catch (TimeoutException)
+        {
+            var learnLines = fixture.Server.Output.Split('\n').Where(l => l.Contains("learn", StringComparison.OrdinalIgnoreCase));
+            Assert.Fail($"no learn.spam.ok; stats:\n{stats}\nserver log:\n{string.Join('\n', learnLines)}");
+        }
     }
 
     private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout)

@@ -69,7 +69,7 @@ public sealed class RspamdClient : IDisposable
             var request = new HttpRequestMessage(HttpMethod.Post, _checkUri) { Content = body.Content() };
             AddEnvelopeHeaders(request.Headers, envelope);
             return request;
-        }, ct);
+        }, _options.Timeout, ct);
         if (failure is not null)
             return RspamdScan.ForUnavailable(failure);
         if (status != HttpStatusCode.OK)
@@ -116,7 +116,7 @@ public sealed class RspamdClient : IDisposable
                 if (!string.IsNullOrEmpty(_options.Password))
                     request.Headers.TryAddWithoutValidation("Password", _options.Password);
                 return request;
-            }, ct);
+            }, _options.EffectiveLearnTimeout, ct);
             if (failure is not null)
                 return new RspamdLearnResult(RspamdLearnOutcome.Failed, failure);
             if (status == HttpStatusCode.OK)
@@ -136,10 +136,10 @@ public sealed class RspamdClient : IDisposable
     /// closed (restart, idle limit) can fail a request that never reached it; that one failure is retried once on a
     /// new connection, inside the same deadline, so a restart does not cost a message its scan.
     /// </summary>
-    private async Task<(HttpStatusCode Status, byte[] Reply, string? Failure)> SendAsync(Func<HttpRequestMessage> build, CancellationToken ct)
+    private async Task<(HttpStatusCode Status, byte[] Reply, string? Failure)> SendAsync(Func<HttpRequestMessage> build, TimeSpan timeout, CancellationToken ct)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(_options.Timeout);
+        deadline.CancelAfter(timeout);
         for (var attempt = 1; ; attempt++)
         {
             using var request = build();
@@ -151,7 +151,7 @@ public sealed class RspamdClient : IDisposable
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                return (default, [], $"no answer from Rspamd at {request.RequestUri} within {_options.Timeout.TotalMilliseconds:0} ms");
+                return (default, [], $"no answer from Rspamd at {request.RequestUri} within {timeout.TotalMilliseconds:0} ms");
             }
             catch (HttpRequestException ex) when (attempt == 1 && IsStaleConnection(ex))
             {

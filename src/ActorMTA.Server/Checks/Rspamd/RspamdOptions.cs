@@ -6,9 +6,14 @@ namespace ActorMTA.Server.Checks.Rspamd;
 /// not given. <paramref name="Password"/> is sent as the controller's <c>Password</c> header when set.
 /// <paramref name="Timeout"/> bounds each request as a whole (connect, upload, Rspamd's work, reply).
 /// Messages larger than <paramref name="MaxMessageSize"/> bytes are not sent at all.
+/// <paramref name="LearnTimeout"/> bounds a learn request (<paramref name="Timeout"/> when not given): nobody waits
+/// on a learn, and the controller scans the message again and writes its statfiles before it answers, which on a
+/// busy host takes longer than a scan should be allowed to hold up an SMTP session.
 /// </summary>
-public sealed record RspamdOptions(Uri Url, Uri? ControllerUrl, string? Password, TimeSpan Timeout, int MaxMessageSize)
+public sealed record RspamdOptions(Uri Url, Uri? ControllerUrl, string? Password, TimeSpan Timeout, int MaxMessageSize, TimeSpan? LearnTimeout = null)
 {
+    public TimeSpan EffectiveLearnTimeout => LearnTimeout ?? Timeout;
+
     /// <summary>The controller to learn at: <see cref="ControllerUrl"/> or, without one, <see cref="Url"/>.</summary>
     public Uri EffectiveControllerUrl => ControllerUrl ?? Url;
 }

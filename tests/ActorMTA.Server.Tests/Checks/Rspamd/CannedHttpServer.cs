@@ -7,7 +7,8 @@ namespace ActorMTA.Server.Tests.Checks.Rspamd;
 /// <summary>
 /// A loopback HTTP peer that misbehaves on purpose: it reads each request and answers with a fixed raw response, or
 /// (with a null response) accepts and never answers; the first <c>dropConnections</c> connections are closed after
-/// the request without an answer, as a restarting server does. Rspamd itself cannot be made to do these on cue.
+/// the request without an answer, as a restarting server does; <c>answerDelay</c> answers late, as a busy one does.
+/// Rspamd itself cannot be made to do these on cue.
 /// </summary>
 internal sealed class CannedHttpServer : IAsyncDisposable
 {
@@ -16,11 +17,13 @@ internal sealed class CannedHttpServer : IAsyncDisposable
     private readonly List<TcpClient> _held = [];
     private readonly Task _acceptLoop;
     private readonly int _dropConnections;
+    private readonly TimeSpan _answerDelay;
     private int _connections;
 
-    public CannedHttpServer(string? rawResponse, int dropConnections = 0)
+    public CannedHttpServer(string? rawResponse, int dropConnections = 0, TimeSpan answerDelay = default)
     {
         _dropConnections = dropConnections;
+        _answerDelay = answerDelay;
         _listener.Start();
         _acceptLoop = AcceptAsync(rawResponse);
     }
@@ -61,6 +64,8 @@ internal sealed class CannedHttpServer : IAsyncDisposable
         {
             var stream = client.GetStream();
             await ReadRequestAsync(stream);
+            if (_answerDelay > TimeSpan.Zero)
+                await Task.Delay(_answerDelay, _stop.Token);
             await stream.WriteAsync(Encoding.UTF8.GetBytes(rawResponse), _stop.Token);
             client.Client.Shutdown(SocketShutdown.Send);
         }

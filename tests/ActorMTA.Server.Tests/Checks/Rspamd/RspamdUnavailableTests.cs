@@ -122,6 +122,20 @@ public sealed class RspamdUnavailableTests
     }
 
     [Fact]
+    public async Task A_learn_waits_for_its_own_longer_timeout_and_a_scan_does_not()
+    {
+        await using var slow = new CannedHttpServer(CannedHttpServer.Response(200, "OK", "{\"success\":true}"), answerDelay: TimeSpan.FromSeconds(1.5));
+        using var client = new RspamdClient(new RspamdOptions(slow.Url, null, null, TimeSpan.FromMilliseconds(500), 1 << 20, LearnTimeout: TimeSpan.FromSeconds(10)));
+
+        var learned = await client.LearnAsync(RspamdMessages.SpammyMessage(), spam: true, CancellationToken.None);
+        var scan = await client.ScanAsync(RspamdMessages.CleanMessage(), Envelope, CancellationToken.None);
+
+        Assert.Equal(RspamdLearnOutcome.Learned, learned.Outcome);
+        Assert.True(scan.Unavailable);
+        Assert.Contains("within 500 ms", scan.Reason);
+    }
+
+    [Fact]
     public async Task A_208_learn_answer_is_already_learned()
     {
         await using var learned = new CannedHttpServer(CannedHttpServer.Response(208, "Already Reported", "{\"error\":\"<x@y> has been already learned as spam, ignore it\"}"));
