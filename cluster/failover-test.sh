@@ -53,6 +53,8 @@ actormta.smtp.max-connections-per-ip = 1000
 actormta.pop3.auth-requires-tls = off
 actormta.delivery.routes { "*" = "127.0.0.1:$SINK_PORT" }
 actormta.delivery.retry-schedule = [2s, 5s, 10s]
+# The sink stands for the whole world here, not for one provider: no site rates, the domains' own connection limits.
+actormta.shaping.default { connection-limit = 100, message-rate = unlimited, connection-rate = unlimited }
 CONF
 export ACTORMTA_CLUSTER_CONF=$WORK/extra.conf
 log "starting PostgreSQL and 3 nodes"

@@ -61,6 +61,7 @@ cat > "$DATA/cluster.conf" <<CONF
 actormta.smtp { relay-networks = ["127.0.0.0/8"], max-connections = 20000, max-connections-per-ip = 20000 }
 actormta.delivery.routes { "remote.test" = "127.0.0.1:28025" }
 actormta.delivery.throttles { "remote.test" { max-connections = 50, max-messages-per-connection = 1000, partitions = 2 } }
+actormta.shaping.default { connection-limit = 50, messages-per-connection = 1000, message-rate = unlimited, connection-rate = unlimited }
 CONF
 export ACTORMTA_CLUSTER_CONF=$DATA/cluster.conf
 log "starting PostgreSQL and 3 nodes"

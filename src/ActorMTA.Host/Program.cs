@@ -65,7 +65,9 @@ try
             if (cl.Words.Count < 2) throw new UsageException("ctl needs a command, e.g. 'ctl queue list'");
             var ctlWords = cl.Words.Skip(1).ToList();
             if (cl.Option("--depth") is { } depth) ctlWords.AddRange(["--depth", depth]); // actors tree's own option
-            if (cl.Option("--source") is { } source) ctlWords.AddRange(["--source", source]); // shaping show's own option
+            if (cl.Option("--source") is { } source) ctlWords.AddRange(["--source", source]); // shaping show's and site's own option
+            if (cl.Option("--for") is { } duration) ctlWords.AddRange(["--for", duration]); // site suspend's own option
+            if (cl.Option("--by") is { } by) ctlWords.AddRange(["--by", by]); // queue list's own option
             return await ControlClient.RunAsync(ctlWords, settings.DataDirectory, cl.Flag("--json"), cl.Option("--node"), cl.Option("--token"));
         default:
             throw new UsageException($"unknown command '{cl.Words[0]}' (try --help)");

@@ -1,5 +1,9 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
 using ActorMTA.Server.Delivery;
 using ActorMTA.Server.Delivery.Shaping;
+using Akka.Actor;
 
 namespace ActorMTA.Server.Admin;
 
@@ -14,11 +18,10 @@ public sealed partial class AdminCommands
     /// <summary>actormta.egress as the node read it at start-up; null: only the built-in "default" source.</summary>
     public EgressSettings? Egress { get; init; }
 
-    /// <summary>
-    /// The automation actions in force, laid over the configured limits. Not thread-safe, so every use holds a lock
-    /// on it (ctl commands run concurrently on pool threads). Null: none.
-    /// </summary>
-    public AutomationState? Automation { get; init; }
+    /// <summary>The send-throttle shard region, which holds the automation actions in force; null: none are shown.</summary>
+    public IActorRef? SendThrottles { get; init; }
+
+    private static readonly TimeSpan DefaultSuspension = TimeSpan.FromHours(1);
 
     private static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(30);
 
@@ -51,12 +54,105 @@ public sealed partial class AdminCommands
             case MxResolution.Hosts hosts:
                 var site = SiteKey.From(hosts.Targets);
                 var shaping = new ShapingResolver(Shaping).Resolve(domain, site, source);
-                if (Automation is { } automation)
-                    lock (automation) shaping = automation.Apply(shaping);
+                if (await ThrottleStatus(SendThrottleKey.For(source, shaping.Provider, site)) is { } status)
+                    shaping = AutomationState.Apply(shaping, status.Active);
                 return new ShapingReport(hosts.Targets, PoolsOf(source), shaping).Result();
             default:
                 throw new InvalidOperationException($"unexpected MX resolution {resolution}");
         }
+    }
+
+    private async Task<SendThrottleStatus?> ThrottleStatus(SendThrottleKey key) =>
+        SendThrottles is { } throttles ? await throttles.Ask<SendThrottleStatus>(new GetSendThrottleStatus(key.ToString()), AskTimeout) : null;
+
+    /// <summary>
+    /// `ctl site suspend SITE [--for DURATION] [--source NAME]`: no new connections or messages to the site, from
+    /// every node, until the time is up (an hour by default) or `ctl site resume SITE` ends it. SITE is a site key as
+    /// `shaping show` prints it (the MX host names, comma-separated) or a provider's name.
+    /// </summary>
+    private async Task<AdminResult> SiteSuspend(string[] args)
+    {
+        var (target, source, duration) = SiteArgs(args, allowFor: true);
+        var key = ThrottleKeyOf(target, source);
+        var scope = target.IsProvider ? AutomationScope.Provider : AutomationScope.Site;
+        var status = await Throttles().Ask<SendThrottleStatus>(
+            new ImposeSendAction(key.ToString(), scope, target.Name, "suspend", duration ?? DefaultSuspension, "ctl site suspend"), AskTimeout);
+        return SiteResult($"suspended {target.Name} from source {key.Source}", status);
+    }
+
+    /// <summary>`ctl site resume SITE [--source NAME]`: ends every action in force for the site (suspension and lowered limits).</summary>
+    private async Task<AdminResult> SiteResume(string[] args)
+    {
+        var (target, source, _) = SiteArgs(args, allowFor: false);
+        var key = ThrottleKeyOf(target, source);
+        var status = await Throttles().Ask<SendThrottleStatus>(new CancelSendActions(key.ToString(), target.Name), AskTimeout);
+        return SiteResult($"resumed {target.Name} from source {key.Source}: {status.Cancelled} action(s) ended", status);
+    }
+
+    private IActorRef Throttles() => SendThrottles ?? throw new AdminException("this node does not enforce traffic shaping (actormta.shaping.enforce = off)");
+
+    /// <summary>A provider's name stands for all its sites; anything else is a site key.</summary>
+    private (SiteOrProvider Target, string? Source, TimeSpan? For) SiteArgs(string[] args, bool allowFor)
+    {
+        string? name = null, source = null;
+        TimeSpan? duration = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--source") source = i + 1 < args.Length ? args[++i] : throw new AdminException("--source needs a source name");
+            else if (args[i] == "--for" && allowFor) duration = i + 1 < args.Length ? ParseDuration(args[++i]) : throw new AdminException("--for needs a duration, e.g. 30m");
+            else if (name is null) name = args[i];
+            else throw new AdminException($"one SITE, not also '{args[i]}'");
+        }
+        if (name is null) throw new AdminException("missing SITE (MX host names, comma-separated, or a provider name)");
+        if (Shaping.Provider(name) is not null) return (new SiteOrProvider(name, IsProvider: true), source, duration);
+        try
+        {
+            return (new SiteOrProvider(SiteKey.Parse(name).Name, IsProvider: false), source, duration);
+        }
+        catch (ArgumentException e)
+        {
+            throw new AdminException($"'{name}' is not a site: {e.Message}");
+        }
+    }
+
+    private sealed record SiteOrProvider(string Name, bool IsProvider);
+
+    private SendThrottleKey ThrottleKeyOf(SiteOrProvider target, string? source)
+    {
+        var chosen = ChooseSource(source);
+        if (target.IsProvider) return new SendThrottleKey(chosen, target.Name, null);
+        var site = SiteKey.Parse(target.Name);
+        return SendThrottleKey.For(chosen, new ShapingResolver(Shaping).ProviderFor(site)?.Name, site);
+    }
+
+    private static TimeSpan ParseDuration(string text)
+    {
+        var units = new (string Suffix, double Seconds)[] { ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400) };
+        foreach (var (suffix, seconds) in units.OrderByDescending(u => u.Suffix.Length))
+        {
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
+                && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n > 0)
+                return TimeSpan.FromSeconds(n * seconds);
+        }
+        throw new AdminException($"'{text}' is not a duration (e.g. 90s, 30m, 2h)");
+    }
+
+    private static AdminResult SiteResult(string headline, SendThrottleStatus status)
+    {
+        var text = new StringBuilder(headline).Append('\n');
+        foreach (var a in status.Active) text.Append("automation ").Append(a).Append('\n');
+        var json = new JsonObject
+        {
+            ["message"] = headline,
+            ["throttle"] = status.ThrottleKey,
+            ["cancelled"] = status.Cancelled,
+            ["automation"] = new JsonArray(status.Active.Select(a => (JsonNode)new JsonObject
+            {
+                ["id"] = a.Id, ["action"] = a.Action.ToString(), ["scope"] = a.Scope.ToString().ToLowerInvariant(), ["target"] = a.Target,
+                ["source"] = a.Source, ["until"] = a.Until.ToString("o", CultureInfo.InvariantCulture), ["reason"] = a.Reason,
+            }).ToArray()),
+        };
+        return new AdminResult(text.ToString(), json);
     }
 
     /// <summary>The named source (it must exist), else the default pool's first source of positive weight, else "default".</summary>

@@ -38,6 +38,7 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
         ctl shards locate REGION ENTITY-ID       the shard of an entity, the node hosting it, and whether it is live
         ctl actors tree [PATH] [--depth N]       this node's live actor hierarchy (default /user and /system, depth 3)
         ctl queue list                           every domain queue on every node: pending, deferred, next attempt, suspended
+        ctl queue list --by site                 the same summed by site (the MX hosts domains share) with their domains
         ctl queue show DOMAIN                    the messages of one queue with their last results
         ctl queue suspend|resume|flush DOMAIN    stop / restart / retry-now delivery for a domain
         ctl queue bounce DOMAIN|MESSAGE-ID       fail queued mail with a bounce to the sender
@@ -47,6 +48,10 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
                                                  greylist, early talkers, blocklisted clients) and SPF/DKIM/DMARC results
         ctl shaping show DOMAIN [--source NAME]  DOMAIN's MX hosts, site, provider, source and pool, and its effective limits
                                                  with where each comes from (default, provider, domain, automation)
+        ctl site suspend SITE [--for 1h] [--source NAME]
+                                                 no new connections or messages to SITE (MX hosts, comma-separated, as
+                                                 shaping show prints it, or a provider's name) from any node
+        ctl site resume SITE [--source NAME]     end every automation action on SITE (suspension, lowered limits)
         ctl accounts reload                      read changed users, domains and aliases now (the CLI does this itself)
         """;
 
@@ -61,7 +66,12 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
         ("shards", "stats") => ShardStats(args.ElementAtOrDefault(2)),
         ("shards", "locate") => ShardLocate(Arg(args, 2, "REGION"), Arg(args, 3, "ENTITY-ID")),
         ("actors", "tree") => ActorTree(args.Skip(2).ToArray()),
-        ("queue", "list") => QueueList(),
+        ("queue", "list") => args.ElementAtOrDefault(2) switch
+        {
+            null => QueueList(),
+            "--by" when args.ElementAtOrDefault(3) == "site" => QueueListBySite(),
+            _ => throw new AdminException("queue list takes no argument but --by site"),
+        },
         ("queue", "show") => QueueShow(Arg(args, 2, "DOMAIN")),
         ("queue", "suspend") => QueueControl(Arg(args, 2, "DOMAIN"), id => new SuspendQueue(id)),
         ("queue", "resume") => QueueControl(Arg(args, 2, "DOMAIN"), id => new ResumeQueue(id)),
@@ -72,6 +82,8 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
         ("accounts", "reload") => AccountsReload(),
         ("spam", "stats") => SpamStats(),
         ("shaping", "show") => ShapingShow(args.Skip(2).ToArray()),
+        ("site", "suspend") => SiteSuspend(args.Skip(2).ToArray()),
+        ("site", "resume") => SiteResume(args.Skip(2).ToArray()),
         _ => throw new AdminException("unknown ctl command; commands:\n" + Usage),
     };
 
@@ -203,6 +215,27 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
             ["node"] = NodeOf(s),
         }).ToArray());
         return new AdminResult(TextTable.Render(["QUEUE", "PENDING", "DEFERRED", "NEXT ATTEMPT", "SUSPENDED", "NODE"], rows), data);
+    }
+
+    /// <summary>`ctl queue list --by site`: what waits for each site, over every domain queue that sends there.</summary>
+    private async Task<AdminResult> QueueListBySite()
+    {
+        var live = await LiveEntities(ShardRegions.DomainQueueTypeName);
+        var statuses = await Task.WhenAll(live.Keys.Select(Status));
+        const string Unknown = "(not looked up yet)";
+        var sites = statuses.GroupBy(s => s.Site ?? Unknown)
+            .Select(g => (Site: g.Key, Queues: g.Select(s => s.QueueName).Order(StringComparer.Ordinal).ToList(), Pending: g.Sum(s => s.Pending),
+                Deferred: g.Sum(s => s.Deferred), Next: g.Min(s => s.NextAttemptAt)))
+            .OrderByDescending(g => g.Pending).ThenBy(g => g.Site, StringComparer.Ordinal).ToList();
+        var rows = sites.Select(g => (IReadOnlyList<string>)[
+            g.Site, g.Queues.Count.ToString(CultureInfo.InvariantCulture), g.Pending.ToString(CultureInfo.InvariantCulture),
+            g.Deferred.ToString(CultureInfo.InvariantCulture), g.Next?.ToString("u", CultureInfo.InvariantCulture) ?? "-", string.Join(" ", g.Queues)]).ToList();
+        var data = new JsonArray(sites.Select(g => (JsonNode)new JsonObject
+        {
+            ["site"] = g.Site == Unknown ? null : g.Site, ["queues"] = new JsonArray(g.Queues.Select(q => (JsonNode)q).ToArray()),
+            ["pending"] = g.Pending, ["deferred"] = g.Deferred, ["next_attempt"] = g.Next?.ToString("o", CultureInfo.InvariantCulture),
+        }).ToArray());
+        return new AdminResult(TextTable.Render(["SITE", "QUEUES", "PENDING", "DEFERRED", "NEXT ATTEMPT", "DOMAINS"], rows), data);
     }
 
     private async Task<AdminResult> QueueShow(string domain)

@@ -1,4 +1,5 @@
 using ActorMTA.Server.Delivery;
+using ActorMTA.Server.Delivery.Shaping;
 using ActorMTA.Server.Greylisting;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Queues;
@@ -9,7 +10,7 @@ using Akka.Cluster.Sharding;
 namespace ActorMTA.Server.Cluster;
 
 /// <summary>
-/// The three sharded entity types of a node. Send <see cref="IMailboxCommand"/>s to <see cref="Mailbox"/>,
+/// The sharded entity types of a node. Send <see cref="IMailboxCommand"/>s to <see cref="Mailbox"/>,
 /// <see cref="IDomainQueueCommand"/>s to <see cref="DomainQueue"/> and <see cref="IGreylistCommand"/>s to
 /// <see cref="Greylist"/> (or use <see cref="GreylistClient"/>); sharding finds the entity wherever it lives in the cluster.
 /// </summary>
@@ -18,12 +19,14 @@ public sealed class ShardRegions
     public const string MailboxTypeName = "mailbox";
     public const string DomainQueueTypeName = "domain-queue";
     public const string GreylistTypeName = "greylist";
+    public const string SendThrottleTypeName = "send-throttle";
 
-    private ShardRegions(IActorRef mailbox, IActorRef domainQueue, IActorRef greylist, int shardCount)
+    private ShardRegions(IActorRef mailbox, IActorRef domainQueue, IActorRef greylist, IActorRef sendThrottle, int shardCount)
     {
         Mailbox = mailbox;
         DomainQueue = domainQueue;
         Greylist = greylist;
+        SendThrottle = sendThrottle;
         ShardCount = shardCount;
     }
 
@@ -35,6 +38,9 @@ public sealed class ShardRegions
 
     /// <summary>Greylist entities, one per client network; started whether or not greylisting is enabled (it costs nothing unasked).</summary>
     public IActorRef Greylist { get; }
+
+    /// <summary><see cref="Delivery.Shaping.SendThrottle"/> entities, one per (source, site) or (source, provider).</summary>
+    public IActorRef SendThrottle { get; }
 
     /// <summary>
     /// Starts the regions with the settings in the system's actormta section. Without
@@ -68,6 +74,18 @@ public sealed class ShardRegions
             sharding.DefaultShardAllocationStrategy(mailboxSettings),
             PassivateEntity.Instance);
 
+        // Counters that last seconds: nothing to remember or recover; an idle throttle passivates itself.
+        var throttleShards = defaults.WithRememberEntities(false).WithPassivateIdleAfter(TimeSpan.Zero);
+        var throttleClock = delivery?.Clock ?? TimeProvider.System;
+        var throttleRegion = sharding.Start(
+            SendThrottleTypeName,
+            key => Delivery.Shaping.SendThrottle.Props(key, throttleClock, delivery?.Shaping?.Settings.Automation ?? AutomationRules.None),
+            throttleShards,
+            new EntityMessageExtractor<ISendThrottleCommand>(shardCount, c => c.ThrottleKey),
+            sharding.DefaultShardAllocationStrategy(throttleShards),
+            PassivateEntity.Instance);
+        if (delivery is { Shaping: not null }) delivery = delivery with { SendThrottles = throttleRegion };
+
         // A queue holding mail must come back after a restart without waiting for new mail.
         var queueSettings = defaults.WithRememberEntities(true);
         var queueRegion = sharding.Start(
@@ -90,6 +108,6 @@ public sealed class ShardRegions
             sharding.DefaultShardAllocationStrategy(greylistShards),
             PassivateEntity.Instance);
 
-        return new ShardRegions(mailboxRegion, queueRegion, greylistRegion, shardCount);
+        return new ShardRegions(mailboxRegion, queueRegion, greylistRegion, throttleRegion, shardCount);
     }
 }

@@ -1,4 +1,6 @@
+using ActorMTA.Server.Delivery.Shaping;
 using ActorMTA.Server.Routing;
+using Akka.Actor;
 
 namespace ActorMTA.Server.Delivery;
 
@@ -21,6 +23,14 @@ public sealed record DeliveryServices(
 
     /// <summary>Recognises targets that are this server (a mail loop). By default only our host name is known.</summary>
     public MailLoopGuard Loops { get; init; } = MailLoopGuard.HostNameOnly(ReportingMta);
+
+    /// <summary>actormta.shaping, resolved per (domain, site, source). Null: queues throttle per domain only
+    /// (delivery.throttles), as the entity tests that have no cluster-wide throttle want.</summary>
+    public ShapingResolver? Shaping { get; init; }
+
+    /// <summary>The <see cref="SendThrottle"/> shard region; <see cref="Cluster.ShardRegions"/> sets it when
+    /// <see cref="Shaping"/> is there.</summary>
+    public IActorRef? SendThrottles { get; init; }
 
     public static DeliveryServices Create(DeliverySettings settings, string reportingMta, RecipientRouter router)
     {

@@ -188,6 +188,7 @@ public sealed class ServerNode : IAsyncDisposable
             Loops = new MailLoopGuard(settings.HostName, settings.Listeners
                 .Where(l => l.Enabled && l.Protocol == ListenerProtocol.Smtp)
                 .Select(l => new IPEndPoint(l.Bind, l.Port)).ToArray()),
+            Shaping = shaping.Enforce ? new ShapingResolver(shaping) : null,
         };
         var regions = ShardRegions.Start(system, content, delivery);
         var node = new ServerNode(settings, system, accounts, content, regions, delivery) { _space = space };
@@ -207,9 +208,7 @@ public sealed class ServerNode : IAsyncDisposable
                 Mx = delivery.Mx,
                 Shaping = shaping,
                 Egress = egress,
-                // Nothing feeds replies into automation yet (the ready queues of item 4 will own that state): an empty
-                // one held here, so `shaping show` prints the configured limits and, once fed, the actions in force.
-                Automation = new AutomationState(shaping.Automation, TimeProvider.System),
+                SendThrottles = shaping.Enforce ? regions.SendThrottle : null,
             }, settings.AdminToken);
             var certificate = TlsCertificates.LoadOrCreate(settings);
             var services = node.StartListeners(certificate, sockets);
@@ -325,7 +324,7 @@ public sealed class ServerNode : IAsyncDisposable
                 : Path.IsPathRooted(spam.DmarcReportDirectory) ? spam.DmarcReportDirectory : Path.Combine(Settings.DataDirectory, spam.DmarcReportDirectory);
             var rspamd = spam.RspamdUrl is { } url
                 ? new RspamdClient(new RspamdOptions(url, spam.RspamdControllerUrl, spam.RspamdPassword.Length > 0 ? spam.RspamdPassword : null, spam.RspamdTimeout,
-                    (int)Math.Min(int.MaxValue, spam.MaxScanSize)))
+                    (int)Math.Min(int.MaxValue, spam.MaxScanSize), spam.RspamdLearnTimeout))
                 : null;
             var resolver = delivery.ResolverOptions();
             _checks = new InboundChecks(spam, Settings.HostName, DnsClientCheckDns.For(resolver), PublicSuffixList.Default, rspamd, null, reportDir);

@@ -4,6 +4,7 @@ using ActorMTA.Protocol.Smtp.Client;
 using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Delivery;
 using ActorMTA.Server.Delivery.Bounces;
+using ActorMTA.Server.Delivery.Shaping;
 using ActorMTA.Storage;
 using Akka.Actor;
 using Akka.Event;
@@ -94,7 +95,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 if (entry is not null) batch.After(() => Release(entry.ContentRef));
                 break;
             case GetQueueStatus status:
-                batch.Reply(sender, new QueueStatus(status.QueueName, _state.Pending, _state.Entries()) { Suspended = _state.Suspended });
+                batch.Reply(sender, new QueueStatus(status.QueueName, _state.Pending, _state.Entries()) { Suspended = _state.Suspended, Site = _ready?.Site });
                 break;
             case SuspendQueue suspend:
                 if (!_state.Suspended) batch.Emit(new QueueSuspensionChanged(true));
@@ -127,6 +128,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 break;
             case MessageAttempted attempted:
                 _ready?.Reported(attempted.QueueId);
+                _ready?.SiteReplied(attempted.Results.Select(r => r.Reply));
                 if (_state.Find(attempted.QueueId) is { } tried)
                     Settle(tried, attempted.Results, attempted.MxHost, counted: true, logEach: false, batch, attempted.NextHopHasDsn);
                 break;
@@ -217,6 +219,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     {
         // Messages handed over after the agent had decided to stop (a MoreMessages it never read) are due again untried.
         _ready?.Ended(agent);
+        _ready?.SiteReplied([finished.Reason]);
         if (finished.BackoffDomain && _ready is not null)
         {
             _ready.BackOff(Now);
@@ -438,7 +441,10 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     {
         if (_delivery is not null)
             _ready = new ReadyQueue(_queueName, _delivery.Settings.ThrottleFor(_domain).PerPartition(), _delivery.Settings, _content,
-                _state, (entry, now) => !_policy.IsExpired(entry, now), Context, Timers, Now);
+                _state, (entry, now) => !_policy.IsExpired(entry, now), Context, Timers, Now,
+                _delivery is { Shaping: { } shaping, SendThrottles: { } throttles }
+                    ? new SitePermits(_domain, EgressSource.DefaultName, shaping, throttles, Self)
+                    : null);
         if (_state.Pending > 0) Log.Info("{0}: recovered with {1} pending deliveries", PersistenceId, _state.Pending);
         Context.System.EventStream.Publish(new DomainQueueRecovered(_queueName, _state.Pending));
         UpdatePassivation();
@@ -477,6 +483,19 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 return true;
             case ReadyQueue.ReleaseParkedTick:
                 _ready?.ReleaseParked(all: false, Now);
+                return true;
+            case SendPermits permits:
+                if (_ready is null)
+                {
+                    if (permits.Connections > 0) Sender.Tell(new ReleaseConnections(permits.ThrottleKey, permits.Site, permits.Connections));
+                    return true;
+                }
+                var at = Now;
+                if (_ready.OnPermits(permits, mayStart: !_state.Suspended && BackoffUntil <= at, at) is { } askAgainAt) Wake(askAgainAt, at);
+                UpdatePassivation();
+                return true;
+            case SendPermitsFreed:
+                RequestDispatch();
                 return true;
             case Terminated terminated:
                 // Through the command buffer, so that the agent's own final report (sent before it stopped) is decided first.

@@ -39,6 +39,9 @@ public sealed record QueueStatus(string QueueName, int Pending, IReadOnlyList<Qu
     /// <summary>Delivery attempts are stopped by an operator.</summary>
     public bool Suspended { get; init; }
 
+    /// <summary>Where the queue's mail went at its latest MX lookup (actormta.shaping); null before one, or with shaping off.</summary>
+    public string? Site { get; init; }
+
     /// <summary>Messages that failed at least once and wait for their next attempt.</summary>
     public int Deferred => Entries.Count(e => e.Attempts > 0);
 

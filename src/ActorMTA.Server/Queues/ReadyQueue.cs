@@ -1,4 +1,6 @@
+using ActorMTA.Protocol.Smtp;
 using ActorMTA.Server.Delivery;
+using ActorMTA.Server.Delivery.Shaping;
 using ActorMTA.Storage;
 using Akka.Actor;
 
@@ -10,6 +12,8 @@ namespace ActorMTA.Server.Queues;
 /// max-connections), parks agents whose open connection has nothing to send for connection-idle-time, spends the
 /// messages-per-minute <see cref="TokenBucket"/>, caps messages per connection, and holds the domain's backoff.
 /// Messages handed to an agent are leased in the <see cref="DomainQueueState"/> until the agent reports them.
+/// With <see cref="SitePermits"/> (actormta.shaping), every connection and message is also granted by the cluster-wide
+/// <see cref="Delivery.Shaping.SendThrottle"/> of the site, which every domain hosted there shares.
 /// Not persistent: after a restart nothing is in flight. It lives inside the DomainQueue actor and runs on its
 /// thread, because taking due work and leasing it must happen in the same turn as the decisions that persist
 /// the outcome; a separate actor would have to mirror the due index across messages.
@@ -33,17 +37,22 @@ internal sealed class ReadyQueue
     private readonly IActorContext _context;
     private readonly ITimerScheduler _timers;
     private readonly TokenBucket _bucket;
+    private readonly SitePermits? _permits;
     private readonly Dictionary<IActorRef, HashSet<string>> _agents = new();
     private readonly Dictionary<string, IActorRef> _holders = new(StringComparer.Ordinal);
 
     /// <summary>Agents with an open, idle connection that asked for more mail when none was due, and since when.</summary>
     private readonly Dictionary<IActorRef, (int Capacity, DateTimeOffset Since)> _parked = new();
 
+    /// <summary>Where the latest lookup said the domain's mail goes.</summary>
+    private IReadOnlyList<DeliveryTarget>? _targets;
+
     /// <param name="mayTake">False for a due message that must not be sent (it expired and waits for its bounce).</param>
     public ReadyQueue(
         string queueName, DomainThrottle throttle, DeliverySettings settings, IContentStore content, DomainQueueState state,
-        Func<QueuedDelivery, DateTimeOffset, bool> mayTake, IActorContext context, ITimerScheduler timers, DateTimeOffset now)
+        Func<QueuedDelivery, DateTimeOffset, bool> mayTake, IActorContext context, ITimerScheduler timers, DateTimeOffset now, SitePermits? permits = null)
     {
+        _permits = permits;
         _queueName = queueName;
         _throttle = throttle;
         _settings = settings;
@@ -55,10 +64,19 @@ internal sealed class ReadyQueue
         _bucket = new TokenBucket(throttle.MaxMessagesPerMinute, now);
     }
 
+    /// <summary>The site of the latest lookup, when shaping is enforced.</summary>
+    public string? Site => _permits?.Site;
+
     /// <summary>Open (or opening) connections.</summary>
     public int Connections => _agents.Count;
 
-    public bool HasRoom => _agents.Count < _throttle.MaxConnections;
+    public bool HasRoom => _agents.Count < MaxConnections;
+
+    private int MaxConnections => _permits?.Shaping is { } shaping ? Math.Min(_throttle.MaxConnections, shaping.ConnectionLimit.Value) : _throttle.MaxConnections;
+
+    private int MessagesPerConnection => _permits?.Shaping is { } shaping
+        ? Math.Min(_throttle.MaxMessagesPerConnection, shaping.MessagesPerConnection.Value)
+        : _throttle.MaxMessagesPerConnection;
 
     /// <summary>Until when the destination is left alone after it refused or broke sessions.</summary>
     public DateTimeOffset BackoffUntil { get; private set; } = DateTimeOffset.MinValue;
@@ -70,16 +88,56 @@ internal sealed class ReadyQueue
     /// <summary>Opens connections to <paramref name="targets"/> for due mail, up to max-connections.</summary>
     public void Start(IReadOnlyList<DeliveryTarget> targets, DateTimeOffset now)
     {
+        _targets = targets;
+        if (_permits is not null)
+        {
+            // Connections come from the site's throttle; OnPermits opens them.
+            _permits.Target(targets);
+            if (!HasRoom || _permits.Asking(now)) return;
+            var perConnection = MessagesPerConnection;
+            var room = MaxConnections - _agents.Count;
+            var due = _state.DueAt(now).Where(e => _mayTake(e, now)).Take(room * perConnection).Count();
+            if (due > 0) _permits.Ask((due + perConnection - 1) / perConnection, due, now);
+            return;
+        }
         while (HasRoom)
         {
-            var items = TakeDue(_throttle.MaxMessagesPerConnection, now);
+            var items = TakeDue(MessagesPerConnection, now);
             if (items.Count == 0) break;
-            var job = new DeliveryJob(_queueName, targets, items) { MaxMessages = _throttle.MaxMessagesPerConnection };
-            var agent = _context.ActorOf(DeliveryAgent.Props(job, _settings, _content));
-            _context.Watch(agent);
-            _agents[agent] = new HashSet<string>(StringComparer.Ordinal);
-            Lease(items, agent);
+            StartAgent(targets, items);
         }
+    }
+
+    /// <summary>
+    /// The site's throttle answered: opens the connections it granted for due mail (when the queue may send, and
+    /// within the domain's own limit), gives back those it cannot use, and serves parked connections with the
+    /// messages granted. Returns when to ask again, when the throttle granted less than asked for a rate.
+    /// </summary>
+    public DateTimeOffset? OnPermits(SendPermits permits, bool mayStart, DateTimeOffset now)
+    {
+        if (_permits is null) return null;
+        var granted = _permits.Accept(permits, now);
+        var opened = 0;
+        while (mayStart && opened < granted && HasRoom && _targets is { } targets)
+        {
+            var items = TakeDue(MessagesPerConnection, now);
+            if (items.Count == 0) break;
+            _permits.Bind(StartAgent(targets, items));
+            opened++;
+        }
+        _permits.GiveBack(granted - opened);
+        if (mayStart) ServeParked(now);
+        return permits.RetryAfter > TimeSpan.Zero ? now + permits.RetryAfter : null;
+    }
+
+    private IActorRef StartAgent(IReadOnlyList<DeliveryTarget> targets, IReadOnlyList<OutboundItem> items)
+    {
+        var job = new DeliveryJob(_queueName, targets, items) { MaxMessages = MessagesPerConnection };
+        var agent = _context.ActorOf(DeliveryAgent.Props(job, _settings, _content));
+        _context.Watch(agent);
+        _agents[agent] = new HashSet<string>(StringComparer.Ordinal);
+        Lease(items, agent);
+        return agent;
     }
 
     /// <summary>
@@ -131,6 +189,9 @@ internal sealed class ReadyQueue
             _timers.StartSingleTimer(ReleaseParkedTimer, ReleaseParkedTick.Instance, idle);
     }
 
+    /// <summary>What the site answered (for automation, when shaping is enforced).</summary>
+    public void SiteReplied(IEnumerable<SmtpReply> replies) => _permits?.Report(replies);
+
     /// <summary>An agent reported a message: it is no longer in flight.</summary>
     public void Reported(string queueId)
     {
@@ -145,6 +206,7 @@ internal sealed class ReadyQueue
     public bool Ended(IActorRef agent)
     {
         _parked.Remove(agent);
+        _permits?.Ended(agent);
         if (!_agents.Remove(agent, out var held)) return false;
         foreach (var id in held)
         {
@@ -163,7 +225,19 @@ internal sealed class ReadyQueue
     {
         var candidates = _state.DueAt(now).Where(e => _mayTake(e, now)).Take(max).ToList();
         if (candidates.Count == 0) return [];
+        if (_permits is not null)
+        {
+            var permitted = _permits.MessagesLeft(now);
+            if (permitted < candidates.Count)
+            {
+                // The site's message rate: ask for more, for connections that are open (or about to be).
+                _permits.Ask(0, candidates.Count - permitted, now);
+                candidates.RemoveRange(permitted, candidates.Count - permitted);
+            }
+            if (candidates.Count == 0) return [];
+        }
         var granted = _bucket.Take(candidates.Count, now);
+        _permits?.Spend(granted);
         return candidates.Take(granted)
             .Select(e => new OutboundItem(e.QueueId, e.ContentRef, e.ReversePath, e.Recipients, e.Size, e.Traits) { Dsn = e.Dsn, RecipientDsn = e.RecipientDsn })
             .ToArray();

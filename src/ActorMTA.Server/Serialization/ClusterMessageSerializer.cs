@@ -1,5 +1,6 @@
 using System.Runtime.Serialization;
 using ActorMTA.Server.Cluster;
+using ActorMTA.Server.Delivery.Shaping;
 using ActorMTA.Server.Greylisting;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Queues;
@@ -81,10 +82,22 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
     internal const string DeliveryEnqueuedManifest = "AE";
     internal const string EnqueueRetractedManifest = "AR";
     internal const string QueueStatusManifest = "AS";
+    // AS with the queue's site (ctl queue list --by site); AS is still read from nodes that do not send it.
+    internal const string QueueStatusWithSiteManifest = "AS2";
     internal const string QueueControlDoneManifest = "AC";
 
     internal const string CheckGreylistManifest = "GC";
     internal const string GreylistVerdictManifest = "GV";
+
+    internal const string AcquireSendPermitsManifest = "TA";
+    internal const string SendPermitsManifest = "TP";
+    internal const string ReleaseConnectionsManifest = "TR";
+    internal const string SendPermitsFreedManifest = "TF";
+    internal const string ReportSiteReplyManifest = "TY";
+    internal const string ImposeSendActionManifest = "TI";
+    internal const string CancelSendActionsManifest = "TC";
+    internal const string GetSendThrottleStatusManifest = "TG";
+    internal const string SendThrottleStatusManifest = "TS";
 
     internal const string JournalWriteFailedManifest = "CJ";
     internal const string PassivateEntityManifest = "CP";
@@ -150,10 +163,19 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
         DeleteQueued => DeleteQueuedManifest,
         DeliveryEnqueued => DeliveryEnqueuedManifest,
         EnqueueRetracted => EnqueueRetractedManifest,
-        QueueStatus => QueueStatusManifest,
+        QueueStatus => QueueStatusWithSiteManifest,
         QueueControlDone => QueueControlDoneManifest,
         CheckGreylist => CheckGreylistManifest,
         GreylistVerdict => GreylistVerdictManifest,
+        AcquireSendPermits => AcquireSendPermitsManifest,
+        SendPermits => SendPermitsManifest,
+        ReleaseConnections => ReleaseConnectionsManifest,
+        SendPermitsFreed => SendPermitsFreedManifest,
+        ReportSiteReply => ReportSiteReplyManifest,
+        ImposeSendAction => ImposeSendActionManifest,
+        CancelSendActions => CancelSendActionsManifest,
+        GetSendThrottleStatus => GetSendThrottleStatusManifest,
+        SendThrottleStatus => SendThrottleStatusManifest,
         JournalWriteFailed => JournalWriteFailedManifest,
         PassivateEntity => PassivateEntityManifest,
         _ => throw new SerializationException($"{nameof(ClusterMessageSerializer)} cannot serialize {o.GetType().FullName}"),
@@ -365,6 +387,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
                 w.Int(m.Entries.Count);
                 foreach (var d in m.Entries) WriteQueuedDelivery(w, d);
                 w.Bool(m.Suspended);
+                w.NullableString(m.Site);
                 break;
             case QueueControlDone m:
                 w.String(m.QueueName); w.Int(m.Affected);
@@ -376,6 +399,46 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
                 break;
             case GreylistVerdict m:
                 w.String(m.Network); w.Byte((byte)m.Outcome); w.Long(m.RetryAfter.Ticks); w.NullableString(m.Detail);
+                break;
+
+            // ---- send throttle ----
+            case AcquireSendPermits m:
+                w.String(m.ThrottleKey); w.String(m.Site);
+                w.Int(m.Limits.ConnectionLimit); w.Int(m.Limits.ProviderConnectionLimit); WriteRate(w, m.Limits.MessageRate); WriteRate(w, m.Limits.ConnectionRate);
+                w.Int(m.Held); w.Int(m.Connections); w.Int(m.Messages); w.Long(m.RequestId);
+                break;
+            case SendPermits m:
+                w.String(m.ThrottleKey); w.String(m.Site); w.Long(m.RequestId); w.Int(m.Connections); w.Int(m.Messages); w.Long(m.RetryAfter.Ticks);
+                break;
+            case ReleaseConnections m:
+                w.String(m.ThrottleKey); w.String(m.Site); w.Int(m.Count);
+                break;
+            case SendPermitsFreed m:
+                w.String(m.ThrottleKey);
+                break;
+            case ReportSiteReply m:
+                w.String(m.ThrottleKey); w.String(m.Site); w.Int(m.Reply.Code); w.NullableString(m.Reply.EnhancedCode); w.Strings(m.Reply.Lines.ToArray());
+                break;
+            case ImposeSendAction m:
+                w.String(m.ThrottleKey); w.Byte((byte)m.Scope); w.String(m.Target); w.String(m.Action); w.Long(m.Duration.Ticks); w.String(m.Reason);
+                break;
+            case CancelSendActions m:
+                w.String(m.ThrottleKey); w.String(m.Target);
+                break;
+            case GetSendThrottleStatus m:
+                w.String(m.ThrottleKey);
+                break;
+            case SendThrottleStatus m:
+                w.String(m.ThrottleKey);
+                w.Int(m.Open.Count);
+                foreach (var o in m.Open) { w.String(o.Site); w.Int(o.Open); }
+                w.Int(m.Active.Count);
+                foreach (var a in m.Active)
+                {
+                    w.Long(a.Id); w.String(a.Source); w.Byte((byte)a.Scope); w.String(a.Target); w.String(a.Action.ToString());
+                    w.Timestamp(a.Since); w.Timestamp(a.Until); w.String(a.Reason);
+                }
+                w.Int(m.Cancelled);
                 break;
 
             // ---- cluster ----
@@ -456,10 +519,22 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
             DeliveryEnqueuedManifest => new DeliveryEnqueued(r.String(), r.Long()),
             EnqueueRetractedManifest => new EnqueueRetracted(r.String(), r.String(), r.Long()),
             QueueStatusManifest => ReadQueueStatus(r),
+            QueueStatusWithSiteManifest => ReadQueueStatus(r) with { Site = r.NullableString() },
             QueueControlDoneManifest => new QueueControlDone(r.String(), r.Int()),
 
             CheckGreylistManifest => new CheckGreylist(r.String(), r.String(), r.String()),
             GreylistVerdictManifest => new GreylistVerdict(r.String(), ReadEnum<GreylistOutcome>(r), TimeSpan.FromTicks(r.Long())) { Detail = r.NullableString() },
+
+            AcquireSendPermitsManifest => new AcquireSendPermits(r.String(), r.String(),
+                new SendLimits(r.Int(), r.Int(), ReadRate(r), ReadRate(r)), r.Int(), r.Int(), r.Int(), r.Long()),
+            SendPermitsManifest => new SendPermits(r.String(), r.String(), r.Long(), r.Int(), r.Int(), TimeSpan.FromTicks(r.Long())),
+            ReleaseConnectionsManifest => new ReleaseConnections(r.String(), r.String(), r.Int()),
+            SendPermitsFreedManifest => new SendPermitsFreed(r.String()),
+            ReportSiteReplyManifest => new ReportSiteReply(r.String(), r.String(), new ActorMTA.Protocol.Smtp.SmtpReply(r.Int(), r.NullableString(), r.Strings())),
+            ImposeSendActionManifest => new ImposeSendAction(r.String(), ReadEnum<AutomationScope>(r), r.String(), r.String(), TimeSpan.FromTicks(r.Long()), r.String()),
+            CancelSendActionsManifest => new CancelSendActions(r.String(), r.String()),
+            GetSendThrottleStatusManifest => new GetSendThrottleStatus(r.String()),
+            SendThrottleStatusManifest => ReadSendThrottleStatus(r),
 
             JournalWriteFailedManifest => new JournalWriteFailed(ReadNested(r), r.String()),
             PassivateEntityManifest => PassivateEntity.Instance,
@@ -510,6 +585,25 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
         w.Long(m.Uid); w.String(m.QueueId); w.String(m.ContentRef); w.Long(m.Size); w.Timestamp(m.InternalDate); w.Strings(m.Flags);
         w.NullableBytes(m.Structure); w.Long(m.ModSeq);
     }
+
+    private static SendThrottleStatus ReadSendThrottleStatus(RecordReader r)
+    {
+        var key = r.String();
+        var open = new SiteConnections[r.Int()];
+        for (var i = 0; i < open.Length; i++) open[i] = new SiteConnections(r.String(), r.Int());
+        var active = new ActiveAutomation[r.Int()];
+        for (var i = 0; i < active.Length; i++)
+            active[i] = new ActiveAutomation(r.Long(), r.String(), ReadEnum<AutomationScope>(r), r.String(), AutomationAction.Parse(r.String(), "action"),
+                r.Timestamp(), r.Timestamp(), r.String());
+        return new SendThrottleStatus(key, open, active, r.Int());
+    }
+
+    private static void WriteRate(RecordWriter w, ShapingRate rate)
+    {
+        w.Long(rate.Count); w.Long(rate.Per.Ticks);
+    }
+
+    private static ShapingRate ReadRate(RecordReader r) => new(r.Long(), TimeSpan.FromTicks(r.Long()));
 
     private static MailboxMessage[] ReadMessages(RecordReader r)
     {

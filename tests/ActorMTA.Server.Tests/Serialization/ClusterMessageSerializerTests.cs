@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using ActorMTA.Protocol.Smtp;
 using ActorMTA.Server.Cluster;
+using ActorMTA.Server.Delivery.Shaping;
 using ActorMTA.Server.Greylisting;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Queues;
@@ -163,6 +164,7 @@ public sealed class ClusterMessageSerializerTests : Akka.TestKit.Xunit2.TestKit
         new QueueStatus("example.net", 2, [Retried, Retried with { QueueId = "Q9", Attempts = 0, LastResult = null, Failures = [], RecipientDsn = QueuedDelivery.NoRecipientDsn }])
         {
             Suspended = true,
+            Site = "mx1.example.net,mx2.example.net",
         },
         new QueueStatus("example.net", 0, []),
         new QueueControlDone("example.net", 3),
@@ -175,6 +177,30 @@ public sealed class ClusterMessageSerializerTests : Akka.TestKit.Xunit2.TestKit
         GreylistVerdict.Whitelisted("192.0.2.0/24", GreylistPolicy.AutoWhitelisted),
         GreylistVerdict.Unavailable("192.0.2.0/24", "journal write failed: database or disk is full"),
         GreylistVerdict.Disabled("192.0.2.0/24"),
+
+        // Send throttle.
+        new AcquireSendPermits("a|provider:gmail", "aspmx.l.google.com", new SendLimits(10, 5, ShapingRate.Unlimited, ShapingRate.Parse("50/s", "k")), 3, 2, 100, 42),
+        new AcquireSendPermits("a|site:mx.example.net", "mx.example.net", new SendLimits(1, 0, ShapingRate.Parse("50/s", "k"), ShapingRate.Unlimited), 0, 0, 0, long.MaxValue),
+        new AcquireSendPermits("b|site:" + Unicode, Unicode, new SendLimits(2, 0, ShapingRate.Parse("3000/min", "k"), ShapingRate.Parse("1/h", "k")), 1, 1, 5, 1),
+        new SendPermits("a|provider:gmail", "aspmx.l.google.com", 42, 2, 50, TimeSpan.FromMilliseconds(20)),
+        new SendPermits("a|site:mx.example.net", "mx.example.net", long.MaxValue, 0, 0, TimeSpan.Zero),
+        new SendPermits("a|site:mx.example.net", "mx.example.net", 7, 0, 1, TimeSpan.FromTicks(1428572)),
+        new ReleaseConnections("a|provider:gmail", "aspmx.l.google.com", 1),
+        new ReleaseConnections("b|site:" + Unicode, Unicode, 3),
+        new SendPermitsFreed("a|provider:gmail"),
+        new SendPermitsFreed("b|site:" + Unicode),
+        new ReportSiteReply("a|provider:yahoo", "mta5.am0.yahoodns.net", new ActorMTA.Protocol.Smtp.SmtpReply(421, "4.7.0", ["[TS04] Messages from 192.0.2.1 temporarily deferred", "see https://postmaster.example"])),
+        new ReportSiteReply("a|site:mx.example.net", "mx.example.net", new ActorMTA.Protocol.Smtp.SmtpReply(450, null, "try later")),
+        new ImposeSendAction("a|site:mx.example.net", AutomationScope.Site, "mx.example.net", "suspend", TimeSpan.FromHours(1), "ctl site suspend"),
+        new ImposeSendAction("a|provider:gmail", AutomationScope.Provider, "gmail", "message-rate = 10/min", TimeSpan.FromMinutes(5), Unicode),
+        new CancelSendActions("a|provider:gmail", "gmail"),
+        new GetSendThrottleStatus("b|site:" + Unicode),
+        new SendThrottleStatus("a|provider:gmail", [new SiteConnections("aspmx.l.google.com", 3), new SiteConnections(Unicode, 0)],
+            [new ActiveAutomation(7, "a", AutomationScope.Provider, "gmail", new AutomationAction.MessageRate(ShapingRate.Parse("10/min", "k")),
+                DateTimeOffset.FromUnixTimeSeconds(1_700_000_000), DateTimeOffset.FromUnixTimeSeconds(1_700_000_300), "gmail-4.7.28: 421 4.7.28 slow down"),
+             new ActiveAutomation(8, "*", AutomationScope.Site, "mx.example.net", new AutomationAction.Suspend(),
+                DateTimeOffset.FromUnixTimeSeconds(1_700_000_000), DateTimeOffset.FromUnixTimeSeconds(1_700_003_600), "ctl site suspend")], 2),
+        new SendThrottleStatus("b|site:x", [], []),
 
         // Cluster.
         new JournalWriteFailed(new CheckGreylist("192.0.2.0/24", "", "bob@example.org"), "I/O error"),
@@ -276,6 +302,46 @@ public sealed class ClusterMessageSerializerTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void Send_limits_keep_their_rates_exactly_unlimited_included()
+    {
+        var fifty = ShapingRate.Parse("50/s", "k");
+        var sent = new AcquireSendPermits("a|site:mx.example.net", "mx.example.net", new SendLimits(10, 4, ShapingRate.Unlimited, fifty), 1, 2, 3, 4);
+
+        var back = (AcquireSendPermits)RoundTrip(sent);
+
+        Assert.Equal(sent, back);
+        Assert.Equal(new SendLimits(10, 4, ShapingRate.Unlimited, fifty), back.Limits);
+        Assert.True(back.Limits.MessageRate.IsUnlimited);
+        Assert.Equal(ShapingRate.Unlimited, back.Limits.MessageRate);
+        Assert.Equal(new ShapingRate(50, TimeSpan.FromSeconds(1)), back.Limits.ConnectionRate);
+        Assert.Equal("50/s", back.Limits.ConnectionRate.ToString());
+    }
+
+    [Fact]
+    public void Send_permits_keep_their_retry_after_to_the_tick()
+    {
+        var sent = new SendPermits("a|provider:gmail", "aspmx.l.google.com", 9, 1, 2, TimeSpan.FromTicks(1428572));
+
+        Assert.Equal(sent, RoundTrip(sent));
+        Assert.Equal(new ReleaseConnections("k", "mx.example.net", 2), RoundTrip(new ReleaseConnections("k", "mx.example.net", 2)));
+        Assert.Equal(new SendPermitsFreed("k"), RoundTrip(new SendPermitsFreed("k")));
+    }
+
+    [Fact]
+    public void A_queue_status_from_a_node_without_sites_still_reads()
+    {
+        // The layout before AS2 is AS2's without the trailing site, which an absent one writes as a single byte.
+        var status = new QueueStatus("example.net", 0, []) { Suspended = true };
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(status);
+        Assert.Equal("AS2", serializer.Manifest(status));
+        var withoutSite = serializer.ToBinary(status)[..^1];
+
+        var back = (QueueStatus)serializer.FromBinary(withoutSite, "AS");
+
+        Assert.Equal(("example.net", true, (string?)null), (back.QueueName, back.Suspended, back.Site));
+    }
+
+    [Fact]
     public void An_unknown_manifest_is_refused_rather_than_misread()
     {
         var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(FolderSelected));
@@ -312,8 +378,13 @@ public sealed class ClusterMessageSerializerTests : Akka.TestKit.Xunit2.TestKit
     }
 
     // Every public property (collections by content, timestamps with their offsets, structure blobs in base64,
-    // actor refs by full path and uid) in one string: records holding collections do not compare by value.
-    private static readonly JsonSerializerOptions CanonicalOptions = new() { Converters = { new ActorRefPath() } };
+    // actor refs by full path and uid, an unlimited rate's infinite PerSecond by name) in one string: records
+    // holding collections do not compare by value.
+    private static readonly JsonSerializerOptions CanonicalOptions = new()
+    {
+        Converters = { new ActorRefPath() },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     private static string Canonical(object o) => JsonSerializer.Serialize(o, o.GetType(), CanonicalOptions);
 

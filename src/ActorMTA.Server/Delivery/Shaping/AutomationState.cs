@@ -75,9 +75,15 @@ public sealed class AutomationState(AutomationRules rules, TimeProvider clock)
     public EffectiveShaping Apply(EffectiveShaping shaping)
     {
         Expire(clock.GetUtcNow());
+        return Apply(shaping, _active);
+    }
+
+    /// <summary>As <see cref="Apply(EffectiveShaping)"/>, with actions another node's throttle reported.</summary>
+    public static EffectiveShaping Apply(EffectiveShaping shaping, IEnumerable<ActiveAutomation> active)
+    {
         var result = shaping;
         var applied = new List<ActiveAutomation>();
-        foreach (var a in _active.Where(a => a.AppliesTo(shaping.Source, shaping.Site, shaping.Provider)))
+        foreach (var a in active.Where(a => a.AppliesTo(shaping.Source, shaping.Site, shaping.Provider)))
         {
             var before = result;
             result = a.Action switch
@@ -96,6 +102,44 @@ public sealed class AutomationState(AutomationRules rules, TimeProvider clock)
             if (!ReferenceEquals(before, result)) applied.Add(a);
         }
         return applied.Count == 0 ? shaping : result with { Automation = applied };
+    }
+
+    /// <summary>
+    /// The limits a send throttle enforces for (source, site, provider), lowered by the actions in force, and until
+    /// when the site is suspended (null: it is not). Messages per connection are the ready queue's, not lowered here.
+    /// </summary>
+    public SendLimits Apply(SendLimits limits, string source, SiteKey site, string? provider, out DateTimeOffset? suspendedUntil)
+    {
+        suspendedUntil = null;
+        if (_active.Count == 0) return limits;
+        Expire(clock.GetUtcNow());
+        var result = limits;
+        foreach (var a in _active.Where(a => a.AppliesTo(source, site, provider)))
+        {
+            switch (a.Action)
+            {
+                case AutomationAction.Suspend:
+                    suspendedUntil = Later(suspendedUntil, a.Until);
+                    break;
+                case AutomationAction.MessageRate m when m.Rate.IsSlowerThan(result.MessageRate):
+                    result = result with { MessageRate = m.Rate };
+                    break;
+                case AutomationAction.ConnectionRate c when c.Rate.IsSlowerThan(result.ConnectionRate):
+                    result = result with { ConnectionRate = c.Rate };
+                    break;
+                case AutomationAction.ConnectionLimit c when c.Limit < result.ConnectionLimit:
+                    result = result with { ConnectionLimit = c.Limit };
+                    break;
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Ends every action for <paramref name="target"/> (a site key or a provider name); returns how many.</summary>
+    public int CancelFor(string target)
+    {
+        Expire(clock.GetUtcNow());
+        return _active.RemoveAll(a => a.Target == target);
     }
 
     private ActiveAutomation Put(string source, AutomationScope scope, string target, AutomationAction action, DateTimeOffset now, DateTimeOffset until, string reason)

@@ -13,6 +13,9 @@ public sealed record ShapingSettings
     /// <summary>Fully populated: the configured default over <see cref="ShapingEntry.BuiltIn"/>.</summary>
     public ShapingEntry Default { get; init; } = ShapingEntry.BuiltIn;
 
+    /// <summary>Off: outbound delivery throttles per domain only (delivery.throttles), and these limits are only shown.</summary>
+    public bool Enforce { get; init; } = true;
+
     /// <summary>In configuration order, which breaks ties between providers.</summary>
     public IReadOnlyList<ProviderRule> Providers { get; init; } = [];
 
@@ -25,7 +28,7 @@ public sealed record ShapingSettings
 
     public ProviderRule? Provider(string name) => Providers.FirstOrDefault(p => p.Name == name);
 
-    private static readonly HashSet<string> SectionKeys = new(StringComparer.Ordinal) { "default", "domains", "providers", "automation", "shipped-automation" };
+    private static readonly HashSet<string> SectionKeys = new(StringComparer.Ordinal) { "enforce", "default", "domains", "providers", "automation", "shipped-automation" };
 
     private static readonly HashSet<string> ProviderKeys = new(StringComparer.Ordinal) { "match" };
 
@@ -69,6 +72,7 @@ public sealed record ShapingSettings
 
         return new ShapingSettings
         {
+            Enforce = !c.HasPath("enforce") || c.GetBoolean("enforce"),
             Default = configuredDefault.Over(ShapingEntry.BuiltIn),
             Providers = providers,
             Domains = domains,

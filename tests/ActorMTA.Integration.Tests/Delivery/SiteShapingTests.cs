@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using ActorMTA.Integration.Tests.Harness;
+using ActorMTA.TestSupport;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ActorMTA.Integration.Tests.Delivery;
+
+/// <summary>
+/// actormta.shaping enforced over real DNS and a real receiver: many domains whose MX records name the same hosts
+/// share one site's connections (MX rollup), a provider's sites share its provider-wide limit, and a site's message
+/// rate holds in every second. Each domain's own queue would open up to 4 connections (the bed's delivery.throttles),
+/// so only the shared throttle keeps the receiver's counts down.
+/// </summary>
+[Collection(HeavyCollection.Name)]
+[Trait("Category", "Integration")]
+public sealed class SiteShapingTests(ITestOutputHelper output)
+{
+    private static readonly TestUser Sender = TestUser.Local("shaping-sender");
+
+    [Fact]
+    public async Task Ten_domains_on_one_mx_site_share_its_connection_limit()
+    {
+        var domains = Enumerable.Range(0, 10).Select(i => new RemoteDomain($"d{i}.rollup.test", "127.0.0.3", MxName: "mx.rollup-site.test")).ToList();
+        await using var bed = await DeliveryTestBed.StartAsync(domains, [Sender],
+            overrides: """actormta.shaping.default { connection-limit = 3, messages-per-connection = 10, message-rate = unlimited, connection-rate = unlimited }""");
+        var receiver = bed.Receiver("127.0.0.3");
+        receiver.ResponseDelay = TimeSpan.FromMilliseconds(2);
+
+        var messages = Enumerable.Range(0, 300)
+            .Select(i => ($"user@d{i % 10}.rollup.test", DeliveryTestBed.Message(Sender.Address, $"user@d{i % 10}.rollup.test", $"rollup-{i:D3}-{Guid.NewGuid():N}")))
+            .ToList();
+        await bed.SubmitManyAsync(Sender, messages, sessions: 10);
+        await receiver.WaitForMessagesAsync(messages.Count, TimeSpan.FromSeconds(90));
+
+        output.WriteLine($"{receiver.TotalConnections} connections, at most {receiver.MaxConcurrentConnections} at once");
+        Assert.True(receiver.MaxConcurrentConnections <= 3, $"the site saw {receiver.MaxConcurrentConnections} connections at once");
+        // 10 per connection: the limit was reached by queueing, not by sending everything over one connection.
+        Assert.True(receiver.TotalConnections >= 30, $"{receiver.TotalConnections} connections for 300 messages at 10 per connection");
+        Assert.Equal(10, receiver.Messages.SelectMany(m => m.Recipients).Select(r => r.Split('@')[1]).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Two_sites_of_one_provider_share_its_provider_connection_limit()
+    {
+        // Two MX names, so two sites, on one receiver address: the receiver's peak is the provider's total.
+        var domains = Enumerable.Range(0, 6)
+            .Select(i => new RemoteDomain($"p{i}.provider.test", "127.0.0.4", MxName: i % 2 == 0 ? "mx1.acme-mail.test" : "mx2.acme-mail.test"))
+            .ToList();
+        await using var bed = await DeliveryTestBed.StartAsync(domains, [Sender],
+            overrides: """
+                actormta.shaping {
+                  default { message-rate = unlimited, connection-rate = unlimited, messages-per-connection = 5 }
+                  providers.acme { match = [".acme-mail.test"], connection-limit = 3, provider-connection-limit = 4 }
+                }
+                """);
+        var receiver = bed.Receiver("127.0.0.4");
+        receiver.ResponseDelay = TimeSpan.FromMilliseconds(2);
+
+        var messages = Enumerable.Range(0, 240)
+            .Select(i => ($"user@p{i % 6}.provider.test", DeliveryTestBed.Message(Sender.Address, $"user@p{i % 6}.provider.test", $"provider-{i:D3}-{Guid.NewGuid():N}")))
+            .ToList();
+        await bed.SubmitManyAsync(Sender, messages, sessions: 10);
+        await receiver.WaitForMessagesAsync(messages.Count, TimeSpan.FromSeconds(90));
+
+        output.WriteLine($"{receiver.TotalConnections} connections, at most {receiver.MaxConcurrentConnections} at once");
+        Assert.True(receiver.MaxConcurrentConnections <= 4, $"the provider saw {receiver.MaxConcurrentConnections} connections at once");
+        Assert.True(receiver.MaxConcurrentConnections >= 2, "both sites should have been sending at once");
+
+        var show = bed.Ctl("shaping", "show", "p1.provider.test");
+        Assert.Contains("provider-connection-limit  4 (provider)", show);
+    }
+
+    [Fact]
+    public async Task A_site_message_rate_holds_in_every_second()
+    {
+        var domains = Enumerable.Range(0, 4).Select(i => new RemoteDomain($"r{i}.rate.test", "127.0.0.6", MxName: "mx.rate-site.test")).ToList();
+        await using var bed = await DeliveryTestBed.StartAsync(domains, [Sender],
+            overrides: """actormta.shaping.default { message-rate = "20/s", connection-rate = unlimited }""");
+        var receiver = bed.Receiver("127.0.0.6");
+
+        const int count = 100;
+        var messages = Enumerable.Range(0, count)
+            .Select(i => ($"user@r{i % 4}.rate.test", DeliveryTestBed.Message(Sender.Address, $"user@r{i % 4}.rate.test", $"rate-{i:D3}-{Guid.NewGuid():N}")))
+            .ToList();
+        var watch = Stopwatch.StartNew();
+        await bed.SubmitManyAsync(Sender, messages, sessions: 8);
+        var received = await receiver.WaitForMessagesAsync(count, TimeSpan.FromSeconds(60));
+        output.WriteLine($"{count} delivered in {watch.Elapsed.TotalSeconds:F1} s");
+
+        var times = received.Select(m => m.ReceivedAt).Order().ToArray();
+        var busiest = times.Select((t, i) => times.Skip(i).TakeWhile(u => u - t < TimeSpan.FromSeconds(1)).Count()).Max();
+        output.WriteLine($"busiest second: {busiest} messages; first to last {(times[^1] - times[0]).TotalSeconds:F2} s");
+        // 20 a second plus the one-token burst the bucket allows, and one message of jitter between a grant and
+        // its arrival at the receiver; over the whole run, within 10 %.
+        Assert.True(busiest <= 23, $"{busiest} messages within one second at 20/s");
+        Assert.True((count - 1) / (times[^1] - times[0]).TotalSeconds <= 22, $"{count} messages in {(times[^1] - times[0]).TotalSeconds:F2} s at 20/s");
+    }
+}
