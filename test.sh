@@ -41,6 +41,8 @@ if [ $# -eq 0 ]; then
   bash cluster/failover-test.sh --short --rolling 2>&1 | tee -a "$log" || status=1
   # Every `actormta ctl` command against a running 3-node cluster.
   bash cluster/ctl-test.sh 2>&1 | tee -a "$log" || status=1
+  # A provider's limits (5 connections, 50 messages a second) held by three nodes together, short form.
+  bash cluster/shaping-test.sh --short 2>&1 | tee -a "$log" || status=1
   # The deployment examples (systemd unit, docker-compose, HAProxy, a node's HOCON): syntax only, not run.
   bash cluster/deploy/check.sh 2>&1 | tee -a "$log" || status=1
   faults_passed=$(grep -cE '^[a-z-]+ +PASS ' "$log" || true)

@@ -403,11 +403,21 @@ def cmd_receiver(a):
     out = open(a.out, "a", buffering=1) if a.out else None
     times = open(a.times, "a", buffering=1) if a.times else None
     received = [0]
+    connections = {"open": 0, "peak": 0}
+
+    def opened(delta):
+        # The peak of concurrent connections, rewritten whenever it rises (a shaping limit's proof).
+        connections["open"] += delta
+        if a.peak and connections["open"] > connections["peak"]:
+            connections["peak"] = connections["open"]
+            with open(a.peak, "w") as f:
+                f.write(f"{connections['peak']}\n")
 
     def healed():
         return a.mode == "ok" or (a.heal_file and os.path.exists(a.heal_file))
 
     async def session(reader, writer):
+        opened(1)
         try:
             if not healed():
                 if a.mode == "close":
@@ -466,6 +476,7 @@ def cmd_receiver(a):
         except (ConnectionError, OSError):
             pass
         finally:
+            opened(-1)
             try:
                 writer.close()
             except Exception:
@@ -502,8 +513,10 @@ def dns_encode(name):
 
 
 def cmd_dns(a):
-    """UDP DNS responder. Every domain D has MX 10 mx.D and every name has A 127.0.0.1, except that until the
-    heal-file exists a name containing 'servfail' gets SERVFAIL and one containing 'timeout' gets no answer."""
+    """UDP DNS responder. Every domain D has MX 10 mx.D (or, with --mx-hosts, MX 10 each of those: one site for
+    all) and every name has A 127.0.0.1, except that until the heal-file exists a name containing 'servfail' gets
+    SERVFAIL and one containing 'timeout' gets no answer."""
+    mx_hosts = [h for h in (a.mx_hosts or "").split(",") if h]
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", a.port))
     while True:
@@ -522,9 +535,10 @@ def cmd_dns(a):
         rcode = 2 if (not healed and "servfail" in lower) else 0
         answers = []
         if rcode == 0:
-            if qtype == 15 and not lower.startswith("mx."):
-                rdata = struct.pack("!H", 10) + dns_encode("mx." + name)
-                answers.append(b"\xc0\x0c" + struct.pack("!HHIH", 15, 1, 30, len(rdata)) + rdata)
+            if qtype == 15 and not lower.startswith("mx.") and lower not in mx_hosts:
+                for host in mx_hosts or ["mx." + name]:
+                    rdata = struct.pack("!H", 10) + dns_encode(host)
+                    answers.append(b"\xc0\x0c" + struct.pack("!HHIH", 15, 1, 30, len(rdata)) + rdata)
             elif qtype == 1:
                 rdata = socket.inet_aton("127.0.0.1")
                 answers.append(b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 30, len(rdata)) + rdata)
@@ -844,10 +858,12 @@ def main():
     s.add_argument("--times", help="one line per message: arrival time and recipient domain")
     s.add_argument("--mode", choices=["ok", "close", "421", "silent"], default="ok"); s.add_argument("--heal-file")
     s.add_argument("--delay", type=float, default=0, help="seconds before each 250 (a slow receiver)")
+    s.add_argument("--peak", help="file holding the most connections open at once so far")
     s.set_defaults(fn=cmd_receiver)
 
     s = sub.add_parser("dns")
-    s.add_argument("--port", type=int, required=True); s.add_argument("--heal-file"); s.set_defaults(fn=cmd_dns)
+    s.add_argument("--port", type=int, required=True); s.add_argument("--heal-file")
+    s.add_argument("--mx-hosts", help="comma-separated MX host names every domain gets"); s.set_defaults(fn=cmd_dns)
 
     s = sub.add_parser("prober")
     s.add_argument("--host", default="127.0.0.1"); s.add_argument("--ports", required=True)
