@@ -149,12 +149,15 @@ public sealed class InboundChecks
 
         IReadOnlyList<DkimSignatureResult> dkim = [];
         var scanned = message is not null || !raw.IsEmpty;
+        // Without a parsed message, DKIM (per signature) and DMARC's From both read the raw header: split it once.
+        var rawHeader = message is null && scanned ? Dkim.RawHeaderField.Split(raw) : ((List<Dkim.RawHeaderField> Fields, int BodyStart)?)null;
         if (scanned && (_settings.Dkim || _settings.Dmarc))
         {
             var bytes = raw;
             dkim = await Guarded(() => message is not null
                 ? _dkim.VerifyAsync(message, bytes, budget.Token)
-                : _dkim.VerifyAsync(bytes, () => MimeMessage.Load(new MemoryStream(bytes.ToArray(), writable: false)), budget.Token), []).ConfigureAwait(false);
+                : _dkim.VerifyAsync(bytes, () => MimeMessage.Load(new MemoryStream(bytes.ToArray(), writable: false)), budget.Token, rawHeader), [])
+                .ConfigureAwait(false);
             if (dkim.Count == 0) results.Add("dkim", "none");
             foreach (var sig in dkim)
                 results.Add("dkim", DkimText(sig.Result), sig.Reason, ("header.d", sig.Domain), ("header.s", sig.Selector), ("header.a", sig.Algorithm));
@@ -169,7 +172,7 @@ public sealed class InboundChecks
 
         DmarcOutcome? dmarc = null;
         string? authorDomain = message is not null ? DmarcEvaluator.AuthorDomain(message)
-            : scanned ? DmarcEvaluator.AuthorDomain(Dkim.RawHeaderField.Split(raw).Fields, out _) : null;
+            : rawHeader is { } split ? DmarcEvaluator.AuthorDomain(split.Fields, out _) : null;
         if (scanned && _settings.Dmarc)
         {
             if (authorDomain is null)

@@ -47,21 +47,25 @@ public sealed class DkimChecker
     public async Task<IReadOnlyList<DkimSignatureResult>> VerifyAsync(MimeMessage message, ReadOnlyMemory<byte> raw, CancellationToken ct)
     {
         var fields = message.Headers.Where(h => h.Id == HeaderId.DkimSignature).ToList();
-        return await VerifyAllAsync(fields.Select(f => f.Value).ToList(), raw, index => (message, fields[index]), ct).ConfigureAwait(false);
+        var header = raw.IsEmpty || fields.Count == 0 ? ((List<RawHeaderField> Fields, int BodyStart)?)null : RawHeaderField.Split(raw);
+        return await VerifyAllAsync(fields.Select(f => f.Value).ToList(), raw, header, index => (message, fields[index]), ct).ConfigureAwait(false);
     }
 
     /// <summary>
     /// As <see cref="VerifyAsync(MimeMessage, CancellationToken)"/> over the stored bytes alone: the message is parsed
     /// (by <paramref name="parse"/>) only when a signature needs MimeKit's verifier, which rsa-sha256 does not.
+    /// <paramref name="header"/> is <paramref name="raw"/> split already, when the caller has it.
     /// </summary>
-    public async Task<IReadOnlyList<DkimSignatureResult>> VerifyAsync(ReadOnlyMemory<byte> raw, Func<MimeMessage> parse, CancellationToken ct)
+    public async Task<IReadOnlyList<DkimSignatureResult>> VerifyAsync(ReadOnlyMemory<byte> raw, Func<MimeMessage> parse, CancellationToken ct,
+        (List<RawHeaderField> Fields, int BodyStart)? header = null)
     {
-        var values = RawHeaderField.Split(raw).Fields
+        var split = header ?? RawHeaderField.Split(raw);
+        var values = split.Fields
             .Where(f => f.Name.Equals("DKIM-Signature", StringComparison.OrdinalIgnoreCase))
             .Select(f => f.UnfoldedValue())
             .ToList();
         MimeMessage? parsed = null;
-        return await VerifyAllAsync(values, raw, index =>
+        return await VerifyAllAsync(values, raw, split, index =>
         {
             parsed ??= parse();
             return (parsed, parsed.Headers.Where(h => h.Id == HeaderId.DkimSignature).ElementAt(index));
@@ -69,7 +73,7 @@ public sealed class DkimChecker
     }
 
     private async Task<IReadOnlyList<DkimSignatureResult>> VerifyAllAsync(IReadOnlyList<string> values, ReadOnlyMemory<byte> raw,
-        Func<int, (MimeMessage Message, Header Field)> mimeKit, CancellationToken ct)
+        (List<RawHeaderField> Fields, int BodyStart)? header, Func<int, (MimeMessage Message, Header Field)> mimeKit, CancellationToken ct)
     {
         if (values.Count == 0) return [];
 
@@ -85,13 +89,14 @@ public sealed class DkimChecker
                 continue;
             }
 
-            results.Add(await VerifyOneAsync(value, raw, results.Count, mimeKit, locator, verifier, ct).ConfigureAwait(false));
+            results.Add(await VerifyOneAsync(value, raw, header, results.Count, mimeKit, locator, verifier, ct).ConfigureAwait(false));
         }
 
         return results;
     }
 
-    private async Task<DkimSignatureResult> VerifyOneAsync(string value, ReadOnlyMemory<byte> raw, int index, Func<int, (MimeMessage Message, Header Field)> mimeKit,
+    private async Task<DkimSignatureResult> VerifyOneAsync(string value, ReadOnlyMemory<byte> raw, (List<RawHeaderField> Fields, int BodyStart)? header, int index,
+        Func<int, (MimeMessage Message, Header Field)> mimeKit,
         DnsDkimPublicKeyLocator locator, DkimVerifier verifier, CancellationToken ct)
     {
         var tags = TagList.Parse(value, StringComparer.Ordinal, out var syntax);
@@ -112,12 +117,12 @@ public sealed class DkimChecker
         if (lookup.Record is not { } key) return Result(lookup.Failure, lookup.Reason);
         if (CheckKey(key, tags, domain, algorithm) is { } unusable) return Result(DkimResult.PermError, unusable);
 
-        if (!raw.IsEmpty && algorithm == "rsa-sha256" && key.HasRsaKey)
+        if (header is { } split && algorithm == "rsa-sha256" && key.HasRsaKey)
         {
             DkimRsaSha256Verifier.Outcome outcome;
             try
             {
-                outcome = DkimRsaSha256Verifier.Verify(raw, index, tags, key);
+                outcome = DkimRsaSha256Verifier.Verify(raw, split, index, tags, key);
             }
             catch (FormatException e)
             {

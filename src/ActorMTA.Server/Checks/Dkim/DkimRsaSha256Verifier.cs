@@ -16,9 +16,14 @@ public static class DkimRsaSha256Verifier
     /// <param name="signatureIndex">Which DKIM-Signature field of the message (0 for the first) is checked.</param>
     /// <param name="tags">That field's tags, already checked for syntax (a=, bh=, b=, h= present; c= and l= valid).</param>
     /// <exception cref="FormatException">b= or bh= is not base64.</exception>
-    public static Outcome Verify(ReadOnlyMemory<byte> message, int signatureIndex, TagList tags, DkimKeyRecord key)
+    public static Outcome Verify(ReadOnlyMemory<byte> message, int signatureIndex, TagList tags, DkimKeyRecord key) =>
+        Verify(message, RawHeaderField.Split(message), signatureIndex, tags, key);
+
+    /// <param name="header">The message's header fields and body start (<see cref="RawHeaderField.Split"/>), split
+    /// once by the caller for every signature and the other checks.</param>
+    public static Outcome Verify(ReadOnlyMemory<byte> message, (List<RawHeaderField> Fields, int BodyStart) header, int signatureIndex, TagList tags, DkimKeyRecord key)
     {
-        var (fields, bodyStart) = RawHeaderField.Split(message);
+        var (fields, bodyStart) = header;
         var canonicalization = TagList.SplitList(tags["c"] ?? "simple/simple", '/');
         var relaxedHeader = canonicalization[0].Equals("relaxed", StringComparison.OrdinalIgnoreCase);
         var relaxedBody = canonicalization.Length > 1 && canonicalization[1].Equals("relaxed", StringComparison.OrdinalIgnoreCase);
