@@ -352,12 +352,10 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         if (at is { } wakeAt) Wake(wakeAt, now);
     }
 
-    private void Wake(DateTimeOffset at, DateTimeOffset now)
-    {
-        var delay = at - now;
-        if (delay < TimeSpan.FromMilliseconds(1)) delay = TimeSpan.FromMilliseconds(1);
-        Timers.StartSingleTimer("wake", DispatchTick.Instance, delay);
-    }
+    private void Wake(DateTimeOffset at, DateTimeOffset now) =>
+        Timers.StartSingleTimer("wake", DispatchTick.Instance, Max(at - now, TimeSpan.FromMilliseconds(1)));
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     // ---- bounces and delay warnings ----
 
@@ -491,11 +489,17 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                     return true;
                 }
                 var at = Now;
-                if (_ready.OnPermits(permits, mayStart: !_state.Suspended && BackoffUntil <= at, at) is { } askAgainAt) Wake(askAgainAt, at);
+                // A timer of its own: the wake-up for the next due message or expiry must not replace it, or the
+                // queue's parked connections would wait for their idle time instead of the rate's next token.
+                if (_ready.OnPermits(permits, mayStart: !_state.Suspended && BackoffUntil <= at, at) is { } askAgainAt)
+                    Timers.StartSingleTimer("permits", DispatchTick.Instance, Max(askAgainAt - at, TimeSpan.FromMilliseconds(1)));
                 UpdatePassivation();
                 return true;
             case SendPermitsFreed:
                 RequestDispatch();
+                return true;
+            case ReleaseIdleConnections:
+                _ready?.ReleaseIdle(Now);
                 return true;
             case Terminated terminated:
                 // Through the command buffer, so that the agent's own final report (sent before it stopped) is decided first.

@@ -192,6 +192,15 @@ internal sealed class ReadyQueue
     /// <summary>What the site answered (for automation, when shaping is enforced).</summary>
     public void SiteReplied(IEnumerable<SmtpReply> replies) => _permits?.Report(replies);
 
+    /// <summary>
+    /// The site's throttle says others wait for a connection: parked connections go (QUIT) when this queue has
+    /// nothing due. With mail due they are parked for the site's message rate, not idle, and stay.
+    /// </summary>
+    public void ReleaseIdle(DateTimeOffset now)
+    {
+        if (_parked.Count > 0 && !_state.DueAt(now).Any(e => _mayTake(e, now))) ReleaseParked(all: true, now);
+    }
+
     /// <summary>An agent reported a message: it is no longer in flight.</summary>
     public void Reported(string queueId)
     {

@@ -13,8 +13,9 @@ namespace ActorMTA.Server.Queues;
 /// </summary>
 public sealed class SitePermits
 {
-    /// <summary>Message permits are for now: kept longer, they would add up to a burst the rate never allowed.</summary>
-    private static readonly TimeSpan MessagePermitLifetime = TimeSpan.FromSeconds(1);
+    /// <summary>Message permits are for now: kept longer, they would add up to a burst the rate never allowed.
+    /// A grant that joins unspent permits does not extend their life; they all go with the oldest.</summary>
+    private static readonly TimeSpan MessagePermitLifetime = TimeSpan.FromMilliseconds(100);
 
     /// <summary>A request unanswered this long was lost (its entity moved with a node that died): ask again.</summary>
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(5);
@@ -106,8 +107,9 @@ public sealed class SitePermits
         }
         if (permits.Messages > 0)
         {
-            _messages = MessagesLeft(now) + permits.Messages;
-            _messagesGranted = now;
+            var left = MessagesLeft(now);
+            if (left == 0) _messagesGranted = now;
+            _messages = left + permits.Messages;
         }
         _unbound += permits.Connections;
         return permits.Connections;

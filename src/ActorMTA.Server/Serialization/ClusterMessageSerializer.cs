@@ -93,6 +93,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
     internal const string SendPermitsManifest = "TP";
     internal const string ReleaseConnectionsManifest = "TR";
     internal const string SendPermitsFreedManifest = "TF";
+    internal const string ReleaseIdleConnectionsManifest = "TL";
     internal const string ReportSiteReplyManifest = "TY";
     internal const string ImposeSendActionManifest = "TI";
     internal const string CancelSendActionsManifest = "TC";
@@ -171,6 +172,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
         SendPermits => SendPermitsManifest,
         ReleaseConnections => ReleaseConnectionsManifest,
         SendPermitsFreed => SendPermitsFreedManifest,
+        ReleaseIdleConnections => ReleaseIdleConnectionsManifest,
         ReportSiteReply => ReportSiteReplyManifest,
         ImposeSendAction => ImposeSendActionManifest,
         CancelSendActions => CancelSendActionsManifest,
@@ -416,6 +418,9 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
             case SendPermitsFreed m:
                 w.String(m.ThrottleKey);
                 break;
+            case ReleaseIdleConnections m:
+                w.String(m.ThrottleKey);
+                break;
             case ReportSiteReply m:
                 w.String(m.ThrottleKey); w.String(m.Site); w.Int(m.Reply.Code); w.NullableString(m.Reply.EnhancedCode); w.Strings(m.Reply.Lines.ToArray());
                 break;
@@ -530,6 +535,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
             SendPermitsManifest => new SendPermits(r.String(), r.String(), r.Long(), r.Int(), r.Int(), TimeSpan.FromTicks(r.Long())),
             ReleaseConnectionsManifest => new ReleaseConnections(r.String(), r.String(), r.Int()),
             SendPermitsFreedManifest => new SendPermitsFreed(r.String()),
+            ReleaseIdleConnectionsManifest => new ReleaseIdleConnections(r.String()),
             ReportSiteReplyManifest => new ReportSiteReply(r.String(), r.String(), new ActorMTA.Protocol.Smtp.SmtpReply(r.Int(), r.NullableString(), r.Strings())),
             ImposeSendActionManifest => new ImposeSendAction(r.String(), ReadEnum<AutomationScope>(r), r.String(), r.String(), TimeSpan.FromTicks(r.Long()), r.String()),
             CancelSendActionsManifest => new CancelSendActions(r.String(), r.String()),

@@ -115,16 +115,22 @@ public sealed class SitePermitsTests : TestKit
     }
 
     [Fact]
-    public void Message_permits_are_spent_and_expire_after_a_second()
+    public void Message_permits_are_spent_and_expire_with_the_oldest_grant()
     {
         var (permits, throttle, _) = Create();
         permits.Ask(1, 5, Now);
         var ask = throttle.ExpectMsg<AcquireSendPermits>();
         permits.Accept(new SendPermits(ask.ThrottleKey, ask.Site, ask.RequestId, 1, 5, TimeSpan.Zero), Now);
+        permits.Bind(CreateTestProbe().Ref);
 
         permits.Spend(2);
-        Assert.Equal(3, permits.MessagesLeft(Now.AddMilliseconds(500)));
-        Assert.Equal(0, permits.MessagesLeft(Now.AddSeconds(2)));
+        Assert.Equal(3, permits.MessagesLeft(Now.AddMilliseconds(50)));
+        // A later grant joins the unspent permits without making them last longer.
+        permits.Ask(0, 5, Now.AddMilliseconds(80));
+        var more = throttle.ExpectMsg<AcquireSendPermits>();
+        permits.Accept(new SendPermits(more.ThrottleKey, more.Site, more.RequestId, 0, 2, TimeSpan.Zero), Now.AddMilliseconds(80));
+        Assert.Equal(5, permits.MessagesLeft(Now.AddMilliseconds(80)));
+        Assert.Equal(0, permits.MessagesLeft(Now.AddMilliseconds(150)));
     }
 
     [Fact]

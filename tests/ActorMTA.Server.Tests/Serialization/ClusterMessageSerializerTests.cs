@@ -189,6 +189,7 @@ public sealed class ClusterMessageSerializerTests : Akka.TestKit.Xunit2.TestKit
         new ReleaseConnections("b|site:" + Unicode, Unicode, 3),
         new SendPermitsFreed("a|provider:gmail"),
         new SendPermitsFreed("b|site:" + Unicode),
+        new ReleaseIdleConnections("a|provider:gmail"),
         new ReportSiteReply("a|provider:yahoo", "mta5.am0.yahoodns.net", new ActorMTA.Protocol.Smtp.SmtpReply(421, "4.7.0", ["[TS04] Messages from 192.0.2.1 temporarily deferred", "see https://postmaster.example"])),
         new ReportSiteReply("a|site:mx.example.net", "mx.example.net", new ActorMTA.Protocol.Smtp.SmtpReply(450, null, "try later")),
         new ImposeSendAction("a|site:mx.example.net", AutomationScope.Site, "mx.example.net", "suspend", TimeSpan.FromHours(1), "ctl site suspend"),

@@ -21,5 +21,11 @@ public sealed record SendPermits(string ThrottleKey, string Site, long RequestId
 /// <summary><paramref name="Count"/> connections to <paramref name="Site"/> the sender held are closed.</summary>
 public sealed record ReleaseConnections(string ThrottleKey, string Site, int Count) : ISendThrottleCommand;
 
+/// <summary>
+/// Sent to the other holders of a site's connections when a sender was refused one: close connections kept open
+/// with nothing to send, so that the limit goes to mail that waits.
+/// </summary>
+public sealed record ReleaseIdleConnections(string ThrottleKey) : IClusterMessage;
+
 /// <summary>Sent to senders that were refused a connection, when one is free again: ask again.</summary>
 public sealed record SendPermitsFreed(string ThrottleKey) : IClusterMessage;

@@ -83,8 +83,10 @@ public sealed class SendThrottle : ReceiveActor
             return;
         }
         var grant = _book.Acquire(holder, m.Site, limits, m.Held, m.Connections, m.Messages, now);
-        if (grant.Connections < m.Connections && _book.Open(m.Site) >= limits.ConnectionLimit)
-            _log.Debug("{0}: site {1} at its connection limit {2}", _key, m.Site, limits.ConnectionLimit);
+        if (grant.Connections < m.Connections && grant.RetryAfter == SendThrottleBook<IActorRef>.ConnectionRetry)
+        {
+            foreach (var other in _book.HoldersToNudge(holder, m.Site, now)) other.Tell(new ReleaseIdleConnections(_key));
+        }
         holder.Tell(new SendPermits(m.ThrottleKey, m.Site, m.RequestId, grant.Connections, grant.Messages, grant.RetryAfter));
     }
 

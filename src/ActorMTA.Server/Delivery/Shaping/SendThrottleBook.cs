@@ -18,6 +18,7 @@ public sealed class SendThrottleBook<THolder> where THolder : notnull
         public RateBucket Connections { get; private set; } = new(limits.ConnectionRate, now);
         public Dictionary<THolder, int> Held { get; } = new();
         public int Open => Held.Values.Sum();
+        public DateTimeOffset LastNudge { get; set; } = DateTimeOffset.MinValue;
 
         public void Update(SendLimits limits, DateTimeOffset now)
         {
@@ -93,6 +94,27 @@ public sealed class SendThrottleBook<THolder> where THolder : notnull
         foreach (var s in _sites.Values) freed |= s.Held.Remove(holder);
         return freed ? TakeWaiting() : [];
     }
+
+    /// <summary>
+    /// The other holders of connections that a refused request waits for, at most once per
+    /// <see cref="IdleNudgeInterval"/> per site: told, they close the connections they keep open with nothing to
+    /// send (parked for mail that may come), which would otherwise hold the limit for their idle time.
+    /// </summary>
+    public IReadOnlyCollection<THolder> HoldersToNudge(THolder refused, string site, DateTimeOffset now)
+    {
+        if (!_sites.TryGetValue(site, out var s)) return [];
+        // A provider-wide limit may be what refused: every site here counts.
+        var holders = (s.Limits.ProviderConnectionLimit > 0 ? _sites.Values : (IEnumerable<Site>)[s])
+            .SelectMany(x => x.Held.Where(h => h.Value > 0).Select(h => h.Key))
+            .Where(h => !EqualityComparer<THolder>.Default.Equals(h, refused))
+            .Distinct()
+            .ToArray();
+        if (holders.Length == 0 || now - s.LastNudge < IdleNudgeInterval) return [];
+        s.LastNudge = now;
+        return holders;
+    }
+
+    public static readonly TimeSpan IdleNudgeInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Connections open per site (sites with none included: they were asked for lately).</summary>
     public IEnumerable<(string Site, int Open)> OpenBySite() => _sites.Select(s => (s.Key, s.Value.Open));

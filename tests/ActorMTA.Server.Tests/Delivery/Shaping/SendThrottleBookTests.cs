@@ -33,6 +33,23 @@ public sealed class SendThrottleBookTests
     }
 
     [Fact]
+    public void A_refused_holder_has_the_other_holders_nudged_at_most_every_100_ms()
+    {
+        var book = new SendThrottleBook<string>();
+        var limits = Limits(connections: 2);
+        book.Acquire("a", Mx, limits, held: 0, connections: 1, messages: 0, Start);
+        book.Acquire("b", Mx, limits, held: 0, connections: 1, messages: 0, Start);
+        Assert.Equal(ConnectionRetry, book.Acquire("c", Mx, limits, held: 0, connections: 1, messages: 0, Start).RetryAfter);
+
+        Assert.Equal(["a", "b"], book.HoldersToNudge("c", Mx, Start).Order());
+        Assert.Empty(book.HoldersToNudge("c", Mx, Start.AddMilliseconds(50)));
+        // The refused holder itself is never nudged, and a holder with nothing open has nothing to close.
+        book.Release("b", Mx, 1);
+        Assert.Equal(["a"], book.HoldersToNudge("b", Mx, Start.AddMilliseconds(150)));
+        Assert.Empty(book.HoldersToNudge("a", "unknown.example.net", Start.AddSeconds(1)));
+    }
+
+    [Fact]
     public void The_provider_connection_limit_counts_the_connections_to_every_site()
     {
         var book = new SendThrottleBook<string>();
