@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using ActorMTA.Server.Delivery;
 using ActorMTA.Server.Delivery.Shaping;
 using Akka.Actor;
+using Akka.Configuration;
 
 namespace ActorMTA.Server.Admin;
 
@@ -125,14 +126,20 @@ public sealed partial class AdminCommands
         return SendThrottleKey.For(chosen, new ShapingResolver(Shaping).ProviderFor(site)?.Name, site);
     }
 
+    /// <summary>A duration as HOCON writes one ("90s", "30m", "2h"), read by HOCON itself as the settings are.</summary>
     private static TimeSpan ParseDuration(string text)
     {
-        var units = new (string Suffix, double Seconds)[] { ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400) };
-        foreach (var (suffix, seconds) in units.OrderByDescending(u => u.Suffix.Length))
+        if (text.IndexOfAny(['"', '\\', '\n', '\r']) < 0)
         {
-            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
-                && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n > 0)
-                return TimeSpan.FromSeconds(n * seconds);
+            try
+            {
+                var duration = ConfigurationFactory.ParseString($"d = \"{text}\"").GetTimeSpan("d");
+                if (duration > TimeSpan.Zero) return duration;
+            }
+            catch (Exception e) when (e is FormatException or ConfigurationException or ArgumentException or OverflowException)
+            {
+                // Not a duration: said below.
+            }
         }
         throw new AdminException($"'{text}' is not a duration (e.g. 90s, 30m, 2h)");
     }

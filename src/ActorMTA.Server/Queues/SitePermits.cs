@@ -26,6 +26,7 @@ public sealed class SitePermits
     private readonly IActorRef _throttles;
     private readonly IActorRef _self;
     private readonly Dictionary<IActorRef, (string Key, string Site)> _agents = new();
+    private SendLimits? _limits;
     private int _messages;
     private DateTimeOffset _messagesGranted;
     private long _request;
@@ -50,8 +51,6 @@ public sealed class SitePermits
     public string? Key { get; private set; }
 
     public string? Site => Shaping?.Site.Name;
-
-    private SendLimits? _limits;
 
     /// <summary>Takes the site from the targets of a lookup (their host names, which for a route is its host).</summary>
     public void Target(IReadOnlyList<DeliveryTarget> targets)
