@@ -12,9 +12,8 @@ if [ $SHORT = 1 ]; then CONNECTIONS=20; DURATION=6; else CONNECTIONS=100; DURATI
 write_config
 add_users 2
 server_start
-"${FL[@]}" prober --ports "$SMTP_PORT" --protos smtp --deadline 2 --interval 0.5 --stop-file "$WORK/stop" \
-  --to "u2@$DOMAIN" --acked "$ACKED" --run "$RUN_ID-probe" --source 127.0.0.1 >"$WORK/prober.out" &
-PROBER=$!; BACKGROUND+=("$PROBER")
+prober_start --ports "$SMTP_PORT" --protos smtp --deadline 2 --interval 0.5 \
+  --to "u2@$DOMAIN" --run "$RUN_ID-probe" --source 127.0.0.1
 "${FL[@]}" bruteforce --port "$SMTP_PORT" --user "u1@$DOMAIN" --connections "$CONNECTIONS" --seconds "$DURATION" \
   --source-ips 127.0.0.7,127.0.0.8 --stats "$WORK/brute.stats" >"$WORK/brute.out" &
 BRUTE=$!; BACKGROUND+=("$BRUTE")

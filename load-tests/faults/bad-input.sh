@@ -13,9 +13,8 @@ CONNECTIONS=$([ $SHORT = 1 ] && echo 4 || echo 20)
 write_config
 add_users 1
 server_start
-"${FL[@]}" prober --ports "$SMTP_PORT,$IMAP_PORT,$POP3_PORT" --protos smtp,imap,pop3 --deadline 1 --interval 0.5 \
-  --stop-file "$WORK/stop" --to "u1@$DOMAIN" --acked "$ACKED" --run "$RUN_ID-probe" >"$WORK/prober.out" &
-PROBER=$!; BACKGROUND+=("$PROBER")
+prober_start --ports "$SMTP_PORT,$IMAP_PORT,$POP3_PORT" --protos smtp,imap,pop3 --deadline 1 --interval 0.5 \
+  --to "u1@$DOMAIN" --run "$RUN_ID-probe"
 for port in "$SMTP_PORT" "$IMAP_PORT" "$POP3_PORT"; do
   "${FL[@]}" garbage --port "$port" --connections "$CONNECTIONS" --seconds "$SECONDS_OF_GARBAGE" --source 127.0.0.3 \
     >"$WORK/garbage-$port.out" &

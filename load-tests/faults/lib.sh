@@ -189,6 +189,20 @@ wait_for() {
   return 1
 }
 
+# prober_start ARGS...: a liveness prober in the background (PROBER), returning once its first, unjudged
+# warm-up round is done, so that the attack started next meets a server that has already served each protocol.
+prober_start() {
+  rm -f "$WORK/prober.ready"
+  "${FL[@]}" prober --stop-file "$WORK/stop" --acked "$ACKED" --ready-file "$WORK/prober.ready" "$@" >"$WORK/prober.out" &
+  PROBER=$!; BACKGROUND+=("$PROBER")
+  local start=$SECONDS
+  until [ -e "$WORK/prober.ready" ]; do
+    kill -0 "$PROBER" 2>/dev/null || { cat "$WORK/prober.out" >&2; fail "the prober stopped in its warm-up"; return 0; }
+    [ $((SECONDS - start)) -lt 60 ] || { fail "the prober's warm-up took over 60 s"; return 0; }
+    sleep 0.1
+  done
+}
+
 # bounces: messages in the mailbox of u1 (the senders' address in the outbound scripts: their bounces land there).
 # The end of an outbound fault script: every acknowledged message arrives within 120 s of WHEN, none bounced.
 finish_outbound() {  # finish_outbound WHEN

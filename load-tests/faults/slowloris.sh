@@ -18,9 +18,8 @@ actormta.pop3.command-timeout = $TIMEOUT
 actormta.imap.command-timeout = $TIMEOUT"
 add_users 1
 server_start
-"${FL[@]}" prober --ports "$SMTP_PORT,$IMAP_PORT,$POP3_PORT" --protos smtp,imap,pop3 --deadline 1 --interval 0.5 \
-  --stop-file "$WORK/stop" --to "u1@$DOMAIN" --acked "$ACKED" --run "$RUN_ID-probe" --source 127.0.0.1 >"$WORK/prober.out" &
-PROBER=$!; BACKGROUND+=("$PROBER")
+prober_start --ports "$SMTP_PORT,$IMAP_PORT,$POP3_PORT" --protos smtp,imap,pop3 --deadline 1 --interval 0.5 \
+  --to "u1@$DOMAIN" --run "$RUN_ID-probe" --source 127.0.0.1
 for port in "$SMTP_PORT" "$IMAP_PORT" "$POP3_PORT"; do
   "${FL[@]}" slowloris --port "$port" --connections "$CONNECTIONS" --seconds "$DURATION" --interval "$INTERVAL" \
     --source-ips 127.0.0.9 --stats "$WORK/slow-$port.stats" >"$WORK/slow-$port.out" &
