@@ -22,37 +22,55 @@ public enum HeaderFilterStatus
 /// Streams the header section of an incoming message (RFC 5322 section 2.2) without holding it: drops the
 /// client's Return-Path: fields (RFC 5321 section 4.4: only the final delivery adds one; Postfix's
 /// message_drop_headers), counts Received: fields (the hop count of RFC 5321 section 6.3) and notes whether
-/// Message-ID: and Date: are present. Only the start of the current line is held back, until its field
-/// name is known. Input may be split anywhere. One instance per message.
+/// Message-ID: and Date: are present. A field named as <em>taken</em> (ActorMTA's X-ActorMTA-Pool, an instruction
+/// to this server, not part of the message) is dropped too, and the value of its first occurrence kept. Only the
+/// start of the current line is held back, until its field name is known. Input may be split anywhere. One
+/// instance per message.
 /// </summary>
 public sealed class HeaderSectionFilter
 {
     // A field name longer than this is none of the names looked for; the line is kept.
     private const int MaxHeld = 64;
 
+    // A taken field's value beyond this is cut: it names something short (a pool), and must not hold memory.
+    private const int MaxTakenValue = 256;
+
     private enum LineFate
     {
         Undecided,
         Keep,
         Drop,
+        Take,
     }
 
     private readonly long _maxHeaderSize;
+    private readonly string? _takenField;
+    private List<byte>? _taken;
     private readonly byte[] _held = new byte[MaxHeld + 1];
     private int _heldCount;
     private bool _lineStart = true;
     private LineFate _fate = LineFate.Keep;
     private bool _fieldDropped;
+
+    // The field being dropped is the first taken one: its bytes go to _taken.
+    private bool _fieldTaken;
     private long _headerBytes;
     private bool _done;
     private bool _lastWrittenWasLf = true;
 
     /// <param name="maxHeaderSize">Octets of header section examined; beyond them the filter gives up.</param>
-    public HeaderSectionFilter(long maxHeaderSize)
+    /// <param name="takenField">A field to drop and keep the value of (<see cref="TakenValue"/>); any case.</param>
+    public HeaderSectionFilter(long maxHeaderSize, string? takenField = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxHeaderSize, 1);
+        if (takenField is { Length: 0 or > MaxHeld - 1 }) throw new ArgumentException("a field name of 1 to 63 characters", nameof(takenField));
         _maxHeaderSize = maxHeaderSize;
+        _takenField = takenField?.ToLowerInvariant();
     }
+
+    /// <summary>The value of the first taken field, unfolded and trimmed (Latin-1 decoded, as header bytes may be
+    /// anything); null when there was none.</summary>
+    public string? TakenValue => _taken is null ? null : UnfoldedValue(_taken);
 
     /// <summary>Received: fields seen in the header section.</summary>
     public int ReceivedFields { get; private set; }
@@ -88,6 +106,7 @@ public sealed class HeaderSectionFilter
                 var end = lf < 0 ? input.Length : i + lf + 1;
                 end = (int)Math.Min(end, i + (_maxHeaderSize - _headerBytes));
                 if (_fate == LineFate.Keep) Write(output, input[i..end]);
+                else if (_fate == LineFate.Take) Keep(input[i..end]);
                 _headerBytes += end - i;
                 if (input[end - 1] == (byte)'\n') _lineStart = true;
                 i = end;
@@ -115,8 +134,9 @@ public sealed class HeaderSectionFilter
                 if (_heldCount == 0 && b is (byte)' ' or (byte)'\t')
                 {
                     // A folded continuation belongs to the field above.
-                    _fate = _fieldDropped ? LineFate.Drop : LineFate.Keep;
+                    _fate = _fieldDropped ? _fieldTaken ? LineFate.Take : LineFate.Drop : LineFate.Keep;
                     if (_fate == LineFate.Keep) WriteByte(output, b);
+                    else if (_fate == LineFate.Take) Keep([b]);
                     continue;
                 }
                 _fate = LineFate.Undecided;
@@ -139,11 +159,14 @@ public sealed class HeaderSectionFilter
     private void Decide(IBufferWriter<byte> output, byte last)
     {
         var name = last == (byte)':' ? FieldName() : null;
-        _fieldDropped = name is not null && name.Equals("return-path", StringComparison.Ordinal);
+        var taken = name is not null && name == _takenField;
+        _fieldDropped = taken || (name is not null && name.Equals("return-path", StringComparison.Ordinal));
+        _fieldTaken = taken && _taken is null;
+        if (_fieldTaken) _taken = new List<byte>();
         if (name == "received") ReceivedFields++;
         else if (name == "message-id") HasMessageId = true;
         else if (name == "date") HasDate = true;
-        _fate = _fieldDropped ? LineFate.Drop : LineFate.Keep;
+        _fate = _fieldDropped ? _fieldTaken ? LineFate.Take : LineFate.Drop : LineFate.Keep;
         if (_fate == LineFate.Keep) Write(output, _held.AsSpan(0, _heldCount));
         _heldCount = 0;
         if (last == (byte)'\n') _lineStart = true;
@@ -153,6 +176,16 @@ public sealed class HeaderSectionFilter
     // before the colon (RFC 5322 section 4.5).
     private string FieldName() =>
         Encoding.Latin1.GetString(_held, 0, _heldCount - 1).TrimEnd(' ', '\t').ToLowerInvariant();
+
+    private void Keep(ReadOnlySpan<byte> bytes)
+    {
+        var room = MaxTakenValue - _taken!.Count;
+        if (room > 0) _taken.AddRange(bytes[..Math.Min(room, bytes.Length)]);
+    }
+
+    // RFC 5322 section 2.2.3: unfolding removes the CRLFs before folding white space.
+    private static string UnfoldedValue(List<byte> bytes) =>
+        Encoding.Latin1.GetString(bytes.ToArray()).Replace("\r", "").Replace("\n", "").Trim(' ', '\t');
 
     private void FlushHeld(IBufferWriter<byte> output)
     {

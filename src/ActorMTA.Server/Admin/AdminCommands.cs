@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ActorMTA.Server.Cluster;
+using ActorMTA.Server.Delivery.Shaping;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Queues;
 using ActorMTA.Server.Routing;
@@ -244,7 +245,7 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
         var entries = statuses.SelectMany(s => s.Entries.Select(e => (s.QueueName, e))).OrderBy(x => x.e.QueuedAt).ToList();
         var rows = entries.Select(x => (IReadOnlyList<string>)[
             x.e.QueueId, x.QueueName, "<" + x.e.ReversePath + ">", string.Join(",", x.e.Recipients), x.e.Size.ToString(CultureInfo.InvariantCulture),
-            x.e.Attempts.ToString(CultureInfo.InvariantCulture), x.e.NextAttemptAt.ToString("u", CultureInfo.InvariantCulture), x.e.LastResult ?? "-"]).ToList();
+            x.e.Pool ?? EgressPool.DefaultName, x.e.Attempts.ToString(CultureInfo.InvariantCulture), x.e.NextAttemptAt.ToString("u", CultureInfo.InvariantCulture), x.e.LastResult ?? "-"]).ToList();
         var data = new JsonObject
         {
             ["domain"] = domain,
@@ -253,13 +254,13 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
             {
                 ["queue_id"] = x.e.QueueId, ["queue"] = x.QueueName, ["from"] = x.e.ReversePath,
                 ["recipients"] = new JsonArray(x.e.Recipients.Select(r => (JsonNode)r).ToArray()),
-                ["size"] = x.e.Size, ["queued_at"] = x.e.QueuedAt.ToString("o", CultureInfo.InvariantCulture),
+                ["size"] = x.e.Size, ["pool"] = x.e.Pool ?? EgressPool.DefaultName, ["queued_at"] = x.e.QueuedAt.ToString("o", CultureInfo.InvariantCulture),
                 ["attempts"] = x.e.Attempts, ["next_attempt"] = x.e.NextAttemptAt.ToString("o", CultureInfo.InvariantCulture),
                 ["last_result"] = x.e.LastResult,
             }).ToArray()),
         };
         var header = $"queue {domain}: {entries.Count} messages{(statuses.Any(s => s.Suspended) ? ", suspended" : "")}\n";
-        return new AdminResult(header + TextTable.Render(["MESSAGE-ID", "QUEUE", "FROM", "TO", "SIZE", "ATTEMPTS", "NEXT ATTEMPT", "LAST RESULT"], rows), data);
+        return new AdminResult(header + TextTable.Render(["MESSAGE-ID", "QUEUE", "FROM", "TO", "SIZE", "POOL", "ATTEMPTS", "NEXT ATTEMPT", "LAST RESULT"], rows), data);
     }
 
     private async Task<AdminResult> QueueControl(string domain, Func<string, IDomainQueueCommand> command)

@@ -151,7 +151,7 @@ public sealed class DeliveryAgent : ReceiveActor
         }
         var target = _job.Targets[_nextTarget++];
         _target = target;
-        OutboundSocket.ConnectAsync(new IPEndPoint(target.Address, target.Port), _settings.ConnectTimeout)
+        OutboundSocket.ConnectAsync(new IPEndPoint(target.Address, target.Port), _settings.ConnectTimeout, _job.Source?.Bind)
             .PipeTo(Self,
                 success: socket => new Connected(socket, target),
                 failure: e => new ConnectFailed(target, e is TimeoutException ? LocalReplies.Timeout : LocalReplies.ConnectFailed, e.Message));
@@ -161,7 +161,7 @@ public sealed class DeliveryAgent : ReceiveActor
     {
         _target = m.Target;
         _engine = new SmtpClientEngine(new SmtpClientOptions(
-            _settings.HeloName, _settings.StartTls != StartTlsMode.Off, _settings.StartTls == StartTlsMode.Required));
+            _job.Source?.Ehlo ?? _settings.HeloName, _settings.StartTls != StartTlsMode.Off, _settings.StartTls == StartTlsMode.Required));
         _connection = new SocketConnection(m.Socket, Self);
         _connection.Start();
         _readyOnThisConnection = false;

@@ -31,6 +31,10 @@ public sealed record OutboundItem(string QueueId, string ContentRef, string Reve
 public sealed record DeliveryJob(string QueueName, IReadOnlyList<DeliveryTarget> Targets, IReadOnlyList<OutboundItem> Messages)
 {
     public int MaxMessages { get; init; } = Messages.Count;
+
+    /// <summary>The egress source the connection binds to and names in EHLO; null: the operating system's address
+    /// and the delivery EHLO name.</summary>
+    public Shaping.EgressSource? Source { get; init; }
 }
 
 /// <summary>An agent with an open, idle session asks its queue for up to <paramref name="Capacity"/> more due messages.</summary>

@@ -32,6 +32,9 @@ public sealed record DeliveryServices(
     /// <see cref="Shaping"/> is there.</summary>
     public IActorRef? SendThrottles { get; init; }
 
+    /// <summary>actormta.egress: the sources outbound connections bind to and the pools messages choose among them.</summary>
+    public EgressSettings Egress { get; init; } = EgressSettings.DefaultOnly(Settings.HeloName);
+
     public static DeliveryServices Create(DeliverySettings settings, string reportingMta, RecipientRouter router)
     {
         var resolverOptions = settings.ResolverOptions();

@@ -189,6 +189,7 @@ public sealed class ServerNode : IAsyncDisposable
                 .Where(l => l.Enabled && l.Protocol == ListenerProtocol.Smtp)
                 .Select(l => new IPEndPoint(l.Bind, l.Port)).ToArray()),
             Shaping = shaping.Enforce ? new ShapingResolver(shaping) : null,
+            Egress = egress,
         };
         var regions = ShardRegions.Start(system, content, delivery);
         var node = new ServerNode(settings, system, accounts, content, regions, delivery) { _space = space };

@@ -4,6 +4,7 @@ using ActorMTA.Protocol.Http.Inject;
 using ActorMTA.Protocol.Smtp;
 using ActorMTA.Protocol.Text;
 using ActorMTA.Server.Cluster;
+using ActorMTA.Server.Delivery.Shaping;
 using ActorMTA.Server.Inbound;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Queues;
@@ -61,7 +62,7 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
                         string? failure;
                         try
                         {
-                            failure = await InjectOneAsync(outcome, sender, requestId, client, tls).ConfigureAwait(false);
+                            failure = await InjectOneAsync(outcome, sender, request.Pool, requestId, client, tls).ConfigureAwait(false);
                         }
                         catch (Exception e)
                         {
@@ -99,6 +100,16 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
         return at < 0 ? new SmtpPath(address, null) : new SmtpPath(address[..at], address[(at + 1)..]);
     }
 
+    /// <summary>The egress pool of a message's remote copies (null: the default); an unknown name is logged.</summary>
+    private string? PoolOf(string? requested, string? header, SmtpPath sender, string requestId, string queueId)
+    {
+        if (services.Delivery?.Egress is not { } egress) return null;
+        var choice = egress.SelectPool(requested, header, sender.Domain);
+        if ((requested ?? header) is { } named && !choice.Pool.Name.Equals(named.Trim(), StringComparison.OrdinalIgnoreCase))
+            log.Warning("http request={0} queue-id={1} {2}", requestId, queueId, choice.Reason);
+        return choice.Pool.Name == EgressPool.DefaultName ? null : choice.Pool.Name;
+    }
+
     /// <summary>
     /// SMTP's quota rule at RCPT (SmtpSession.CheckQuota) for one injected message: a mailbox already at its quota,
     /// or one the message would take over it, refuses it with 452 4.2.2 before anything is stored; one the message
@@ -127,7 +138,8 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
     }
 
     /// <summary>One recipient's message; null when it is durably accepted, else why not (never throws).</summary>
-    private async Task<string?> InjectOneAsync(InjectOutcome outcome, SmtpPath sender, string requestId, IPAddress client, bool tls)
+    /// <param name="pool">The request's pool field (it wins over a message's X-ActorMTA-Pool field).</param>
+    private async Task<string?> InjectOneAsync(InjectOutcome outcome, SmtpPath sender, string? pool, string requestId, IPAddress client, bool tls)
     {
         var email = outcome.Recipient.Email;
         var queueId = QueueIds.New();
@@ -152,6 +164,7 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
         var store = services.Content;
         IReadOnlyList<string> refs;
         long size;
+        string? poolHeader;
         ContentWriter writer;
         try
         {
@@ -174,6 +187,7 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
             await spooler.WriteAsync(outcome.Message, CancellationToken.None).ConfigureAwait(false);
             await spooler.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
             if (spooler.StorageFailure is { } failure) throw failure;
+            poolHeader = spooler.PoolHeader;
             if (services.Signer is { } signer)
             {
                 // Our callers' mail is signed before it is queued, as an authenticated submission's is.
@@ -205,6 +219,7 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
             asks.Add((services.MailboxRegion.Ask<object>(new DeliverToMailbox(mailbox, queueId, reference, size, queuedAt, correlation), timeout),
                 new RetractDelivery(mailbox, queueId, correlation), reference));
         }
+        var chosenPool = remote.Count > 0 ? PoolOf(pool, poolHeader, sender, requestId, queueId) : null;
         var traits = (HasEightBit(outcome.Message.Span) ? ContentTraits.EightBitMime : ContentTraits.None)
             | (recipient.IsInternational || sender.IsInternational ? ContentTraits.SmtpUtf8 : ContentTraits.None);
         foreach (var (domain, recipients) in remote)
@@ -213,7 +228,8 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
             var reference = refs[i++];
             var queueName = router.QueueNameFor(domain, queueId);
             asks.Add((services.DomainQueueRegion.Ask<object>(
-                new EnqueueDelivery(queueName, queueId, reference, sender.IsNull ? "" : sender.Address, recipients, size, queuedAt, correlation) { Traits = traits },
+                new EnqueueDelivery(queueName, queueId, reference, sender.IsNull ? "" : sender.Address, recipients, size, queuedAt, correlation)
+                    { Traits = traits, Pool = chosenPool },
                 timeout), new RetractEnqueue(queueName, queueId, correlation), reference));
         }
         string? why = null;

@@ -44,7 +44,8 @@ public sealed class MessageSpooler : IMessageSink
         _copyLimit = keepCopyUpTo;
         _messageIdHeader = messageIdHeader;
         _dateHeader = dateHeader;
-        _header = new HeaderSectionFilter(maxHeaderSize);
+        // The pool header is an instruction to this server: taken out of every message, whoever sent it.
+        _header = new HeaderSectionFilter(maxHeaderSize, Delivery.Shaping.EgressSettings.PoolHeader);
         try
         {
             Put(Encoding.UTF8.GetBytes(prefix));
@@ -73,6 +74,9 @@ public sealed class MessageSpooler : IMessageSink
 
     /// <summary>The content so far has a bare CR or LF (RFC 5321 section 2.3.8); it was stored as CRLF.</summary>
     public bool HasBareLineEnd => _lineEnds.HasBareLineEnd;
+
+    /// <summary>The value of the message's X-ActorMTA-Pool field (removed from the stored message); null when it had none.</summary>
+    public string? PoolHeader => _header.TakenValue;
 
     /// <summary>Received: fields in the client's header section (not counting ours).</summary>
     public int ReceivedFields => _header.ReceivedFields;

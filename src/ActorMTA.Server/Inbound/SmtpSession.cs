@@ -8,6 +8,7 @@ using ActorMTA.Server.Checks.Spf;
 using ActorMTA.Server.Greylisting;
 using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Delivery;
+using ActorMTA.Server.Delivery.Shaping;
 using ActorMTA.Server.Hosting;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Net;
@@ -48,6 +49,9 @@ public sealed class SmtpSession : ProtocolSession
 
         /// <summary>An extra content reference the "delivered" DSN reads the original headers from; released after.</summary>
         public string? SuccessDsnReference { get; set; }
+
+        /// <summary>The egress pool of the remote recipients' copies; null: the default pool.</summary>
+        public string? Pool { get; init; }
     }
 
     private readonly SmtpLimits _limits;
@@ -475,7 +479,7 @@ public sealed class SmtpSession : ProtocolSession
         var (local, remote) = Services.Router.Plan(_engine.Recipients);
         _recipientDsn = RecipientDsnByAddress();
         var transaction = ++_transaction;
-        var acceptance = new Acceptance(transaction, _queueId!);
+        var acceptance = new Acceptance(transaction, _queueId!) { Pool = remote.Count > 0 ? PoolOf(spooler) : null };
         _acceptance = acceptance;
         var screening = ScreensClient ? ScreeningRequest() : null;
         Timers.StartSingleTimer("accept", new AcceptTimedOut(transaction),
@@ -502,6 +506,16 @@ public sealed class SmtpSession : ProtocolSession
                     ? new ContentRefused(transaction, outcome.Verdict!)
                     : new ContentCommitted(transaction, outcome.References, outcome.Size, outcome.Verdict),
                 failure: e => new ContentFailed(transaction, e.Message));
+    }
+
+    /// <summary>The egress pool for the remote copies: the message's X-ActorMTA-Pool field, else the sender domain's rule.</summary>
+    private string? PoolOf(MessageSpooler spooler)
+    {
+        if (Services.Delivery?.Egress is not { } egress || (spooler.PoolHeader is null && egress.SenderPools.Count == 0)) return null;
+        var sender = _engine.ReversePath is { IsNull: false } path ? path.Domain : null;
+        var choice = egress.SelectPool(null, spooler.PoolHeader, sender);
+        Log.Info("smtp session={SessionId} queue-id={QueueId} pool {Pool}: {Reason}", SessionId, _queueId, choice.Pool.Name, choice.Reason);
+        return choice.Pool.Name == EgressPool.DefaultName ? null : choice.Pool.Name;
     }
 
     private ContentCheckRequest ScreeningRequest() => new(
@@ -632,6 +646,7 @@ public sealed class SmtpSession : ProtocolSession
                 Dsn = _engine.Dsn,
                 // The whole message's map: each queue keeps only its own recipients' parameters.
                 RecipientDsn = _recipientDsn.Count == 0 ? EnqueueDelivery.EmptyRecipientDsn : _recipientDsn,
+                Pool = acceptance.Pool,
             });
             acceptance.Retractions.Add(new RetractEnqueue(queueName, acceptance.QueueId, correlation));
         }

@@ -128,7 +128,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 break;
             case MessageAttempted attempted:
                 _ready?.Reported(attempted.QueueId);
-                _ready?.SiteReplied(attempted.Results.Select(r => r.Reply));
+                _ready?.SiteReplied(sender, attempted.Results.Select(r => r.Reply));
                 if (_state.Find(attempted.QueueId) is { } tried)
                     Settle(tried, attempted.Results, attempted.MxHost, counted: true, logEach: false, batch, attempted.NextHopHasDsn);
                 break;
@@ -175,6 +175,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 Traits = enqueue.Traits,
                 Dsn = enqueue.Dsn,
                 RecipientDsn = RecipientDsnOf(enqueue),
+                Pool = enqueue.Pool,
             });
         batch.Reply(sender, new DeliveryEnqueued(enqueue.QueueName, enqueue.CorrelationId));
         // The queue holds one reference per message; a second one for the same message is surplus.
@@ -218,8 +219,8 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     private void AgentDone(AgentFinished finished, IActorRef agent, CommandBatch batch)
     {
         // Messages handed over after the agent had decided to stop (a MoreMessages it never read) are due again untried.
+        _ready?.SiteReplied(agent, [finished.Reason]);
         _ready?.Ended(agent);
-        _ready?.SiteReplied([finished.Reason]);
         if (finished.BackoffDomain && _ready is not null)
         {
             _ready.BackOff(Now);
@@ -439,9 +440,9 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     {
         if (_delivery is not null)
             _ready = new ReadyQueue(_queueName, _delivery.Settings.ThrottleFor(_domain).PerPartition(), _delivery.Settings, _content,
-                _state, (entry, now) => !_policy.IsExpired(entry, now), Context, Timers, Now,
+                _state, (entry, now) => !_policy.IsExpired(entry, now), Context, Timers, Now, _delivery.Egress,
                 _delivery is { Shaping: { } shaping, SendThrottles: { } throttles }
-                    ? new SitePermits(_domain, EgressSource.DefaultName, shaping, throttles, Self)
+                    ? source => new SitePermits(_domain, source, shaping, throttles, Self)
                     : null);
         if (_state.Pending > 0) Log.Info("{0}: recovered with {1} pending deliveries", PersistenceId, _state.Pending);
         Context.System.EventStream.Publish(new DomainQueueRecovered(_queueName, _state.Pending));

@@ -20,6 +20,9 @@ public sealed record EnqueueDelivery(
     /// <summary>NOTIFY=/ORCPT= per recipient address (RFC 3461); a recipient missing here gave none.</summary>
     public IReadOnlyDictionary<string, DsnRecipientParameters> RecipientDsn { get; init; } = EmptyRecipientDsn;
 
+    /// <summary>The egress pool (<see cref="Delivery.Shaping.EgressSettings.SelectPool"/>); null: the default pool.</summary>
+    public string? Pool { get; init; }
+
     public static readonly IReadOnlyDictionary<string, DsnRecipientParameters> EmptyRecipientDsn =
         new Dictionary<string, DsnRecipientParameters>(StringComparer.Ordinal);
 }

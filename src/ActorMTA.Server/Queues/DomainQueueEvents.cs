@@ -17,6 +17,9 @@ public sealed record DeliveryQueued(
 
     /// <summary>NOTIFY=/ORCPT= of the recipients that gave any (RFC 3461); written from manifest QQ3 on.</summary>
     public IReadOnlyDictionary<string, DsnRecipientParameters> RecipientDsn { get; init; } = QueuedDelivery.NoRecipientDsn;
+
+    /// <summary>The egress pool chosen at acceptance; null: the default pool. Written from manifest QQ4 on.</summary>
+    public string? Pool { get; init; }
 }
 
 public enum QueueRemovalReason : byte

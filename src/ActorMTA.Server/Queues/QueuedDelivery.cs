@@ -36,6 +36,9 @@ public sealed record QueuedDelivery(
     /// <summary>NOTIFY=/ORCPT= by recipient address; a recipient missing here gave none.</summary>
     public IReadOnlyDictionary<string, DsnRecipientParameters> RecipientDsn { get; init; } = NoRecipientDsn;
 
+    /// <summary>The egress pool it goes out through (actormta.egress.pools); null: the default pool.</summary>
+    public string? Pool { get; init; }
+
     public DsnRecipientParameters DsnOf(string recipient) => RecipientDsn.GetValueOrDefault(recipient, DsnRecipientParameters.None);
 
     public static readonly IReadOnlyDictionary<string, DsnRecipientParameters> NoRecipientDsn =

@@ -13,7 +13,10 @@ namespace ActorMTA.Server.Queues;
 /// messages-per-minute <see cref="TokenBucket"/>, caps messages per connection, and holds the domain's backoff.
 /// Messages handed to an agent are leased in the <see cref="DomainQueueState"/> until the agent reports them.
 /// With <see cref="SitePermits"/> (actormta.shaping), every connection and message is also granted by the cluster-wide
-/// <see cref="Delivery.Shaping.SendThrottle"/> of the site, which every domain hosted there shares.
+/// <see cref="Delivery.Shaping.SendThrottle"/> of the (source, site), which every domain hosted there shares.
+/// Each due message is given an egress source of its pool (actormta.egress) by weighted round robin when it is first
+/// looked at for an attempt; a connection binds to one source and carries only messages given that source, so the
+/// pool's weights hold per message, whatever the connections' lengths.
 /// Not persistent: after a restart nothing is in flight. It lives inside the DomainQueue actor and runs on its
 /// thread, because taking due work and leasing it must happen in the same turn as the decisions that persist
 /// the outcome; a separate actor would have to mirror the due index across messages.
@@ -37,7 +40,14 @@ internal sealed class ReadyQueue
     private readonly IActorContext _context;
     private readonly ITimerScheduler _timers;
     private readonly TokenBucket _bucket;
-    private readonly SitePermits? _permits;
+    private readonly Func<string, SitePermits>? _newPermits;
+    private readonly EgressSettings _egress;
+    private readonly Dictionary<string, SitePermits> _permits = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WeightedRoundRobin<EgressSource>> _rotations = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The source each due (or leased) message goes out from; dropped when its attempt ends, so a retry picks again.</summary>
+    private readonly Dictionary<string, EgressSource> _sourceOf = new(StringComparer.Ordinal);
+    private readonly Dictionary<IActorRef, EgressSource> _agentSource = new();
     private readonly Dictionary<IActorRef, HashSet<string>> _agents = new();
     private readonly Dictionary<string, IActorRef> _holders = new(StringComparer.Ordinal);
 
@@ -48,11 +58,15 @@ internal sealed class ReadyQueue
     private IReadOnlyList<DeliveryTarget>? _targets;
 
     /// <param name="mayTake">False for a due message that must not be sent (it expired and waits for its bounce).</param>
+    /// <param name="egress">The pools messages name and their sources; null: the default source only.</param>
+    /// <param name="newPermits">Makes the <see cref="SitePermits"/> of a source (null: shaping is not enforced).</param>
     public ReadyQueue(
         string queueName, DomainThrottle throttle, DeliverySettings settings, IContentStore content, DomainQueueState state,
-        Func<QueuedDelivery, DateTimeOffset, bool> mayTake, IActorContext context, ITimerScheduler timers, DateTimeOffset now, SitePermits? permits = null)
+        Func<QueuedDelivery, DateTimeOffset, bool> mayTake, IActorContext context, ITimerScheduler timers, DateTimeOffset now,
+        EgressSettings? egress = null, Func<string, SitePermits>? newPermits = null)
     {
-        _permits = permits;
+        _newPermits = newPermits;
+        _egress = egress ?? EgressSettings.DefaultOnly(settings.HeloName);
         _queueName = queueName;
         _throttle = throttle;
         _settings = settings;
@@ -65,18 +79,54 @@ internal sealed class ReadyQueue
     }
 
     /// <summary>The site of the latest lookup, when shaping is enforced.</summary>
-    public string? Site => _permits?.Site;
+    public string? Site => _permits.Values.Select(p => p.Site).FirstOrDefault(s => s is not null);
 
     /// <summary>Open (or opening) connections.</summary>
     public int Connections => _agents.Count;
 
     public bool HasRoom => _agents.Count < MaxConnections;
 
-    private int MaxConnections => _permits?.Shaping is { } shaping ? Math.Min(_throttle.MaxConnections, shaping.ConnectionLimit.Value) : _throttle.MaxConnections;
+    private bool Shaped => _newPermits is not null;
 
-    private int MessagesPerConnection => _permits?.Shaping is { } shaping
+    // The domain's own limit, and the site's per source: each source the queue sends from has its own connections.
+    private int MaxConnections
+    {
+        get
+        {
+            var shaped = _permits.Values.Select(p => p.Shaping).OfType<EffectiveShaping>().ToList();
+            return shaped.Count == 0 ? _throttle.MaxConnections : Math.Min(_throttle.MaxConnections, shaped.Sum(s => s.ConnectionLimit.Value));
+        }
+    }
+
+    private int MessagesPerConnection(EgressSource source) => PermitsOf(source)?.Shaping is { } shaping
         ? Math.Min(_throttle.MaxMessagesPerConnection, shaping.MessagesPerConnection.Value)
         : _throttle.MaxMessagesPerConnection;
+
+    /// <summary>The permits of a source, made on first use (null when shaping is not enforced).</summary>
+    private SitePermits? PermitsOf(EgressSource source)
+    {
+        if (_newPermits is null) return null;
+        if (!_permits.TryGetValue(source.Name, out var permits))
+        {
+            permits = _newPermits(source.Name);
+            if (_targets is { } targets) permits.Target(targets);
+            _permits[source.Name] = permits;
+        }
+        return permits;
+    }
+
+    /// <summary>The source a due message goes out from: picked by its pool's weighted round robin when first asked.</summary>
+    private EgressSource SourceOf(QueuedDelivery entry)
+    {
+        if (_sourceOf.TryGetValue(entry.QueueId, out var source)) return source;
+        var pool = _egress.PoolNamed(entry.Pool);
+        if (!_rotations.TryGetValue(pool.Name, out var rotation)) _rotations[pool.Name] = rotation = pool.Rotation();
+        return _sourceOf[entry.QueueId] = rotation.Next();
+    }
+
+    /// <summary>Due messages that may go now, in due order, with their sources.</summary>
+    private IEnumerable<(QueuedDelivery Entry, EgressSource Source)> DueWithSources(DateTimeOffset now) =>
+        _state.DueAt(now).Where(e => _mayTake(e, now)).Select(e => (e, SourceOf(e)));
 
     /// <summary>Until when the destination is left alone after it refused or broke sessions.</summary>
     public DateTimeOffset BackoffUntil { get; private set; } = DateTimeOffset.MinValue;
@@ -89,23 +139,37 @@ internal sealed class ReadyQueue
     public void Start(IReadOnlyList<DeliveryTarget> targets, DateTimeOffset now)
     {
         _targets = targets;
-        if (_permits is not null)
+        ForgetStaleSources();
+        if (Shaped)
         {
-            // Connections come from the site's throttle; OnPermits opens them.
-            _permits.Target(targets);
-            if (!HasRoom || _permits.Asking(now)) return;
-            var perConnection = MessagesPerConnection;
+            // Connections come from each source's throttle for the site; OnPermits opens them.
+            foreach (var permits in _permits.Values) permits.Target(targets);
+            if (!HasRoom) return;
+            // The sources of the due mail first: their permits (made now if new) say how many connections there may be.
+            var wanted = DueWithSources(now).Take(_throttle.MaxConnections * _throttle.MaxMessagesPerConnection)
+                .GroupBy(d => d.Source).Select(g => (Source: g.Key, Permits: PermitsOf(g.Key)!, Due: g.Count())).ToList();
             var room = MaxConnections - _agents.Count;
-            var due = _state.DueAt(now).Where(e => _mayTake(e, now)).Take(room * perConnection).Count();
-            if (due > 0) _permits.Ask((due + perConnection - 1) / perConnection, due, now);
+            foreach (var (source, permits, due) in wanted)
+            {
+                if (room <= 0 || permits.Asking(now)) continue;
+                var per = MessagesPerConnection(source);
+                permits.Ask(Math.Min(room, (due + per - 1) / per), due, now);
+            }
             return;
         }
-        while (HasRoom)
+        while (HasRoom && DueWithSources(now).Select(d => d.Source).FirstOrDefault() is { } source)
         {
-            var items = TakeDue(MessagesPerConnection, now);
+            var items = TakeDue(MessagesPerConnection(source), source, now);
             if (items.Count == 0) break;
-            StartAgent(targets, items);
+            StartAgent(targets, items, source);
         }
+    }
+
+    /// <summary>Sources noted for messages that have since left the queue (expired, deleted, bounced) go.</summary>
+    private void ForgetStaleSources()
+    {
+        if (_sourceOf.Count < 1024 || _sourceOf.Count < 2 * _state.Pending) return;
+        foreach (var id in _sourceOf.Keys.Where(id => _state.Find(id) is null).ToList()) _sourceOf.Remove(id);
     }
 
     /// <summary>
@@ -115,27 +179,43 @@ internal sealed class ReadyQueue
     /// </summary>
     public DateTimeOffset? OnPermits(SendPermits permits, bool mayStart, DateTimeOffset now)
     {
-        if (_permits is null) return null;
-        var granted = _permits.Accept(permits, now);
+        if (!Shaped) return null;
+        var name = SourceNameOf(permits.ThrottleKey);
+        var source = _egress.Sources.GetValueOrDefault(name) ?? _egress.Sources[EgressSource.DefaultName];
+        var sitePermits = PermitsOf(source)!;
+        // A grant for a source that is no longer configured, or for an older site, is given back whole by Accept.
+        var granted = sitePermits.Accept(permits, now);
         var opened = 0;
         while (mayStart && opened < granted && HasRoom && _targets is { } targets)
         {
-            var items = TakeDue(MessagesPerConnection, now);
+            var items = TakeDue(MessagesPerConnection(source), source, now);
             if (items.Count == 0) break;
-            _permits.Bind(StartAgent(targets, items));
+            sitePermits.Bind(StartAgent(targets, items, source));
             opened++;
         }
-        _permits.GiveBack(granted - opened);
+        sitePermits.GiveBack(granted - opened);
         if (mayStart) ServeParked(now);
         return permits.RetryAfter > TimeSpan.Zero ? now + permits.RetryAfter : null;
     }
 
-    private IActorRef StartAgent(IReadOnlyList<DeliveryTarget> targets, IReadOnlyList<OutboundItem> items)
+    private static string SourceNameOf(string throttleKey)
     {
-        var job = new DeliveryJob(_queueName, targets, items) { MaxMessages = MessagesPerConnection };
+        var bar = throttleKey.IndexOf('|');
+        return bar > 0 ? throttleKey[..bar] : EgressSource.DefaultName;
+    }
+
+    private IActorRef StartAgent(IReadOnlyList<DeliveryTarget> targets, IReadOnlyList<OutboundItem> items, EgressSource source)
+    {
+        var job = new DeliveryJob(_queueName, targets, items)
+        {
+            MaxMessages = MessagesPerConnection(source),
+            // The default source is the delivery settings' own (no bind, the delivery EHLO name).
+            Source = source.Name == EgressSource.DefaultName ? null : source,
+        };
         var agent = _context.ActorOf(DeliveryAgent.Props(job, _settings, _content));
         _context.Watch(agent);
         _agents[agent] = new HashSet<string>(StringComparer.Ordinal);
+        _agentSource[agent] = source;
         Lease(items, agent);
         return agent;
     }
@@ -147,8 +227,8 @@ internal sealed class ReadyQueue
     public void GiveMoreWork(MoreWork more, IActorRef agent, bool queueMaySend, DateTimeOffset now)
     {
         IReadOnlyList<OutboundItem> items = [];
-        var mayDeliver = _agents.ContainsKey(agent) && queueMaySend && BackoffUntil <= now;
-        if (mayDeliver) items = TakeDue(more.Capacity, now);
+        var mayDeliver = _agentSource.TryGetValue(agent, out var source) && queueMaySend && BackoffUntil <= now;
+        if (mayDeliver) items = TakeDue(more.Capacity, source!, now);
         if (items.Count == 0 && mayDeliver && _settings.ConnectionIdleTime > TimeSpan.Zero)
         {
             _parked[agent] = (more.Capacity, now);
@@ -166,8 +246,9 @@ internal sealed class ReadyQueue
     {
         foreach (var (agent, (capacity, _)) in _parked.ToList())
         {
-            var items = TakeDue(capacity, now);
-            if (items.Count == 0) return;
+            if (!_agentSource.TryGetValue(agent, out var source)) continue;
+            var items = TakeDue(capacity, source, now);
+            if (items.Count == 0) continue;
             _parked.Remove(agent);
             Lease(items, agent);
             agent.Tell(new MoreMessages(items));
@@ -189,8 +270,11 @@ internal sealed class ReadyQueue
             _timers.StartSingleTimer(ReleaseParkedTimer, ReleaseParkedTick.Instance, idle);
     }
 
-    /// <summary>What the site answered (for automation, when shaping is enforced).</summary>
-    public void SiteReplied(IEnumerable<SmtpReply> replies) => _permits?.Report(replies);
+    /// <summary>What the site answered an agent (for automation of its source, when shaping is enforced).</summary>
+    public void SiteReplied(IActorRef agent, IEnumerable<SmtpReply> replies)
+    {
+        if (_agentSource.TryGetValue(agent, out var source)) PermitsOf(source)?.Report(replies);
+    }
 
     /// <summary>
     /// The site's throttle says others wait for a connection: parked connections go (QUIT) when this queue has
@@ -206,6 +290,7 @@ internal sealed class ReadyQueue
     {
         if (_holders.Remove(queueId, out var agent) && _agents.TryGetValue(agent, out var held)) held.Remove(queueId);
         _state.EndLease(queueId);
+        _sourceOf.Remove(queueId);
     }
 
     /// <summary>
@@ -215,12 +300,13 @@ internal sealed class ReadyQueue
     public bool Ended(IActorRef agent)
     {
         _parked.Remove(agent);
-        _permits?.Ended(agent);
+        if (_agentSource.Remove(agent, out var source) && _permits.TryGetValue(source.Name, out var permits)) permits.Ended(agent);
         if (!_agents.Remove(agent, out var held)) return false;
         foreach (var id in held)
         {
             _holders.Remove(id);
             _state.EndLease(id);
+            _sourceOf.Remove(id);
         }
         return true;
     }
@@ -229,24 +315,26 @@ internal sealed class ReadyQueue
     public DateTimeOffset? NextTokenAt(DateTimeOffset now) =>
         HasRoom && !_bucket.Unlimited ? _bucket.NextTokenAt(now) : null;
 
-    /// <summary>Up to <paramref name="max"/> due messages nobody is delivering, within the per-minute budget.</summary>
-    private IReadOnlyList<OutboundItem> TakeDue(int max, DateTimeOffset now)
+    /// <summary>Up to <paramref name="max"/> due messages for <paramref name="source"/> nobody is delivering, within
+    /// the per-minute budget and the site's message permits.</summary>
+    private IReadOnlyList<OutboundItem> TakeDue(int max, EgressSource source, DateTimeOffset now)
     {
-        var candidates = _state.DueAt(now).Where(e => _mayTake(e, now)).Take(max).ToList();
+        var candidates = DueWithSources(now).Where(d => d.Source == source).Select(d => d.Entry).Take(max).ToList();
         if (candidates.Count == 0) return [];
-        if (_permits is not null)
+        var permits = PermitsOf(source);
+        if (permits is not null)
         {
-            var permitted = _permits.MessagesLeft(now);
+            var permitted = permits.MessagesLeft(now);
             if (permitted < candidates.Count)
             {
                 // The site's message rate: ask for more, for connections that are open (or about to be).
-                _permits.Ask(0, candidates.Count - permitted, now);
+                permits.Ask(0, candidates.Count - permitted, now);
                 candidates.RemoveRange(permitted, candidates.Count - permitted);
             }
             if (candidates.Count == 0) return [];
         }
         var granted = _bucket.Take(candidates.Count, now);
-        _permits?.Spend(granted);
+        permits?.Spend(granted);
         return candidates.Take(granted)
             .Select(e => new OutboundItem(e.QueueId, e.ContentRef, e.ReversePath, e.Recipients, e.Size, e.Traits) { Dsn = e.Dsn, RecipientDsn = e.RecipientDsn })
             .ToArray();

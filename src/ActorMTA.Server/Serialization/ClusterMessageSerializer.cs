@@ -71,6 +71,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
     internal const string FolderChangedManifest = "RCh";
 
     internal const string EnqueueDeliveryManifest = "QE";
+    internal const string EnqueueDeliveryWithPoolManifest = "QE2";
     internal const string RetractEnqueueManifest = "QR";
     internal const string GetQueueStatusManifest = "QS";
     internal const string SuspendQueueManifest = "QSu";
@@ -84,6 +85,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
     internal const string QueueStatusManifest = "AS";
     // AS with the queue's site (ctl queue list --by site); AS is still read from nodes that do not send it.
     internal const string QueueStatusWithSiteManifest = "AS2";
+    internal const string QueueStatusWithPoolsManifest = "AS3";
     internal const string QueueControlDoneManifest = "AC";
 
     internal const string CheckGreylistManifest = "GC";
@@ -154,7 +156,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
         MessagesAppendedToFolder => MessagesAppendedToFolderManifest,
         MessagesCopied => MessagesCopiedManifest,
         FolderChanged => FolderChangedManifest,
-        EnqueueDelivery => EnqueueDeliveryManifest,
+        EnqueueDelivery => EnqueueDeliveryWithPoolManifest,
         RetractEnqueue => RetractEnqueueManifest,
         GetQueueStatus => GetQueueStatusManifest,
         SuspendQueue => SuspendQueueManifest,
@@ -164,7 +166,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
         DeleteQueued => DeleteQueuedManifest,
         DeliveryEnqueued => DeliveryEnqueuedManifest,
         EnqueueRetracted => EnqueueRetractedManifest,
-        QueueStatus => QueueStatusWithSiteManifest,
+        QueueStatus => QueueStatusWithPoolsManifest,
         QueueControlDone => QueueControlDoneManifest,
         CheckGreylist => CheckGreylistManifest,
         GreylistVerdict => GreylistVerdictManifest,
@@ -354,6 +356,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
                 w.String(m.QueueName); w.String(m.QueueId); w.String(m.ContentRef); w.String(m.ReversePath); w.Strings(m.Recipients);
                 w.Long(m.Size); w.Timestamp(m.QueuedAt); w.Long(m.CorrelationId); w.Byte((byte)m.Traits);
                 EntityRecordSerializer.WriteDsn(w, m.Dsn, m.RecipientDsn);
+                w.NullableString(m.Pool); // QE2
                 break;
             case RetractEnqueue m:
                 w.String(m.QueueName); w.String(m.QueueId); w.Long(m.CorrelationId);
@@ -513,6 +516,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
             FolderChangedManifest => new FolderChanged(r.String(), r.String(), ReadMessages(r), r.Longs(), r.Longs(), ReadFlagChanges(r)),
 
             EnqueueDeliveryManifest => ReadEnqueueDelivery(r),
+            EnqueueDeliveryWithPoolManifest => ReadEnqueueDelivery(r) with { Pool = r.NullableString() },
             RetractEnqueueManifest => new RetractEnqueue(r.String(), r.String(), r.Long()),
             GetQueueStatusManifest => new GetQueueStatus(r.String()),
             SuspendQueueManifest => new SuspendQueue(r.String()),
@@ -525,6 +529,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
             EnqueueRetractedManifest => new EnqueueRetracted(r.String(), r.String(), r.Long()),
             QueueStatusManifest => ReadQueueStatus(r),
             QueueStatusWithSiteManifest => ReadQueueStatus(r) with { Site = r.NullableString() },
+            QueueStatusWithPoolsManifest => ReadQueueStatus(r, withPools: true) with { Site = r.NullableString() },
             QueueControlDoneManifest => new QueueControlDone(r.String(), r.Int()),
 
             CheckGreylistManifest => new CheckGreylist(r.String(), r.String(), r.String()),
@@ -722,9 +727,10 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
         EntityRecordSerializer.WriteFailures(w, d.Failures);
         w.Int(d.BouncesSent); w.Bool(d.DelayWarningSent); w.Byte((byte)d.Traits);
         EntityRecordSerializer.WriteDsn(w, d.Dsn, d.RecipientDsn);
+        w.NullableString(d.Pool); // AS3
     }
 
-    private static QueuedDelivery ReadQueuedDelivery(RecordReader r)
+    private static QueuedDelivery ReadQueuedDelivery(RecordReader r, bool withPool)
     {
         var entry = new QueuedDelivery(r.String(), r.String(), r.String(), r.Strings(), r.Long(), r.Timestamp(), r.Int(), r.Timestamp(), r.NullableString())
         {
@@ -734,15 +740,15 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
             Traits = (ContentTraits)r.Byte(),
         };
         var (dsn, recipientDsn) = EntityRecordSerializer.ReadDsn(r);
-        return entry with { Dsn = dsn, RecipientDsn = recipientDsn };
+        return entry with { Dsn = dsn, RecipientDsn = recipientDsn, Pool = withPool ? r.NullableString() : null };
     }
 
-    private static QueueStatus ReadQueueStatus(RecordReader r)
+    private static QueueStatus ReadQueueStatus(RecordReader r, bool withPools = false)
     {
         var queueName = r.String();
         var pending = r.Int();
         var entries = new QueuedDelivery[r.Count()];
-        for (var i = 0; i < entries.Length; i++) entries[i] = ReadQueuedDelivery(r);
+        for (var i = 0; i < entries.Length; i++) entries[i] = ReadQueuedDelivery(r, withPools);
         return new QueueStatus(queueName, pending, entries) { Suspended = r.Bool() };
     }
 

@@ -36,11 +36,13 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
     internal const string DeliveryQueuedV1 = "QQ1";
     internal const string DeliveryQueuedV2 = "QQ2";
     internal const string DeliveryQueuedV3 = "QQ3";
+    internal const string DeliveryQueuedV4 = "QQ4";
     internal const string DeliveryRemovedV1 = "QR1";
     internal const string DomainQueueSnapshotV1 = "QS1";
     internal const string DomainQueueSnapshotV2 = "QS2";
     internal const string DomainQueueSnapshotV3 = "QS3";
     internal const string DomainQueueSnapshotV4 = "QS4";
+    internal const string DomainQueueSnapshotV5 = "QS5";
     internal const string DeliveryAttemptedV1 = "QA1";
     internal const string BounceSentV1 = "QB1";
     internal const string DelayWarningSentV1 = "QW1";
@@ -70,9 +72,9 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
         RecentBoundaryMoved => RecentBoundaryMovedV1,
         MessagesMoved => MessagesMovedV1,
         MessageStructureComputed => MessageStructureComputedV1,
-        DeliveryQueued => DeliveryQueuedV3,
+        DeliveryQueued => DeliveryQueuedV4,
         DeliveryRemoved => DeliveryRemovedV1,
-        DomainQueueSnapshot => DomainQueueSnapshotV4,
+        DomainQueueSnapshot => DomainQueueSnapshotV5,
         DeliveryAttempted => DeliveryAttemptedV1,
         BounceSent => BounceSentV1,
         DelayWarningSent => DelayWarningSentV1,
@@ -178,14 +180,15 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                 w.Timestamp(e.QueuedAt);
                 w.Byte((byte)e.Traits); // QQ2
                 WriteDsn(w, e.Dsn, e.RecipientDsn); // QQ3
+                w.NullableString(e.Pool); // QQ4
                 break;
             case DeliveryRemoved e:
                 w.String(e.QueueId);
                 w.Byte((byte)e.Reason);
                 break;
             case DomainQueueSnapshot s:
-                // QS4: QS1's fields per entry, then failures, bounces sent, the warning flag, (QS3) the content traits and
-                // (QS4) the DSN parameters; the suspension flag last.
+                // QS5: QS1's fields per entry, then failures, bounces sent, the warning flag, (QS3) the content traits,
+                // (QS4) the DSN parameters and (QS5) the egress pool; the suspension flag last.
                 w.Int(s.Entries.Count);
                 foreach (var d in s.Entries)
                 {
@@ -203,6 +206,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                     w.Byte(d.DelayWarningSent ? (byte)1 : (byte)0);
                     w.Byte((byte)d.Traits);
                     WriteDsn(w, d.Dsn, d.RecipientDsn);
+                    w.NullableString(d.Pool);
                 }
                 w.Byte(s.Suspended ? (byte)1 : (byte)0);
                 break;
@@ -282,11 +286,13 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
             DeliveryQueuedV1 => new DeliveryQueued(r.String(), r.String(), r.String(), r.Strings(), r.Long(), r.Timestamp()),
             DeliveryQueuedV2 => new DeliveryQueued(r.String(), r.String(), r.String(), r.Strings(), r.Long(), r.Timestamp()) { Traits = (ContentTraits)r.Byte() },
             DeliveryQueuedV3 => ReadDeliveryQueuedV3(r),
+            DeliveryQueuedV4 => ReadDeliveryQueuedV3(r) with { Pool = r.NullableString() },
             DeliveryRemovedV1 => new DeliveryRemoved(r.String(), ReadEnum<QueueRemovalReason>(r)),
             DomainQueueSnapshotV1 => ReadDomainQueueSnapshot(r, version: 1),
             DomainQueueSnapshotV2 => ReadDomainQueueSnapshot(r, version: 2),
             DomainQueueSnapshotV3 => ReadDomainQueueSnapshot(r, version: 3),
             DomainQueueSnapshotV4 => ReadDomainQueueSnapshot(r, version: 4),
+            DomainQueueSnapshotV5 => ReadDomainQueueSnapshot(r, version: 5),
             DeliveryAttemptedV1 => new DeliveryAttempted(r.String(), r.Strings(), ReadFailures(r), r.Byte() != 0, r.Timestamp(), r.NullableString()),
             BounceSentV1 => new BounceSent(r.String(), r.Int(), r.Strings()),
             DelayWarningSentV1 => new DelayWarningSent(r.String()),
@@ -412,6 +418,8 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                 var (dsn, recipientDsn) = ReadDsn(r);
                 entries[i] = entries[i] with { Dsn = dsn, RecipientDsn = recipientDsn };
             }
+            if (version >= 5)
+                entries[i] = entries[i] with { Pool = r.NullableString() };
         }
         var suspended = version >= 2 && r.Byte() != 0;
         return new DomainQueueSnapshot(entries) { Suspended = suspended };

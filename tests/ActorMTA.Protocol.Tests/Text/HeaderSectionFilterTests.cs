@@ -9,9 +9,11 @@ public class HeaderSectionFilterTests
 {
     /// <summary>Runs the message through the filter as the spooler does; "|" marks where the filter ended
     /// the header section (the empty line is written by the caller).</summary>
-    private static (string Output, HeaderSectionFilter Filter) Run(string message, int maxHeaderSize = 10_000, params int[] splits)
+    private static (string Output, HeaderSectionFilter Filter) Run(string message, int maxHeaderSize = 10_000, params int[] splits) =>
+        Run(new HeaderSectionFilter(maxHeaderSize), message, splits);
+
+    private static (string Output, HeaderSectionFilter Filter) Run(HeaderSectionFilter filter, string message, int[] splits)
     {
-        var filter = new HeaderSectionFilter(maxHeaderSize);
         var output = new ArrayBufferWriter<byte>();
         var bytes = Encoding.Latin1.GetBytes(message);
         var bounds = splits.Append(bytes.Length).ToArray();
@@ -111,5 +113,53 @@ public class HeaderSectionFilterTests
                 Assert.Equal(expectedFilter.ReceivedFields, filter.ReceivedFields);
             }
         }
+    }
+
+    private const string PoolMessage =
+        "From: a\r\nX-ActorMTA-Pool: bulk\r\nTo: b\r\nx-actormta-pool:\r\n second\r\n\r\nX-ActorMTA-Pool: body\r\n";
+
+    [Fact]
+    public void A_taken_field_is_dropped_and_its_first_value_kept()
+    {
+        var (output, filter) = Run(new HeaderSectionFilter(10_000, "X-ActorMTA-Pool"), PoolMessage, []);
+        Assert.Equal("From: a\r\nTo: b\r\n|X-ActorMTA-Pool: body\r\n", output);
+        Assert.Equal("bulk", filter.TakenValue);
+    }
+
+    [Fact]
+    public void A_taken_field_is_found_wherever_the_input_is_split()
+    {
+        for (var split = 1; split < PoolMessage.Length; split++)
+        {
+            var (output, filter) = Run(new HeaderSectionFilter(10_000, "x-actormta-pool"), PoolMessage, [split]);
+            Assert.Equal("From: a\r\nTo: b\r\n|X-ActorMTA-Pool: body\r\n", output);
+            Assert.Equal("bulk", filter.TakenValue);
+        }
+    }
+
+    [Fact]
+    public void A_folded_taken_value_is_unfolded_and_trimmed()
+    {
+        var (output, filter) = Run(new HeaderSectionFilter(10_000, "X-ActorMTA-Pool"), "X-ActorMTA-Pool :\r\n\t bulk \r\nSubject: s\r\n\r\n", []);
+        Assert.Equal("Subject: s\r\n|", output);
+        Assert.Equal("bulk", filter.TakenValue);
+    }
+
+    [Fact]
+    public void A_taken_value_is_cut_at_256_octets()
+    {
+        var (output, filter) = Run(new HeaderSectionFilter(10_000, "X-ActorMTA-Pool"), $"X-ActorMTA-Pool: {new string('p', 5000)}\r\nTo: b\r\n\r\n", []);
+        Assert.Equal("To: b\r\n|", output);
+        Assert.Equal(255, filter.TakenValue!.Length); // 256 octets from the space after the colon, trimmed
+    }
+
+    [Fact]
+    public void Without_the_field_there_is_no_taken_value_and_nothing_else_changes()
+    {
+        var (output, filter) = Run(new HeaderSectionFilter(10_000, "X-ActorMTA-Pool"), "X-ActorMTA-Pooled: no\r\nFrom: a\r\n\r\nbody\r\n", []);
+        Assert.Equal("X-ActorMTA-Pooled: no\r\nFrom: a\r\n|body\r\n", output);
+        Assert.Null(filter.TakenValue);
+        Assert.Null(Run("X-ActorMTA-Pool: bulk\r\n\r\n").Filter.TakenValue);
+        Assert.Equal("X-ActorMTA-Pool: bulk\r\n|", Run("X-ActorMTA-Pool: bulk\r\n\r\n").Output);
     }
 }

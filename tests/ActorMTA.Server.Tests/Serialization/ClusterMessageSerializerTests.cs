@@ -147,6 +147,7 @@ public sealed class ClusterMessageSerializerTests : Akka.TestKit.Xunit2.TestKit
             Traits = ContentTraits.EightBitMime,
             Dsn = new DsnMessageParameters(DsnReturn.Full, "envelope-ü"),
             RecipientDsn = RecipientDsn,
+            Pool = "bulk",
         },
         new EnqueueDelivery("example.net#3", "Q1", "ref/1", "", [], 0, Then, 0),
         new RetractEnqueue("example.net", "Q1", 5),
@@ -161,7 +162,7 @@ public sealed class ClusterMessageSerializerTests : Akka.TestKit.Xunit2.TestKit
         // Domain-queue replies.
         new DeliveryEnqueued("example.net", 5),
         new EnqueueRetracted("example.net", "Q1", 5),
-        new QueueStatus("example.net", 2, [Retried, Retried with { QueueId = "Q9", Attempts = 0, LastResult = null, Failures = [], RecipientDsn = QueuedDelivery.NoRecipientDsn }])
+        new QueueStatus("example.net", 2, [Retried, Retried with { QueueId = "Q9", Attempts = 0, LastResult = null, Failures = [], RecipientDsn = QueuedDelivery.NoRecipientDsn, Pool = "bulk" }])
         {
             Suspended = true,
             Site = "mx1.example.net,mx2.example.net",
@@ -331,15 +332,29 @@ public sealed class ClusterMessageSerializerTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void A_queue_status_from_a_node_without_sites_still_reads()
     {
-        // The layout before AS2 is AS2's without the trailing site, which an absent one writes as a single byte.
+        // The layout before AS2 is AS2's without the trailing site, which an absent one writes as a single byte; with no
+        // entries (whose pools AS3 adds), AS3's is AS2's.
         var status = new QueueStatus("example.net", 0, []) { Suspended = true };
         var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(status);
-        Assert.Equal("AS2", serializer.Manifest(status));
+        Assert.Equal("AS3", serializer.Manifest(status));
         var withoutSite = serializer.ToBinary(status)[..^1];
 
         var back = (QueueStatus)serializer.FromBinary(withoutSite, "AS");
 
         Assert.Equal(("example.net", true, (string?)null), (back.QueueName, back.Suspended, back.Site));
+    }
+
+    [Fact]
+    public void An_enqueue_from_a_node_without_pools_still_reads()
+    {
+        // QE is QE2 without the trailing pool, which an absent one writes as a single byte.
+        var enqueue = new EnqueueDelivery("example.net", "Q1", "ref/1", "s@example.org", ["a@example.net"], 10, Then, 7) { Traits = ContentTraits.SmtpUtf8 };
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(enqueue);
+        Assert.Equal("QE2", serializer.Manifest(enqueue));
+
+        var back = (EnqueueDelivery)serializer.FromBinary(serializer.ToBinary(enqueue)[..^1], "QE");
+
+        Assert.Equal(("Q1", 7L, ContentTraits.SmtpUtf8, (string?)null), (back.QueueId, back.CorrelationId, back.Traits, back.Pool));
     }
 
     [Fact]

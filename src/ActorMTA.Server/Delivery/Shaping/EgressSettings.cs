@@ -51,6 +51,21 @@ public sealed record EgressSettings
             ? new PoolChoice(pool, $"{origin}: {pool.Name}")
             : new PoolChoice(DefaultPool, $"{origin} names unknown pool '{name}'; default pool used");
 
+    /// <summary>No egress configuration: the default source (the operating system's address, <paramref name="ehlo"/>) in the default pool.</summary>
+    public static EgressSettings DefaultOnly(string ehlo)
+    {
+        var source = new EgressSource(EgressSource.DefaultName, null, ehlo);
+        return new EgressSettings
+        {
+            Sources = new Dictionary<string, EgressSource>(StringComparer.Ordinal) { [source.Name] = source },
+            Pools = new Dictionary<string, EgressPool>(StringComparer.OrdinalIgnoreCase) { [EgressPool.DefaultName] = new(EgressPool.DefaultName, [(source, 1)]) },
+        };
+    }
+
+    /// <summary>The pool named <paramref name="name"/> (null: the default); a name no longer configured (the
+    /// message was queued before a change) gets the default pool too.</summary>
+    public EgressPool PoolNamed(string? name) => name is not null && Pools.TryGetValue(name, out var pool) ? pool : DefaultPool;
+
     /// <summary>Reads actormta.egress from the root configuration; the default source's EHLO is the delivery EHLO name.</summary>
     public static EgressSettings FromConfig(Config root)
     {
