@@ -59,6 +59,8 @@ public sealed class DeliveryAgent : ReceiveActor
     private Action? _afterClose;
     private SmtpReply _lastFailure = LocalReplies.ConnectFailed;
 
+    private StartTlsMode StartTls => _job.StartTls ?? _settings.StartTls;
+
     public DeliveryAgent(DeliveryJob job, DeliverySettings settings, IContentStore content)
     {
         _job = job;
@@ -161,7 +163,7 @@ public sealed class DeliveryAgent : ReceiveActor
     {
         _target = m.Target;
         _engine = new SmtpClientEngine(new SmtpClientOptions(
-            _job.Source?.Ehlo ?? _settings.HeloName, _settings.StartTls != StartTlsMode.Off, _settings.StartTls == StartTlsMode.Required));
+            _job.Source?.Ehlo ?? _settings.HeloName, StartTls != StartTlsMode.Off, StartTls == StartTlsMode.Required));
         _connection = new SocketConnection(m.Socket, Self);
         _connection.Start();
         _readyOnThisConnection = false;

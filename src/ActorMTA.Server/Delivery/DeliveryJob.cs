@@ -35,6 +35,9 @@ public sealed record DeliveryJob(string QueueName, IReadOnlyList<DeliveryTarget>
     /// <summary>The egress source the connection binds to and names in EHLO; null: the operating system's address
     /// and the delivery EHLO name.</summary>
     public Shaping.EgressSource? Source { get; init; }
+
+    /// <summary>STARTTLS for this connection (the site's shaping entry); null: delivery.starttls.</summary>
+    public StartTlsMode? StartTls { get; init; }
 }
 
 /// <summary>An agent with an open, idle session asks its queue for up to <paramref name="Capacity"/> more due messages.</summary>

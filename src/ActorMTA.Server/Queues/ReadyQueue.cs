@@ -48,6 +48,13 @@ internal sealed class ReadyQueue
     /// <summary>The source each due (or leased) message goes out from; dropped when its attempt ends, so a retry picks again.</summary>
     private readonly Dictionary<string, EgressSource> _sourceOf = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, EgressSource> _agentSource = new();
+
+    /// <summary>Messages handed to each agent so far, so that a lowered messages-per-connection holds on open connections too.</summary>
+    private readonly Dictionary<IActorRef, int> _handedOut = new();
+
+    /// <summary>The message rate of the domain's own shaping entry (actormta.shaping.domains), which the site's
+    /// throttle does not hold because it serves every domain of the site; null without one.</summary>
+    private RateBucket? _domainRate;
     private readonly Dictionary<IActorRef, HashSet<string>> _agents = new();
     private readonly Dictionary<string, IActorRef> _holders = new(StringComparer.Ordinal);
 
@@ -98,9 +105,21 @@ internal sealed class ReadyQueue
         }
     }
 
-    private int MessagesPerConnection(EgressSource source) => PermitsOf(source)?.Shaping is { } shaping
-        ? Math.Min(_throttle.MaxMessagesPerConnection, shaping.MessagesPerConnection.Value)
-        : _throttle.MaxMessagesPerConnection;
+    private int MessagesPerConnection(EgressSource source)
+    {
+        if (PermitsOf(source) is not { Shaping: { } shaping } permits) return _throttle.MaxMessagesPerConnection;
+        var limit = Math.Min(_throttle.MaxMessagesPerConnection, shaping.MessagesPerConnection.Value);
+        return permits.MessagesPerConnectionCap > 0 ? Math.Min(limit, permits.MessagesPerConnectionCap) : limit;
+    }
+
+    /// <summary>How long an idle connection from <paramref name="source"/> is kept open: the shaping entry's
+    /// idle-timeout (which defaults to delivery.connection-idle-time), else delivery.connection-idle-time.</summary>
+    private TimeSpan IdleTime(EgressSource source) =>
+        PermitsOf(source)?.Shaping is { } shaping ? shaping.IdleTimeout.Value : _settings.ConnectionIdleTime;
+
+    /// <summary>What an agent may still be handed on its connection, of the <paramref name="wanted"/> it asks for.</summary>
+    private int RoomOn(IActorRef agent, EgressSource source, int wanted) =>
+        Math.Max(0, Math.Min(wanted, MessagesPerConnection(source) - _handedOut.GetValueOrDefault(agent)));
 
     /// <summary>The permits of a source, made on first use (null when shaping is not enforced).</summary>
     private SitePermits? PermitsOf(EgressSource source)
@@ -144,6 +163,7 @@ internal sealed class ReadyQueue
         {
             // Connections come from each source's throttle for the site; OnPermits opens them.
             foreach (var permits in _permits.Values) permits.Target(targets);
+            UpdateDomainRate(now);
             if (!HasRoom) return;
             // The sources of the due mail first: their permits (made now if new) say how many connections there may be.
             var wanted = DueWithSources(now).Take(_throttle.MaxConnections * _throttle.MaxMessagesPerConnection)
@@ -163,6 +183,15 @@ internal sealed class ReadyQueue
             if (items.Count == 0) break;
             StartAgent(targets, items, source);
         }
+    }
+
+    /// <summary>A domain entry's message-rate is this queue's to keep (per partition when the domain has several).</summary>
+    private void UpdateDomainRate(DateTimeOffset now)
+    {
+        var rate = _permits.Values.Select(p => p.Shaping).OfType<EffectiveShaping>()
+            .FirstOrDefault(s => s.MessageRate.Origin == ShapingOrigin.Domain)?.MessageRate.Value;
+        if (rate is null || rate.Value.IsUnlimited) _domainRate = null;
+        else if (_domainRate?.Rate != rate) _domainRate = new RateBucket(rate.Value, now);
     }
 
     /// <summary>Sources noted for messages that have since left the queue (expired, deleted, bounced) go.</summary>
@@ -211,11 +240,13 @@ internal sealed class ReadyQueue
             MaxMessages = MessagesPerConnection(source),
             // The default source is the delivery settings' own (no bind, the delivery EHLO name).
             Source = source.Name == EgressSource.DefaultName ? null : source,
+            StartTls = PermitsOf(source)?.Shaping?.Tls.Value,
         };
         var agent = _context.ActorOf(DeliveryAgent.Props(job, _settings, _content));
         _context.Watch(agent);
         _agents[agent] = new HashSet<string>(StringComparer.Ordinal);
         _agentSource[agent] = source;
+        _handedOut[agent] = 0;
         Lease(items, agent);
         return agent;
     }
@@ -228,12 +259,14 @@ internal sealed class ReadyQueue
     {
         IReadOnlyList<OutboundItem> items = [];
         var mayDeliver = _agentSource.TryGetValue(agent, out var source) && queueMaySend && BackoffUntil <= now;
-        if (mayDeliver) items = TakeDue(more.Capacity, source!, now);
-        if (items.Count == 0 && mayDeliver && _settings.ConnectionIdleTime > TimeSpan.Zero)
+        // A connection that has carried its messages-per-connection (perhaps lowered meanwhile) gets nothing: it QUITs.
+        var room = mayDeliver ? RoomOn(agent, source!, more.Capacity) : 0;
+        if (room > 0) items = TakeDue(room, source!, now);
+        if (items.Count == 0 && room > 0 && IdleTime(source!) > TimeSpan.Zero)
         {
             _parked[agent] = (more.Capacity, now);
             if (!_timers.IsTimerActive(ReleaseParkedTimer))
-                _timers.StartSingleTimer(ReleaseParkedTimer, ReleaseParkedTick.Instance, _settings.ConnectionIdleTime);
+                _timers.StartSingleTimer(ReleaseParkedTimer, ReleaseParkedTick.Instance, IdleTime(source!));
             return;
         }
         Lease(items, agent);
@@ -247,8 +280,9 @@ internal sealed class ReadyQueue
         foreach (var (agent, (capacity, _)) in _parked.ToList())
         {
             if (!_agentSource.TryGetValue(agent, out var source)) continue;
-            var items = TakeDue(capacity, source, now);
-            if (items.Count == 0) continue;
+            var room = RoomOn(agent, source, capacity);
+            var items = room > 0 ? TakeDue(room, source, now) : [];
+            if (items.Count == 0 && room > 0) continue;
             _parked.Remove(agent);
             Lease(items, agent);
             agent.Tell(new MoreMessages(items));
@@ -259,15 +293,20 @@ internal sealed class ReadyQueue
     public void ReleaseParked(bool all, DateTimeOffset now)
     {
         if (_parked.Count == 0) return;
-        var idle = _settings.ConnectionIdleTime;
+        var next = TimeSpan.MaxValue;
         foreach (var (agent, (_, since)) in _parked.ToList())
         {
-            if (!all && now - since < idle) continue;
+            var idle = _agentSource.TryGetValue(agent, out var source) ? IdleTime(source) : TimeSpan.Zero;
+            if (!all && now - since < idle)
+            {
+                if (idle - (now - since) < next) next = idle - (now - since);
+                continue;
+            }
             _parked.Remove(agent);
             agent.Tell(new MoreMessages([]));
         }
         if (_parked.Count > 0)
-            _timers.StartSingleTimer(ReleaseParkedTimer, ReleaseParkedTick.Instance, idle);
+            _timers.StartSingleTimer(ReleaseParkedTimer, ReleaseParkedTick.Instance, next < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : next);
     }
 
     /// <summary>What the site answered an agent (for automation of its source, when shaping is enforced).</summary>
@@ -300,6 +339,7 @@ internal sealed class ReadyQueue
     public bool Ended(IActorRef agent)
     {
         _parked.Remove(agent);
+        _handedOut.Remove(agent);
         if (_agentSource.Remove(agent, out var source) && _permits.TryGetValue(source.Name, out var permits)) permits.Ended(agent);
         if (!_agents.Remove(agent, out var held)) return false;
         foreach (var id in held)
@@ -312,8 +352,14 @@ internal sealed class ReadyQueue
     }
 
     /// <summary>When more due mail may be started: the next token, if the per-minute budget is spent and a connection is free.</summary>
-    public DateTimeOffset? NextTokenAt(DateTimeOffset now) =>
-        HasRoom && !_bucket.Unlimited ? _bucket.NextTokenAt(now) : null;
+    public DateTimeOffset? NextTokenAt(DateTimeOffset now)
+    {
+        if (!HasRoom) return null;
+        DateTimeOffset? at = _bucket.Unlimited ? null : _bucket.NextTokenAt(now);
+        // Only an exhausted domain rate adds a wake-up: one with tokens left is not what holds the mail back.
+        if (_domainRate?.UntilNextToken(now) is { } wait && wait > TimeSpan.Zero && (at is null || now + wait > at)) at = now + wait;
+        return at;
+    }
 
     /// <summary>Up to <paramref name="max"/> due messages for <paramref name="source"/> nobody is delivering, within
     /// the per-minute budget and the site's message permits.</summary>
@@ -333,7 +379,9 @@ internal sealed class ReadyQueue
             }
             if (candidates.Count == 0) return [];
         }
-        var granted = _bucket.Take(candidates.Count, now);
+        var wanted = _domainRate?.Take(candidates.Count, now) ?? candidates.Count;
+        var granted = _bucket.Take(wanted, now);
+        if (granted < wanted) _domainRate?.Return(wanted - granted);
         permits?.Spend(granted);
         return candidates.Take(granted)
             .Select(e => new OutboundItem(e.QueueId, e.ContentRef, e.ReversePath, e.Recipients, e.Size, e.Traits) { Dsn = e.Dsn, RecipientDsn = e.RecipientDsn })
@@ -344,6 +392,7 @@ internal sealed class ReadyQueue
     {
         if (items.Count == 0) return;
         var held = _agents[agent];
+        _handedOut[agent] = _handedOut.GetValueOrDefault(agent) + items.Count;
         foreach (var item in items)
         {
             _state.Lease(item.QueueId);

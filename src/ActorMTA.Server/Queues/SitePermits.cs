@@ -52,6 +52,9 @@ public sealed class SitePermits
 
     public string? Site => Shaping?.Site.Name;
 
+    /// <summary>The messages-per-connection cap of an automation action, as of the latest grant; 0: none.</summary>
+    public int MessagesPerConnectionCap { get; private set; }
+
     /// <summary>Takes the site from the targets of a lookup (their host names, which for a route is its host).</summary>
     public void Target(IReadOnlyList<DeliveryTarget> targets)
     {
@@ -61,6 +64,7 @@ public sealed class SitePermits
         var siteWide = _resolver.Resolve("", site, _source);
         _limits = SendLimits.Of(siteWide);
         Key = SendThrottleKey.For(_source, siteWide.Provider, site).ToString();
+        MessagesPerConnectionCap = 0;
     }
 
     /// <summary>
@@ -99,6 +103,7 @@ public sealed class SitePermits
     public int Accept(SendPermits permits, DateTimeOffset now)
     {
         if (permits.RequestId == _request) _askedAt = null;
+        if (permits.ThrottleKey == Key && permits.Site == Site) MessagesPerConnectionCap = permits.MessagesPerConnection;
         if (permits.RequestId != _request || permits.ThrottleKey != Key || permits.Site != Site)
         {
             if (permits.Connections > 0) _throttles.Tell(new ReleaseConnections(permits.ThrottleKey, permits.Site, permits.Connections), _self);

@@ -93,6 +93,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
 
     internal const string AcquireSendPermitsManifest = "TA";
     internal const string SendPermitsManifest = "TP";
+    internal const string SendPermitsWithCapManifest = "TP2";
     internal const string ReleaseConnectionsManifest = "TR";
     internal const string SendPermitsFreedManifest = "TF";
     internal const string ReleaseIdleConnectionsManifest = "TL";
@@ -171,7 +172,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
         CheckGreylist => CheckGreylistManifest,
         GreylistVerdict => GreylistVerdictManifest,
         AcquireSendPermits => AcquireSendPermitsManifest,
-        SendPermits => SendPermitsManifest,
+        SendPermits => SendPermitsWithCapManifest,
         ReleaseConnections => ReleaseConnectionsManifest,
         SendPermitsFreed => SendPermitsFreedManifest,
         ReleaseIdleConnections => ReleaseIdleConnectionsManifest,
@@ -414,6 +415,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
                 break;
             case SendPermits m:
                 w.String(m.ThrottleKey); w.String(m.Site); w.Long(m.RequestId); w.Int(m.Connections); w.Int(m.Messages); w.Long(m.RetryAfter.Ticks);
+                w.Int(m.MessagesPerConnection); // TP2
                 break;
             case ReleaseConnections m:
                 w.String(m.ThrottleKey); w.String(m.Site); w.Int(m.Count);
@@ -538,6 +540,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
             AcquireSendPermitsManifest => new AcquireSendPermits(r.String(), r.String(),
                 new SendLimits(r.Int(), r.Int(), ReadRate(r), ReadRate(r)), r.Int(), r.Int(), r.Int(), r.Long()),
             SendPermitsManifest => new SendPermits(r.String(), r.String(), r.Long(), r.Int(), r.Int(), TimeSpan.FromTicks(r.Long())),
+            SendPermitsWithCapManifest => new SendPermits(r.String(), r.String(), r.Long(), r.Int(), r.Int(), TimeSpan.FromTicks(r.Long())) { MessagesPerConnection = r.Int() },
             ReleaseConnectionsManifest => new ReleaseConnections(r.String(), r.String(), r.Int()),
             SendPermitsFreedManifest => new SendPermitsFreed(r.String()),
             ReleaseIdleConnectionsManifest => new ReleaseIdleConnections(r.String()),

@@ -77,6 +77,45 @@ public sealed class SiteAutomationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_matching_deferral_lowers_messages_per_connection_on_new_and_open_connections()
+    {
+        await using var bed = await DeliveryTestBed.StartAsync([new RemoteDomain("perconn.test", "127.0.0.110", MxName: "mx.perconn-site.test")], [Sender],
+            overrides: """
+                actormta.shaping {
+                  default { message-rate = unlimited, connection-rate = unlimited, connection-limit = 2, messages-per-connection = 100, idle-timeout = 10s }
+                  automation = [
+                    { match-code = 451, match-text = "\\[PERCONN\\]", scope = site, action = "messages-per-connection = 3", duration = 10m }
+                  ]
+                }
+                """);
+        var receiver = bed.Receiver("127.0.0.110");
+        // One message first, on a connection that then stays open (idle-timeout 10 s) and carries up to 100.
+        await bed.SubmitAsync(Sender, ["first@perconn.test"], DeliveryTestBed.Message(Sender.Address, "first@perconn.test", $"perconn-first-{Guid.NewGuid():N}"));
+        await receiver.WaitForMessagesAsync(1, TimeSpan.FromSeconds(20));
+
+        // The next message is deferred with the provider's complaint; the action then holds for the open connection too.
+        receiver.Script(ScriptedOutcome.TempFail(451, "4.7.0 [PERCONN] too many messages on one connection"));
+        await bed.SubmitAsync(Sender, ["second@perconn.test"], DeliveryTestBed.Message(Sender.Address, "second@perconn.test", $"perconn-second-{Guid.NewGuid():N}"));
+        await WaitAsync(() => receiver.PendingScript == 0, TimeSpan.FromSeconds(20), "the deferral");
+        await WaitForAsync(() => bed.Ctl("shaping", "show", "perconn.test"), s => s.Contains("messages-per-connection    3 (automation)", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), "the lowered limit in shaping show");
+
+        var messages = Enumerable.Range(0, 30)
+            .Select(i => ($"m{i}@perconn.test", DeliveryTestBed.Message(Sender.Address, $"m{i}@perconn.test", $"perconn-{i:D2}-{Guid.NewGuid():N}")))
+            .ToList();
+        await bed.SubmitManyAsync(Sender, messages, sessions: 4);
+        // "first", the deferred "second" (retried every 300 ms) and the 30.
+        var received = await receiver.WaitForMessagesAsync(32, TimeSpan.FromSeconds(60));
+
+        // Counted per connection over the whole run: the first connection carried "first" and the deferred
+        // transaction, so at most 3 messages in all after the action, as does every connection opened since.
+        var perConnection = received.GroupBy(m => m.ConnectionId).Select(g => g.Count()).ToList();
+        output.WriteLine($"messages per connection: {string.Join(" ", perConnection)}");
+        Assert.True(perConnection.Max() <= 3, $"a connection carried {perConnection.Max()} messages under messages-per-connection = 3");
+        Assert.True(perConnection.Count >= 11, $"{perConnection.Count} connections for {received.Count} messages at 3 per connection");
+    }
+
+    [Fact]
     public async Task Site_commands_refuse_what_is_not_a_site_or_a_duration()
     {
         await using var bed = await DeliveryTestBed.StartAsync([new RemoteDomain("bad.test", "127.0.0.9")], [Sender]);

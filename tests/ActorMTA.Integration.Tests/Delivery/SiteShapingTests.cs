@@ -96,4 +96,81 @@ public sealed class SiteShapingTests(ITestOutputHelper output)
         Assert.True(busiest <= 23, $"{busiest} messages within one second at 20/s");
         Assert.True((count - 1) / (times[^1] - times[0]).TotalSeconds <= 22, $"{count} messages in {(times[^1] - times[0]).TotalSeconds:F2} s at 20/s");
     }
+
+    [Fact]
+    public async Task A_domain_entry_message_rate_holds_for_that_domain_only()
+    {
+        // Two domains on one site: the site is unlimited, the slow domain's own entry allows 10 a second.
+        var domains = new[] { new RemoteDomain("slow.rate2.test", "127.0.0.111", MxName: "mx.rate2-site.test"), new RemoteDomain("fast.rate2.test", "127.0.0.111", MxName: "mx.rate2-site.test") };
+        await using var bed = await DeliveryTestBed.StartAsync(domains, [Sender],
+            overrides: """
+                actormta.shaping {
+                  default { message-rate = unlimited, connection-rate = unlimited }
+                  domains { "slow.rate2.test" { message-rate = "10/s" } }
+                }
+                """);
+        var receiver = bed.Receiver("127.0.0.111");
+
+        var messages = Enumerable.Range(0, 80)
+            .Select(i => i % 2 == 0 ? "slow" : "fast")
+            .Select((d, i) => ($"user@{d}.rate2.test", DeliveryTestBed.Message(Sender.Address, $"user@{d}.rate2.test", $"rate2-{i:D2}-{Guid.NewGuid():N}")))
+            .ToList();
+        await bed.SubmitManyAsync(Sender, messages, sessions: 8);
+        var received = await receiver.WaitForMessagesAsync(messages.Count, TimeSpan.FromSeconds(60));
+
+        static (int Busiest, double Span) Spread(IEnumerable<DateTimeOffset> at)
+        {
+            var times = at.Order().ToArray();
+            return (times.Select((t, i) => times.Skip(i).TakeWhile(u => u - t < TimeSpan.FromSeconds(1)).Count()).Max(), (times[^1] - times[0]).TotalSeconds);
+        }
+        var slow = Spread(received.Where(m => m.Recipients[0].EndsWith("@slow.rate2.test", StringComparison.Ordinal)).Select(m => m.ReceivedAt));
+        var fast = Spread(received.Where(m => m.Recipients[0].EndsWith("@fast.rate2.test", StringComparison.Ordinal)).Select(m => m.ReceivedAt));
+        output.WriteLine($"slow: busiest second {slow.Busiest}, span {slow.Span:F2} s; fast: busiest second {fast.Busiest}, span {fast.Span:F2} s");
+        // 40 at 10/s: one token of burst and a message of jitter at most in any second, and about 3.9 s in all.
+        Assert.True(slow.Busiest <= 12, $"{slow.Busiest} slow-domain messages within one second at 10/s");
+        Assert.True(slow.Span >= 3.2, $"40 slow-domain messages in {slow.Span:F2} s at 10/s");
+        Assert.True(fast.Busiest > 12, $"the other domain of the site was held back too: busiest second {fast.Busiest}");
+    }
+
+    [Fact]
+    public async Task A_provider_entry_requiring_tls_holds_mail_until_the_site_offers_starttls()
+    {
+        var domains = new[] { new RemoteDomain("strict.tls2.test", "127.0.0.112", MxName: "mx1.strict-tls.test") };
+        await using var bed = await DeliveryTestBed.StartAsync(domains, [Sender],
+            overrides: """actormta.shaping.providers.strict { match = [".strict-tls.test"], tls = required }""");
+        var receiver = bed.Receiver("127.0.0.112");
+
+        await bed.SubmitAsync(Sender, ["a@strict.tls2.test"], DeliveryTestBed.Message(Sender.Address, "a@strict.tls2.test", $"tls2-{Guid.NewGuid():N}"));
+        var queued = await bed.WaitForQueueAsync("strict.tls2.test", m => m.Count == 1 && m[0]["attempts"]!.GetValue<int>() > 0, TimeSpan.FromSeconds(20), "a failed attempt");
+        output.WriteLine(queued[0]["last_result"]?.ToString());
+        Assert.Contains("TLS", queued[0]["last_result"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+        Assert.Empty(receiver.Messages);
+        Assert.Contains("tls                        required (provider)", bed.Ctl("shaping", "show", "strict.tls2.test"));
+
+        receiver.EnableStartTls();
+        var received = await receiver.WaitForMessagesAsync(1, TimeSpan.FromSeconds(30));
+        Assert.True(received[0].Tls, "the message went without TLS");
+    }
+
+    [Fact]
+    public async Task A_domain_entry_idle_timeout_of_zero_closes_its_connections_when_they_run_dry()
+    {
+        var domains = new[] { new RemoteDomain("quit.idle2.test", "127.0.0.113"), new RemoteDomain("stay.idle2.test", "127.0.0.114") };
+        await using var bed = await DeliveryTestBed.StartAsync(domains, [Sender],
+            overrides: """
+                actormta.shaping.default.idle-timeout = 20s
+                actormta.shaping.domains { "quit.idle2.test" { idle-timeout = 0s } }
+                """);
+        var quit = bed.Receiver("127.0.0.113");
+        var stay = bed.Receiver("127.0.0.114");
+
+        await bed.SubmitAsync(Sender, ["a@quit.idle2.test", "b@stay.idle2.test"], DeliveryTestBed.Message(Sender.Address, "a@quit.idle2.test", $"idle2-{Guid.NewGuid():N}"));
+        await quit.WaitForMessagesAsync(1, TimeSpan.FromSeconds(20));
+        await stay.WaitForMessagesAsync(1, TimeSpan.FromSeconds(20));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (quit.CurrentConnections > 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.Equal(0, quit.CurrentConnections);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, stay.CurrentConnections);
+    }
 }

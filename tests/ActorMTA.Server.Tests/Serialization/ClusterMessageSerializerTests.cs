@@ -186,6 +186,7 @@ public sealed class ClusterMessageSerializerTests : Akka.TestKit.Xunit2.TestKit
         new SendPermits("a|provider:gmail", "aspmx.l.google.com", 42, 2, 50, TimeSpan.FromMilliseconds(20)),
         new SendPermits("a|site:mx.example.net", "mx.example.net", long.MaxValue, 0, 0, TimeSpan.Zero),
         new SendPermits("a|site:mx.example.net", "mx.example.net", 7, 0, 1, TimeSpan.FromTicks(1428572)),
+        new SendPermits("a|site:mx.example.net", "mx.example.net", 8, 1, 1, TimeSpan.Zero) { MessagesPerConnection = 3 },
         new ReleaseConnections("a|provider:gmail", "aspmx.l.google.com", 1),
         new ReleaseConnections("b|site:" + Unicode, Unicode, 3),
         new SendPermitsFreed("a|provider:gmail"),
@@ -342,6 +343,19 @@ public sealed class ClusterMessageSerializerTests : Akka.TestKit.Xunit2.TestKit
         var back = (QueueStatus)serializer.FromBinary(withoutSite, "AS");
 
         Assert.Equal(("example.net", true, (string?)null), (back.QueueName, back.Suspended, back.Site));
+    }
+
+    [Fact]
+    public void Send_permits_from_a_node_without_the_per_connection_cap_still_read()
+    {
+        // TP is TP2 without the trailing cap (0 is one byte, 7-bit encoded).
+        var sent = new SendPermits("a|site:mx.example.net", "mx.example.net", 9, 1, 2, TimeSpan.FromSeconds(1));
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(sent);
+        Assert.Equal("TP2", serializer.Manifest(sent));
+
+        var back = (SendPermits)serializer.FromBinary(serializer.ToBinary(sent)[..^1], "TP");
+
+        Assert.Equal(sent, back);
     }
 
     [Fact]

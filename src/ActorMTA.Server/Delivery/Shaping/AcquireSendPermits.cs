@@ -16,7 +16,12 @@ public sealed record AcquireSendPermits(string ThrottleKey, string Site, SendLim
 /// messages (spent, never returned). When it grants less than asked, <paramref name="RetryAfter"/> is when a rate
 /// allows more; a connection freed sooner is announced with <see cref="SendPermitsFreed"/>.
 /// </summary>
-public sealed record SendPermits(string ThrottleKey, string Site, long RequestId, int Connections, int Messages, TimeSpan RetryAfter) : IClusterMessage;
+public sealed record SendPermits(string ThrottleKey, string Site, long RequestId, int Connections, int Messages, TimeSpan RetryAfter) : IClusterMessage
+{
+    /// <summary>An automation action in force caps messages per connection at this (0: none does), for the
+    /// connections the holder has open as well as new ones.</summary>
+    public int MessagesPerConnection { get; init; }
+}
 
 /// <summary><paramref name="Count"/> connections to <paramref name="Site"/> the sender held are closed.</summary>
 public sealed record ReleaseConnections(string ThrottleKey, string Site, int Count) : ISendThrottleCommand;

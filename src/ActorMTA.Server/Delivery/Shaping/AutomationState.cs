@@ -135,6 +135,16 @@ public sealed class AutomationState(AutomationRules rules, TimeProvider clock)
         return result;
     }
 
+    /// <summary>The lowest messages-per-connection action in force for (source, site, provider); 0 when there is none.
+    /// The ready queues apply it, to their open connections too.</summary>
+    public int MessagesPerConnection(string source, SiteKey site, string? provider)
+    {
+        if (_active.Count == 0) return 0;
+        Expire(clock.GetUtcNow());
+        var caps = _active.Where(a => a.AppliesTo(source, site, provider)).Select(a => a.Action).OfType<AutomationAction.MessagesPerConnection>().Select(m => m.Limit).ToList();
+        return caps.Count == 0 ? 0 : caps.Min();
+    }
+
     /// <summary>Ends every action for <paramref name="target"/> (a site key or a provider name); returns how many.</summary>
     public int CancelFor(string target)
     {

@@ -73,13 +73,15 @@ public sealed class SendThrottle : ReceiveActor
         var holder = Sender;
         if (!_book.Knows(holder)) Context.Watch(holder);
         var now = _clock.GetUtcNow();
-        var limits = _automation.Apply(m.Limits, _parsed.Source, SiteKey.Parse(m.Site), _parsed.Provider, out var suspendedUntil);
+        var site = SiteKey.Parse(m.Site);
+        var limits = _automation.Apply(m.Limits, _parsed.Source, site, _parsed.Provider, out var suspendedUntil);
+        var perConnection = _automation.MessagesPerConnection(_parsed.Source, site, _parsed.Provider);
         if (suspendedUntil is { } until)
         {
             // Records what the holder holds, grants nothing, and says when to ask again.
             _book.Acquire(holder, m.Site, limits, m.Held, 0, 0, now);
             _book.Wait(holder);
-            holder.Tell(new SendPermits(m.ThrottleKey, m.Site, m.RequestId, 0, 0, until - now));
+            holder.Tell(new SendPermits(m.ThrottleKey, m.Site, m.RequestId, 0, 0, until - now) { MessagesPerConnection = perConnection });
             return;
         }
         var grant = _book.Acquire(holder, m.Site, limits, m.Held, m.Connections, m.Messages, now);
@@ -87,7 +89,7 @@ public sealed class SendThrottle : ReceiveActor
         {
             foreach (var other in _book.HoldersToNudge(holder, m.Site, now)) other.Tell(new ReleaseIdleConnections(_key));
         }
-        holder.Tell(new SendPermits(m.ThrottleKey, m.Site, m.RequestId, grant.Connections, grant.Messages, grant.RetryAfter));
+        holder.Tell(new SendPermits(m.ThrottleKey, m.Site, m.RequestId, grant.Connections, grant.Messages, grant.RetryAfter) { MessagesPerConnection = perConnection });
     }
 
     private void Wake(IReadOnlyCollection<IActorRef> waiting)

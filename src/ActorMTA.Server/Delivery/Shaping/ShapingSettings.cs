@@ -32,6 +32,12 @@ public sealed record ShapingSettings
 
     private static readonly HashSet<string> ProviderKeys = new(StringComparer.Ordinal) { "match" };
 
+    private static ShapingEntry DeliveryDefaults(Config root)
+    {
+        var delivery = DeliverySettings.FromConfig(root);
+        return new ShapingEntry(IdleTimeout: delivery.ConnectionIdleTime, Tls: delivery.StartTls);
+    }
+
     /// <summary>Reads actormta.shaping from the root configuration (actormta.conf with shaping-providers.conf under it).</summary>
     public static ShapingSettings FromConfig(Config root)
     {
@@ -73,7 +79,9 @@ public sealed record ShapingSettings
         return new ShapingSettings
         {
             Enforce = !c.HasPath("enforce") || c.GetBoolean("enforce"),
-            Default = configuredDefault.Over(ShapingEntry.BuiltIn),
+            // A default without tls or idle-timeout takes delivery.starttls and delivery.connection-idle-time, so that
+            // the node-wide delivery settings stay what they say for every site no entry names.
+            Default = configuredDefault.Over(DeliveryDefaults(root)).Over(ShapingEntry.BuiltIn),
             Providers = providers,
             Domains = domains,
             Automation = new AutomationRules(rules.ToArray()),

@@ -127,6 +127,31 @@ public sealed class AutomationTests
     }
 
     [Fact]
+    public void The_lowest_messages_per_connection_action_in_force_is_the_cap_the_throttle_hands_out_until_it_expires()
+    {
+        var settings = Settings("""
+            actormta.shaping.automation = [
+              { match-text = "few", scope = site, action = "messages-per-connection = 5", duration = 10m }
+              { match-text = "fewer", scope = site, action = "messages-per-connection = 2", duration = 1m }
+            ]
+            """);
+        var clock = new ManualClock(Start);
+        var state = new AutomationState(settings.Automation, clock);
+        Assert.Equal(0, state.MessagesPerConnection("a", SmallSite, null));
+
+        state.OnReply("a", SmallSite, null, new SmtpReply(451, null, "too few"));
+        state.OnReply("a", SmallSite, null, new SmtpReply(451, null, "fewer please"));
+        Assert.Equal(2, state.MessagesPerConnection("a", SmallSite, null));
+        Assert.Equal(0, state.MessagesPerConnection("b", SmallSite, null)); // another source's connections are not limited
+        Assert.Equal(0, state.MessagesPerConnection("a", YahooSite, "yahoo"));
+
+        clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(5, state.MessagesPerConnection("a", SmallSite, null));
+        clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(0, state.MessagesPerConnection("a", SmallSite, null));
+    }
+
+    [Fact]
     public void Of_two_actions_on_one_limit_the_lower_wins_whatever_their_order()
     {
         var settings = Settings("""

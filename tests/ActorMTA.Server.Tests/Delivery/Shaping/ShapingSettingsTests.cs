@@ -73,6 +73,20 @@ public sealed class ShapingSettingsTests
         Assert.Empty(s.Automation.Rules);
     }
 
+    [Fact]
+    public void A_default_without_tls_or_idle_timeout_takes_the_delivery_settings_and_one_with_them_keeps_its_own()
+    {
+        var fromDelivery = ShapingSettings.FromConfig(ConfigurationFactory.ParseString(
+            "actormta.delivery { starttls = required, connection-idle-time = 5s }"));
+        Assert.Equal((StartTlsMode.Required, TimeSpan.FromSeconds(5)), (fromDelivery.Default.Tls, fromDelivery.Default.IdleTimeout));
+
+        var own = ShapingSettings.FromConfig(ConfigurationFactory.ParseString("""
+            actormta.delivery { starttls = required, connection-idle-time = 5s }
+            actormta.shaping.default { tls = opportunistic, idle-timeout = 0s }
+            """));
+        Assert.Equal((StartTlsMode.Opportunistic, TimeSpan.Zero), (own.Default.Tls, own.Default.IdleTimeout));
+    }
+
     [Theory]
     [InlineData("""actormta.shaping.domains { "example.com" { message-rate = "fast" } }""", """actormta.shaping.domains."example.com".message-rate: 'fast' is not a rate""")]
     [InlineData("""actormta.shaping.providers.gmail.connection-rate = "10/fortnight" """, "actormta.shaping.providers.gmail.connection-rate: '10/fortnight' is not a rate")]
