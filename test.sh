@@ -2,7 +2,7 @@
 # Runs the whole test suite. Installs what the tests need on a fresh Debian machine that has the
 # .NET SDK: Debian's python3 (smtplib/poplib/imaplib clients), dnsmasq (DNS for MX and spam-check tests), postgresql
 # (the tests start their own server on a free loopback port for the postgresql storage backend), publicsuffix,
-# python3-dkim and rspamd.
+# python3-dkim, rspamd and prometheus (for promtool).
 set -euo pipefail
 cd "$(dirname "$0")"
 need=()
@@ -14,6 +14,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ -f /usr/share/publicsuffix/public_suffix_list.dat ] || need+=(publicsuffix)
 python3 -c 'import dkim' >/dev/null 2>&1 || need+=(python3-dkim)
 command -v rspamd >/dev/null 2>&1 || need+=(rspamd)
+# promtool (Debian's prometheus package) checks the /metrics text; the package's own daemon is stopped.
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -22,6 +24,9 @@ if [ ${#need[@]} -gt 0 ]; then
   # The rspamd package starts its own daemon on the default ports; the tests run theirs.
   if [[ " ${need[*]} " == *" rspamd "* ]]; then
     ($SUDO service rspamd stop || $SUDO pkill -x rspamd || true) >/dev/null 2>&1
+  fi
+  if [[ " ${need[*]} " == *" prometheus "* ]]; then
+    ($SUDO service prometheus stop; $SUDO service prometheus-node-exporter stop; $SUDO pkill -x prometheus; true) >/dev/null 2>&1
   fi
 fi
 dotnet build -c Release -nologo -v quiet ActorMTA.sln

@@ -37,6 +37,7 @@ public sealed class ServerNode : IAsyncDisposable
     private Timer? _orphanSweep;
     private AdminEndpoint? _admin;
     private HttpInjectEndpoint? _http;
+    private Observability.MetricsEndpoint? _metrics;
     private StorageSpace _space = StorageSpace.Unlimited;
     private int _stopping;
 
@@ -155,6 +156,9 @@ public sealed class ServerNode : IAsyncDisposable
     private static async Task<ServerNode> StartWithSocketsAsync(Config config, ServerSettings settings, IReadOnlyDictionary<string, Socket> sockets,
         ShapingSettings shaping, EgressSettings egress)
     {
+        var metrics = Observability.MetricsSettings.FromConfig(config);
+        // Before the first session: the meter adapter sees only what is recorded after it starts listening.
+        if (metrics.Enabled) Observability.MetricsEndpoint.ConfigureExport();
         var (accounts, content) = OpenStorage(config, settings);
         var space = new StorageSpace(StorageSpaceSettings.FromConfig(config, settings));
         if (space.Available < MinimumToStart)
@@ -215,6 +219,7 @@ public sealed class ServerNode : IAsyncDisposable
             var services = node.StartListeners(certificate, sockets);
             var http = HttpSettings.FromConfig(system.Settings.Config);
             if (http.Enabled) node._http = await HttpInjectEndpoint.StartAsync(http, services, certificate, system.Log);
+            if (metrics.Enabled) node._metrics = await Observability.MetricsEndpoint.StartAsync(metrics, system.Log);
         }
         catch
         {
@@ -471,6 +476,7 @@ public sealed class ServerNode : IAsyncDisposable
         _dmarcReports?.Dispose();
         if (_admin is not null) await _admin.DisposeAsync();
         if (_http is not null) await _http.DisposeAsync();
+        if (_metrics is not null) await _metrics.DisposeAsync();
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
         await System.WhenTerminated;
         _space.Dispose();

@@ -72,7 +72,11 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
                         }
                         lock (gate)
                         {
-                            if (failure is null) response.Succeeded();
+                            if (failure is null)
+                            {
+                                response.Succeeded();
+                                Observability.MtaMetrics.Received("http");
+                            }
                             else response.Failed(outcome.Recipient.Email, failure);
                         }
                     }

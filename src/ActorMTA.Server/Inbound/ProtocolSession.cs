@@ -110,6 +110,7 @@ public abstract class ProtocolSession : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
+        Observability.MtaMetrics.SessionOpened(Protocol);
         Connection.Start();
         if (Listener.Tls != TlsMode.Implicit)
         {
@@ -120,7 +121,11 @@ public abstract class ProtocolSession : ReceiveActor, IWithTimers
         else Connection.Post(new StartTls(Services.Certificate, Services.Settings.TlsHandshakeTimeout));
     }
 
-    protected override void PostStop() => Connection.Abort();
+    protected override void PostStop()
+    {
+        Observability.MtaMetrics.SessionClosed(Protocol);
+        Connection.Abort();
+    }
 
     private void Greet()
     {

@@ -668,6 +668,7 @@ public sealed class SmtpSession : ProtocolSession
         Log.Info("smtp session={SessionId} queue-id={QueueId} accepted from=<{From}> rcpts={Count} local={Local} remote-domains={Remote}",
             SessionId, acceptance.QueueId, LogSafe.Text(_engine.ReversePath?.Address), _engine.Recipients.Count, _targets.Local.Count, _targets.Remote.Count);
         _queueId = null;
+        Observability.MtaMetrics.Received("smtp");
         SendSuccessDsn(acceptance);
         Apply(_engine.OnMessageAccepted(acceptance.QueueId));
     }

@@ -130,7 +130,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 _ready?.Reported(attempted.QueueId);
                 _ready?.SiteReplied(sender, attempted.Results.Select(r => r.Reply));
                 if (_state.Find(attempted.QueueId) is { } tried)
-                    Settle(tried, attempted.Results, attempted.MxHost, counted: true, logEach: false, batch, attempted.NextHopHasDsn);
+                    Settle(tried, attempted.Results, attempted.MxHost, counted: true, logEach: false, batch, attempted.NextHopHasDsn, source: _ready?.SourceOf(sender));
                 break;
             case AgentFinished finished:
                 AgentDone(finished, sender, batch);
@@ -219,6 +219,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     private void AgentDone(AgentFinished finished, IActorRef agent, CommandBatch batch)
     {
         // Messages handed over after the agent had decided to stop (a MoreMessages it never read) are due again untried.
+        var source = _ready?.SourceOf(agent);
         _ready?.SiteReplied(agent, [finished.Reason]);
         _ready?.Ended(agent);
         if (finished.BackoffDomain && _ready is not null)
@@ -230,7 +231,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         {
             if (_state.Find(id) is { } entry)
                 Settle(entry, entry.Recipients.Select(r => new RecipientResult(r, finished.Reason)).ToArray(), finished.MxHost, counted: true, logEach: true, batch,
-                    latencyMs: finished.ElapsedMs);
+                    latencyMs: finished.ElapsedMs, source: source);
         }
         RequestDispatch();
         UpdatePassivation();
@@ -238,8 +239,9 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
 
     /// <summary>Persists what <see cref="SettlePolicy"/> decides for a message's results, and completes it when settled.</summary>
     /// <param name="latencyMs">How long the attempt behind <paramref name="results"/> took, for the delivery log (0: no attempt, e.g. expiry).</param>
+    /// <param name="source">The egress source of the connection the results came over, for the metrics.</param>
     private void Settle(QueuedDelivery entry, IReadOnlyList<RecipientResult> results, string? mx, bool counted, bool logEach, CommandBatch batch,
-        bool nextHopHasDsn = true, long latencyMs = 0)
+        bool nextHopHasDsn = true, long latencyMs = 0, string? source = null)
     {
         var now = Now;
         var settlement = _policy.Settle(entry, results, mx, counted, now, BackoffUntil, _warningsDue.ContainsKey(entry.QueueId), nextHopHasDsn);
@@ -248,11 +250,22 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
             foreach (var result in settlement.Applied) DeliveryLog.Write(Log, entry.QueueId, result.Recipient, mx, result.Reply, latencyMs);
         if (settlement.Expired) Log.Info("{0}: message {1} expired after {2}", PersistenceId, entry.QueueId, now - entry.QueuedAt);
         batch.Emit(attempt);
+        CountOutcomes(settlement, attempt, source);
         if (attempt.Failed.Count > 0 && DoubleBounce.IsDoubleBounce(entry.QueueId))
             Log.Warning("{0}: double bounce {1} to the postmaster failed for {2} recipients: dropped ({3})", PersistenceId, entry.QueueId,
                 attempt.Failed.Count, attempt.LastResult);
         if (settlement.DelayWarning is { } warning) _warningsDue[entry.QueueId] = warning;
         CompleteIfSettled(entry.QueueId, batch);
+    }
+
+    private void CountOutcomes(Settlement settlement, DeliveryAttempted attempt, string? source)
+    {
+        var relayed = attempt.Failed.Count(f => f.IsRelayed);
+        var failed = attempt.Failed.Count - relayed;
+        var site = _ready?.Site;
+        Observability.MtaMetrics.Delivery("delivered", site, source, attempt.Delivered.Count + relayed);
+        Observability.MtaMetrics.Delivery(settlement.Expired ? "expired" : "bounced", site, source, failed);
+        Observability.MtaMetrics.Delivery("deferred", site, source, settlement.Applied.Count - attempt.Delivered.Count - attempt.Failed.Count);
     }
 
     /// <summary>Every recipient delivered or failed and every bounce stored: the message leaves, and so does its content.</summary>

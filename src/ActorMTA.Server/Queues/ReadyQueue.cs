@@ -88,6 +88,9 @@ internal sealed class ReadyQueue
     /// <summary>The site of the latest lookup, when shaping is enforced.</summary>
     public string? Site => _permits.Values.Select(p => p.Site).FirstOrDefault(s => s is not null);
 
+    /// <summary>The egress source an agent's connection is from (null: not one of ours).</summary>
+    public string? SourceOf(IActorRef agent) => _agentSource.TryGetValue(agent, out var source) ? source.Name : null;
+
     /// <summary>Open (or opening) connections.</summary>
     public int Connections => _agents.Count;
 
@@ -247,6 +250,7 @@ internal sealed class ReadyQueue
         _agents[agent] = new HashSet<string>(StringComparer.Ordinal);
         _agentSource[agent] = source;
         _handedOut[agent] = 0;
+        Observability.MtaMetrics.OutboundOpened();
         Lease(items, agent);
         return agent;
     }
@@ -342,6 +346,7 @@ internal sealed class ReadyQueue
         _handedOut.Remove(agent);
         if (_agentSource.Remove(agent, out var source) && _permits.TryGetValue(source.Name, out var permits)) permits.Ended(agent);
         if (!_agents.Remove(agent, out var held)) return false;
+        Observability.MtaMetrics.OutboundClosed();
         foreach (var id in held)
         {
             _holders.Remove(id);

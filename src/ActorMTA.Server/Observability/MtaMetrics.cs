@@ -1,0 +1,42 @@
+using Prometheus;
+
+namespace ActorMTA.Server.Observability;
+
+/// <summary>
+/// The node's instruments, exported in Prometheus text format by <see cref="MetricsEndpoint"/> from prometheus-net's
+/// default registry. prometheus-net's own instruments rather than System.Diagnostics.Metrics: its bridge from the
+/// Meters API (8.2.1) exported none of ours when tried, and these need no bridge. Thread-safe and cheap enough to
+/// record unconditionally. Labels are kept to protocols, outcomes, sites and sources (a handful per provider),
+/// never recipients or domains, whose number has no bound.
+/// </summary>
+public static class MtaMetrics
+{
+    private static readonly Counter MessagesReceived = Metrics.CreateCounter(
+        "actormta_messages_received_total", "Messages accepted and durably queued (SMTP 250, or counted in an HTTP success_count), by protocol",
+        new CounterConfiguration { LabelNames = ["protocol"] });
+
+    private static readonly Counter Deliveries = Metrics.CreateCounter(
+        "actormta_deliveries_total", "Outbound recipient outcomes (delivered, deferred, bounced, expired), by site and egress source",
+        new CounterConfiguration { LabelNames = ["outcome", "site", "source"] });
+
+    private static readonly Gauge OpenSessions = Metrics.CreateGauge(
+        "actormta_sessions", "Open client sessions, by protocol", new GaugeConfiguration { LabelNames = ["protocol"] });
+
+    private static readonly Gauge OpenOutbound = Metrics.CreateGauge(
+        "actormta_outbound_connections", "Open (or opening) outbound delivery connections");
+
+    public static void Received(string protocol) => MessagesReceived.WithLabels(protocol).Inc();
+
+    public static void Delivery(string outcome, string? site, string? source, long count)
+    {
+        if (count > 0) Deliveries.WithLabels(outcome, site ?? "none", source ?? "default").Inc(count);
+    }
+
+    public static void SessionOpened(string protocol) => OpenSessions.WithLabels(protocol).Inc();
+
+    public static void SessionClosed(string protocol) => OpenSessions.WithLabels(protocol).Dec();
+
+    public static void OutboundOpened() => OpenOutbound.Inc();
+
+    public static void OutboundClosed() => OpenOutbound.Dec();
+}
