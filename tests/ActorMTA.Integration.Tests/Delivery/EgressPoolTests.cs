@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using ActorMTA.Integration.Tests.Harness;
@@ -96,16 +94,7 @@ public sealed class EgressPoolTests(ITestOutputHelper output)
             ["content"] = Encoding.UTF8.GetString(WithField("X-ActorMTA-Pool: bulk", "by-api")),
             ["recipients"] = new JsonArray(new JsonObject { ["email"] = "by-api@named.pools.test" }),
         };
-        using var client = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{port}/api/inject/v1")
-        {
-            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "pool-token");
-        var reply = await client.SendAsync(request);
-        var text = await reply.Content.ReadAsStringAsync();
-        Assert.True(reply.StatusCode == HttpStatusCode.OK, text);
-        Assert.Equal(1, InjectResponse.Parse(text).SuccessCount);
+        Assert.Equal(1, (await InjectApi.InjectAsync(port, "pool-token", body)).SuccessCount);
 
         var queued = await bed.WaitForQueueAsync("named.pools.test", m => m.Count == 3, TimeSpan.FromSeconds(20), "3 messages queued");
         var pools = queued.ToDictionary(m => m["recipients"]![0]!.GetValue<string>().Split('@')[0], m => m["pool"]!.GetValue<string>());

@@ -88,13 +88,12 @@ public sealed class SiteShapingTests(ITestOutputHelper output)
         var received = await receiver.WaitForMessagesAsync(count, TimeSpan.FromSeconds(60));
         output.WriteLine($"{count} delivered in {watch.Elapsed.TotalSeconds:F1} s");
 
-        var times = received.Select(m => m.ReceivedAt).Order().ToArray();
-        var busiest = times.Select((t, i) => times.Skip(i).TakeWhile(u => u - t < TimeSpan.FromSeconds(1)).Count()).Max();
-        output.WriteLine($"busiest second: {busiest} messages; first to last {(times[^1] - times[0]).TotalSeconds:F2} s");
+        var (busiest, span) = Spread(received.Select(m => m.ReceivedAt));
+        output.WriteLine($"busiest second: {busiest} messages; first to last {span:F2} s");
         // 20 a second plus the one-token burst the bucket allows, and one message of jitter between a grant and
         // its arrival at the receiver; over the whole run, within 10 %.
         Assert.True(busiest <= 23, $"{busiest} messages within one second at 20/s");
-        Assert.True((count - 1) / (times[^1] - times[0]).TotalSeconds <= 22, $"{count} messages in {(times[^1] - times[0]).TotalSeconds:F2} s at 20/s");
+        Assert.True((count - 1) / span <= 22, $"{count} messages in {span:F2} s at 20/s");
     }
 
     [Fact]
@@ -118,17 +117,13 @@ public sealed class SiteShapingTests(ITestOutputHelper output)
         await bed.SubmitManyAsync(Sender, messages, sessions: 8);
         var received = await receiver.WaitForMessagesAsync(messages.Count, TimeSpan.FromSeconds(60));
 
-        static (int Busiest, double Span) Spread(IEnumerable<DateTimeOffset> at)
-        {
-            var times = at.Order().ToArray();
-            return (times.Select((t, i) => times.Skip(i).TakeWhile(u => u - t < TimeSpan.FromSeconds(1)).Count()).Max(), (times[^1] - times[0]).TotalSeconds);
-        }
         var slow = Spread(received.Where(m => m.Recipients[0].EndsWith("@slow.rate2.test", StringComparison.Ordinal)).Select(m => m.ReceivedAt));
         var fast = Spread(received.Where(m => m.Recipients[0].EndsWith("@fast.rate2.test", StringComparison.Ordinal)).Select(m => m.ReceivedAt));
         output.WriteLine($"slow: busiest second {slow.Busiest}, span {slow.Span:F2} s; fast: busiest second {fast.Busiest}, span {fast.Span:F2} s");
-        // 40 at 10/s: one token of burst and a message of jitter at most in any second, and about 3.9 s in all.
-        Assert.True(slow.Busiest <= 12, $"{slow.Busiest} slow-domain messages within one second at 10/s");
-        Assert.True(slow.Span >= 3.2, $"40 slow-domain messages in {slow.Span:F2} s at 10/s");
+        // 40 at 10/s, with the tolerance of the site-rate test above: the one-token burst and some jitter between a
+        // grant and its arrival in any second, and within 10 % over the whole run.
+        Assert.True(slow.Busiest <= 13, $"{slow.Busiest} slow-domain messages within one second at 10/s");
+        Assert.True(39 / slow.Span <= 11, $"40 slow-domain messages in {slow.Span:F2} s at 10/s");
         Assert.True(fast.Busiest > 12, $"the other domain of the site was held back too: busiest second {fast.Busiest}");
     }
 
@@ -172,5 +167,12 @@ public sealed class SiteShapingTests(ITestOutputHelper output)
         Assert.Equal(0, quit.CurrentConnections);
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.Equal(1, stay.CurrentConnections);
+    }
+
+    /// <summary>The most arrivals within any one second, and the seconds from the first to the last.</summary>
+    private static (int Busiest, double Span) Spread(IEnumerable<DateTimeOffset> arrivals)
+    {
+        var times = arrivals.Order().ToArray();
+        return (times.Select((t, i) => times.Skip(i).TakeWhile(u => u - t < TimeSpan.FromSeconds(1)).Count()).Max(), (times[^1] - times[0]).TotalSeconds);
     }
 }

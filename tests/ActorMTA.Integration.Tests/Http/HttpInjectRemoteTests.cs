@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using ActorMTA.Integration.Tests.Delivery;
@@ -35,16 +33,7 @@ public sealed class HttpInjectRemoteTests
             ["content"] = raw,
             ["recipients"] = new JsonArray(new JsonObject { ["email"] = "one@http-remote.test" }, new JsonObject { ["email"] = "two@http-remote.test" }),
         };
-        using var client = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{port}/api/inject/v1")
-        {
-            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "remote-token");
-        var reply = await client.SendAsync(request);
-        var text = await reply.Content.ReadAsStringAsync();
-        Assert.True(reply.StatusCode == HttpStatusCode.OK, text);
-        Assert.Equal(2, InjectResponse.Parse(text).SuccessCount);
+        Assert.Equal(2, (await InjectApi.InjectAsync(port, "remote-token", body)).SuccessCount);
 
         var received = await bed.Receiver(Mx).WaitForMessagesAsync(2, TimeSpan.FromSeconds(30));
         Assert.Equal(["one@http-remote.test", "two@http-remote.test"], received.SelectMany(m => m.Recipients).Order());
@@ -83,16 +72,7 @@ public sealed class HttpInjectRemoteTests
             },
             ["recipients"] = new JsonArray(new JsonObject { ["email"] = "x@http-signed.test", ["substitutions"] = new JsonObject { ["n"] = 1 } }),
         };
-        using var client = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{port}/api/inject/v1")
-        {
-            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "sign-token");
-        var reply = await client.SendAsync(request);
-        var text = await reply.Content.ReadAsStringAsync();
-        Assert.True(reply.StatusCode == HttpStatusCode.OK, text);
-        Assert.Equal(1, InjectResponse.Parse(text).SuccessCount);
+        Assert.Equal(1, (await InjectApi.InjectAsync(port, "sign-token", body)).SuccessCount);
 
         var received = Assert.Single(await bed.Receiver(mx).WaitForMessagesAsync(1, TimeSpan.FromSeconds(30)));
         Assert.StartsWith("DKIM-Signature:", received.Text);
