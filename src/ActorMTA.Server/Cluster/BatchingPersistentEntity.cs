@@ -23,6 +23,7 @@ public abstract class BatchingPersistentEntity : PersistentActor
     private readonly List<(object Command, IActorRef Sender)> _inFlight = new();
     private readonly PersistenceCounter _counter;
     private bool _writing;
+    private long _writeStarted;
     private bool _releasingReserve;
     private bool _failed;
     private bool _stopWhenIdle;
@@ -179,6 +180,7 @@ public abstract class BatchingPersistentEntity : PersistentActor
             if (batch.Events.Count == 0) continue; // queries and no-ops only: already answered
 
             _writing = true;
+            _writeStarted = System.Diagnostics.Stopwatch.GetTimestamp();
             PersistAllAsync(batch.Events, _ => { });
             // Runs after every event above is written (DeferAsync keeps order with PersistAllAsync).
             DeferAsync(batch, Persisted);
@@ -205,6 +207,7 @@ public abstract class BatchingPersistentEntity : PersistentActor
         if (_failed) return;
         _writing = false;
         _inFlight.Clear();
+        Observability.MtaMetrics.JournalWrite(System.Diagnostics.Stopwatch.GetElapsedTime(_writeStarted));
         _counter.Record(batch.Events.Count);
         _eventsSinceSnapshot += batch.Events.Count;
         batch.RunEffects();

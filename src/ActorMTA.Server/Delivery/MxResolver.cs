@@ -80,6 +80,7 @@ public sealed class MxResolver
         try
         {
             var (resolution, ttl) = await LookupAsync(domain).ConfigureAwait(false);
+            Observability.MtaMetrics.DnsLookup(resolution is MxResolution.Failure failure ? failure.Permanent ? "permanent" : "temporary" : "ok");
             _cache.Set(domain, resolution, ttl);
             return resolution;
         }

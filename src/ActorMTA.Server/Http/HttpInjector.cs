@@ -203,7 +203,9 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
                         services.Settings.Smtp.MaxHeaderSize, CancellationToken.None).ConfigureAwait(false);
             }
             size = writer.Length;
+            var commitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
             refs = await store.CommitAsync(writer, references).ConfigureAwait(false);
+            Observability.MtaMetrics.SpoolCommit(System.Diagnostics.Stopwatch.GetElapsedTime(commitStarted));
         }
         catch (Exception e)
         {

@@ -599,7 +599,10 @@ public sealed class SmtpSession : ProtocolSession
                     .ConfigureAwait(false);
             }
             var size = writer.Length;
-            return new CommitOutcome(false, await store.CommitAsync(writer, references), size, verdict);
+            var commitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+            var committed = await store.CommitAsync(writer, references);
+            Observability.MtaMetrics.SpoolCommit(System.Diagnostics.Stopwatch.GetElapsedTime(commitStarted));
+            return new CommitOutcome(false, committed, size, verdict);
         }
         catch
         {

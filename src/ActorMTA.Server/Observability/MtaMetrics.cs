@@ -25,6 +25,35 @@ public static class MtaMetrics
     private static readonly Gauge OpenOutbound = Metrics.CreateGauge(
         "actormta_outbound_connections", "Open (or opening) outbound delivery connections");
 
+    private static readonly Counter DnsLookups = Metrics.CreateCounter(
+        "actormta_dns_mx_lookups_total", "MX lookups sent to the resolver (not cache hits), by result: ok, temporary (deferred), permanent",
+        new CounterConfiguration { LabelNames = ["result"] });
+
+    // From a millisecond (a warm group commit) to 10 s (a stalled disk or database).
+    private static readonly double[] LatencyBuckets = Histogram.ExponentialBuckets(0.001, 2, 14);
+
+    private static readonly Histogram JournalWrites = Metrics.CreateHistogram(
+        "actormta_journal_write_seconds", "Time from a batch of entity events handed to the journal to its write confirmed",
+        new HistogramConfiguration { Buckets = LatencyBuckets });
+
+    private static readonly Histogram SpoolCommits = Metrics.CreateHistogram(
+        "actormta_spool_commit_seconds", "Time to make a received message's content durable (fsync or database commit)",
+        new HistogramConfiguration { Buckets = LatencyBuckets });
+
+    private static readonly Gauge QueuedMessages = Metrics.CreateGauge(
+        "actormta_queue_messages", "Messages waiting in the domain queues this node holds");
+
+    public static void DnsLookup(string result) => DnsLookups.WithLabels(result).Inc();
+
+    public static void JournalWrite(TimeSpan took) => JournalWrites.Observe(took.TotalSeconds);
+
+    public static void SpoolCommit(TimeSpan took) => SpoolCommits.Observe(took.TotalSeconds);
+
+    public static void QueueChanged(int delta)
+    {
+        if (delta != 0) QueuedMessages.Inc(delta);
+    }
+
     public static void Received(string protocol) => MessagesReceived.WithLabels(protocol).Inc();
 
     public static void Delivery(string outcome, string? site, string? source, long count)

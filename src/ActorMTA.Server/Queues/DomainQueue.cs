@@ -434,7 +434,9 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     protected override bool ApplyEvent(object @event)
     {
         if (@event is not IDomainQueueEvent e) return false;
+        var before = _state.Pending;
         _state.Apply(e);
+        Observability.MtaMetrics.QueueChanged(_state.Pending - before);
         return true;
     }
 
@@ -445,7 +447,9 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     protected override bool ApplySnapshot(object snapshot)
     {
         if (snapshot is not DomainQueueSnapshot s) return false;
+        var before = _state.Pending;
         _state = DomainQueueState.FromSnapshot(s);
+        Observability.MtaMetrics.QueueChanged(_state.Pending - before);
         return true;
     }
 
@@ -465,6 +469,13 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
             RequestDispatch();
             SendDsns();
         }
+    }
+
+    // Its messages leave this node's count with it (passivated, handed over to another node, or stopped).
+    protected override void PostStop()
+    {
+        Observability.MtaMetrics.QueueChanged(-_state.Pending);
+        base.PostStop();
     }
 
     protected override void OnBatchPersisted()

@@ -56,17 +56,25 @@ public sealed class MetricsTests(ITestOutputHelper output)
         await bed.SubmitManyAsync(Sender, mail, sessions: 4);
         await bed.Receiver("127.0.0.115").WaitForMessagesAsync(30, TimeSpan.FromSeconds(60));
         await WaitAsync(async () => Value(await http.GetStringAsync("/metrics"), "actormta_deliveries_total", "outcome=\"bounced\",site=\"mx.no-metrics.test\",source=\"default\"") >= 10, "the bounces counted");
+        // Every message left the queues once delivered, or bounced and its bounce stored.
+        await WaitAsync(async () => Value(await http.GetStringAsync("/metrics"), "actormta_queue_messages", null) == 0, "empty queues");
         await stop.CancelAsync();
         await scraping;
 
         var text = await http.GetStringAsync("/metrics");
-        output.WriteLine($"{scrapes} scrapes during the run; last:\n{string.Join('\n', text.Split('\n').Where(l => l.StartsWith("actormta_", StringComparison.Ordinal)))}");
+        output.WriteLine($"{scrapes} scrapes during the run; last:\n{string.Join('\n', text.Split('\n').Where(l => l.StartsWith("actormta_", StringComparison.Ordinal) && !l.Contains("_bucket")))}");
         Assert.True(scrapes >= 3, $"{scrapes} scrapes");
         Assert.Equal(40, Value(text, "actormta_messages_received_total", "protocol=\"smtp\""));
         Assert.Equal(30, Value(text, "actormta_deliveries_total", "outcome=\"delivered\",site=\"mx.ok-metrics.test\",source=\"default\""));
         Assert.Equal(10, Value(text, "actormta_deliveries_total", "outcome=\"bounced\",site=\"mx.no-metrics.test\",source=\"default\""));
         Assert.Equal(1, Value(text, "actormta_sessions", "protocol=\"imap\""));
         Assert.True(Value(text, "process_working_set_bytes", null) > 0);
+        // One lookup per domain at least (more when its cache entry expired, dnsmasq's TTL being 1 s), none failed.
+        Assert.True(Value(text, "actormta_dns_mx_lookups_total", "result=\"ok\"") >= 2);
+        Assert.Equal(0, Value(text, "actormta_dns_mx_lookups_total", "result=\"temporary\""));
+        // Every acknowledged message's content was committed once; journal batches were written.
+        Assert.Equal(40, Value(text, "actormta_spool_commit_seconds_count", null));
+        Assert.True(Value(text, "actormta_journal_write_seconds_count", null) > 0);
         Assert.Equal(404, (int)(await http.GetAsync("/other")).StatusCode);
 
         await DebianPackage.EnsureInstalledAsync("prometheus", () => Task.FromResult(File.Exists("/usr/bin/promtool")));
