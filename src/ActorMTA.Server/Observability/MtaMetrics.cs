@@ -16,8 +16,8 @@ public static class MtaMetrics
         new CounterConfiguration { LabelNames = ["protocol"] });
 
     private static readonly Counter Deliveries = Metrics.CreateCounter(
-        "actormta_deliveries_total", "Outbound recipient outcomes (delivered, deferred, bounced, expired), by site and egress source",
-        new CounterConfiguration { LabelNames = ["outcome", "site", "source"] });
+        "actormta_deliveries_total", "Outbound recipient outcomes (delivered, deferred, bounced, expired), by site, provider and egress source",
+        new CounterConfiguration { LabelNames = ["outcome", "site", "provider", "source"] });
 
     private static readonly Gauge OpenSessions = Metrics.CreateGauge(
         "actormta_sessions", "Open client sessions, by protocol", new GaugeConfiguration { LabelNames = ["protocol"] });
@@ -56,9 +56,10 @@ public static class MtaMetrics
 
     public static void Received(string protocol) => MessagesReceived.WithLabels(protocol).Inc();
 
-    public static void Delivery(string outcome, string? site, string? source, long count)
+    /// <param name="site">Null before a lookup (or with shaping off): "none". <paramref name="provider"/>: "none" when no rule matched.</param>
+    public static void Delivery(string outcome, string? site, string? provider, string? source, long count)
     {
-        if (count > 0) Deliveries.WithLabels(outcome, site ?? "none", source ?? "default").Inc(count);
+        if (count > 0) Deliveries.WithLabels(outcome, site ?? "none", provider ?? "none", source ?? "default").Inc(count);
     }
 
     public static void SessionOpened(string protocol) => OpenSessions.WithLabels(protocol).Inc();

@@ -262,10 +262,10 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     {
         var relayed = attempt.Failed.Count(f => f.IsRelayed);
         var failed = attempt.Failed.Count - relayed;
-        var site = _ready?.Site;
-        Observability.MtaMetrics.Delivery("delivered", site, source, attempt.Delivered.Count + relayed);
-        Observability.MtaMetrics.Delivery(settlement.Expired ? "expired" : "bounced", site, source, failed);
-        Observability.MtaMetrics.Delivery("deferred", site, source, settlement.Applied.Count - attempt.Delivered.Count - attempt.Failed.Count);
+        var (site, provider) = (_ready?.Site, _ready?.Provider);
+        Observability.MtaMetrics.Delivery("delivered", site, provider, source, attempt.Delivered.Count + relayed);
+        Observability.MtaMetrics.Delivery(settlement.Expired ? "expired" : "bounced", site, provider, source, failed);
+        Observability.MtaMetrics.Delivery("deferred", site, provider, source, settlement.Applied.Count - attempt.Delivered.Count - attempt.Failed.Count);
     }
 
     /// <summary>Every recipient delivered or failed and every bounce stored: the message leaves, and so does its content.</summary>

@@ -88,6 +88,9 @@ internal sealed class ReadyQueue
     /// <summary>The site of the latest lookup, when shaping is enforced.</summary>
     public string? Site => _permits.Values.Select(p => p.Site).FirstOrDefault(s => s is not null);
 
+    /// <summary>The provider (actormta.shaping.providers) of that site; null when none matches or before a lookup.</summary>
+    public string? Provider => _permits.Values.Select(p => p.Shaping?.Provider).FirstOrDefault(p => p is not null);
+
     /// <summary>The egress source an agent's connection is from (null: not one of ours).</summary>
     public string? SourceOf(IActorRef agent) => _agentSource.TryGetValue(agent, out var source) ? source.Name : null;
 

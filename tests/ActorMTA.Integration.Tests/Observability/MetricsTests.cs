@@ -55,7 +55,7 @@ public sealed class MetricsTests(ITestOutputHelper output)
         });
         await bed.SubmitManyAsync(Sender, mail, sessions: 4);
         await bed.Receiver("127.0.0.115").WaitForMessagesAsync(30, TimeSpan.FromSeconds(60));
-        await WaitAsync(async () => Value(await http.GetStringAsync("/metrics"), "actormta_deliveries_total", "outcome=\"bounced\",site=\"mx.no-metrics.test\",source=\"default\"") >= 10, "the bounces counted");
+        await WaitAsync(async () => Value(await http.GetStringAsync("/metrics"), "actormta_deliveries_total", "outcome=\"bounced\",site=\"mx.no-metrics.test\",provider=\"none\",source=\"default\"") >= 10, "the bounces counted");
         // Every message left the queues once delivered, or bounced and its bounce stored.
         await WaitAsync(async () => Value(await http.GetStringAsync("/metrics"), "actormta_queue_messages", null) == 0, "empty queues");
         await stop.CancelAsync();
@@ -65,8 +65,8 @@ public sealed class MetricsTests(ITestOutputHelper output)
         output.WriteLine($"{scrapes} scrapes during the run; last:\n{string.Join('\n', text.Split('\n').Where(l => l.StartsWith("actormta_", StringComparison.Ordinal) && !l.Contains("_bucket")))}");
         Assert.True(scrapes >= 3, $"{scrapes} scrapes");
         Assert.Equal(40, Value(text, "actormta_messages_received_total", "protocol=\"smtp\""));
-        Assert.Equal(30, Value(text, "actormta_deliveries_total", "outcome=\"delivered\",site=\"mx.ok-metrics.test\",source=\"default\""));
-        Assert.Equal(10, Value(text, "actormta_deliveries_total", "outcome=\"bounced\",site=\"mx.no-metrics.test\",source=\"default\""));
+        Assert.Equal(30, Value(text, "actormta_deliveries_total", "outcome=\"delivered\",site=\"mx.ok-metrics.test\",provider=\"none\",source=\"default\""));
+        Assert.Equal(10, Value(text, "actormta_deliveries_total", "outcome=\"bounced\",site=\"mx.no-metrics.test\",provider=\"none\",source=\"default\""));
         Assert.Equal(1, Value(text, "actormta_sessions", "protocol=\"imap\""));
         Assert.True(Value(text, "process_working_set_bytes", null) > 0);
         // One lookup per domain at least (more when its cache entry expired, dnsmasq's TTL being 1 s), none failed.
@@ -76,6 +76,16 @@ public sealed class MetricsTests(ITestOutputHelper output)
         Assert.Equal(40, Value(text, "actormta_spool_commit_seconds_count", null));
         Assert.True(Value(text, "actormta_journal_write_seconds_count", null) > 0);
         Assert.Equal(404, (int)(await http.GetAsync("/other")).StatusCode);
+
+        // Every series the shipped Grafana dashboard queries is one this endpoint exports.
+        var dashboard = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(
+            Path.Combine(RepositoryLayout.RootDirectory, "cluster", "deploy", "grafana", "actormta-dashboard.json")))!;
+        var queried = dashboard["panels"]!.AsArray().SelectMany(p => p!["targets"]!.AsArray()).Select(t => t!["expr"]!.GetValue<string>())
+            .SelectMany(e => Regex.Matches(e, @"\b(actormta|process|dotnet)_[a-z_]+").Select(m => m.Value)).Distinct().ToList();
+        Assert.True(queried.Count >= 8, $"{queried.Count} series in the dashboard");
+        foreach (var series in queried)
+            Assert.True(text.Contains("\n" + series + "{", StringComparison.Ordinal) || text.Contains("\n" + series + " ", StringComparison.Ordinal),
+                $"the dashboard queries {series}, which /metrics does not export");
 
         await DebianPackage.EnsureInstalledAsync("prometheus", () => Task.FromResult(File.Exists("/usr/bin/promtool")));
         var psi = new System.Diagnostics.ProcessStartInfo("promtool", "check metrics")
