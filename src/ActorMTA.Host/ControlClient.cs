@@ -97,6 +97,26 @@ public static class ControlClient
             Console.Error.WriteLine($"actormta: warning: saved, but the running server did not confirm the reload ({problem}); it notices within actormta.accounts.refresh-interval");
     }
 
+    /// <summary>One command's data (its --json answer), for commands built on others (`ctl top`); an error throws.</summary>
+    public static async Task<JsonObject> QueryAsync(IReadOnlyList<string> words, string dataDirectory, string? node, string? token, CancellationToken ct)
+    {
+        var endpoint = node is not null
+            ? new Endpoint(ParseNode(node), token ?? Environment.GetEnvironmentVariable("ACTORMTA_CTL_TOKEN")
+                ?? throw new UsageException("--node needs --token (or ACTORMTA_CTL_TOKEN): the cluster's actormta.admin.token"))
+            : FindEndpoint(dataDirectory) ?? throw new InvalidOperationException($"no running server found for data dir {dataDirectory}");
+        JsonObject reply;
+        try
+        {
+            reply = await SendAsync(endpoint, words, ct);
+        }
+        catch (SocketException)
+        {
+            throw new InvalidOperationException($"no running server answers at {endpoint.Address}");
+        }
+        if (reply["ok"]?.GetValue<bool>() != true) throw new InvalidOperationException(reply["error"]?.GetValue<string>() ?? "the node gave no answer");
+        return reply["data"] as JsonObject ?? new JsonObject();
+    }
+
     private sealed record Endpoint(IPEndPoint Address, string Token);
 
     private static Endpoint? FindEndpoint(string dataDirectory)

@@ -61,6 +61,10 @@ try
             return await ThenReload(AliasCommand(cl, config, settings), settings);
         case "dkim":
             return DkimCommand.Run(cl, config, settings);
+        case "ctl" when cl.Words.ElementAtOrDefault(1) == "top":
+            return await TopCommand.RunAsync(settings.DataDirectory, cl.Option("--node"), cl.Option("--token"),
+                cl.Option("--interval") is { } every ? Akka.Configuration.ConfigurationFactory.ParseString($"d = \"{every}\"").GetTimeSpan("d") : TimeSpan.FromSeconds(1),
+                cl.Option("--count") is { } frames ? int.TryParse(frames, out var n) ? n : throw new UsageException($"--count wants a number, not '{frames}'") : null);
         case "ctl":
             if (cl.Words.Count < 2) throw new UsageException("ctl needs a command, e.g. 'ctl queue list'");
             var ctlWords = cl.Words.Skip(1).ToList();

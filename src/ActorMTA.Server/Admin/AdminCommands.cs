@@ -53,6 +53,8 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
                                                  no new connections or messages to SITE (MX hosts, comma-separated, as
                                                  shaping show prints it, or a provider's name) from any node
         ctl site resume SITE [--source NAME]     end every automation action on SITE (suspension, lowered limits)
+        ctl metrics                              this node's actormta_* figures, as GET /metrics has them
+        ctl top [--interval 1s] [--count N]      the same figures live: rates, queue, sessions, latencies (Ctrl-C ends)
         ctl accounts reload                      read changed users, domains and aliases now (the CLI does this itself)
         """;
 
@@ -85,8 +87,18 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
         ("shaping", "show") => ShapingShow(args.Skip(2).ToArray()),
         ("site", "suspend") => SiteSuspend(args.Skip(2).ToArray()),
         ("site", "resume") => SiteResume(args.Skip(2).ToArray()),
+        ("metrics", null) => MetricsSnapshot(),
         _ => throw new AdminException("unknown ctl command; commands:\n" + Usage),
     };
+
+    /// <summary>This node's actormta_* series as /metrics has them (whether or not the endpoint is on); `ctl top` polls it.</summary>
+    private static async Task<AdminResult> MetricsSnapshot()
+    {
+        var series = await Observability.MetricsText.ActorMtaSeriesAsync();
+        var data = new JsonObject();
+        foreach (var (name, value) in series) data[name] = value;
+        return new AdminResult(string.Concat(series.Select(s => $"{s.Key} {s.Value.ToString(CultureInfo.InvariantCulture)}\n")), data);
+    }
 
     private static string Arg(string[] args, int i, string what) =>
         i < args.Length ? args[i] : throw new AdminException($"missing {what}");

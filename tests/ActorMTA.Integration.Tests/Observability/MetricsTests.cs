@@ -77,6 +77,16 @@ public sealed class MetricsTests(ITestOutputHelper output)
         Assert.True(Value(text, "actormta_journal_write_seconds_count", null) > 0);
         Assert.Equal(404, (int)(await http.GetAsync("/other")).StatusCode);
 
+        // `ctl metrics` reads the same figures over the admin endpoint, and `ctl top` shows them frame by frame.
+        Assert.Contains("actormta_messages_received_total{protocol=\"smtp\"} 40\n", bed.Ctl("metrics"));
+        var top = bed.Ctl("top", "--count", "2", "--interval", "300ms");
+        output.WriteLine(top);
+        Assert.Equal(2, Regex.Matches(top, "actormta top").Count);
+        Assert.Matches(@"received smtp\W+40\W+0\.0\W", top);
+        Assert.Matches(@"delivered\W+30\W", top);
+        Assert.Matches(@"bounced\W+10\W", top);
+        Assert.Matches(@"imap sessions\W+1\W", top);
+
         // Every series the shipped Grafana dashboard queries is one this endpoint exports.
         var dashboard = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(
             Path.Combine(RepositoryLayout.RootDirectory, "cluster", "deploy", "grafana", "actormta-dashboard.json")))!;
