@@ -13,10 +13,7 @@ public static class ControlClient
     /// <param name="node">HOST:PORT of a node's admin endpoint (with <paramref name="token"/>), or null for the data dir's node.</param>
     public static async Task<int> RunAsync(IReadOnlyList<string> words, string dataDirectory, bool json, string? node = null, string? token = null)
     {
-        var endpoint = node is not null
-            ? new Endpoint(ParseNode(node), token ?? Environment.GetEnvironmentVariable("ACTORMTA_CTL_TOKEN")
-                ?? throw new UsageException("--node needs --token (or ACTORMTA_CTL_TOKEN): the cluster's actormta.admin.token"))
-            : FindEndpoint(dataDirectory) ?? throw new InvalidOperationException($"no running server found for data dir {dataDirectory}");
+        var endpoint = EndpointFor(dataDirectory, node, token);
         using var interrupted = new CancellationTokenSource();
         // Ctrl-C ends a streaming command (cluster tail) cleanly, with exit code 0.
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; interrupted.Cancel(); };
@@ -27,6 +24,13 @@ public static class ControlClient
         catch (SocketException) { throw new InvalidOperationException($"no running server answers at {endpoint.Address}{(node is null ? $" (data dir {dataDirectory})" : "")}"); }
         catch (OperationCanceledException) when (interrupted.IsCancellationRequested) { return 0; }
     }
+
+    /// <param name="node">HOST:PORT of a node's admin endpoint (with <paramref name="token"/>), or null for the data dir's node.</param>
+    private static Endpoint EndpointFor(string dataDirectory, string? node, string? token) =>
+        node is not null
+            ? new Endpoint(ParseNode(node), token ?? Environment.GetEnvironmentVariable("ACTORMTA_CTL_TOKEN")
+                ?? throw new UsageException("--node needs --token (or ACTORMTA_CTL_TOKEN): the cluster's actormta.admin.token"))
+            : FindEndpoint(dataDirectory) ?? throw new InvalidOperationException($"no running server found for data dir {dataDirectory}");
 
     private static IPEndPoint ParseNode(string node) =>
         IPEndPoint.TryParse(node, out var address) && address.Port != 0
@@ -100,10 +104,7 @@ public static class ControlClient
     /// <summary>One command's data (its --json answer), for commands built on others (`ctl top`); an error throws.</summary>
     public static async Task<JsonObject> QueryAsync(IReadOnlyList<string> words, string dataDirectory, string? node, string? token, CancellationToken ct)
     {
-        var endpoint = node is not null
-            ? new Endpoint(ParseNode(node), token ?? Environment.GetEnvironmentVariable("ACTORMTA_CTL_TOKEN")
-                ?? throw new UsageException("--node needs --token (or ACTORMTA_CTL_TOKEN): the cluster's actormta.admin.token"))
-            : FindEndpoint(dataDirectory) ?? throw new InvalidOperationException($"no running server found for data dir {dataDirectory}");
+        var endpoint = EndpointFor(dataDirectory, node, token);
         JsonObject reply;
         try
         {

@@ -5,6 +5,7 @@ using System.Text;
 using ActorMTA.Protocol.Http.Inject;
 using ActorMTA.Protocol.Text;
 using ActorMTA.Server.Inbound;
+using ActorMTA.Server.Net;
 using Akka.Event;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -53,11 +54,8 @@ public sealed class HttpInjectEndpoint : IAsyncDisposable
 
     public static async Task<HttpInjectEndpoint> StartAsync(HttpSettings settings, InboundServices services, X509Certificate2 certificate, ILoggingAdapter log)
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        var app = KestrelApp.Build(kestrel =>
         {
-            kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = settings.MaxRequestSize;
             kestrel.Listen(settings.Bind, settings.Port, listen =>
             {
@@ -65,24 +63,9 @@ public sealed class HttpInjectEndpoint : IAsyncDisposable
                 if (settings.Tls) listen.UseHttps(certificate);
             });
         });
-        var app = builder.Build();
         var endpoint = new HttpInjectEndpoint(app, settings, services, log);
         app.Run(endpoint.HandleAsync);
-        try
-        {
-            await app.StartAsync();
-        }
-        catch (IOException e)
-        {
-            await app.DisposeAsync();
-            // The wording of the other listeners: tests and operators look for "cannot listen on".
-            throw new InvalidOperationException($"cannot listen on {settings.Bind}:{settings.Port} for http: {e.InnerException?.Message ?? e.Message}", e);
-        }
-        var addresses = app.Services.GetService(typeof(Microsoft.AspNetCore.Hosting.Server.IServer)) is Microsoft.AspNetCore.Hosting.Server.IServer server
-            ? server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses
-            : null;
-        if (addresses?.FirstOrDefault() is { } first && Uri.TryCreate(first, UriKind.Absolute, out var uri))
-            endpoint.EndPoint = new IPEndPoint(settings.Bind, uri.Port);
+        endpoint.EndPoint = new IPEndPoint(settings.Bind, await KestrelApp.StartAsync(app, settings.Bind, settings.Port, "http"));
         if (settings.Tokens.Count == 0)
             log.Warning("http: actormta.http.tokens is empty: the injection API answers every request 403 until a token is set");
         log.Info("Listening: http inject API on {0}:{1} (tls={2}, tokens={3}, max-request-size={4}, max-recipients={5})",

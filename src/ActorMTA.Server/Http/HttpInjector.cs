@@ -4,7 +4,6 @@ using ActorMTA.Protocol.Http.Inject;
 using ActorMTA.Protocol.Smtp;
 using ActorMTA.Protocol.Text;
 using ActorMTA.Server.Cluster;
-using ActorMTA.Server.Delivery.Shaping;
 using ActorMTA.Server.Inbound;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Queues;
@@ -111,7 +110,7 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
         var choice = egress.SelectPool(requested, header, sender.Domain);
         if ((requested ?? header) is { } named && !choice.Pool.Name.Equals(named.Trim(), StringComparison.OrdinalIgnoreCase))
             log.Warning("http request={0} queue-id={1} {2}", requestId, queueId, choice.Reason);
-        return choice.Pool.Name == EgressPool.DefaultName ? null : choice.Pool.Name;
+        return choice.QueuedName;
     }
 
     /// <summary>
@@ -203,9 +202,7 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
                         services.Settings.Smtp.MaxHeaderSize, CancellationToken.None).ConfigureAwait(false);
             }
             size = writer.Length;
-            var commitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-            refs = await store.CommitAsync(writer, references).ConfigureAwait(false);
-            Observability.MtaMetrics.SpoolCommit(System.Diagnostics.Stopwatch.GetElapsedTime(commitStarted));
+            refs = await Observability.MtaMetrics.TimedSpoolCommit(store.CommitAsync(writer, references)).ConfigureAwait(false);
         }
         catch (Exception e)
         {

@@ -8,7 +8,6 @@ using ActorMTA.Server.Checks.Spf;
 using ActorMTA.Server.Greylisting;
 using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Delivery;
-using ActorMTA.Server.Delivery.Shaping;
 using ActorMTA.Server.Hosting;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Net;
@@ -515,7 +514,7 @@ public sealed class SmtpSession : ProtocolSession
         var sender = _engine.ReversePath is { IsNull: false } path ? path.Domain : null;
         var choice = egress.SelectPool(null, spooler.PoolHeader, sender);
         Log.Info("smtp session={SessionId} queue-id={QueueId} pool {Pool}: {Reason}", SessionId, _queueId, choice.Pool.Name, choice.Reason);
-        return choice.Pool.Name == EgressPool.DefaultName ? null : choice.Pool.Name;
+        return choice.QueuedName;
     }
 
     private ContentCheckRequest ScreeningRequest() => new(
@@ -599,10 +598,7 @@ public sealed class SmtpSession : ProtocolSession
                     .ConfigureAwait(false);
             }
             var size = writer.Length;
-            var commitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-            var committed = await store.CommitAsync(writer, references);
-            Observability.MtaMetrics.SpoolCommit(System.Diagnostics.Stopwatch.GetElapsedTime(commitStarted));
-            return new CommitOutcome(false, committed, size, verdict);
+            return new CommitOutcome(false, await Observability.MtaMetrics.TimedSpoolCommit(store.CommitAsync(writer, references)), size, verdict);
         }
         catch
         {

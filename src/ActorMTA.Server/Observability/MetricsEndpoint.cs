@@ -63,29 +63,9 @@ public sealed class MetricsEndpoint : IAsyncDisposable
 
     public static async Task<MetricsEndpoint> StartAsync(MetricsSettings settings, ILoggingAdapter log)
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Listen(settings.Bind, settings.Port);
-        });
-        var app = builder.Build();
+        var app = Net.KestrelApp.Build(kestrel => kestrel.Listen(settings.Bind, settings.Port));
         app.Run(ServeAsync);
-        try
-        {
-            await app.StartAsync();
-        }
-        catch (IOException e)
-        {
-            await app.DisposeAsync();
-            throw new InvalidOperationException($"cannot listen on {settings.Bind}:{settings.Port} for metrics: {e.InnerException?.Message ?? e.Message}", e);
-        }
-        var port = settings.Port;
-        if (app.Services.GetService(typeof(Microsoft.AspNetCore.Hosting.Server.IServer)) is Microsoft.AspNetCore.Hosting.Server.IServer server
-            && server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.FirstOrDefault() is { } first
-            && Uri.TryCreate(first, UriKind.Absolute, out var uri))
-            port = uri.Port;
+        var port = await Net.KestrelApp.StartAsync(app, settings.Bind, settings.Port, "metrics");
         log.Info("Listening: metrics on http://{0}:{1}/metrics", settings.Bind, port);
         return new MetricsEndpoint(app, new IPEndPoint(settings.Bind, port));
     }

@@ -47,7 +47,14 @@ public static class MtaMetrics
 
     public static void JournalWrite(TimeSpan took) => JournalWrites.Observe(took.TotalSeconds);
 
-    public static void SpoolCommit(TimeSpan took) => SpoolCommits.Observe(took.TotalSeconds);
+    /// <summary>Awaits a content commit and records how long it took.</summary>
+    public static async Task<T> TimedSpoolCommit<T>(Task<T> commit)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var result = await commit.ConfigureAwait(false);
+        SpoolCommits.Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        return result;
+    }
 
     public static void QueueChanged(int delta)
     {

@@ -106,8 +106,11 @@ internal sealed class ReadyQueue
     {
         get
         {
-            var shaped = _permits.Values.Select(p => p.Shaping).OfType<EffectiveShaping>().ToList();
-            return shaped.Count == 0 ? _throttle.MaxConnections : Math.Min(_throttle.MaxConnections, shaped.Sum(s => s.ConnectionLimit.Value));
+            // Asked on every hand-out: a loop, not a query that allocates.
+            int? sites = null;
+            foreach (var permits in _permits.Values)
+                if (permits.Shaping is { } shaping) sites = (sites ?? 0) + shaping.ConnectionLimit.Value;
+            return sites is { } limit ? Math.Min(_throttle.MaxConnections, limit) : _throttle.MaxConnections;
         }
     }
 
@@ -169,11 +172,11 @@ internal sealed class ReadyQueue
         {
             // Connections come from each source's throttle for the site; OnPermits opens them.
             foreach (var permits in _permits.Values) permits.Target(targets);
-            UpdateDomainRate(now);
             if (!HasRoom) return;
             // The sources of the due mail first: their permits (made now if new) say how many connections there may be.
             var wanted = DueWithSources(now).Take(_throttle.MaxConnections * _throttle.MaxMessagesPerConnection)
                 .GroupBy(d => d.Source).Select(g => (Source: g.Key, Permits: PermitsOf(g.Key)!, Due: g.Count())).ToList();
+            UpdateDomainRate(now);
             var room = MaxConnections - _agents.Count;
             foreach (var (source, permits, due) in wanted)
             {
@@ -215,8 +218,7 @@ internal sealed class ReadyQueue
     public DateTimeOffset? OnPermits(SendPermits permits, bool mayStart, DateTimeOffset now)
     {
         if (!Shaped) return null;
-        var name = SourceNameOf(permits.ThrottleKey);
-        var source = _egress.Sources.GetValueOrDefault(name) ?? _egress.Sources[EgressSource.DefaultName];
+        var source = _egress.Sources.GetValueOrDefault(SendThrottleKey.Parse(permits.ThrottleKey).Source) ?? _egress.Sources[EgressSource.DefaultName];
         var sitePermits = PermitsOf(source)!;
         // A grant for a source that is no longer configured, or for an older site, is given back whole by Accept.
         var granted = sitePermits.Accept(permits, now);
@@ -231,12 +233,6 @@ internal sealed class ReadyQueue
         sitePermits.GiveBack(granted - opened);
         if (mayStart) ServeParked(now);
         return permits.RetryAfter > TimeSpan.Zero ? now + permits.RetryAfter : null;
-    }
-
-    private static string SourceNameOf(string throttleKey)
-    {
-        var bar = throttleKey.IndexOf('|');
-        return bar > 0 ? throttleKey[..bar] : EgressSource.DefaultName;
     }
 
     private IActorRef StartAgent(IReadOnlyList<DeliveryTarget> targets, IReadOnlyList<OutboundItem> items, EgressSource source)

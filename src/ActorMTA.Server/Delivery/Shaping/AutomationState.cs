@@ -141,8 +141,8 @@ public sealed class AutomationState(AutomationRules rules, TimeProvider clock)
     {
         if (_active.Count == 0) return 0;
         Expire(clock.GetUtcNow());
-        var caps = _active.Where(a => a.AppliesTo(source, site, provider)).Select(a => a.Action).OfType<AutomationAction.MessagesPerConnection>().Select(m => m.Limit).ToList();
-        return caps.Count == 0 ? 0 : caps.Min();
+        return _active.Where(a => a.AppliesTo(source, site, provider)).Select(a => a.Action).OfType<AutomationAction.MessagesPerConnection>()
+            .Select(m => m.Limit).DefaultIfEmpty(0).Min();
     }
 
     /// <summary>Ends every action for <paramref name="target"/> (a site key or a provider name); returns how many.</summary>
