@@ -6,7 +6,7 @@ namespace ActorMTA.Host;
 /// </summary>
 public sealed class CommandLine
 {
-    private static readonly HashSet<string> Flags = ["--json", "--help", "-h"];
+    private static readonly HashSet<string> Flags = ["--json", "--help", "-h", "--follow"];
     private readonly Dictionary<string, string> _options = new(StringComparer.Ordinal);
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
 

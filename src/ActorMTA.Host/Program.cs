@@ -23,6 +23,12 @@ usage: actormta <command> [--config FILE] [--data-dir DIR]
                                         record to publish; an existing selector is refused
   dkim list [--json]                    list DKIM keys: domain, selector, algorithm, created, active (the
                                         selector pinned in actormta.dkim.selectors, else the newest)
+  events tail [--type T[,T...]] [--recipient ADDR] [--queue-id ID] [--lines N] [--follow] [--json]
+                                        the last N (10) delivery events of this node's event log, then (--follow)
+                                        each new one; types: Reception, Delivery, TransientFailure, Bounce,
+                                        Expiration, AdminBounce, Feedback, Rejection
+  events query --since TIME [--until TIME] [--type T] [--recipient ADDR] [--queue-id ID] [--json]
+                                        events in a time range; TIME is ISO 8601 or an age (30s, 15m, 2h, 1d)
   ctl COMMAND [--json] [--node IP:PORT --token T]
                                         inspect and steer the cluster through a running node: the node of
                                         --data-dir, or any node's admin endpoint with the cluster's
@@ -61,6 +67,16 @@ try
             return await ThenReload(AliasCommand(cl, config, settings), settings);
         case "dkim":
             return DkimCommand.Run(cl, config, settings);
+        case "events":
+        {
+            using var stop = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) =>
+            {
+                e.Cancel = true;
+                stop.Cancel();
+            };
+            return await EventsCommand.RunAsync(cl, ActorMTA.Server.Observability.Events.EventLogSettings.FromConfig(config, settings.DataDirectory), stop.Token);
+        }
         case "ctl" when cl.Words.ElementAtOrDefault(1) == "top":
             return await TopCommand.RunAsync(settings.DataDirectory, cl.Option("--node"), cl.Option("--token"),
                 cl.Option("--interval") is { } every ? Akka.Configuration.ConfigurationFactory.ParseString($"d = \"{every}\"").GetTimeSpan("d") : TimeSpan.FromSeconds(1),

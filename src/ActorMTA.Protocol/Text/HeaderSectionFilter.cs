@@ -41,11 +41,14 @@ public sealed class HeaderSectionFilter
         Keep,
         Drop,
         Take,
+        KeepAndCapture,
     }
 
     private readonly long _maxHeaderSize;
     private readonly string? _takenField;
     private List<byte>? _taken;
+    private List<byte>? _messageId;
+    private bool _fieldCaptured;
     private readonly byte[] _held = new byte[MaxHeld + 1];
     private int _heldCount;
     private bool _lineStart = true;
@@ -71,6 +74,10 @@ public sealed class HeaderSectionFilter
     /// <summary>The value of the first taken field, unfolded and trimmed (Latin-1 decoded, as header bytes may be
     /// anything); null when there was none.</summary>
     public string? TakenValue => _taken is null ? null : UnfoldedValue(_taken);
+
+    /// <summary>The value of the first Message-ID: field, unfolded and trimmed (kept in the message, unlike a taken
+    /// field); null when there was none. Delivery events name the message by it.</summary>
+    public string? MessageId => _messageId is null ? null : UnfoldedValue(_messageId);
 
     /// <summary>Received: fields seen in the header section.</summary>
     public int ReceivedFields { get; private set; }
@@ -105,8 +112,9 @@ public sealed class HeaderSectionFilter
                 var lf = input[i..].IndexOf((byte)'\n');
                 var end = lf < 0 ? input.Length : i + lf + 1;
                 end = (int)Math.Min(end, i + (_maxHeaderSize - _headerBytes));
-                if (_fate == LineFate.Keep) Write(output, input[i..end]);
-                else if (_fate == LineFate.Take) Keep(input[i..end]);
+                if (_fate is LineFate.Keep or LineFate.KeepAndCapture) Write(output, input[i..end]);
+                if (_fate == LineFate.Take) Keep(_taken!, input[i..end]);
+                else if (_fate == LineFate.KeepAndCapture) Keep(_messageId!, input[i..end]);
                 _headerBytes += end - i;
                 if (input[end - 1] == (byte)'\n') _lineStart = true;
                 i = end;
@@ -134,9 +142,10 @@ public sealed class HeaderSectionFilter
                 if (_heldCount == 0 && b is (byte)' ' or (byte)'\t')
                 {
                     // A folded continuation belongs to the field above.
-                    _fate = _fieldDropped ? _fieldTaken ? LineFate.Take : LineFate.Drop : LineFate.Keep;
-                    if (_fate == LineFate.Keep) WriteByte(output, b);
-                    else if (_fate == LineFate.Take) Keep([b]);
+                    _fate = FateOfField();
+                    if (_fate is LineFate.Keep or LineFate.KeepAndCapture) WriteByte(output, b);
+                    if (_fate == LineFate.Take) Keep(_taken!, [b]);
+                    else if (_fate == LineFate.KeepAndCapture) Keep(_messageId!, [b]);
                     continue;
                 }
                 _fate = LineFate.Undecided;
@@ -164,10 +173,15 @@ public sealed class HeaderSectionFilter
         _fieldTaken = taken && _taken is null;
         if (_fieldTaken) _taken = new List<byte>();
         if (name == "received") ReceivedFields++;
-        else if (name == "message-id") HasMessageId = true;
         else if (name == "date") HasDate = true;
-        _fate = _fieldDropped ? _fieldTaken ? LineFate.Take : LineFate.Drop : LineFate.Keep;
-        if (_fate == LineFate.Keep) Write(output, _held.AsSpan(0, _heldCount));
+        _fieldCaptured = name == "message-id" && !HasMessageId;
+        if (_fieldCaptured)
+        {
+            HasMessageId = true;
+            _messageId = new List<byte>();
+        }
+        _fate = FateOfField();
+        if (_fate is LineFate.Keep or LineFate.KeepAndCapture) Write(output, _held.AsSpan(0, _heldCount));
         _heldCount = 0;
         if (last == (byte)'\n') _lineStart = true;
     }
@@ -177,10 +191,13 @@ public sealed class HeaderSectionFilter
     private string FieldName() =>
         Encoding.Latin1.GetString(_held, 0, _heldCount - 1).TrimEnd(' ', '\t').ToLowerInvariant();
 
-    private void Keep(ReadOnlySpan<byte> bytes)
+    private LineFate FateOfField() =>
+        _fieldDropped ? _fieldTaken ? LineFate.Take : LineFate.Drop : _fieldCaptured ? LineFate.KeepAndCapture : LineFate.Keep;
+
+    private static void Keep(List<byte> value, ReadOnlySpan<byte> bytes)
     {
-        var room = MaxTakenValue - _taken!.Count;
-        if (room > 0) _taken.AddRange(bytes[..Math.Min(room, bytes.Length)]);
+        var room = MaxTakenValue - value.Count;
+        if (room > 0) value.AddRange(bytes[..Math.Min(room, bytes.Length)]);
     }
 
     // RFC 5322 section 2.2.3: unfolding removes the CRLFs before folding white space.

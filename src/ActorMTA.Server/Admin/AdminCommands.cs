@@ -55,6 +55,8 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
         ctl site resume SITE [--source NAME]     end every automation action on SITE (suspension, lowered limits)
         ctl metrics                              this node's actormta_* figures, as GET /metrics has them
         ctl top [--interval 1s] [--count N]      the same figures live: rates, queue, sessions, latencies (Ctrl-C ends)
+        ctl webhooks                             this node's webhook endpoints: events delivered, lag (age of the oldest
+                                                 event not yet accepted), consecutive failures, last success and error
         ctl accounts reload                      read changed users, domains and aliases now (the CLI does this itself)
         """;
 
@@ -88,6 +90,7 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
         ("site", "suspend") => SiteSuspend(args.Skip(2).ToArray()),
         ("site", "resume") => SiteResume(args.Skip(2).ToArray()),
         ("metrics", null) => MetricsSnapshot(),
+        ("webhooks", null) => Webhooks(),
         _ => throw new AdminException("unknown ctl command; commands:\n" + Usage),
     };
 

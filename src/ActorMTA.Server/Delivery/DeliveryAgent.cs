@@ -48,6 +48,8 @@ public sealed class DeliveryAgent : ReceiveActor
     private bool _readyOnThisConnection;
     private bool _everReady;
     private bool _tlsPending;
+    // The TLS of the current session, for delivery events; null: plain text.
+    private TlsEstablished? _tls;
     private bool _awaitingFinalReply;
     private bool _closing;
     private bool _finished;
@@ -94,6 +96,7 @@ public sealed class DeliveryAgent : ReceiveActor
         {
             if (_engine is null) return;
             _tlsPending = false;
+            _tls = m;
             _log.Debug("delivery queue={0} tls to {1}: {2} {3}", _job.QueueName, _target, m.Protocol, m.Cipher);
             Apply(_engine.OnTlsEstablished());
         });
@@ -153,6 +156,7 @@ public sealed class DeliveryAgent : ReceiveActor
         }
         var target = _job.Targets[_nextTarget++];
         _target = target;
+        _tls = null;
         OutboundSocket.ConnectAsync(new IPEndPoint(target.Address, target.Port), _settings.ConnectTimeout, _job.Source?.Bind)
             .PipeTo(Self,
                 success: socket => new Connected(socket, target),
@@ -352,8 +356,11 @@ public sealed class DeliveryAgent : ReceiveActor
         var latency = (long)Stopwatch.GetElapsedTime(_currentStarted).TotalMilliseconds;
         foreach (var r in result.Recipients) DeliveryLog.Write(_log, result.QueueId, r.Recipient, _target?.HostName, r.Reply, latency);
         Context.Parent.Tell(new MessageAttempted(item?.QueueId ?? result.QueueId, _target?.HostName ?? "", result.Recipients)
-            { NextHopHasDsn = hasDsn });
+            { NextHopHasDsn = hasDsn, DurationMs = latency, Connection = ConnectionInfo });
     }
+
+    private OutboundConnectionInfo? ConnectionInfo =>
+        _target is null ? null : new OutboundConnectionInfo(_target.Address.ToString(), _tls?.Protocol, _tls?.Cipher);
 
     private void Finish()
     {
@@ -364,7 +371,7 @@ public sealed class DeliveryAgent : ReceiveActor
         // with the rest of the queue would only make things worse (and hold connections other domains can use).
         var backoff = unattempted.Length > 0 && (!_everReady || _saw421 || _timeouts >= 2);
         Context.Parent.Tell(new AgentFinished(unattempted, _lastFailure, _target?.HostName, backoff)
-            { ElapsedMs = (long)Stopwatch.GetElapsedTime(_agentStarted).TotalMilliseconds });
+            { ElapsedMs = (long)Stopwatch.GetElapsedTime(_agentStarted).TotalMilliseconds, Connection = ConnectionInfo });
         Context.Stop(Self);
     }
 }

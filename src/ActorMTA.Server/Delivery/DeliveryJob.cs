@@ -59,6 +59,11 @@ public sealed record MessageAttempted(string QueueId, string MxHost, IReadOnlyLi
     /// <summary>The server advertised DSN, so it took over the NOTIFY=SUCCESS reports of the recipients it accepted;
     /// false: we report them as "relayed" (RFC 3461 section 5.2.2).</summary>
     public bool NextHopHasDsn { get; init; }
+
+    /// <summary>How long the transaction took, from MAIL FROM (or the refusal) to the final reply.</summary>
+    public long DurationMs { get; init; }
+
+    public OutboundConnectionInfo? Connection { get; init; }
 }
 
 /// <summary>
@@ -71,4 +76,7 @@ public sealed record AgentFinished(IReadOnlyList<string> Unattempted, SmtpReply 
     /// <summary>How long the agent tried (connecting, waiting for greetings that never came): the latency of the
     /// attempt its unattempted messages are deferred with.</summary>
     public long ElapsedMs { get; init; }
+
+    /// <summary>The last session tried, when one was opened.</summary>
+    public OutboundConnectionInfo? Connection { get; init; }
 }

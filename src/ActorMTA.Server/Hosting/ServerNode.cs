@@ -12,6 +12,7 @@ using ActorMTA.Server.Greylisting;
 using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Delivery;
 using ActorMTA.Server.Delivery.Shaping;
+using ActorMTA.Server.Observability.Events;
 using ActorMTA.Server.Http;
 using ActorMTA.Server.Inbound;
 using ActorMTA.Server.Net;
@@ -38,6 +39,9 @@ public sealed class ServerNode : IAsyncDisposable
     private AdminEndpoint? _admin;
     private HttpInjectEndpoint? _http;
     private Observability.MetricsEndpoint? _metrics;
+
+    // One client for every webhook endpoint: it pools connections per endpoint itself.
+    private static readonly HttpClient WebhookHttp = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
     private StorageSpace _space = StorageSpace.Unlimited;
     private int _stopping;
 
@@ -195,6 +199,18 @@ public sealed class ServerNode : IAsyncDisposable
             Shaping = shaping.Enforce ? new ShapingResolver(shaping) : null,
             Egress = egress,
         };
+        var eventLog = EventLogSettings.FromConfig(system.Settings.Config, settings.DataDirectory);
+        var webhooks = Observability.Webhooks.WebhookSettings.FromConfig(system.Settings.Config);
+        if (eventLog.Enabled)
+        {
+            // Before the shard regions: an entity looks up the log when it starts.
+            var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
+            DeliveryEvents.Get(system).Start(system.ActorOf(EventLog.Open(eventLog), "event-log"), $"{self.Host}:{self.Port}", classify: null);
+            DeliveryEvents.Get(system).Webhooks = webhooks
+                .Select(w => system.ActorOf(Observability.Webhooks.WebhookShipper.Open(w, eventLog.Directory, WebhookHttp), "webhook-" + w.Name))
+                .ToArray();
+        }
+        else if (webhooks.Count > 0) throw new ConfigurationException("actormta.webhooks needs actormta.events.enabled = on: webhooks send the event log");
         var regions = ShardRegions.Start(system, content, delivery);
         var node = new ServerNode(settings, system, accounts, content, regions, delivery) { _space = space };
         node.StartChecks(deliverySettings);
@@ -355,7 +371,7 @@ public sealed class ServerNode : IAsyncDisposable
     {
         var services = new InboundServices(Settings, Accounts, Content, Regions.Mailbox, Regions.DomainQueue, certificate)
         {
-            Router = Router, Delivery = Delivery, Space = _space, Quota = Mailboxes.MailboxQuota.FromConfig(System.Settings.Config),
+            Router = Router, Delivery = Delivery, Space = _space, Events = DeliveryEvents.Get(System), Quota = Mailboxes.MailboxQuota.FromConfig(System.Settings.Config),
             Checks = _checks, Learner = _learner, Greylist = _greylist, Signer = _signer,
         };
         var (smtpLimiter, pop3Limiter, imapLimiter) = (services.SmtpConnections, services.Pop3Connections, services.ImapConnections);

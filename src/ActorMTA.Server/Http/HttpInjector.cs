@@ -36,6 +36,7 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
         var response = new InjectResponseBuilder();
         var gate = new Lock();
         var sender = ParsePath(request.EnvelopeSender);
+        var tags = request.Tenant is null && request.Campaign is null ? MessageTags.None : new MessageTags(null, request.Tenant, request.Campaign);
         using var slots = new SemaphoreSlim(settings.MaxInFlight);
         var running = new List<Task>();
         try
@@ -61,7 +62,7 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
                         string? failure;
                         try
                         {
-                            failure = await InjectOneAsync(outcome, sender, request.Pool, requestId, client, tls).ConfigureAwait(false);
+                            failure = await InjectOneAsync(outcome, sender, request.Pool, requestId, client, tls, tags).ConfigureAwait(false);
                         }
                         catch (Exception e)
                         {
@@ -78,6 +79,9 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
                             }
                             else response.Failed(outcome.Recipient.Email, failure);
                         }
+                        if (failure is not null)
+                            services.Events?.Rejected("http", client.ToString(), request.EnvelopeSender, outcome.Recipient.Email, ReplyOf(failure), null,
+                                request.Tenant, request.Campaign);
                     }
                     finally
                     {
@@ -94,6 +98,18 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
             await Task.WhenAll(running).ConfigureAwait(false);
         }
         return response.ToResponse();
+    }
+
+    // "550 5.1.1 text" as a reply, for the Rejection event; a failure without a code (a bad address) counts as 550 5.1.3.
+    private static SmtpReply ReplyOf(string failure)
+    {
+        if (failure.Length < 4 || !int.TryParse(failure.AsSpan(0, 3), out var code) || failure[3] != ' ') return new SmtpReply(550, "5.1.3", failure);
+        var rest = failure[4..];
+        var space = rest.IndexOf(' ');
+        var first = space < 0 ? rest : rest[..space];
+        return first.Length >= 5 && char.IsDigit(first[0]) && first[1] == '.'
+            ? new SmtpReply(code, first, space < 0 ? "" : rest[(space + 1)..])
+            : new SmtpReply(code, null, rest);
     }
 
     private static SmtpPath ParsePath(string address)
@@ -142,7 +158,7 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
 
     /// <summary>One recipient's message; null when it is durably accepted, else why not (never throws).</summary>
     /// <param name="pool">The request's pool field (it wins over a message's X-ActorMTA-Pool field).</param>
-    private async Task<string?> InjectOneAsync(InjectOutcome outcome, SmtpPath sender, string? pool, string requestId, IPAddress client, bool tls)
+    private async Task<string?> InjectOneAsync(InjectOutcome outcome, SmtpPath sender, string? pool, string requestId, IPAddress client, bool tls, MessageTags tags)
     {
         var email = outcome.Recipient.Email;
         var queueId = QueueIds.New();
@@ -191,6 +207,7 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
             await spooler.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
             if (spooler.StorageFailure is { } failure) throw failure;
             poolHeader = spooler.PoolHeader;
+            tags = tags with { MessageId = spooler.MessageId };
             if (services.Signer is { } signer)
             {
                 // Our callers' mail is signed before it is queued, as an authenticated submission's is.
@@ -232,7 +249,7 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
             var queueName = router.QueueNameFor(domain, queueId);
             asks.Add((services.DomainQueueRegion.Ask<object>(
                 new EnqueueDelivery(queueName, queueId, reference, sender.IsNull ? "" : sender.Address, recipients, size, queuedAt, correlation)
-                    { Traits = traits, Pool = chosenPool },
+                    { Traits = traits, Pool = chosenPool, Tags = tags },
                 timeout), new RetractEnqueue(queueName, queueId, correlation), reference));
         }
         string? why = null;

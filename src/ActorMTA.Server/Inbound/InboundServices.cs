@@ -36,6 +36,9 @@ public sealed record InboundServices(
     /// <summary>For the "delivered" DSN to senders that asked for one (NOTIFY=SUCCESS); null: none are sent.</summary>
     public Delivery.DeliveryServices? Delivery { get; init; }
 
+    /// <summary>Where refused recipients and messages are written as Rejection events; null: nowhere.</summary>
+    public Observability.Events.DeliveryEvents? Events { get; init; }
+
     /// <summary>actormta.mailbox.quota, for the RCPT check (the mailbox entity enforces it for IMAP).</summary>
     public Mailboxes.MailboxQuota Quota { get; init; } = Mailboxes.MailboxQuota.Unlimited;
 

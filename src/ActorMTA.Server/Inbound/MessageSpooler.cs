@@ -78,6 +78,9 @@ public sealed class MessageSpooler : IMessageSink
     /// <summary>The value of the message's X-ActorMTA-Pool field (removed from the stored message); null when it had none.</summary>
     public string? PoolHeader => _header.TakenValue;
 
+    /// <summary>The message's Message-ID: as the client wrote it, or the one this server added; null when it has none.</summary>
+    public string? MessageId => _header.MessageId ?? (_messageIdHeader is null ? null : _messageIdHeader[(_messageIdHeader.IndexOf(':') + 1)..].Trim());
+
     /// <summary>Received: fields in the client's header section (not counting ours).</summary>
     public int ReceivedFields => _header.ReceivedFields;
 

@@ -51,6 +51,9 @@ public sealed class SmtpSession : ProtocolSession
 
         /// <summary>The egress pool of the remote recipients' copies; null: the default pool.</summary>
         public string? Pool { get; init; }
+
+        /// <summary>The message's Message-ID, for the delivery events of its queued copies.</summary>
+        public MessageTags Tags { get; init; } = MessageTags.None;
     }
 
     private readonly SmtpLimits _limits;
@@ -105,10 +108,10 @@ public sealed class SmtpSession : ProtocolSession
             _lastLine = m.Line;
             Apply(OnLine(m.Line));
         });
-        Receive<RecipientQuotaChecked>(m => Apply(_engine.OnRecipientVerdict(m.Verdict)));
+        Receive<RecipientQuotaChecked>(m => Apply(RecipientDecided(m.Verdict)));
         Receive<RecipientScreened>(m =>
         {
-            if (m.Refusal is { } refusal) Apply(_engine.OnRecipientVerdict(RecipientVerdict.Reject(refusal)));
+            if (m.Refusal is { } refusal) Apply(RecipientDecided(RecipientVerdict.Reject(refusal)));
             else CheckQuota(m.Recipient, m.Routed);
         });
         Receive<GreetingDue>(_ => GreetUnlessEarlyTalker());
@@ -227,6 +230,29 @@ public sealed class SmtpSession : ProtocolSession
 
     private TimeSpan DataTimeout => _limits.Deadlines.DataTimeout(_limits.DataTimeout, UnderStress);
 
+    // The RCPT being decided: the engine asks about one recipient at a time.
+    private SmtpPath? _checkingRecipient;
+
+    /// <summary>The engine's answer to a RCPT verdict; a refused recipient is written as a Rejection event.</summary>
+    private SmtpStep RecipientDecided(RecipientVerdict verdict)
+    {
+        if (!verdict.IsAccepted && verdict.Rejection is { } reply && _checkingRecipient is { } recipient)
+            Services.Events?.Rejected("smtp", Connection.RemoteEndPoint.Address.ToString(), _engine.ReversePath?.Address, recipient.Address, reply);
+        return _engine.OnRecipientVerdict(verdict);
+    }
+
+    /// <summary>A message refused at the end of its data: a Rejection event for each of its recipients, with the reply.</summary>
+    private SmtpStep MessageRefused(Func<SmtpStep> refuse)
+    {
+        var recipients = _engine.Recipients.Select(r => r.Address).ToArray();
+        var sender = _engine.ReversePath?.Address;
+        var step = refuse();
+        if (Services.Events is { } events && step.Replies.Count > 0 && step.Replies[^1] is { Code: >= 400 } reply)
+            foreach (var recipient in recipients)
+                events.Rejected("smtp", Connection.RemoteEndPoint.Address.ToString(), sender, recipient, reply, _spooler?.MessageId);
+        return step;
+    }
+
     private void Apply(SmtpStep step)
     {
         if (step.Delayed)
@@ -247,6 +273,7 @@ public sealed class SmtpSession : ProtocolSession
                 else ReadCommand(_limits.MaxLineLength, CommandTimeout);
                 break;
             case SmtpEffect.CheckRecipient check:
+                _checkingRecipient = check.Recipient;
                 CheckRecipient(check.Recipient);
                 break;
             case SmtpEffect.Authenticate auth:
@@ -359,14 +386,14 @@ public sealed class SmtpSession : ProtocolSession
         var quota = Services.Quota;
         if (!verdict.IsAccepted || quota.IsUnlimited)
         {
-            Apply(_engine.OnRecipientVerdict(verdict));
+            Apply(RecipientDecided(verdict));
             return;
         }
         var limited = Services.Router.Plan([recipient]).Mailboxes.Where(m => quota.LimitFor(m) is not null).ToList();
         var declared = _engine.DeclaredSize ?? 0;
         if (limited.Count == 0 || limited.Any(m => declared > quota.LimitFor(m)))
         {
-            Apply(_engine.OnRecipientVerdict(limited.Count == 0 ? verdict : OverWholeQuota));
+            Apply(RecipientDecided(limited.Count == 0 ? verdict : OverWholeQuota));
             return;
         }
         var region = Services.MailboxRegion;
@@ -427,7 +454,7 @@ public sealed class SmtpSession : ProtocolSession
         {
             Log.Info("smtp session={SessionId} queue-id={QueueId} refused: {Bytes} bytes is over the size limit", SessionId, _queueId, m.Bytes);
             AbortMessage();
-            Apply(_engine.OnDataReceived(DataOutcome.TooBig));
+            Apply(MessageRefused(() => _engine.OnDataReceived(DataOutcome.TooBig)));
             return;
         }
         _bdatBytes += m.Bytes;
@@ -436,13 +463,13 @@ public sealed class SmtpSession : ProtocolSession
             // The rest of the content was read and dropped: the client is in step for its next command.
             Log.Error("smtp session={SessionId} queue-id={QueueId} refused: spool write failed: {Reason}", SessionId, _queueId, failure.Message);
             AbortMessage();
-            Apply(_engine.OnDataReceived(DataOutcome.InsufficientStorage));
+            Apply(MessageRefused(() => _engine.OnDataReceived(DataOutcome.InsufficientStorage)));
             return;
         }
         if (_readingLastContent && RefusalAtEndOfData() is { } refusal)
         {
             AbortMessage();
-            Apply(_engine.OnDataReceived(refusal));
+            Apply(MessageRefused(() => _engine.OnDataReceived(refusal)));
             return;
         }
         Apply(_engine.OnDataReceived(DataOutcome.Complete));
@@ -478,7 +505,11 @@ public sealed class SmtpSession : ProtocolSession
         var (local, remote) = Services.Router.Plan(_engine.Recipients);
         _recipientDsn = RecipientDsnByAddress();
         var transaction = ++_transaction;
-        var acceptance = new Acceptance(transaction, _queueId!) { Pool = remote.Count > 0 ? PoolOf(spooler) : null };
+        var acceptance = new Acceptance(transaction, _queueId!)
+        {
+            Pool = remote.Count > 0 ? PoolOf(spooler) : null,
+            Tags = spooler.MessageId is { } messageId ? new MessageTags(messageId, null, null) : MessageTags.None,
+        };
         _acceptance = acceptance;
         var screening = ScreensClient ? ScreeningRequest() : null;
         Timers.StartSingleTimer("accept", new AcceptTimedOut(transaction),
@@ -543,7 +574,7 @@ public sealed class SmtpSession : ProtocolSession
         _acceptance = null;
         _queueId = null;
         Log.Info("smtp session={SessionId} queue-id={QueueId} refused by checks: {Reply} {Summary}", SessionId, acceptance.QueueId, m.Verdict.Reply, m.Verdict.Summary);
-        Apply(_engine.OnMessageFailed(m.Verdict.Reply!));
+        Apply(MessageRefused(() => _engine.OnMessageFailed(m.Verdict.Reply!)));
     }
 
     /// <summary>NOTIFY=/ORCPT= of the transaction's recipients that gave any, by address (the first RCPT of
@@ -646,6 +677,7 @@ public sealed class SmtpSession : ProtocolSession
                 // The whole message's map: each queue keeps only its own recipients' parameters.
                 RecipientDsn = _recipientDsn.Count == 0 ? EnqueueDelivery.EmptyRecipientDsn : _recipientDsn,
                 Pool = acceptance.Pool,
+                Tags = acceptance.Tags,
             });
             acceptance.Retractions.Add(new RetractEnqueue(queueName, acceptance.QueueId, correlation));
         }
@@ -704,7 +736,7 @@ public sealed class SmtpSession : ProtocolSession
             if (retraction is RetractDelivery rd) Services.MailboxRegion.Tell(rd);
             else Services.DomainQueueRegion.Tell(retraction);
         }
-        Apply(_engine.OnMessageFailed(reply));
+        Apply(MessageRefused(() => _engine.OnMessageFailed(reply)));
     }
 
     private void AbortMessage()

@@ -5,6 +5,7 @@ using ActorMTA.Server.Cluster;
 using ActorMTA.Server.Delivery;
 using ActorMTA.Server.Delivery.Bounces;
 using ActorMTA.Server.Delivery.Shaping;
+using ActorMTA.Server.Observability.Events;
 using ActorMTA.Storage;
 using Akka.Actor;
 using Akka.Event;
@@ -44,6 +45,11 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     private readonly HashSet<string> _dsnsInFlight = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<FailedRecipient>> _warningsDue = new(StringComparer.Ordinal);
     private DomainQueueState _state = new();
+    // Delivery events (actormta.events): null when the node writes none.
+    private readonly EventOutbox? _outbox;
+    private readonly QueueEventDeriver? _deriver;
+    private readonly IActorRef? _eventLog;
+    private long _liveSequence;
     private ReadyQueue? _ready;
     private bool _resolving;
     private long _resolveStarted;
@@ -61,7 +67,19 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         _delivery = delivery;
         _policy = new SettlePolicy(delivery?.Settings ?? new DeliverySettings(), new Random());
         PersistenceId = PersistenceIdOf(queueName);
+        var events = DeliveryEvents.Get(Context.System);
+        if (events.Log is { } log)
+        {
+            _eventLog = log;
+            _outbox = new EventOutbox(PersistenceId);
+            _deriver = new QueueEventDeriver(queueName, PersistenceId, events.Node, events.Classify);
+        }
     }
+
+    private sealed record ResendEvents : INoSerializationVerificationNeeded { public static readonly ResendEvents Instance = new(); }
+
+    // Unconfirmed events are sent again this often: the log may have been restarted, or the confirmation lost.
+    private static readonly TimeSpan EventResendInterval = TimeSpan.FromSeconds(5);
 
     public override string PersistenceId { get; }
 
@@ -130,7 +148,8 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 _ready?.Reported(attempted.QueueId);
                 _ready?.SiteReplied(sender, attempted.Results.Select(r => r.Reply));
                 if (_state.Find(attempted.QueueId) is { } tried)
-                    Settle(tried, attempted.Results, attempted.MxHost, counted: true, logEach: false, batch, attempted.NextHopHasDsn, source: _ready?.SourceOf(sender));
+                    Settle(tried, attempted.Results, attempted.MxHost, counted: true, logEach: false, batch, attempted.NextHopHasDsn, source: _ready?.SourceOf(sender),
+                        latencyMs: attempted.DurationMs, connection: attempted.Connection);
                 break;
             case AgentFinished finished:
                 AgentDone(finished, sender, batch);
@@ -154,7 +173,8 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 {
                     _state.EndLease(id);
                     if (_state.Find(id) is { } old)
-                        Settle(old, old.Recipients.Select(r => new RecipientResult(r, SettlePolicy.ExpiredReply)).ToArray(), null, counted: false, logEach: true, batch);
+                        Settle(old, old.Recipients.Select(r => new RecipientResult(r, SettlePolicy.ExpiredReply)).ToArray(), null, counted: false, logEach: true, batch,
+                            kind: AttemptKind.Expiry);
                 }
                 break;
             case DsnStored stored:
@@ -176,6 +196,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 Dsn = enqueue.Dsn,
                 RecipientDsn = RecipientDsnOf(enqueue),
                 Pool = enqueue.Pool,
+                Tags = enqueue.Tags,
             });
         batch.Reply(sender, new DeliveryEnqueued(enqueue.QueueName, enqueue.CorrelationId));
         // The queue holds one reference per message; a second one for the same message is surplus.
@@ -211,7 +232,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
             : _state.Find(bounce.QueueId) is { Recipients.Count: > 0 } one ? [one] : [];
         var reply = new SmtpReply(550, "5.0.0", bounce.Reason);
         foreach (var entry in targets)
-            Settle(entry, entry.Recipients.Select(r => new RecipientResult(r, reply)).ToArray(), null, counted: false, logEach: true, batch);
+            Settle(entry, entry.Recipients.Select(r => new RecipientResult(r, reply)).ToArray(), null, counted: false, logEach: true, batch, kind: AttemptKind.AdminBounce);
         Log.Info("{0}: {1} messages bounced by the administrator", PersistenceId, targets.Count);
         batch.Reply(sender, new QueueControlDone(bounce.QueueName, targets.Count));
     }
@@ -231,7 +252,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         {
             if (_state.Find(id) is { } entry)
                 Settle(entry, entry.Recipients.Select(r => new RecipientResult(r, finished.Reason)).ToArray(), finished.MxHost, counted: true, logEach: true, batch,
-                    latencyMs: finished.ElapsedMs, source: source);
+                    latencyMs: finished.ElapsedMs, source: source, connection: finished.Connection);
         }
         RequestDispatch();
         UpdatePassivation();
@@ -240,12 +261,21 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     /// <summary>Persists what <see cref="SettlePolicy"/> decides for a message's results, and completes it when settled.</summary>
     /// <param name="latencyMs">How long the attempt behind <paramref name="results"/> took, for the delivery log (0: no attempt, e.g. expiry).</param>
     /// <param name="source">The egress source of the connection the results came over, for the metrics.</param>
+    /// <param name="kind">What settles them, for the delivery events (an expiry found during an attempt is an expiry).</param>
+    /// <param name="connection">The address and TLS of the session the results came over, for the delivery events.</param>
     private void Settle(QueuedDelivery entry, IReadOnlyList<RecipientResult> results, string? mx, bool counted, bool logEach, CommandBatch batch,
-        bool nextHopHasDsn = true, long latencyMs = 0, string? source = null)
+        bool nextHopHasDsn = true, long latencyMs = 0, string? source = null, AttemptKind kind = AttemptKind.Attempt, OutboundConnectionInfo? connection = null)
     {
         var now = Now;
         var settlement = _policy.Settle(entry, results, mx, counted, now, BackoffUntil, _warningsDue.ContainsKey(entry.QueueId), nextHopHasDsn);
         if (settlement.Attempt is not { } attempt) return;
+        if (_outbox is not null)
+            attempt = attempt with
+            {
+                Report = new AttemptReport(settlement.Expired ? AttemptKind.Expiry : kind, now, mx, connection?.Address, connection?.TlsProtocol,
+                    connection?.TlsCipher, source, _ready?.Site, _ready?.Provider, latencyMs,
+                    settlement.Applied.Select(r => new RecipientReply(r.Recipient, r.Reply)).ToArray()),
+            };
         if (logEach)
             foreach (var result in settlement.Applied) DeliveryLog.Write(Log, entry.QueueId, result.Recipient, mx, result.Reply, latencyMs);
         if (settlement.Expired) Log.Info("{0}: message {1} expired after {2}", PersistenceId, entry.QueueId, now - entry.QueuedAt);
@@ -341,7 +371,8 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
             var reply = new SmtpReply(failure.ReplyCode, failure.EnhancedCode, failure.Text);
             var latency = (long)Stopwatch.GetElapsedTime(_resolveStarted).TotalMilliseconds;
             foreach (var entry in entries)
-                Settle(entry, entry.Recipients.Select(r => new RecipientResult(r, reply)).ToArray(), null, counted: true, logEach: true, batch, latencyMs: latency);
+                Settle(entry, entry.Recipients.Select(r => new RecipientResult(r, reply)).ToArray(), null, counted: true, logEach: true, batch, latencyMs: latency,
+                    kind: failure.Permanent ? AttemptKind.Resolution : AttemptKind.Attempt);
             return;
         }
         _ready.Start(result.Targets, now);
@@ -434,13 +465,38 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     protected override bool ApplyEvent(object @event)
     {
         if (@event is not IDomainQueueEvent e) return false;
+        if (_outbox is not null) DeriveEvents(e);
         var before = _state.Pending;
         _state.Apply(e);
         Observability.MtaMetrics.QueueChanged(_state.Pending - before);
         return true;
     }
 
-    protected override object CreateSnapshot() => _state.ToSnapshot();
+    /// <summary>The delivery events of a journal event, from the state before it: in recovery its sequence number is the
+    /// replayed one; live, the events of a batch get the numbers after the last persisted one, in order, as PersistAll
+    /// gives them.</summary>
+    private void DeriveEvents(IDomainQueueEvent e)
+    {
+        var sequence = IsRecovering ? LastSequenceNr : ++_liveSequence;
+        var entry = e switch
+        {
+            DeliveryQueued queued => _state.Find(queued.QueueId),
+            DeliveryAttempted attempted => _state.Find(attempted.QueueId),
+            _ => null,
+        };
+        if (e is DeliveryQueued or DeliveryAttempted) _outbox!.Add(sequence, _deriver!.Derive(sequence, e, entry));
+    }
+
+    private void PublishEvents(bool again)
+    {
+        if (_outbox is null || _outbox.IsEmpty) return;
+        _outbox.Publish(_eventLog!, LastSequenceNr, again, Self);
+        if (!Timers.IsTimerActive("events-resend"))
+            Timers.StartPeriodicTimer("events-resend", ResendEvents.Instance, EventResendInterval);
+    }
+
+    protected override object CreateSnapshot() =>
+        _outbox is null ? _state.ToSnapshot() : _state.ToSnapshot() with { Unpublished = _outbox.Entries.ToArray() };
 
     protected override int SnapshotSize => _state.Pending;
 
@@ -449,12 +505,15 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         if (snapshot is not DomainQueueSnapshot s) return false;
         var before = _state.Pending;
         _state = DomainQueueState.FromSnapshot(s);
+        _outbox?.Restore(s.Unpublished);
         Observability.MtaMetrics.QueueChanged(_state.Pending - before);
         return true;
     }
 
     protected override void OnRecovered()
     {
+        _liveSequence = LastSequenceNr;
+        PublishEvents(again: true);
         if (_delivery is not null)
             _ready = new ReadyQueue(_queueName, _delivery.Settings.ThrottleFor(_domain).PerPartition(), _delivery.Settings, _content,
                 _state, (entry, now) => !_policy.IsExpired(entry, now), Context, Timers, Now, _delivery.Egress,
@@ -480,6 +539,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
 
     protected override void OnBatchPersisted()
     {
+        PublishEvents(again: false);
         UpdatePassivation();
         RequestDispatch();
         SendDsns();
@@ -489,7 +549,8 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
     // holding mail must stay (and come back after a restart); an empty one may go.
     private void UpdatePassivation()
     {
-        if (_state.Pending == 0 && Connections == 0) Context.SetReceiveTimeout(_settings.IdlePassivateAfter);
+        // Unconfirmed delivery events hold it too: once passivated, nothing would start it to send them again.
+        if (_state.Pending == 0 && Connections == 0 && (_outbox?.IsEmpty ?? true)) Context.SetReceiveTimeout(_settings.IdlePassivateAfter);
         else Context.SetReceiveTimeout(null);
     }
 
@@ -499,6 +560,18 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         {
             case DispatchTick:
                 Dispatch();
+                return true;
+            case EventsWritten written:
+                _outbox?.Confirmed(written.UpTo);
+                if (_outbox is { IsEmpty: true })
+                {
+                    Timers.Cancel("events-resend");
+                    UpdatePassivation();
+                }
+                return true;
+            case ResendEvents:
+                if (_outbox is null || _outbox.IsEmpty) Timers.Cancel("events-resend");
+                else _outbox.Publish(_eventLog!, LastSequenceNr, again: true, Self);
                 return true;
             case MoreWork more:
                 if (_ready is null) Sender.Tell(new MoreMessages([]));
@@ -540,7 +613,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 SendDsns();
                 return true;
             case ReceiveTimeout:
-                if (_state.Pending == 0 && Connections == 0 && IsIdle) RequestPassivation();
+                if (_state.Pending == 0 && Connections == 0 && IsIdle && (_outbox?.IsEmpty ?? true)) RequestPassivation();
                 return true;
             default:
                 return false;

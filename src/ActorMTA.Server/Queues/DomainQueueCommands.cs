@@ -23,6 +23,9 @@ public sealed record EnqueueDelivery(
     /// <summary>The egress pool (<see cref="Delivery.Shaping.EgressSettings.SelectPool"/>); null: the default pool.</summary>
     public string? Pool { get; init; }
 
+    /// <summary>Message-ID, tenant and campaign, for delivery events.</summary>
+    public MessageTags Tags { get; init; } = MessageTags.None;
+
     public static readonly IReadOnlyDictionary<string, DsnRecipientParameters> EmptyRecipientDsn =
         new Dictionary<string, DsnRecipientParameters>(StringComparer.Ordinal);
 }

@@ -20,6 +20,9 @@ public sealed record DeliveryQueued(
 
     /// <summary>The egress pool chosen at acceptance; null: the default pool. Written from manifest QQ4 on.</summary>
     public string? Pool { get; init; }
+
+    /// <summary>Message-ID, tenant and campaign, for delivery events. Written from manifest QQ5 on.</summary>
+    public MessageTags Tags { get; init; } = MessageTags.None;
 }
 
 public enum QueueRemovalReason : byte
@@ -43,7 +46,12 @@ public sealed record DeliveryRemoved(string QueueId, QueueRemovalReason Reason) 
 /// </summary>
 public sealed record DeliveryAttempted(
     string QueueId, IReadOnlyList<string> Delivered, IReadOnlyList<FailedDelivery> Failed, bool Counted,
-    DateTimeOffset NextAttemptAt, string? LastResult) : IDomainQueueEvent;
+    DateTimeOffset NextAttemptAt, string? LastResult) : IDomainQueueEvent
+{
+    /// <summary>How the outcome came about (host, TLS, replies, duration), for delivery events; null in journals
+    /// written before manifest QA2.</summary>
+    public AttemptReport? Report { get; init; }
+}
 
 /// <summary>Bounce number <paramref name="Number"/> reporting <paramref name="Recipients"/> was stored by its destination.</summary>
 public sealed record BounceSent(string QueueId, int Number, IReadOnlyList<string> Recipients) : IDomainQueueEvent;

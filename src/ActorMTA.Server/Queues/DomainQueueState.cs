@@ -90,7 +90,7 @@ public sealed class DomainQueueState
             case DeliveryQueued queued:
                 Put(new QueuedDelivery(queued.QueueId, queued.ContentRef, queued.ReversePath, queued.Recipients,
                     queued.Size, queued.QueuedAt, Attempts: 0, NextAttemptAt: queued.QueuedAt, LastResult: null)
-                    { Traits = queued.Traits, Dsn = queued.Dsn, RecipientDsn = queued.RecipientDsn, Pool = queued.Pool });
+                    { Traits = queued.Traits, Dsn = queued.Dsn, RecipientDsn = queued.RecipientDsn, Pool = queued.Pool, Tags = queued.Tags });
                 break;
             case DeliveryRemoved removed:
                 Remove(removed.QueueId);

@@ -39,6 +39,9 @@ public sealed record QueuedDelivery(
     /// <summary>The egress pool it goes out through (actormta.egress.pools); null: the default pool.</summary>
     public string? Pool { get; init; }
 
+    /// <summary>Message-ID, tenant and campaign, for delivery events.</summary>
+    public MessageTags Tags { get; init; } = MessageTags.None;
+
     public DsnRecipientParameters DsnOf(string recipient) => RecipientDsn.GetValueOrDefault(recipient, DsnRecipientParameters.None);
 
     public static readonly IReadOnlyDictionary<string, DsnRecipientParameters> NoRecipientDsn =

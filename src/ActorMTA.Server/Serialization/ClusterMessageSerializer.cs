@@ -72,6 +72,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
 
     internal const string EnqueueDeliveryManifest = "QE";
     internal const string EnqueueDeliveryWithPoolManifest = "QE2";
+    internal const string EnqueueDeliveryWithTagsManifest = "QE3";
     internal const string RetractEnqueueManifest = "QR";
     internal const string GetQueueStatusManifest = "QS";
     internal const string SuspendQueueManifest = "QSu";
@@ -157,7 +158,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
         MessagesAppendedToFolder => MessagesAppendedToFolderManifest,
         MessagesCopied => MessagesCopiedManifest,
         FolderChanged => FolderChangedManifest,
-        EnqueueDelivery => EnqueueDeliveryWithPoolManifest,
+        EnqueueDelivery => EnqueueDeliveryWithTagsManifest,
         RetractEnqueue => RetractEnqueueManifest,
         GetQueueStatus => GetQueueStatusManifest,
         SuspendQueue => SuspendQueueManifest,
@@ -358,6 +359,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
                 w.Long(m.Size); w.Timestamp(m.QueuedAt); w.Long(m.CorrelationId); w.Byte((byte)m.Traits);
                 EntityRecordSerializer.WriteDsn(w, m.Dsn, m.RecipientDsn);
                 w.NullableString(m.Pool); // QE2
+                EntityRecordSerializer.WriteTags(w, m.Tags); // QE3
                 break;
             case RetractEnqueue m:
                 w.String(m.QueueName); w.String(m.QueueId); w.Long(m.CorrelationId);
@@ -519,6 +521,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
 
             EnqueueDeliveryManifest => ReadEnqueueDelivery(r),
             EnqueueDeliveryWithPoolManifest => ReadEnqueueDelivery(r) with { Pool = r.NullableString() },
+            EnqueueDeliveryWithTagsManifest => ReadEnqueueDelivery(r) with { Pool = r.NullableString(), Tags = EntityRecordSerializer.ReadTags(r) },
             RetractEnqueueManifest => new RetractEnqueue(r.String(), r.String(), r.Long()),
             GetQueueStatusManifest => new GetQueueStatus(r.String()),
             SuspendQueueManifest => new SuspendQueue(r.String()),

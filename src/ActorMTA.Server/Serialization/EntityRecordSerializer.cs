@@ -37,13 +37,16 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
     internal const string DeliveryQueuedV2 = "QQ2";
     internal const string DeliveryQueuedV3 = "QQ3";
     internal const string DeliveryQueuedV4 = "QQ4";
+    internal const string DeliveryQueuedV5 = "QQ5";
     internal const string DeliveryRemovedV1 = "QR1";
     internal const string DomainQueueSnapshotV1 = "QS1";
     internal const string DomainQueueSnapshotV2 = "QS2";
     internal const string DomainQueueSnapshotV3 = "QS3";
     internal const string DomainQueueSnapshotV4 = "QS4";
     internal const string DomainQueueSnapshotV5 = "QS5";
+    internal const string DomainQueueSnapshotV6 = "QS6";
     internal const string DeliveryAttemptedV1 = "QA1";
+    internal const string DeliveryAttemptedV2 = "QA2";
     internal const string BounceSentV1 = "QB1";
     internal const string DelayWarningSentV1 = "QW1";
     internal const string QueueSuspensionChangedV1 = "QX1";
@@ -72,10 +75,11 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
         RecentBoundaryMoved => RecentBoundaryMovedV1,
         MessagesMoved => MessagesMovedV1,
         MessageStructureComputed => MessageStructureComputedV1,
-        DeliveryQueued => DeliveryQueuedV4,
+        DeliveryQueued => DeliveryQueuedV5,
         DeliveryRemoved => DeliveryRemovedV1,
-        DomainQueueSnapshot => DomainQueueSnapshotV5,
-        DeliveryAttempted => DeliveryAttemptedV1,
+        DomainQueueSnapshot => DomainQueueSnapshotV6,
+        DeliveryAttempted { Report: null } => DeliveryAttemptedV1,
+        DeliveryAttempted => DeliveryAttemptedV2,
         BounceSent => BounceSentV1,
         DelayWarningSent => DelayWarningSentV1,
         QueueSuspensionChanged => QueueSuspensionChangedV1,
@@ -181,6 +185,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                 w.Byte((byte)e.Traits); // QQ2
                 WriteDsn(w, e.Dsn, e.RecipientDsn); // QQ3
                 w.NullableString(e.Pool); // QQ4
+                WriteTags(w, e.Tags); // QQ5
                 break;
             case DeliveryRemoved e:
                 w.String(e.QueueId);
@@ -188,7 +193,8 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                 break;
             case DomainQueueSnapshot s:
                 // QS5: QS1's fields per entry, then failures, bounces sent, the warning flag, (QS3) the content traits,
-                // (QS4) the DSN parameters and (QS5) the egress pool; the suspension flag last.
+                // (QS4) the DSN parameters, (QS5) the egress pool and (QS6) the message tags; the suspension flag, then (QS6)
+                // the delivery events not yet written to the event log.
                 w.Int(s.Entries.Count);
                 foreach (var d in s.Entries)
                 {
@@ -207,8 +213,15 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                     w.Byte((byte)d.Traits);
                     WriteDsn(w, d.Dsn, d.RecipientDsn);
                     w.NullableString(d.Pool);
+                    WriteTags(w, d.Tags);
                 }
                 w.Byte(s.Suspended ? (byte)1 : (byte)0);
+                w.Int(s.Unpublished.Count);
+                foreach (var pending in s.Unpublished)
+                {
+                    w.Long(pending.Sequence);
+                    w.Strings(pending.Lines);
+                }
                 break;
             case DeliveryAttempted e:
                 w.String(e.QueueId);
@@ -217,6 +230,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                 w.Byte(e.Counted ? (byte)1 : (byte)0);
                 w.Timestamp(e.NextAttemptAt);
                 w.NullableString(e.LastResult);
+                if (e.Report is { } report) WriteReport(w, report); // QA2
                 break;
             case BounceSent e:
                 w.String(e.QueueId);
@@ -287,13 +301,17 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
             DeliveryQueuedV2 => new DeliveryQueued(r.String(), r.String(), r.String(), r.Strings(), r.Long(), r.Timestamp()) { Traits = (ContentTraits)r.Byte() },
             DeliveryQueuedV3 => ReadDeliveryQueuedV3(r),
             DeliveryQueuedV4 => ReadDeliveryQueuedV3(r) with { Pool = r.NullableString() },
+            DeliveryQueuedV5 => ReadDeliveryQueuedV3(r) with { Pool = r.NullableString(), Tags = ReadTags(r) },
             DeliveryRemovedV1 => new DeliveryRemoved(r.String(), ReadEnum<QueueRemovalReason>(r)),
             DomainQueueSnapshotV1 => ReadDomainQueueSnapshot(r, version: 1),
             DomainQueueSnapshotV2 => ReadDomainQueueSnapshot(r, version: 2),
             DomainQueueSnapshotV3 => ReadDomainQueueSnapshot(r, version: 3),
             DomainQueueSnapshotV4 => ReadDomainQueueSnapshot(r, version: 4),
             DomainQueueSnapshotV5 => ReadDomainQueueSnapshot(r, version: 5),
+            DomainQueueSnapshotV6 => ReadDomainQueueSnapshot(r, version: 6),
             DeliveryAttemptedV1 => new DeliveryAttempted(r.String(), r.Strings(), ReadFailures(r), r.Byte() != 0, r.Timestamp(), r.NullableString()),
+            DeliveryAttemptedV2 => new DeliveryAttempted(r.String(), r.Strings(), ReadFailures(r), r.Byte() != 0, r.Timestamp(), r.NullableString())
+                { Report = ReadReport(r) },
             BounceSentV1 => new BounceSent(r.String(), r.Int(), r.Strings()),
             DelayWarningSentV1 => new DelayWarningSent(r.String()),
             QueueSuspensionChangedV1 => new QueueSuspensionChanged(r.Byte() != 0),
@@ -420,9 +438,62 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
             }
             if (version >= 5)
                 entries[i] = entries[i] with { Pool = r.NullableString() };
+            if (version >= 6)
+                entries[i] = entries[i] with { Tags = ReadTags(r) };
         }
         var suspended = version >= 2 && r.Byte() != 0;
-        return new DomainQueueSnapshot(entries) { Suspended = suspended };
+        if (version < 6) return new DomainQueueSnapshot(entries) { Suspended = suspended };
+        var unpublished = new Observability.Events.OutboxEntry[r.Count()];
+        for (var i = 0; i < unpublished.Length; i++) unpublished[i] = new Observability.Events.OutboxEntry(r.Long(), r.Strings());
+        return new DomainQueueSnapshot(entries) { Suspended = suspended, Unpublished = unpublished };
+    }
+
+    internal static void WriteTags(RecordWriter w, MessageTags tags)
+    {
+        w.NullableString(tags.MessageId);
+        w.NullableString(tags.Tenant);
+        w.NullableString(tags.Campaign);
+    }
+
+    internal static MessageTags ReadTags(RecordReader r)
+    {
+        var tags = new MessageTags(r.NullableString(), r.NullableString(), r.NullableString());
+        return tags.IsNone ? MessageTags.None : tags;
+    }
+
+    private static void WriteReport(RecordWriter w, AttemptReport report)
+    {
+        w.Byte((byte)report.Kind);
+        w.Timestamp(report.At);
+        w.NullableString(report.MxHost);
+        w.NullableString(report.MxAddress);
+        w.NullableString(report.TlsProtocol);
+        w.NullableString(report.TlsCipher);
+        w.NullableString(report.Source);
+        w.NullableString(report.Site);
+        w.NullableString(report.Provider);
+        w.Long(report.DurationMs);
+        w.Int(report.Replies.Count);
+        foreach (var reply in report.Replies)
+        {
+            w.String(reply.Recipient);
+            w.Int(reply.Reply.Code);
+            w.NullableString(reply.Reply.EnhancedCode);
+            w.Strings(reply.Reply.Lines);
+        }
+    }
+
+    private static AttemptReport ReadReport(RecordReader r)
+    {
+        var kind = ReadEnum<AttemptKind>(r);
+        var at = r.Timestamp();
+        var (host, address, protocol, cipher) = (r.NullableString(), r.NullableString(), r.NullableString(), r.NullableString());
+        var (source, site, provider) = (r.NullableString(), r.NullableString(), r.NullableString());
+        var duration = r.Long();
+        var replies = new RecipientReply[r.Count()];
+        for (var i = 0; i < replies.Length; i++)
+            replies[i] = new RecipientReply(r.String(), new Protocol.Smtp.SmtpReply(r.Int(), r.NullableString(), r.Strings()));
+        return new AttemptReport(kind, at, host, address, protocol, cipher, source, site, provider, duration, replies);
     }
 
     private static DeliveryQueued ReadDeliveryQueuedV3(RecordReader r)

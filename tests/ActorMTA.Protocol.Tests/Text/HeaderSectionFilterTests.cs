@@ -162,4 +162,18 @@ public class HeaderSectionFilterTests
         Assert.Null(Run("X-ActorMTA-Pool: bulk\r\n\r\n").Filter.TakenValue);
         Assert.Equal("X-ActorMTA-Pool: bulk\r\n|", Run("X-ActorMTA-Pool: bulk\r\n\r\n").Output);
     }
+
+    [Fact]
+    public void The_first_message_id_is_kept_in_the_message_and_its_value_noted_wherever_the_input_is_split()
+    {
+        const string message = "From: a\r\nMessage-ID:\r\n <m1@h.test>\r\nMessage-Id: <m2@h.test>\r\n\r\nMessage-ID: <body@h.test>\r\n";
+        for (var split = 1; split < message.Length; split++)
+        {
+            var (output, filter) = Run(message, splits: [split]);
+            Assert.Equal("From: a\r\nMessage-ID:\r\n <m1@h.test>\r\nMessage-Id: <m2@h.test>\r\n|Message-ID: <body@h.test>\r\n", output);
+            Assert.Equal("<m1@h.test>", filter.MessageId);
+            Assert.True(filter.HasMessageId);
+        }
+        Assert.Null(Run("From: a\r\n\r\n").Filter.MessageId);
+    }
 }

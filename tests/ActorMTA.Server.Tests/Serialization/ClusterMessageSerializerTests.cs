@@ -361,14 +361,29 @@ public sealed class ClusterMessageSerializerTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void An_enqueue_from_a_node_without_pools_still_reads()
     {
-        // QE is QE2 without the trailing pool, which an absent one writes as a single byte.
+        // QE is QE3 without the trailing pool and tags, which absent ones write as a single byte each.
         var enqueue = new EnqueueDelivery("example.net", "Q1", "ref/1", "s@example.org", ["a@example.net"], 10, Then, 7) { Traits = ContentTraits.SmtpUtf8 };
         var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(enqueue);
-        Assert.Equal("QE2", serializer.Manifest(enqueue));
+        Assert.Equal("QE3", serializer.Manifest(enqueue));
 
-        var back = (EnqueueDelivery)serializer.FromBinary(serializer.ToBinary(enqueue)[..^1], "QE");
+        var back = (EnqueueDelivery)serializer.FromBinary(serializer.ToBinary(enqueue)[..^4], "QE");
 
         Assert.Equal(("Q1", 7L, ContentTraits.SmtpUtf8, (string?)null), (back.QueueId, back.CorrelationId, back.Traits, back.Pool));
+    }
+
+    [Fact]
+    public void The_tags_of_an_enqueue_cross_nodes()
+    {
+        var enqueue = new EnqueueDelivery("example.net", "Q1", "ref/1", "s@example.org", ["a@example.net"], 10, Then, 7)
+            { Pool = "bulk", Tags = new MessageTags("<m1@example.org>", "acme", "spring") };
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(enqueue);
+
+        var back = (EnqueueDelivery)serializer.FromBinary(serializer.ToBinary(enqueue), serializer.Manifest(enqueue));
+
+        Assert.Equal(("bulk", enqueue.Tags), (back.Pool, back.Tags));
+        // A QE2 enqueue (before tags) reads without them.
+        var qe2 = (EnqueueDelivery)serializer.FromBinary(serializer.ToBinary(enqueue with { Tags = MessageTags.None })[..^3], "QE2");
+        Assert.Equal(("bulk", MessageTags.None), (qe2.Pool, qe2.Tags));
     }
 
     [Fact]

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ActorMTA.Server.Observability.Events;
+
+/// <summary>
+/// One delivery event: what happened to one recipient of one message, as one JSON object on one line of the event log.
+/// <see cref="Id"/> is stable: an event derived again after a crash has the id it had, so consumers de-duplicate by it.
+/// Fields that do not apply (no MX host for a Reception) are left out of the JSON.
+/// </summary>
+public sealed record DeliveryEvent
+{
+    public required string Id { get; init; }
+    public required string Type { get; init; }
+    public required DateTimeOffset Time { get; init; }
+    public string? QueueId { get; init; }
+    public string? MessageId { get; init; }
+    public string? Sender { get; init; }
+    public string? Recipient { get; init; }
+    public string? Tenant { get; init; }
+    public string? Campaign { get; init; }
+    public string? Pool { get; init; }
+    /// <summary>The domain queue (recipient domain, or domain#partition) the message waited in.</summary>
+    public string? Queue { get; init; }
+    public string? Site { get; init; }
+    public string? Provider { get; init; }
+    public string? Source { get; init; }
+    public string? MxHost { get; init; }
+    public string? MxIp { get; init; }
+    public string? TlsProtocol { get; init; }
+    public string? TlsCipher { get; init; }
+    public int? ReplyCode { get; init; }
+    public string? EnhancedCode { get; init; }
+    public string? ReplyText { get; init; }
+    public int? Attempt { get; init; }
+    public long? Size { get; init; }
+    public long? QueueTimeMs { get; init; }
+    public long? AttemptMs { get; init; }
+    public string? BounceCategory { get; init; }
+    /// <summary>Where a message was received from (Reception, Rejection): smtp, http, dsn.</summary>
+    public string? Protocol { get; init; }
+    /// <summary>The client's address (Reception, Rejection).</summary>
+    public string? ClientIp { get; init; }
+    public string? Node { get; init; }
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>One line of the event log, without its line end.</summary>
+    public string ToJsonLine() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>The event of one event-log line; null for a line that is not one (a torn last line after a crash).</summary>
+    public static DeliveryEvent? FromJsonLine(string line)
+    {
+        if (line.Length < 2 || line[0] != '{') return null;
+        try
+        {
+            return JsonSerializer.Deserialize<DeliveryEvent>(line, Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using Akka.Configuration;
+
+namespace ActorMTA.Server.Observability.Events;
+
+/// <summary>actormta.events: where and how the node's delivery events are written.</summary>
+public sealed record EventLogSettings(bool Enabled, string Directory, long SegmentSize, TimeSpan SegmentAge, bool Compress, TimeSpan Retention)
+{
+    public static EventLogSettings FromConfig(Config root, string dataDirectory)
+    {
+        var c = root.GetConfig("actormta.events") ?? ConfigurationFactory.Empty;
+        var directory = c.GetString("directory", "events");
+        var segmentSize = c.GetByteSize("segment-size", null) ?? 64L * 1024 * 1024;
+        if (segmentSize < 4096) throw new ConfigurationException("actormta.events.segment-size must be at least 4KiB");
+        var age = c.GetTimeSpan("segment-age", TimeSpan.FromHours(1));
+        if (age <= TimeSpan.Zero) throw new ConfigurationException("actormta.events.segment-age must be positive");
+        return new EventLogSettings(
+            c.GetBoolean("enabled", true),
+            Path.GetFullPath(Path.Combine(dataDirectory, directory)),
+            segmentSize, age,
+            c.GetBoolean("compress", true),
+            c.GetTimeSpan("retention", TimeSpan.FromDays(30)));
+    }
+}
