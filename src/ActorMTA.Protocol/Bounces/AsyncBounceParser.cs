@@ -160,7 +160,7 @@ public sealed partial class AsyncBounceParser(BounceClassifier classifier)
     [GeneratedRegex(@"\(#([245]\.\d{1,3}\.\d{1,3})\)")]
     private static partial Regex QmailStatus();
 
-    [GeneratedRegex(@"Remote host said:\s*(.+)", RegexOptions.Singleline)]
+    [GeneratedRegex(@"Remote host said:\s*(.+?)\s*(?:\nGiving up on |\z)", RegexOptions.Singleline)]
     private static partial Regex QmailRemoteSaid();
 
     [GeneratedRegex(@"^(?:Connected to )?(\S+) (?:but |does not like)", RegexOptions.Multiline)]
