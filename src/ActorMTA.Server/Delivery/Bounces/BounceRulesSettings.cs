@@ -64,7 +64,9 @@ public sealed record BounceRulesSettings
         if (!c.HasPath(path)) return [];
         IList<HoconValue> items;
         // Akka's IsArray() is false for an empty list, so asking for the list is the test.
-        try { items = c.GetValue(path).GetArray(); }
+        var value = c.GetValue(path);
+        if (value.IsObject()) throw new ConfigurationException($"{fullPath} must be a list of rules");
+        try { items = value.GetArray(); }
         catch (Exception e) when (e is not ConfigurationException) { throw new ConfigurationException($"{fullPath} must be a list of rules"); }
         var rules = new List<BounceRule>(items.Count);
         for (var i = 0; i < items.Count; i++)
