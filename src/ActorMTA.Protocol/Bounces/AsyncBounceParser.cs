@@ -11,6 +11,10 @@ namespace ActorMTA.Protocol.Bounces;
 /// </summary>
 public sealed partial class AsyncBounceParser(BounceClassifier classifier)
 {
+    // The report comes before the copy of the message; a bounce's report is a few kilobytes, the copy may be anything.
+    private const int MaxReportChars = 256 * 1024;
+    private const int MatchTimeoutMs = 1000;
+
     public IReadOnlyList<BouncedRecipient> Parse(MimeMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -20,12 +24,13 @@ public sealed partial class AsyncBounceParser(BounceClassifier classifier)
             if (dsn is not null) return FromDsn(message, dsn);
             var text = message.TextBody;
             if (string.IsNullOrEmpty(text)) return [];
+            if (text.Length > MaxReportChars) text = text[..MaxReportChars];
             text = text.Replace("\r\n", "\n");
             if (text.Contains("This is the qmail-send program", StringComparison.Ordinal)) return FromQmail(text);
             if (text.Contains("This message was created automatically by mail delivery software.", StringComparison.Ordinal)) return FromExim(text);
             return [];
         }
-        catch (Exception e) when (e is FormatException or ParseException or InvalidOperationException)
+        catch (Exception e) when (e is FormatException or ParseException or InvalidOperationException or RegexMatchTimeoutException)
         {
             return [];
         }
@@ -154,30 +159,30 @@ public sealed partial class AsyncBounceParser(BounceClassifier classifier)
         return m.Success ? m.Groups[1].Value : null;
     }
 
-    [GeneratedRegex(@"^<(?<address>[^<>\s]+)>:\n(?<body>(?:.+\n?)*)", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^<(?<address>[^<>\s]+)>:\n(?<body>(?:[^\n]+\n)*[^\n]*)", RegexOptions.Multiline, MatchTimeoutMs)]
     private static partial Regex QmailParagraph();
 
-    [GeneratedRegex(@"\(#([245]\.\d{1,3}\.\d{1,3})\)")]
+    [GeneratedRegex(@"\(#([245]\.\d{1,3}\.\d{1,3})\)", RegexOptions.None, MatchTimeoutMs)]
     private static partial Regex QmailStatus();
 
-    [GeneratedRegex(@"Remote host said:\s*(.+?)\s*(?:\nGiving up on |\z)", RegexOptions.Singleline)]
+    [GeneratedRegex(@"Remote host said:\s*(.+?)\s*(?:\nGiving up on |\z)", RegexOptions.Singleline, MatchTimeoutMs)]
     private static partial Regex QmailRemoteSaid();
 
-    [GeneratedRegex(@"^(?:Connected to )?(\S+) (?:but |does not like)", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^(?:Connected to )?(\S+) (?:but |does not like)", RegexOptions.Multiline, MatchTimeoutMs)]
     private static partial Regex QmailRemoteHost();
 
-    [GeneratedRegex(@"^-{3,} This is a copy of (?:the|your) message", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^-{3,} This is a copy of (?:the|your) message", RegexOptions.Multiline, MatchTimeoutMs)]
     private static partial Regex EximCopy();
 
-    [GeneratedRegex(@"(?:The following address\(es\) failed:|has not yet been delivered (?:is|are):)[ \t]*\n")]
+    [GeneratedRegex(@"(?:The following address\(es\) failed:|has not yet been delivered (?:is|are):)[ \t]*\n", RegexOptions.None, MatchTimeoutMs)]
     private static partial Regex EximListStart();
 
-    [GeneratedRegex(@"^  (\S+@\S+?)\s*$")]
+    [GeneratedRegex(@"^  (\S+@\S+?)\s*$", RegexOptions.None, MatchTimeoutMs)]
     private static partial Regex EximAddressLine();
 
-    [GeneratedRegex(@"host (\S+) \[[^\]]+\]:")]
+    [GeneratedRegex(@"host (\S+) \[[^\]]+\]:", RegexOptions.None, MatchTimeoutMs)]
     private static partial Regex EximHost();
 
-    [GeneratedRegex(@"^Message-Id:\s*<([^>\r\n]+)>", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^Message-Id:\s*<([^>\r\n]+)>", RegexOptions.Multiline | RegexOptions.IgnoreCase, MatchTimeoutMs)]
     private static partial Regex MessageIdHeader();
 }

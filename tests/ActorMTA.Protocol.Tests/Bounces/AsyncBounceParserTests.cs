@@ -111,6 +111,15 @@ public sealed class AsyncBounceParserTests
     }
 
     [Fact]
+    public void An_internationalized_report_is_read_like_an_ascii_one()
+    {
+        // RFC 6533: SMTPUTF8 reporters send message/global-delivery-status.
+        var bounced = Parser.Parse(Load(PostfixDsn.Replace("Content-Type: message/delivery-status", "Content-Type: message/global-delivery-status")));
+
+        Assert.Equal(["alice@gmail.com", "bob@yahoo.com"], bounced.Select(b => b.Recipient));
+    }
+
+    [Fact]
     public void A_report_built_with_mimekit_and_carrying_the_whole_message_is_read()
     {
         var original = new MimeMessage { MessageId = "orig-999@sender.example", Subject = "Invoice" };
