@@ -67,7 +67,7 @@ public sealed partial class AsyncBounceParser(BounceClassifier classifier)
         message.BodyParts.OfType<TextRfc822Headers>().FirstOrDefault()?.Message
         ?? message.BodyParts.OfType<MessagePart>().FirstOrDefault(p => p is not TextRfc822Headers)?.Message;
 
-    // qmail-send (qsutil/qmail-send.c): one paragraph per address, "<address>:" then what happened, up to the
+    // qmail-send (qmail-send.c, bounce text): one paragraph per address, "<address>:" then what happened, up to the
     // "--- Below this line is a copy of the message." line.
     private List<BouncedRecipient> FromQmail(string text)
     {

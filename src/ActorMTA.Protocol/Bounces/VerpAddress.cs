@@ -40,6 +40,9 @@ public sealed class VerpAddress
         Domain = domain.Trim().TrimEnd('.');
     }
 
+    /// <summary>The longest queue id (of plain characters) whose return path fits whatever the recipient: the hashed form's.</summary>
+    public int MaxQueueIdLength => MaxLocalPartLength - LocalPart.Length - "+=".Length - HashMarker.Length - 16;
+
     /// <summary>The return path for <paramref name="recipient"/> of message <paramref name="queueId"/>.</summary>
     public string Encode(string queueId, string recipient)
     {

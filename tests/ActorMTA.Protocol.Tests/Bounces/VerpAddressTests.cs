@@ -72,6 +72,16 @@ public sealed class VerpAddressTests
         Assert.False(target.Names("other@a-rather-long-recipient-domain.example"));
     }
 
+    [Fact]
+    public void A_queue_id_of_the_documented_maximum_fits_with_any_recipient()
+    {
+        var queueId = new string('Q', Verp.MaxQueueIdLength);
+        var address = Verp.Encode(queueId, new string('r', 64) + "@example.org");
+
+        Assert.Equal(64, address.IndexOf('@'));
+        Assert.Throws<ArgumentException>(() => Verp.Encode(queueId + "Q", new string('r', 64) + "@example.org"));
+    }
+
     [Theory]
     [InlineData("alice@example.org")]
     [InlineData("bounces@mta.example.com")]

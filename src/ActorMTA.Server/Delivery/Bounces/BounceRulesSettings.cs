@@ -1,5 +1,6 @@
 using ActorMTA.Protocol.Bounces;
 using ActorMTA.Server.Delivery.Shaping;
+using ActorMTA.Server.Inbound;
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
 
@@ -44,8 +45,12 @@ public sealed record BounceRulesSettings
 
         var localPart = c.HasPath("verp-local-part") ? c.GetString("verp-local-part").Trim() : "bounces";
         var domain = c.HasPath("verp-domain") ? c.GetString("verp-domain").Trim() : "";
-        try { _ = new VerpAddress(localPart, domain.Length == 0 ? "placeholder.invalid" : domain); }
+        VerpAddress verp;
+        try { verp = new VerpAddress(localPart, domain.Length == 0 ? "placeholder.invalid" : domain); }
         catch (ArgumentException e) { throw new ConfigurationException($"{Path}.verp-local-part / verp-domain: {e.Message}"); }
+        // Found at start-up rather than as a failed encoding of every message.
+        if (verp.MaxQueueIdLength < QueueIdGenerator.Length)
+            throw new ConfigurationException($"{Path}.verp-local-part: '{localPart}' is too long; with a queue id and a recipient hash the return path would pass {VerpAddress.MaxLocalPartLength} octets");
 
         return new BounceRulesSettings
         {

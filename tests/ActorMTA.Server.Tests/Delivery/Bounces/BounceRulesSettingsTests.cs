@@ -60,6 +60,7 @@ public sealed class BounceRulesSettingsTests
     [InlineData("""actormta.bounces.extra-rules = { a = 1 }""", "actormta.bounces.extra-rules must be a list of rules")]
     [InlineData("""actormta.bounces.extra-rule = []""", "actormta.bounces.extra-rule: unknown key")]
     [InlineData("""actormta.bounces.verp-local-part = "bounce+s" """, "actormta.bounces.verp-local-part")]
+    [InlineData("""actormta.bounces.verp-local-part = "a-very-long-local-part-for-bounces" """, "actormta.bounces.verp-local-part: 'a-very-long-local-part-for-bounces' is too long")]
     public void A_bad_rule_or_setting_is_a_configuration_error_naming_it(string overrides, string expected)
     {
         var e = Assert.Throws<ConfigurationException>(() => Read(overrides));
