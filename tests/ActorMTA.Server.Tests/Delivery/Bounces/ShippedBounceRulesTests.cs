@@ -36,14 +36,14 @@ public sealed class ShippedBounceRulesTests
         { "WEB.DE, sitepackage.de list", 550, "Benutzer hat das Speichervolumen ueberschritten. / User has exhausted allowed storage space.", BounceCategory.MailboxFull },
         { "GMX, newsroom.gmx.net 2017-09-28", 552, "Requested mail action aborded: exceeded storage allocation, Quota exceeded", BounceCategory.MailboxFull },
         // ---- MessageTooLarge ----
-        { "Gmail, support.google.com/a/answer/3726730", 552, "5.2.3 Your message exceeded Google's message size limits.", BounceCategory.MessageTooLarge },
+        { "Gmail, cloudmailin.com 552 page", 552, "5.2.3 Your message exceeded Google's message size limits.", BounceCategory.MessageTooLarge },
         { "cloudmailin.com 552 page", 552, "Message size exceeds the allowed size for this account (10485760)", BounceCategory.MessageTooLarge },
         // ---- PolicyRelated ----
         { "Apple iCloud, smtp.codes/icloud", 550, "5.7.1 [CS01] Message rejected due to local policy. Please visit https://support.apple.com/en-us/HT204137", BounceCategory.PolicyRelated },
         { "Apple iCloud, smtp.codes/icloud", 421, "4.7.1 Messages to someone@icloud.com deferred due to excessive volume. Try again later - https://support.apple.com/en-us/HT204137", BounceCategory.PolicyRelated },
         { "Gmail, support.google.com/a/answer/3726730", 450, "4.2.1 The user you are trying to contact is receiving mail too quickly. Please resend your message at a later time.", BounceCategory.PolicyRelated },
         { "Gmail, support.google.com/a/answer/3726730", 421, "4.7.0 TLS required for RCPT domain, closing connection.", BounceCategory.PolicyRelated },
-        { "Gmail, sending limit", 550, "5.4.5 Daily sending quota exceeded.", BounceCategory.PolicyRelated },
+        { "Gmail, quoted at xtremeit.blogspot.com", 550, "5.4.5 Daily sending quota exceeded.", BounceCategory.PolicyRelated },
         { "Comcast, security.comcast.net Mail-Delivery-Error-Messages", 421, "[Too many sessions opened]", BounceCategory.PolicyRelated },
         { "Comcast, postmaster.comcast.net mail-error-codes (a 550 with the block code and a link)", 550, "ES000010 http://postmaster.comcast.net/mail-error-codes.html", BounceCategory.PolicyRelated },
         { "GMX, newsroom.gmx.net 2017-09-28", 421, "Rate limit reached. Please try again later", BounceCategory.PolicyRelated },
@@ -59,7 +59,7 @@ public sealed class ShippedBounceRulesTests
         { "Apple iCloud, smtp.codes/icloud", 550, "5.7.1 Your email was rejected due to having a domain present in the Spamhaus DBL -- see https://www.spamhaus.org/dbl/", BounceCategory.SpamRelated },
         // ---- VirusRelated ----
         { "Gmail, quoted at doc.sorbsecurity.com", 552, "5.7.0 This message was blocked because its content presents a potential security issue. Please visit https://support.google.com/mail/?p=BlockedMessage to review our message content and attachment content guidelines. - gsmtp", BounceCategory.VirusRelated },
-        { "Gmail, support.google.com/a/answer/3726730", 550, "5.7.0 Our system detected an illegal attachment on your message.", BounceCategory.VirusRelated },
+        { "Gmail, as quoted on Sendmarc's SMTP error 552 page", 550, "5.7.0 Our system detected an illegal attachment on your message.", BounceCategory.VirusRelated },
         { "generic scanner, Sendmarc 552 page", 552, "Virus infected message rejected", BounceCategory.VirusRelated },
         // ---- AuthenticationFailure ----
         { "Gmail, mailflowauthority.com / support.google.com/a/answer/3726730", 550, "5.7.26 This mail has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM.", BounceCategory.AuthenticationFailure },
@@ -73,14 +73,18 @@ public sealed class ShippedBounceRulesTests
         { "Microsoft Exchange Online, smtp.codes/exchangeonline", 451, "4.4.62 Mail sent to the wrong Office 365 region. ATTR35. For more information please go to https://go.microsoft.com/fwlink/?linkid=865268", BounceCategory.RoutingError },
         // ---- ProtocolError ----
         { "RFC 5321 section 4.2.3", 500, "Syntax error, command unrecognized", BounceCategory.ProtocolError },
+        { "Gmail, support.google.com/a/answer/3726730", 451, "4.5.0 SMTP protocol violation, see RFC 2821.", BounceCategory.ProtocolError },
+        { "Gmail, support.google.com/a/answer/3726730", 452, "4.5.3 Your message has too many recipients.", BounceCategory.ProtocolError },
         { "RFC 5321 section 4.2.3", 503, "Bad sequence of commands", BounceCategory.ProtocolError },
         // ---- ConnectionTimeout ----
         { "Microsoft Exchange Online NDR list", 451, "4.4.316 Connection refused [Message=Socket error code 10061]", BounceCategory.ConnectionTimeout },
+        { "Gmail, support.google.com/a/answer/3726730", 451, "4.4.2 Timeout - closing connection.", BounceCategory.ConnectionTimeout },
         { "qmail-remote, sitepackage.de list", 0, "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)", BounceCategory.ConnectionTimeout },
         // ---- Expired ----
         { "Microsoft, support.microsoft.com/help/3028012", 550, "4.4.7 QUEUE.Expired; message expired", BounceCategory.Expired },
         // ---- Uncategorized ----
         { "Yahoo, smtp.codes/yahoo", 451, "4.3.2 Internal server error", BounceCategory.Uncategorized },
+        { "Gmail, support.google.com/a/answer/3726730", 421, "4.3.0 Temporary System Problem. Try again later", BounceCategory.Uncategorized },
         { "Yahoo, help.yahoo.com SLN3444", 421, "Resources temporarily unavailable. Please try again later", BounceCategory.Uncategorized },
     };
 
