@@ -107,6 +107,36 @@ public sealed class ShippedBounceRulesTests
     }
 
     [Fact]
+    public void A_qmail_bounce_that_gave_up_after_the_queue_lifetime_is_expired()
+    {
+        // qmail-send.c appends the last line to the last attempt's reason when the message dies of old age.
+        const string qmail = """
+            From: MAILER-DAEMON@mail.qmail.example
+            Subject: failure notice
+
+            Hi. This is the qmail-send program at mail.qmail.example.
+            I'm afraid I wasn't able to deliver your message to the following addresses.
+            This is a permanent error; I've given up. Sorry it didn't work out.
+
+            <someone@gone.example>:
+            Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)
+            I'm not going to try again; this message has been in the queue too long.
+
+            --- Below this line is a copy of the message.
+
+            Message-ID: <orig-2@sender.example>
+            """;
+        var message = MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(qmail.ReplaceLineEndings("\r\n"))));
+
+        var bounced = Assert.Single(new AsyncBounceParser(Shipped).Parse(message));
+
+        Assert.Equal("someone@gone.example", bounced.Recipient);
+        Assert.Equal("4.4.1", bounced.Status);
+        Assert.Equal(BounceCategory.Expired, bounced.Category);
+        Assert.Equal("orig-2@sender.example", bounced.OriginalMessageId);
+    }
+
+    [Fact]
     public void An_asynchronous_bounce_is_classified_with_the_shipped_rules()
     {
         const string exim = """
