@@ -3,8 +3,8 @@ using Akka.Configuration;
 namespace ActorMTA.Server.Hosting;
 
 /// <summary>
-/// Loads hocon/actormta.conf (shipped next to the executable) over hocon/shaping-providers.conf, and lays an
-/// operator's file over both.
+/// Loads hocon/actormta.conf (shipped next to the executable) over hocon/shaping-providers.conf and
+/// hocon/bounce-rules.conf, and lays an operator's file over them.
 /// </summary>
 public static class ConfigLoader
 {
@@ -19,15 +19,19 @@ public static class ConfigLoader
     }
 
     /// <summary>
-    /// The shipped files of <paramref name="hoconDirectory"/>. The provider defaults are merged as a fallback rather
-    /// than included: the parser is given text, so an include would resolve against the working directory, not the
-    /// directory the file came from.
+    /// The shipped files of <paramref name="hoconDirectory"/>. The provider defaults and bounce rules are merged as a
+    /// fallback rather than included: the parser is given text, so an include would resolve against the working
+    /// directory, not the directory the file came from.
     /// </summary>
     public static Config Shipped(string hoconDirectory)
     {
         var config = Parse(Path.Combine(hoconDirectory, "actormta.conf"));
-        var providers = Path.Combine(hoconDirectory, "shaping-providers.conf");
-        return File.Exists(providers) ? config.WithFallback(Parse(providers)) : config;
+        foreach (var defaults in new[] { "shaping-providers.conf", "bounce-rules.conf" })
+        {
+            var file = Path.Combine(hoconDirectory, defaults);
+            if (File.Exists(file)) config = config.WithFallback(Parse(file));
+        }
+        return config;
     }
 
     private static Config Parse(string file)

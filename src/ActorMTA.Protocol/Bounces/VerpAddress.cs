@@ -1,0 +1,143 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace ActorMTA.Protocol.Bounces;
+
+/// <summary>
+/// Variable envelope return paths (as Postfix and qmail write them): each message and recipient gets its own return
+/// path, <c>local+queueId=recipientLocal=recipientDomain@bounceDomain</c>, so a bounce arriving there names the
+/// message and recipient whatever its format, even when it quotes neither.
+/// <para>
+/// Escaping: the result must be a dot-atom (RFC 5321 section 4.1.2) that no relay rewrites, and split back without
+/// ambiguity. Letters, digits and <c>!#$&amp;'*+-/?^_`{|}</c> stay as they are; every other octet of the UTF-8 form
+/// ('=', '~', '@', '%', '"', '\', blanks, brackets, non-ASCII) becomes <c>~XX</c> (hex), and so does a dot that
+/// would start or end a field or follow another dot. Decoding takes hex in either case, because some systems
+/// lower-case the addresses they bounce to. The queue id is the text up to the first '=', the recipient domain the
+/// text after the last '=' (no escaped field contains '=').
+/// </para>
+/// <para>
+/// RFC 5321 section 4.5.3.1.1 limits a local part to 64 octets. When the spelt-out form is longer, the return path
+/// is <c>local+queueId=h~HASH</c> instead: the first 16 hex digits of the SHA-256 of the recipient, which
+/// <see cref="VerpTarget.Names"/> compares against the message's recipients (the queue id says which message).
+/// </para>
+/// </summary>
+public sealed class VerpAddress
+{
+    public const int MaxLocalPartLength = 64;
+    private const char Escape = '~';
+    private const string HashMarker = "h~";
+    private const string Unescaped = "!#$&'*+-/?^_`{|}";
+
+    public string LocalPart { get; }
+    public string Domain { get; }
+
+    public VerpAddress(string localPart, string domain)
+    {
+        if (string.IsNullOrEmpty(localPart) || localPart.Any(c => !IsKept(c) && c != '.') || localPart.Contains('+') || localPart.Contains(".."))
+            throw new ArgumentException($"verp local part '{localPart}' must be a plain dot-atom without '+', '=' or '~'");
+        if (string.IsNullOrWhiteSpace(domain)) throw new ArgumentException("verp domain must not be empty");
+        LocalPart = localPart;
+        Domain = domain.Trim().TrimEnd('.');
+    }
+
+    /// <summary>The longest queue id (of plain characters) whose return path fits whatever the recipient: the hashed form's.</summary>
+    public int MaxQueueIdLength => MaxLocalPartLength - LocalPart.Length - "+=".Length - HashMarker.Length - 16;
+
+    /// <summary>The return path for <paramref name="recipient"/> of message <paramref name="queueId"/>.</summary>
+    public string Encode(string queueId, string recipient)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(queueId);
+        ArgumentException.ThrowIfNullOrEmpty(recipient);
+        var at = recipient.LastIndexOf('@');
+        var prefix = LocalPart + "+" + EscapeField(queueId) + "=";
+        if (at > 0 && at < recipient.Length - 1)
+        {
+            var local = prefix + EscapeField(recipient[..at]) + "=" + EscapeField(recipient[(at + 1)..]);
+            if (Encoding.UTF8.GetByteCount(local) <= MaxLocalPartLength) return local + "@" + Domain;
+        }
+        var hashed = prefix + HashMarker + HashOf(recipient);
+        if (hashed.Length > MaxLocalPartLength)
+            throw new ArgumentException($"queue id '{queueId}' with local part '{LocalPart}' leaves no room for a recipient within {MaxLocalPartLength} octets");
+        return hashed + "@" + Domain;
+    }
+
+    /// <summary>Reads a return path written by <see cref="Encode"/> with this local part (any domain: the caller routes by domain).</summary>
+    public bool TryDecode(string address, out VerpTarget target)
+    {
+        target = null!;
+        if (string.IsNullOrEmpty(address)) return false;
+        var at = address.LastIndexOf('@');
+        var local = at < 0 ? address : address[..at];
+        if (local.Length <= LocalPart.Length + 1
+            || !local.StartsWith(LocalPart, StringComparison.OrdinalIgnoreCase)
+            || local[LocalPart.Length] != '+')
+            return false;
+        var rest = local[(LocalPart.Length + 1)..];
+        var first = rest.IndexOf('=');
+        if (first <= 0) return false;
+        if (!TryUnescape(rest[..first], out var queueId)) return false;
+        var tail = rest[(first + 1)..];
+        if (tail.StartsWith(HashMarker, StringComparison.OrdinalIgnoreCase))
+        {
+            var hash = tail[HashMarker.Length..];
+            if (hash.Length != 16 || !hash.All(char.IsAsciiHexDigit)) return false;
+            target = new VerpTarget(queueId, null, hash.ToLowerInvariant());
+            return true;
+        }
+        var last = tail.LastIndexOf('=');
+        if (last <= 0 || last == tail.Length - 1) return false;
+        if (!TryUnescape(tail[..last], out var recipientLocal) || !TryUnescape(tail[(last + 1)..], out var recipientDomain)) return false;
+        target = new VerpTarget(queueId, recipientLocal + "@" + recipientDomain, null);
+        return true;
+    }
+
+    /// <summary>The 16 hex digits a too-long recipient is carried as.</summary>
+    public static string HashOf(string recipient) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(recipient)).AsSpan(0, 8));
+
+    private static bool IsKept(char c) => char.IsAsciiLetterOrDigit(c) || Unescaped.Contains(c);
+
+    private static string EscapeField(string field)
+    {
+        var sb = new StringBuilder(field.Length + 8);
+        Span<byte> utf8 = stackalloc byte[4];
+        for (var i = 0; i < field.Length; i++)
+        {
+            var c = field[i];
+            var dotOk = c == '.' && i > 0 && i < field.Length - 1 && field[i - 1] != '.';
+            if (IsKept(c) || dotOk)
+            {
+                sb.Append(c);
+                continue;
+            }
+            var length = char.IsSurrogatePair(field, i)
+                ? Encoding.UTF8.GetBytes(field.AsSpan(i++, 2), utf8)
+                : Encoding.UTF8.GetBytes(field.AsSpan(i, 1), utf8);
+            foreach (var b in utf8[..length]) sb.Append(Escape).Append(b.ToString("X2"));
+        }
+        return sb.ToString();
+    }
+
+    private static bool TryUnescape(string field, out string value)
+    {
+        value = "";
+        if (field.Length == 0) return false;
+        var bytes = new List<byte>(field.Length);
+        for (var i = 0; i < field.Length; i++)
+        {
+            if (field[i] != Escape)
+            {
+                if (field[i] > 0x7F) return false;
+                bytes.Add((byte)field[i]);
+                continue;
+            }
+            if (i + 2 >= field.Length) return false;
+            if (!byte.TryParse(field.AsSpan(i + 1, 2), System.Globalization.NumberStyles.AllowHexSpecifier, null, out var b)) return false;
+            bytes.Add(b);
+            i += 2;
+        }
+        try { value = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes.ToArray()); }
+        catch (DecoderFallbackException) { return false; }
+        return true;
+    }
+}
