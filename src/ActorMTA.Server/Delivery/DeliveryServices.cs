@@ -24,6 +24,9 @@ public sealed record DeliveryServices(
     /// <summary>Recognises targets that are this server (a mail loop). By default only our host name is known.</summary>
     public MailLoopGuard Loops { get; init; } = MailLoopGuard.HostNameOnly(ReportingMta);
 
+    /// <summary>Names the bounce category of a reply (actormta.bounces rules) for events, DSNs and ctl.</summary>
+    public Protocol.Bounces.BounceClassifier Bounces { get; init; } = Protocol.Bounces.BounceClassifier.Fallback;
+
     /// <summary>actormta.shaping, resolved per (domain, site, source). Null: queues throttle per domain only
     /// (delivery.throttles), as the entity tests that have no cluster-wide throttle want.</summary>
     public ShapingResolver? Shaping { get; init; }

@@ -191,8 +191,10 @@ public sealed class ServerNode : IAsyncDisposable
         await ClusterBootstrap.JoinAsync(system);
         var deliverySettings = DeliverySettings.FromConfig(system.Settings.Config);
         var router = new RecipientRouter(() => accounts.Current, deliverySettings);
+        var bounceRules = ActorMTA.Server.Delivery.Bounces.BounceRulesSettings.FromConfig(system.Settings.Config);
         var delivery = DeliveryServices.Create(deliverySettings, settings.HostName, router) with
         {
+            Bounces = bounceRules.Classifier,
             Loops = new MailLoopGuard(settings.HostName, settings.Listeners
                 .Where(l => l.Enabled && l.Protocol == ListenerProtocol.Smtp)
                 .Select(l => new IPEndPoint(l.Bind, l.Port)).ToArray()),
@@ -205,7 +207,8 @@ public sealed class ServerNode : IAsyncDisposable
         {
             // Before the shard regions: an entity looks up the log when it starts.
             var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
-            DeliveryEvents.Get(system).Start(system.ActorOf(EventLog.Open(eventLog), "event-log"), $"{self.Host}:{self.Port}", classify: null);
+            DeliveryEvents.Get(system).Start(system.ActorOf(EventLog.Open(eventLog), "event-log"), $"{self.Host}:{self.Port}",
+                reply => bounceRules.Classifier.Classify(reply.Code, reply.EnhancedCode, string.Join(" ", reply.Lines)).ToString());
             DeliveryEvents.Get(system).Webhooks = webhooks
                 .Select(w => system.ActorOf(Observability.Webhooks.WebhookShipper.Open(w, eventLog.Directory, WebhookHttp), "webhook-" + w.Name))
                 .ToArray();

@@ -415,7 +415,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
             var id = BounceBuilder.ShouldBounce(entry.ReversePath) ? $"{entry.QueueId}.B{number}" : DoubleBounce.QueueIdFor(entry.QueueId, number);
             if (_dsnsInFlight.Contains(id)) continue;
             var recipients = entry.Failures.Select(f => new FailedRecipient(f.Recipient, f.Status, f.Diagnostic, f.RemoteMta, f.At)
-                { Action = f.IsRelayed ? DsnAction.Relayed : null, Dsn = entry.DsnOf(f.Recipient) }).ToArray();
+                { Action = f.IsRelayed ? DsnAction.Relayed : null, Dsn = entry.DsnOf(f.Recipient), Category = f.IsRelayed ? null : CategoryOf(f) }).ToArray();
             Launch(new DsnJob(id, entry.QueueId, entry.ContentRef, entry.ReversePath, recipients, entry.QueuedAt, false, number) { Dsn = entry.Dsn });
         }
         foreach (var (queueId, recipients) in _warningsDue.ToList())
@@ -458,6 +458,13 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         if (entry.BouncesSent >= job.BounceNumber) return;
         batch.Emit(new BounceSent(job.OriginalQueueId, job.BounceNumber, job.Recipients.Select(r => r.Address).ToArray()));
         CompleteIfSettled(job.OriginalQueueId, batch);
+    }
+
+    private string CategoryOf(FailedDelivery failure)
+    {
+        var diagnostic = Protocol.Bounces.SmtpDiagnostic.Parse(failure.Diagnostic);
+        return (_delivery?.Bounces ?? Protocol.Bounces.BounceClassifier.Fallback)
+            .Classify(diagnostic.ReplyCode, diagnostic.EnhancedStatus ?? failure.Status, diagnostic.Text).ToString();
     }
 
     private void Release(string reference) => ReleaseContent(_content, [reference]);

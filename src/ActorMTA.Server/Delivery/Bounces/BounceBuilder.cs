@@ -22,6 +22,9 @@ public static partial class BounceBuilder
     /// <summary>Per-message field carrying our queue id, so a report can be matched to the log.</summary>
     public const string QueueIdField = "X-ActorMTA-Queue-ID";
 
+    /// <summary>Per-recipient field with the failure's bounce category (actormta.bounces rules).</summary>
+    public const string CategoryField = "X-ActorMTA-Bounce-Category";
+
     /// <summary>Diagnostic type used when the caller's diagnostic text does not name one.</summary>
     public const string DefaultDiagnosticType = "X-ActorMTA";
 
@@ -98,6 +101,9 @@ public static partial class BounceBuilder
                 fields.Add("Diagnostic-Code", WithDiagnosticType(recipient.DiagnosticCode));
             if (recipient.LastAttempt is { } lastAttempt)
                 fields.Add("Last-Attempt-Date", DateUtils.FormatDate(lastAttempt));
+            // An extension field (RFC 3464 section 3: X- fields) a sender's bounce processing can read as it is.
+            if (recipient.Category is { } category && recipient.ActionIn(r.IsDelayWarning) is DsnAction.Failed or DsnAction.Delayed)
+                fields.Add(CategoryField, category);
             status.StatusGroups.Add(fields);
         }
         status.Content = SerialiseGroups(status.StatusGroups);

@@ -21,6 +21,9 @@ public sealed record FailedRecipient(
     /// <summary>The recipient's NOTIFY=/ORCPT= (RFC 3461): whether it wants this report, and its Original-Recipient.</summary>
     public DsnRecipientParameters Dsn { get; init; } = DsnRecipientParameters.None;
 
+    /// <summary>The bounce category of the failure (actormta.bounces), reported as X-ActorMTA-Bounce-Category; null: none.</summary>
+    public string? Category { get; init; }
+
     public DsnAction ActionIn(bool delayWarning) => Action ?? (delayWarning ? DsnAction.Delayed : DsnAction.Failed);
 
     /// <summary>RFC 3461 section 4.1: NOTIFY says which reports the sender wants; without it, failures and delays.</summary>
