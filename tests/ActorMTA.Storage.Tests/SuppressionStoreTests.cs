@@ -38,6 +38,25 @@ public sealed class SuppressionStoreTests : IDisposable
         Assert.Contains($"'{input}'", e.Message);
     }
 
+    [Theory]
+    [InlineData("Bob@Example.COM")]
+    [InlineData("bob@example.com.")]
+    [InlineData(" BOB@EXAMPLE.COM ")]
+    [InlineData("user+Tag@Sub.Example.com")]
+    [InlineData("x@xn--bcher-kva.example")]
+    [InlineData("x@BÜCHER.example")]
+    [InlineData("\"Odd Name\"@Example.com")]
+    public async Task Lookups_meet_stored_entries_whatever_the_case_or_form_of_the_address(string asWritten)
+    {
+        var stored = SuppressionAddress.Normalize(asWritten);
+        using var list = new SuppressionList(Location);
+        await list.AddAsync([Entry(stored)]);
+        Assert.True(list.IsSuppressed(asWritten));
+        Assert.True(list.IsSuppressed(asWritten.ToUpperInvariant().Replace("XN--BCHER-KVA", "xn--bcher-kva")));
+        Assert.True(list.IsSuppressed(stored));
+        Assert.False(list.IsSuppressed("other" + stored));
+    }
+
     [Fact]
     public void Add_find_list_and_delete_use_the_normalized_address_and_tenant()
     {

@@ -31,6 +31,20 @@ public static class SuppressionAddress
         return true;
     }
 
+    /// <summary>
+    /// True for an address whose normalized form is just its lower-cased form (a trailing dot of the domain aside):
+    /// printable ASCII without quotes or spaces, one '@' with text on both sides, and no IDN (xn--) label, which
+    /// normalization would turn into Unicode. RCPT lookups of such addresses (nearly all) hash them as they are.
+    /// </summary>
+    internal static bool IsPlainAscii(ReadOnlySpan<char> address)
+    {
+        var at = address.IndexOf('@');
+        if (at <= 0 || at == address.Length - 1 || address[(at + 1)..].IndexOf('@') >= 0) return false;
+        foreach (var c in address)
+            if (c is <= ' ' or > '~' or '"') return false;
+        return address[(at + 1)..].IndexOf("xn--", StringComparison.OrdinalIgnoreCase) < 0;
+    }
+
     /// <summary>The normalized address, or a <see cref="SuppressionException"/> naming the bad one.</summary>
     public static string Normalize(string? address) =>
         TryNormalize(address, out var normalized) ? normalized : throw new SuppressionException($"not a valid address: '{address}'");

@@ -16,10 +16,32 @@ public static class SuppressionKey
     /// <param name="address">Normalized (see <see cref="SuppressionAddress.Normalize"/>).</param>
     public static ulong Of(string tenant, string address)
     {
+        var h = Start(tenant);
+        foreach (var c in address) h = (h ^ c) * FnvPrime;
+        return Finish(h);
+    }
+
+    /// <summary>
+    /// The key of a plain ASCII address as <see cref="Of"/> gives it for its normalized form, without making that
+    /// string: A-Z hashed as a-z and a trailing dot of the domain left out (see <see cref="SuppressionAddress.IsPlainAscii"/>).
+    /// </summary>
+    internal static ulong OfPlainAscii(string tenant, ReadOnlySpan<char> address)
+    {
+        if (address.Length > 0 && address[^1] == '.') address = address[..^1];
+        var h = Start(tenant);
+        foreach (var c in address) h = (h ^ (c is >= 'A' and <= 'Z' ? (char)(c | 0x20) : c)) * FnvPrime;
+        return Finish(h);
+    }
+
+    private static ulong Start(string tenant)
+    {
         var h = Seed;
         foreach (var c in tenant) h = (h ^ c) * FnvPrime;
-        h = (h ^ '|') * FnvPrime;
-        foreach (var c in address) h = (h ^ c) * FnvPrime;
+        return (h ^ '|') * FnvPrime;
+    }
+
+    private static ulong Finish(ulong h)
+    {
         h ^= h >> 33;
         h *= 0xff51afd7ed558ccdUL;
         h ^= h >> 33;

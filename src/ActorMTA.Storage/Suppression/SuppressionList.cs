@@ -16,6 +16,8 @@ public sealed class SuppressionList : IDisposable
 {
     // Added by this process since the snapshot: key → expiry ticks (long.MaxValue: never). Folded into the next snapshot.
     private readonly ConcurrentDictionary<ulong, long> _added = new();
+    // How many _added holds, kept apart: ConcurrentDictionary's IsEmpty and Count take all its locks when it is empty.
+    private int _addedCount;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SuppressionStore _store;
     private SuppressionSnapshot _snapshot;
@@ -32,7 +34,7 @@ public sealed class SuppressionList : IDisposable
     public SuppressionOptions Options { get; }
 
     /// <summary>Entries in the current snapshot (expired ones not yet purged included) plus those added since.</summary>
-    public int Count => Volatile.Read(ref _snapshot).Count + _added.Count;
+    public int Count => Volatile.Read(ref _snapshot).Count + Volatile.Read(ref _addedCount);
 
     /// <summary>
     /// True when mail to <paramref name="address"/> is refused: listed globally or, when <paramref name="tenant"/> is
@@ -40,15 +42,22 @@ public sealed class SuppressionList : IDisposable
     /// </summary>
     public bool IsSuppressed(string address, string? tenant = null)
     {
-        if (!SuppressionAddress.TryNormalize(address, out var normalized)) return false;
+        ArgumentNullException.ThrowIfNull(address);
+        if (Volatile.Read(ref _addedCount) == 0 && Volatile.Read(ref _snapshot).Count == 0) return false;
         var now = DateTime.UtcNow.Ticks;
-        if (Contains(SuppressionKey.Of(SuppressionAddress.Global, normalized), now)) return true;
-        if (string.IsNullOrWhiteSpace(tenant)) return false;
-        return Contains(SuppressionKey.Of(SuppressionAddress.NormalizeTenantOrEmpty(tenant), normalized), now);
+        var trimmed = address.AsSpan().Trim();
+        var tenantKey = string.IsNullOrWhiteSpace(tenant) ? null : SuppressionAddress.NormalizeTenantOrEmpty(tenant);
+        // Nearly every recipient is plain ASCII: hashed as it stands, no string made (IDN normalization costs microseconds).
+        if (SuppressionAddress.IsPlainAscii(trimmed))
+            return Contains(SuppressionKey.OfPlainAscii(SuppressionAddress.Global, trimmed), now)
+                || (tenantKey is not null && Contains(SuppressionKey.OfPlainAscii(tenantKey, trimmed), now));
+        if (!SuppressionAddress.TryNormalize(address, out var normalized)) return false;
+        return Contains(SuppressionKey.Of(SuppressionAddress.Global, normalized), now)
+            || (tenantKey is not null && Contains(SuppressionKey.Of(tenantKey, normalized), now));
     }
 
     private bool Contains(ulong key, long now) =>
-        (!_added.IsEmpty && _added.TryGetValue(key, out var expires) && expires > now) || Volatile.Read(ref _snapshot).Contains(key, now);
+        (Volatile.Read(ref _addedCount) > 0 && _added.TryGetValue(key, out var expires) && expires > now) || Volatile.Read(ref _snapshot).Contains(key, now);
 
     /// <summary>
     /// The entry that refuses mail to the address (the tenant's or the global one, not expired), read from the
@@ -78,7 +87,9 @@ public sealed class SuppressionList : IDisposable
         {
             var before = store.ReadVersion();
             var added = store.Add(entries);
-            foreach (var e in added) _added[SuppressionKey.Of(e.Tenant, e.Address)] = e.ExpiresUtc?.Ticks ?? long.MaxValue;
+            foreach (var e in added)
+                if (_added.TryAdd(SuppressionKey.Of(e.Tenant, e.Address), e.ExpiresUtc?.Ticks ?? long.MaxValue)) Interlocked.Increment(ref _addedCount);
+                else _added[SuppressionKey.Of(e.Tenant, e.Address)] = e.ExpiresUtc?.Ticks ?? long.MaxValue;
             // PostgreSQL raises the version on our own writes too: when only ours came in between, it is nothing to reload.
             var after = store.ReadVersion();
             if (_version == before && after == before + 1) _version = after;
@@ -110,6 +121,7 @@ public sealed class SuppressionList : IDisposable
         var snapshot = Load();
         Volatile.Write(ref _snapshot, snapshot);
         _added.Clear();
+        Volatile.Write(ref _addedCount, 0);
         _version = version;
     }
 
