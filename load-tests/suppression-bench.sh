@@ -23,7 +23,7 @@ ENTRIES=${ENTRIES:-1000000}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=${SUPPRESSION_OUT:-$ROOT/load-tests/results/$STAMP-suppression}
 mkdir -p "$OUT"
-log() { echo "[suppression-bench $(date -u +%H:%M:%S)] $*" >&2; }
+log() { echo "[suppression-bench $(date -u +%H:%M:%S)] $*" | tee -a "$OUT/log.txt" >&2; }
 
 log "building (Release)"
 dotnet build -c Release -nologo -v quiet src/ActorMTA.Host/ActorMTA.Host.csproj >"$OUT/build.log" 2>&1
