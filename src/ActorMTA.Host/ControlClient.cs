@@ -78,7 +78,14 @@ public static class ControlClient
     /// on it, means no server runs: then the database alone is the truth and there is nothing to do. A server
     /// that does not confirm gets a warning; it still notices within actormta.accounts.refresh-interval.
     /// </summary>
-    public static async Task NotifyAccountsChangedAsync(string dataDirectory)
+    public static Task NotifyAccountsChangedAsync(string dataDirectory) =>
+        NotifyChangedAsync(dataDirectory, ["accounts", "reload"], "actormta.accounts.refresh-interval");
+
+    /// <summary>After a suppression add/del/import: the same for the suppression list.</summary>
+    public static Task NotifySuppressionChangedAsync(string dataDirectory) =>
+        NotifyChangedAsync(dataDirectory, ["suppression", "reload"], "actormta.suppression.refresh-interval");
+
+    private static async Task NotifyChangedAsync(string dataDirectory, IReadOnlyList<string> reload, string refreshKey)
     {
         var endpoint = FindEndpoint(dataDirectory);
         if (endpoint is null) return;
@@ -86,7 +93,7 @@ public static class ControlClient
         try
         {
             using var timeout = new CancellationTokenSource(ReloadTimeout);
-            var reply = await SendAsync(endpoint, ["accounts", "reload"], timeout.Token);
+            var reply = await SendAsync(endpoint, reload, timeout.Token);
             problem = reply["ok"]?.GetValue<bool>() == true ? null : reply["error"]?.GetValue<string>() ?? "no answer";
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
@@ -98,7 +105,7 @@ public static class ControlClient
             problem = e.Message;
         }
         if (problem is not null)
-            Console.Error.WriteLine($"actormta: warning: saved, but the running server did not confirm the reload ({problem}); it notices within actormta.accounts.refresh-interval");
+            Console.Error.WriteLine($"actormta: warning: saved, but the running server did not confirm the reload ({problem}); it notices within {refreshKey}");
     }
 
     /// <summary>One command's data (its --json answer), for commands built on others (`ctl top`); an error throws.</summary>

@@ -17,6 +17,16 @@ usage: actormta <command> [--config FILE] [--data-dir DIR]
                                         other aliases or remote addresses (forwarded)
   alias del ALIAS                       delete an alias
   alias list [--json]                   list aliases and their targets
+  suppression add ADDRESS [--tenant T] [--reason TEXT] [--expires DURATION]
+                                        refuse mail to ADDRESS at injection (globally, or for tenant T's
+                                        mail); DURATION e.g. 30d, 12h (default: never expires)
+  suppression del ADDRESS [--tenant T]  remove an address from the global (or T's) list
+  suppression list [--tenant T] [--json]
+                                        list suppressed addresses (all tenants, or T's; '' for the global list)
+  suppression import FILE.csv           add (or replace) the entries of a CSV file with the header line
+                                        address,tenant,reason,source,created,expires (all or nothing)
+  suppression export [FILE.csv] [--tenant T]
+                                        write the list in the same format (to stdout without FILE)
   dkim generate DOMAIN [--selector S] [--algorithm rsa|ed25519]
                                         make a DKIM signing key for mail from DOMAIN (rsa: 2048 bits; selector
                                         default: s + this year and month, e.g. s202612) and print the DNS TXT
@@ -39,7 +49,7 @@ usage: actormta <command> [--config FILE] [--data-dir DIR]
       mailbox stats ADDRESS             accounts reload             spam stats
       shaping show DOMAIN [--source NAME]   site, provider, source, pool and effective limits of a domain
 
---data-dir defaults to the actormta.data-dir key (./data). The user, domain and alias commands work
+--data-dir defaults to the actormta.data-dir key (./data). The user, domain, alias and suppression commands work
 while the server runs and are in effect for it when they return.
 Exit codes: 0 success, 1 failure (reason on stderr), 2 bad usage.
 """;
@@ -65,6 +75,8 @@ try
             return await ThenReload(DomainCommand(cl, config, settings), settings);
         case "alias":
             return await ThenReload(AliasCommand(cl, config, settings), settings);
+        case "suppression":
+            return await SuppressionCommand.RunAsync(cl, config, settings);
         case "dkim":
             return DkimCommand.Run(cl, config, settings);
         case "events":
@@ -99,7 +111,7 @@ catch (UsageException e)
     return 2;
 }
 // DbException: the accounts database on a full or broken disk (SQLite) is a reason to exit 1, not a crash.
-catch (Exception e) when (e is AccountException or InvalidOperationException or IOException or UnauthorizedAccessException
+catch (Exception e) when (e is AccountException or ActorMTA.Storage.Suppression.SuppressionException or InvalidOperationException or IOException or UnauthorizedAccessException
     or Akka.Configuration.ConfigurationException or FormatException or System.Data.Common.DbException)
 {
     Console.Error.WriteLine($"actormta: {e.Message}");

@@ -18,6 +18,10 @@ public sealed record RecipientVerdict
     public static RecipientVerdict RelayDenied { get; } =
         new(new SmtpReply(550, "5.7.1", "Relay access denied"));
 
+    /// <summary>The address is on a suppression list (a hard bounce, a complaint, or the operator's), so mail to it is not relayed.</summary>
+    public static RecipientVerdict Suppressed(string address) =>
+        new(new SmtpReply(550, "5.7.1", $"<{address}>: Recipient address rejected: address is suppressed"));
+
     /// <summary>A lookup failed for a temporary reason; the client should retry later.</summary>
     public static RecipientVerdict TemporaryFailure { get; } =
         new(new SmtpReply(451, "4.3.0", "Recipient address cannot be verified now, try again later"));

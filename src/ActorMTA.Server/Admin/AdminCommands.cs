@@ -27,6 +27,9 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
     /// <summary>This node's inbound checks, for <c>spam stats</c>; null: the checks are off.</summary>
     public Checks.InboundChecks? Checks { get; init; }
 
+    /// <summary>The suppression list, for `ctl suppression reload`; null: off.</summary>
+    public ActorMTA.Storage.Suppression.SuppressionList? Suppression { get; init; }
+
     public const string Usage = """
         ctl cluster show                         members of the cluster, and this node's DNS resolver
         ctl cluster leave ADDRESS                a member leaves gracefully (its shards are handed over)
@@ -58,6 +61,7 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
         ctl webhooks                             this node's webhook endpoints: events delivered, lag (age of the oldest
                                                  event not yet accepted), consecutive failures, last success and error
         ctl accounts reload                      read changed users, domains and aliases now (the CLI does this itself)
+        ctl suppression reload                   read a changed suppression list now (the CLI does this itself)
         """;
 
     public Task<AdminResult> ExecuteAsync(string[] args) => (args.ElementAtOrDefault(0), args.ElementAtOrDefault(1)) switch
@@ -85,6 +89,7 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
         ("queue", "delete") => QueueDelete(Arg(args, 2, "MESSAGE-ID")),
         ("mailbox", "stats") => MailboxStats(Arg(args, 2, "ADDRESS")),
         ("accounts", "reload") => AccountsReload(),
+        ("suppression", "reload") => SuppressionReload(),
         ("spam", "stats") => SpamStats(),
         ("shaping", "show") => ShapingShow(args.Skip(2).ToArray()),
         ("site", "suspend") => SiteSuspend(args.Skip(2).ToArray()),
@@ -324,6 +329,16 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
         return Task.FromResult(new AdminResult(
             $"accounts {(changed ? "reloaded" : "unchanged")}: {current.Domains.Count} domains, {current.UserCount} users, {current.AliasCount} aliases\n",
             new JsonObject { ["reloaded"] = changed, ["domains"] = current.Domains.Count, ["users"] = current.UserCount, ["aliases"] = current.AliasCount }));
+    }
+
+    /// <summary>After `actormta suppression add|del|import`: the list is read again before the command returns.</summary>
+    private async Task<AdminResult> SuppressionReload()
+    {
+        if (Suppression is not { } list)
+            return new AdminResult("suppression list is off (actormta.suppression.enabled)\n", new JsonObject { ["reloaded"] = false, ["enabled"] = false });
+        var changed = await list.RefreshIfChangedAsync();
+        return new AdminResult($"suppression list {(changed ? "reloaded" : "unchanged")}: {list.Count} entries\n",
+            new JsonObject { ["reloaded"] = changed, ["enabled"] = true, ["entries"] = list.Count });
     }
 
     private async Task<AdminResult> MailboxStats(string address)

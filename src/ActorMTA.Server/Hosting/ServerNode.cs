@@ -21,6 +21,7 @@ using ActorMTA.Storage;
 using ActorMTA.Storage.Accounts;
 using ActorMTA.Storage.Content;
 using ActorMTA.Storage.Space;
+using ActorMTA.Storage.Suppression;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
@@ -35,6 +36,8 @@ public sealed class ServerNode : IAsyncDisposable
 {
     private readonly List<(string Name, IActorRef Listener)> _listeners = new();
     private Timer? _accountsRefresh;
+    private Timer? _suppressionRefresh;
+    private Timer? _suppressionPurge;
     private Timer? _orphanSweep;
     private AdminEndpoint? _admin;
     private HttpInjectEndpoint? _http;
@@ -62,6 +65,10 @@ public sealed class ServerNode : IAsyncDisposable
     public ShardRegions Regions { get; }
     public DeliveryServices Delivery { get; }
     public RecipientRouter Router => Delivery.Router;
+
+    /// <summary>The suppression list (actormta.suppression); null when it is off. The delivery path adds hard
+    /// bounces and complaints with <see cref="SuppressionList.AddAsync"/>.</summary>
+    public SuppressionList? Suppression { get; private set; }
 
     /// <summary>
     /// `actormta run`: start, serve until SIGTERM or Ctrl-C (SIGINT), then stop gracefully and return 0. This is
@@ -190,7 +197,21 @@ public sealed class ServerNode : IAsyncDisposable
             await JournalSchemaGate.EnsureAsync(system, settings.Storage.PostgresConnectionString, TimeSpan.FromSeconds(60));
         await ClusterBootstrap.JoinAsync(system);
         var deliverySettings = DeliverySettings.FromConfig(system.Settings.Config);
-        var router = new RecipientRouter(() => accounts.Current, deliverySettings);
+        var suppressionOptions = SuppressionSettings.FromConfig(system.Settings.Config);
+        SuppressionList? suppression;
+        try
+        {
+            suppression = suppressionOptions.Enabled ? new SuppressionList(SuppressionSettings.LocationFor(settings), suppressionOptions) : null;
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or Npgsql.NpgsqlException)
+        {
+            await system.Terminate();
+            space.Dispose();
+            accounts.Dispose();
+            (content as IDisposable)?.Dispose();
+            throw new IOException($"cannot open the suppression list in {settings.DataDirectory}: {e.Message}", e);
+        }
+        var router = new RecipientRouter(() => accounts.Current, deliverySettings) { Suppression = suppression };
         var bounceRules = ActorMTA.Server.Delivery.Bounces.BounceRulesSettings.FromConfig(system.Settings.Config);
         var delivery = DeliveryServices.Create(deliverySettings, settings.HostName, router) with
         {
@@ -215,9 +236,16 @@ public sealed class ServerNode : IAsyncDisposable
         }
         else if (webhooks.Count > 0) throw new ConfigurationException("actormta.webhooks needs actormta.events.enabled = on: webhooks send the event log");
         var regions = ShardRegions.Start(system, content, delivery);
-        var node = new ServerNode(settings, system, accounts, content, regions, delivery) { _space = space };
+        var node = new ServerNode(settings, system, accounts, content, regions, delivery) { _space = space, Suppression = suppression };
         node.StartChecks(deliverySettings);
         node._accountsRefresh = new Timer(_ => node.RefreshAccounts(), null, settings.AccountsRefreshInterval, settings.AccountsRefreshInterval);
+        if (suppression is not null)
+        {
+            node._suppressionRefresh = new Timer(_ => node.MaintainSuppression(list => list.RefreshIfChangedAsync()), null,
+                suppressionOptions.RefreshInterval, suppressionOptions.RefreshInterval);
+            node._suppressionPurge = new Timer(_ => node.MaintainSuppression(list => list.PurgeExpiredAsync()), null,
+                suppressionOptions.PurgeInterval, suppressionOptions.PurgeInterval);
+        }
         if (content is PostgresContentStore shared)
         {
             var interval = settings.Storage.OrphanSweepInterval;
@@ -227,6 +255,7 @@ public sealed class ServerNode : IAsyncDisposable
         {
             node._admin = AdminEndpoint.Start(settings.DataDirectory, settings.AdminBind, settings.AdminPort, new AdminCommands(system, regions, accounts, router)
             {
+                Suppression = suppression,
                 DnsStatus = () => delivery.Mx.Servers.Current().Describe(),
                 Checks = node._checks,
                 Mx = delivery.Mx,
@@ -331,6 +360,20 @@ public sealed class ServerNode : IAsyncDisposable
     }
 
     private int _refreshingAccounts;
+    private int _maintainingSuppression;
+
+    // On a timer thread, like RefreshAccounts: a tick that finds the previous one running skips; a failure keeps
+    // the current list and is logged.
+    private void MaintainSuppression(Func<SuppressionList, Task> work)
+    {
+        if (Suppression is not { } list || Interlocked.Exchange(ref _maintainingSuppression, 1) == 1) return;
+        work(list).ContinueWith(t =>
+        {
+            Volatile.Write(ref _maintainingSuppression, 0);
+            if (t.Exception?.GetBaseException() is { } e && e is not ObjectDisposedException)
+                System.Log.Warning("suppression: refresh failed, keeping the current list: {0}", e.Message);
+        }, TaskScheduler.Default);
+    }
     private InboundChecks? _checks;
     private SpamLearner? _learner;
     private GreylistClient? _greylist;
@@ -491,6 +534,8 @@ public sealed class ServerNode : IAsyncDisposable
         try { await Task.WhenAll(drains); }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { System.Log.Warning("Some sessions did not finish in time"); }
         _accountsRefresh?.Dispose();
+        _suppressionRefresh?.Dispose();
+        _suppressionPurge?.Dispose();
         _orphanSweep?.Dispose();
         _dmarcReports?.Dispose();
         if (_admin is not null) await _admin.DisposeAsync();
@@ -501,6 +546,7 @@ public sealed class ServerNode : IAsyncDisposable
         _space.Dispose();
         (Content as IDisposable)?.Dispose();
         Accounts.Dispose();
+        Suppression?.Dispose();
     }
 
     private static readonly TimeSpan DrainSlack = TimeSpan.FromSeconds(10);

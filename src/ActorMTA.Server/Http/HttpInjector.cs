@@ -62,7 +62,7 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
                         string? failure;
                         try
                         {
-                            failure = await InjectOneAsync(outcome, sender, request.Pool, requestId, client, tls, tags).ConfigureAwait(false);
+                            failure = await InjectOneAsync(outcome, sender, request.Pool, request.Tenant, requestId, client, tls, tags).ConfigureAwait(false);
                         }
                         catch (Exception e)
                         {
@@ -158,7 +158,9 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
 
     /// <summary>One recipient's message; null when it is durably accepted, else why not (never throws).</summary>
     /// <param name="pool">The request's pool field (it wins over a message's X-ActorMTA-Pool field).</param>
-    private async Task<string?> InjectOneAsync(InjectOutcome outcome, SmtpPath sender, string? pool, string requestId, IPAddress client, bool tls, MessageTags tags)
+    /// <param name="tenant">The request's tenant field (for the suppression check).</param>
+    private async Task<string?> InjectOneAsync(InjectOutcome outcome, SmtpPath sender, string? pool, string? tenant, string requestId, IPAddress client, bool tls,
+        MessageTags tags)
     {
         var email = outcome.Recipient.Email;
         var queueId = QueueIds.New();
@@ -173,8 +175,9 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
         }
         var router = services.Router;
         // HTTP callers hold a token: treated as an authenticated submission, which may relay.
-        var verdict = router.Verdict(recipient, mayRelay: true);
-        if (!verdict.IsAccepted) return verdict.Rejection!.ToString();
+        // The request's tenant selects that tenant's suppression list besides the global one.
+        var verdict = router.Verdict(recipient, mayRelay: true, tenant);
+        if (!verdict.IsAccepted) return await router.RefusalTextAsync(verdict, recipient, tenant).ConfigureAwait(false);
         var (local, remote) = router.Plan([recipient]);
         var references = local.Count + remote.Count;
         if (references == 0) return "550 5.1.1 no destination for this recipient";

@@ -1,6 +1,7 @@
 using ActorMTA.Protocol.Smtp;
 using ActorMTA.Server.Delivery;
 using ActorMTA.Storage.Accounts;
+using ActorMTA.Storage.Suppression;
 
 namespace ActorMTA.Server.Routing;
 
@@ -29,9 +30,17 @@ public sealed class RecipientRouter
 
     public AccountSnapshot Accounts => _accounts();
 
-    /// <summary>The answer to RCPT TO: local addresses must lead to a mailbox or forward; others need relay permission.</summary>
+    /// <summary>
+    /// The suppression list (actormta.suppression) that refuses relayed recipients; null: off. Mail for local
+    /// mailboxes is never suppressed: the list is about not sending to addresses that bounced or complained.
+    /// </summary>
+    public SuppressionList? Suppression { get; init; }
+
+    /// <summary>The answer to RCPT TO: local addresses must lead to a mailbox or forward; others need relay permission
+    /// and must not be suppressed (globally, or for <paramref name="tenant"/> when the message has one).</summary>
     /// <param name="mayRelay">The client authenticated or is in actormta.smtp.relay-networks.</param>
-    public RecipientVerdict Verdict(SmtpPath recipient, bool mayRelay)
+    /// <param name="tenant">The message's tenant (the HTTP API's tenant field); null: the global list only.</param>
+    public RecipientVerdict Verdict(SmtpPath recipient, bool mayRelay, string? tenant = null)
     {
         return Expand(recipient).Status switch
         {
@@ -39,8 +48,26 @@ public sealed class RecipientRouter
             AddressExpansionStatus.UnknownUser => RecipientVerdict.UnknownUser,
             AddressExpansionStatus.AliasLoop => LoopDetected,
             // Never an open relay: mail for other domains only from authenticated users or trusted networks.
-            _ => mayRelay ? RecipientVerdict.Accept : RecipientVerdict.RelayDenied,
+            _ when !mayRelay => RecipientVerdict.RelayDenied,
+            _ when IsSuppressed(recipient, tenant) => RecipientVerdict.Suppressed(recipient.Address),
+            _ => RecipientVerdict.Accept,
         };
+    }
+
+    private bool IsSuppressed(SmtpPath recipient, string? tenant) =>
+        Suppression is { } list && recipient.Domain is not null && list.IsSuppressed(recipient.Address, tenant);
+
+    /// <summary>
+    /// The text of a refused <see cref="Verdict"/> for a caller that can wait (the HTTP API): a suppressed
+    /// recipient's reply with the entry's reason, source and time read from the list; any other refusal as it is.
+    /// </summary>
+    public async Task<string> RefusalTextAsync(RecipientVerdict verdict, SmtpPath recipient, string? tenant = null)
+    {
+        var text = verdict.Rejection?.ToString() ?? throw new ArgumentException("not a refusal", nameof(verdict));
+        if (!IsSuppressed(recipient, tenant) || await Suppression!.FindAsync(recipient.Address, tenant).ConfigureAwait(false) is not { } entry)
+            return text;
+        var scope = entry.Tenant.Length == 0 ? "global" : "tenant " + entry.Tenant;
+        return $"{text} ({scope}, {entry.Source.ToString().ToLowerInvariant()} {entry.CreatedUtc:yyyy-MM-dd'T'HH:mm:ss'Z'}: {entry.Reason})";
     }
 
     /// <summary>
