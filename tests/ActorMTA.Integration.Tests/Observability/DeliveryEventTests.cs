@@ -98,6 +98,7 @@ public sealed class DeliveryEventTests(ITestOutputHelper output)
         Assert.Equal("5.1.1", Str(atRcpt, "enhanced_code"));
         Assert.Contains("does not exist", Str(atRcpt, "reply_text"));
         Assert.Equal(RcptRejectMx, Str(atRcpt, "mx_ip"));
+        Assert.Equal("InvalidRecipient", Str(atRcpt, "bounce_category"));
 
         Assert.Equal(554, One(events, "Bounce", "c@datareject.test")["reply_code"]!.GetValue<int>());
 

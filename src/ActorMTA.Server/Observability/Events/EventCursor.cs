@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace ActorMTA.Server.Observability.Webhooks;
+namespace ActorMTA.Server.Observability.Events;
 
 /// <summary>
 /// A consumer's place in the event log: the segment (by name) and how many of its lines are consumed; while the segment

@@ -1,8 +1,7 @@
 using System.IO.Compression;
 using System.Text;
-using ActorMTA.Server.Observability.Events;
 
-namespace ActorMTA.Server.Observability.Webhooks;
+namespace ActorMTA.Server.Observability.Events;
 
 /// <summary>
 /// Reads an event log forward from a cursor, as a consumer does: the next matching events in written order and the cursor
