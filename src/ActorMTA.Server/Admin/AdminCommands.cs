@@ -27,6 +27,16 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
     /// <summary>This node's inbound checks, for <c>spam stats</c>; null: the checks are off.</summary>
     public Checks.InboundChecks? Checks { get; init; }
 
+    /// <summary>Names the bounce category of a queued message's last result (queue show).</summary>
+    public Protocol.Bounces.BounceClassifier Bounces { get; init; } = Protocol.Bounces.BounceClassifier.Fallback;
+
+    private string? CategoryOf(string? lastResult)
+    {
+        if (lastResult is null) return null;
+        var diagnostic = Protocol.Bounces.SmtpDiagnostic.Parse(lastResult);
+        return Bounces.Classify(diagnostic.ReplyCode, diagnostic.EnhancedStatus, diagnostic.Text).ToString();
+    }
+
     /// <summary>The suppression list, for `ctl suppression reload`; null: off.</summary>
     public ActorMTA.Storage.Suppression.SuppressionList? Suppression { get; init; }
 
@@ -265,7 +275,8 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
         var entries = statuses.SelectMany(s => s.Entries.Select(e => (s.QueueName, e))).OrderBy(x => x.e.QueuedAt).ToList();
         var rows = entries.Select(x => (IReadOnlyList<string>)[
             x.e.QueueId, x.QueueName, "<" + x.e.ReversePath + ">", string.Join(",", x.e.Recipients), x.e.Size.ToString(CultureInfo.InvariantCulture),
-            x.e.Pool ?? EgressPool.DefaultName, x.e.Attempts.ToString(CultureInfo.InvariantCulture), x.e.NextAttemptAt.ToString("u", CultureInfo.InvariantCulture), x.e.LastResult ?? "-"]).ToList();
+            x.e.Pool ?? EgressPool.DefaultName, x.e.Attempts.ToString(CultureInfo.InvariantCulture), x.e.NextAttemptAt.ToString("u", CultureInfo.InvariantCulture),
+            CategoryOf(x.e.LastResult) ?? "-", x.e.LastResult ?? "-"]).ToList();
         var data = new JsonObject
         {
             ["domain"] = domain,
@@ -277,10 +288,11 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
                 ["size"] = x.e.Size, ["pool"] = x.e.Pool ?? EgressPool.DefaultName, ["queued_at"] = x.e.QueuedAt.ToString("o", CultureInfo.InvariantCulture),
                 ["attempts"] = x.e.Attempts, ["next_attempt"] = x.e.NextAttemptAt.ToString("o", CultureInfo.InvariantCulture),
                 ["last_result"] = x.e.LastResult,
+                ["last_result_category"] = CategoryOf(x.e.LastResult),
             }).ToArray()),
         };
         var header = $"queue {domain}: {entries.Count} messages{(statuses.Any(s => s.Suspended) ? ", suspended" : "")}\n";
-        return new AdminResult(header + TextTable.Render(["MESSAGE-ID", "QUEUE", "FROM", "TO", "SIZE", "POOL", "ATTEMPTS", "NEXT ATTEMPT", "LAST RESULT"], rows), data);
+        return new AdminResult(header + TextTable.Render(["MESSAGE-ID", "QUEUE", "FROM", "TO", "SIZE", "POOL", "ATTEMPTS", "NEXT ATTEMPT", "CATEGORY", "LAST RESULT"], rows), data);
     }
 
     private async Task<AdminResult> QueueControl(string domain, Func<string, IDomainQueueCommand> command)

@@ -258,6 +258,7 @@ public sealed class ServerNode : IAsyncDisposable
             node._admin = AdminEndpoint.Start(settings.DataDirectory, settings.AdminBind, settings.AdminPort, new AdminCommands(system, regions, accounts, router)
             {
                 Suppression = suppression,
+                Bounces = bounceRules.Classifier,
                 DnsStatus = () => delivery.Mx.Servers.Current().Describe(),
                 Checks = node._checks,
                 Mx = delivery.Mx,

@@ -63,6 +63,8 @@ public sealed class QueueControlTests(QueueControlTests.Bed bed, ITestOutputHelp
         Assert.Equal(ListSender.Address, queued["from"]!.GetValue<string>());
         Assert.Equal(["someone@held.test"], queued["recipients"]!.AsArray().Select(r => r!.GetValue<string>()));
         Assert.False(string.IsNullOrWhiteSpace(queued["last_result"]?.GetValue<string>()), "last_result after a failed attempt");
+        // The receiver is down: the last result is a connection failure, and queue show names its category.
+        Assert.Equal("ConnectionTimeout", queued["last_result_category"]?.GetValue<string>());
         Assert.True(DateTimeOffset.Parse(queued["next_attempt"]!.GetValue<string>()) > DateTimeOffset.UtcNow.AddMinutes(30), "deferred by the 1h schedule");
 
         // queue list --json: pending, deferred, suspended, next attempt.

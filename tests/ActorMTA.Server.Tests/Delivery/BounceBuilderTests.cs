@@ -196,4 +196,23 @@ public sealed class BounceBuilderTests
     {
         Assert.Throws<ArgumentException>(() => BounceBuilder.Build(Request() with { OriginalEnvelopeFrom = "" }));
     }
+
+    [Fact]
+    public void A_classified_failure_carries_its_bounce_category_and_a_relayed_report_does_not()
+    {
+        var request = Request();
+        request = request with
+        {
+            Recipients =
+            [
+                request.Recipients[0] with { Category = "InvalidRecipient" },
+                request.Recipients[1] with { Category = "Relayed-should-not-show", Action = DsnAction.Relayed, Status = "2.0.0" },
+            ],
+        };
+
+        var (_, status, _) = Parts(RoundTrip(request));
+
+        Assert.Equal("InvalidRecipient", status.StatusGroups[1][BounceBuilder.CategoryField]);
+        Assert.False(status.StatusGroups[2].Contains(BounceBuilder.CategoryField));
+    }
 }
