@@ -48,6 +48,7 @@ usage: actormta <command> [--config FILE] [--data-dir DIR]
       queue list|show DOMAIN|suspend|resume|flush DOMAIN|bounce DOMAIN|QUEUE-ID|delete QUEUE-ID
       mailbox stats ADDRESS             accounts reload             spam stats
       shaping show DOMAIN [--source NAME]   site, provider, source, pool and effective limits of a domain
+      webhooks                          this node's webhook endpoints: delivered, lag, failures, last error
 
 --data-dir defaults to the actormta.data-dir key (./data). The user, domain, alias and suppression commands work
 while the server runs and are in effect for it when they return.

@@ -92,6 +92,23 @@ public abstract class BatchingPersistentEntity : PersistentActor
     /// <summary>Asks the shard to stop this entity; it stops once its writes are done.</summary>
     protected void RequestPassivation() => Context.Parent.Tell(new Passivate(PassivateEntity.Instance));
 
+    // The metric label of this kind of entity: DomainQueue -> domain_queue.
+    private string Kind => _kind ??= string.Concat(GetType().Name.Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+
+    private string? _kind;
+
+    protected override void PreStart()
+    {
+        Observability.MtaMetrics.EntityAlive(Kind, +1);
+        base.PreStart();
+    }
+
+    protected override void PostStop()
+    {
+        Observability.MtaMetrics.EntityAlive(Kind, -1);
+        base.PostStop();
+    }
+
     protected sealed override bool ReceiveRecover(object message)
     {
         switch (message)

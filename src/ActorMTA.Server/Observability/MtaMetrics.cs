@@ -56,6 +56,13 @@ public static class MtaMetrics
         return result;
     }
 
+    private static readonly Gauge ShardEntities = Metrics.CreateGauge(
+        "actormta_shard_entities", "Sharded entities alive on this node, by kind (domain_queue, mailbox, greylist)",
+        new GaugeConfiguration { LabelNames = ["kind"] });
+
+    /// <summary>An entity of <paramref name="kind"/> started (+1) or stopped (-1) on this node.</summary>
+    public static void EntityAlive(string kind, int delta) => ShardEntities.WithLabels(kind).Inc(delta);
+
     public static void QueueChanged(int delta)
     {
         if (delta != 0) QueuedMessages.Inc(delta);

@@ -75,6 +75,9 @@ public sealed class MetricsTests(ITestOutputHelper output)
         // Every acknowledged message's content was committed once; journal batches were written.
         Assert.Equal(40, Value(text, "actormta_spool_commit_seconds_count", null));
         Assert.True(Value(text, "actormta_journal_write_seconds_count", null) > 0);
+        // The entities this node hosts: the two domain queues (not passivated this soon) and the sender's mailbox (bounces).
+        Assert.True(Value(text, "actormta_shard_entities", "kind=\"domain_queue\"") >= 2);
+        Assert.True(Value(text, "actormta_shard_entities", "kind=\"mailbox\"") >= 1);
         Assert.Equal(404, (int)(await http.GetAsync("/other")).StatusCode);
 
         // `ctl metrics` reads the same figures over the admin endpoint, and `ctl top` shows them frame by frame.
