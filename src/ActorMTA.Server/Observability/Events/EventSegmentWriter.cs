@@ -127,5 +127,11 @@ public sealed class EventSegmentWriter : IDisposable
         File.Move(temporary, path, overwrite: true);
     }
 
-    public void Dispose() => _segment?.Dispose();
+    /// <summary>Closes the open segment; a later write (by a restarted log actor) opens a new one.</summary>
+    public void Dispose()
+    {
+        _segment?.Dispose();
+        _segment = null;
+        _segmentPath = null;
+    }
 }
