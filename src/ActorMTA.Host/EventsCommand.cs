@@ -34,41 +34,19 @@ public static class EventsCommand
         }
     }
 
-    /// <summary>Prints events written from now on until stopped, by reading the open segment as it grows.</summary>
+    /// <summary>Prints events written from now on until stopped: a consumer of the log, like a webhook, without a saved cursor.</summary>
     private static async Task FollowAsync(string directory, DeliveryEventFilter filter, bool json, CancellationToken stop)
     {
-        var segments = EventSegments.List(directory);
-        var current = segments.LastOrDefault(s => s.EndsWith(EventSegments.OpenSuffix, StringComparison.Ordinal));
-        var offset = current is null ? 0 : new FileInfo(current).Length;
-        var partial = "";
+        var cursor = EventCursor.Start;
+        EventLogTail.Batch batch;
+        do cursor = (batch = EventLogTail.Read(directory, cursor, int.MaxValue, DeliveryEventFilter.None)).Next; // to the end, printing nothing
+        while (!batch.AtEnd);
         while (!stop.IsCancellationRequested)
         {
-            if (current is not null && File.Exists(current))
-            {
-                await using var file = new FileStream(current, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                if (file.Length > offset)
-                {
-                    file.Seek(offset, SeekOrigin.Begin);
-                    using var reader = new StreamReader(file);
-                    var text = partial + await reader.ReadToEndAsync(stop);
-                    offset = file.Length;
-                    var end = text.LastIndexOf('\n');
-                    partial = end < 0 ? text : text[(end + 1)..];
-                    if (end >= 0)
-                        foreach (var line in text[..end].Split('\n'))
-                            if (DeliveryEvent.FromJsonLine(line) is { } e && filter.Matches(e)) Print(e, json);
-                }
-            }
-            // A newer segment: the old one is complete once the writer opened the next, so move on to it.
-            var newest = EventSegments.List(directory).LastOrDefault(s => s.EndsWith(EventSegments.OpenSuffix, StringComparison.Ordinal));
-            if (newest is not null && newest != current && (current is null || string.CompareOrdinal(newest, current) > 0))
-            {
-                if (current is not null && File.Exists(current) && new FileInfo(current).Length > offset) continue; // drain it first
-                current = newest;
-                offset = 0;
-                partial = "";
-                continue;
-            }
+            batch = EventLogTail.Read(directory, cursor, 1000, filter);
+            cursor = batch.Next;
+            foreach (var (e, _) in batch.Events) Print(e, json);
+            if (!batch.AtEnd) continue;
             try
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(250), stop);

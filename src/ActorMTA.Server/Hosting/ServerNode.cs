@@ -234,7 +234,7 @@ public sealed class ServerNode : IAsyncDisposable
                 .Select(w => system.ActorOf(Observability.Webhooks.WebhookShipper.Open(w, eventLog.Directory, WebhookHttp), "webhook-" + w.Name))
                 .ToArray();
             // Hard bounces and complaints suppress their address: read from the log, so none is missed after a crash.
-            if (suppression is not null) system.ActorOf(SuppressionFeeder.Open(eventLog.Directory, suppression), "suppression-feeder");
+            if (suppression is { Options.Automatic: true }) system.ActorOf(SuppressionFeeder.Open(eventLog.Directory, suppression), "suppression-feeder");
         }
         else if (webhooks.Count > 0) throw new ConfigurationException("actormta.webhooks needs actormta.events.enabled = on: webhooks send the event log");
         var regions = ShardRegions.Start(system, content, delivery);

@@ -20,6 +20,7 @@ public static class SuppressionSettings
         var options = new SuppressionOptions
         {
             Enabled = section.GetBoolean("enabled", true),
+            Automatic = section.GetBoolean("automatic", true),
             AutomaticExpiry = OptionalDuration(section, "automatic-expiry"),
             RefreshInterval = section.GetTimeSpan("refresh-interval", TimeSpan.FromSeconds(5)),
             PurgeInterval = section.GetTimeSpan("purge-interval", TimeSpan.FromHours(1)),

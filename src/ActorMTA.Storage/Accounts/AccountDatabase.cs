@@ -56,28 +56,33 @@ internal static class AccountDatabase
     public static DbConnection Open(AccountStoreLocation location, AccountOptions options) =>
         location.IsPostgres ? OpenPostgres(location.PostgresConnectionString!) : OpenSqlite(location.SqlitePath!, options);
 
-    private static DbConnection OpenSqlite(string databasePath, AccountOptions options)
+    private static DbConnection OpenSqlite(string databasePath, AccountOptions options) =>
+        OpenSqliteWith(databasePath, options.BusyTimeout, string.Format(System.Globalization.CultureInfo.InvariantCulture, Tables, " WITHOUT ROWID"));
+
+    private static DbConnection OpenPostgres(string connectionString) =>
+        OpenPostgresWith(connectionString, WriteLock, string.Format(System.Globalization.CultureInfo.InvariantCulture, Tables, "") + PostgresVersion);
+
+    /// <summary>A SQLite file as every store of ours opens it (WAL, synchronous FULL, no pooling), its schema created.</summary>
+    internal static DbConnection OpenSqliteWith(string databasePath, TimeSpan busyTimeout, string schema)
     {
         ArgumentException.ThrowIfNullOrEmpty(databasePath);
         var fullPath = Path.GetFullPath(databasePath);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-        var connectionString = new SqliteConnectionStringBuilder
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = fullPath,
             Mode = SqliteOpenMode.ReadWriteCreate,
             // No pooling: closing must really release the file (the CLI exits, tests delete their directories).
             Pooling = false,
-            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds)),
-        }.ToString();
-
-        var connection = new SqliteConnection(connectionString);
+            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(busyTimeout.TotalSeconds)),
+        }.ToString());
         try
         {
             connection.Open();
-            Execute(connection, null, $"PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds};");
+            Execute(connection, null, $"PRAGMA busy_timeout = {(long)busyTimeout.TotalMilliseconds};");
             Execute(connection, null, "PRAGMA journal_mode = WAL;");
             Execute(connection, null, "PRAGMA synchronous = FULL;");
-            Execute(connection, null, string.Format(System.Globalization.CultureInfo.InvariantCulture, Tables, " WITHOUT ROWID"));
+            Execute(connection, null, schema);
             return connection;
         }
         catch
@@ -87,16 +92,17 @@ internal static class AccountDatabase
         }
     }
 
-    private static DbConnection OpenPostgres(string connectionString)
+    /// <summary>A PostgreSQL connection with its schema created under the advisory lock <paramref name="writeLock"/>:
+    /// several nodes may start at once, and the lock makes their CREATEs one at a time.</summary>
+    internal static DbConnection OpenPostgresWith(string connectionString, long writeLock, string schema)
     {
         var connection = new NpgsqlConnection(connectionString);
         try
         {
             connection.Open();
             using var transaction = connection.BeginTransaction();
-            // Several nodes may start at once: the advisory lock makes the CREATEs one at a time.
-            Execute(connection, transaction, $"SELECT pg_advisory_xact_lock({WriteLock})");
-            Execute(connection, transaction, string.Format(System.Globalization.CultureInfo.InvariantCulture, Tables, "") + PostgresVersion);
+            Execute(connection, transaction, $"SELECT pg_advisory_xact_lock({writeLock})");
+            Execute(connection, transaction, schema);
             transaction.Commit();
             return connection;
         }

@@ -39,54 +39,9 @@ internal static class SuppressionDatabase
 
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 
-    public static DbConnection Open(AccountStoreLocation location, SuppressionOptions options)
-    {
-        if (location.IsPostgres) return OpenPostgres(location.PostgresConnectionString!);
-        var fullPath = Path.GetFullPath(location.SqlitePath!);
-        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = fullPath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            // No pooling: closing must really release the file (the CLI exits, tests delete their directories).
-            Pooling = false,
-            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds)),
-        }.ToString());
-        try
-        {
-            connection.Open();
-            AccountDatabase.Execute(connection, null, $"PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds};");
-            AccountDatabase.Execute(connection, null, "PRAGMA journal_mode = WAL;");
-            AccountDatabase.Execute(connection, null, "PRAGMA synchronous = FULL;");
-            AccountDatabase.Execute(connection, null, string.Format(CultureInfo.InvariantCulture, Table, " WITHOUT ROWID"));
-            return connection;
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-    }
-
-    private static DbConnection OpenPostgres(string connectionString)
-    {
-        var connection = new NpgsqlConnection(connectionString);
-        try
-        {
-            connection.Open();
-            using var transaction = connection.BeginTransaction();
-            // Several nodes may start at once: the advisory lock makes the CREATEs one at a time.
-            AccountDatabase.Execute(connection, transaction, $"SELECT pg_advisory_xact_lock({WriteLock})");
-            AccountDatabase.Execute(connection, transaction, string.Format(CultureInfo.InvariantCulture, Table, "") + PostgresVersion);
-            transaction.Commit();
-            return connection;
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-    }
+    public static DbConnection Open(AccountStoreLocation location, SuppressionOptions options) => location.IsPostgres
+        ? AccountDatabase.OpenPostgresWith(location.PostgresConnectionString!, WriteLock, string.Format(CultureInfo.InvariantCulture, Table, "") + PostgresVersion)
+        : AccountDatabase.OpenSqliteWith(location.SqlitePath!, options.BusyTimeout, string.Format(CultureInfo.InvariantCulture, Table, " WITHOUT ROWID"));
 
     /// <summary>A write transaction no other writer overlaps; on PostgreSQL it raises the version.</summary>
     public static DbTransaction BeginWrite(DbConnection connection)

@@ -9,6 +9,9 @@ public sealed record SuppressionOptions
 {
     public bool Enabled { get; init; } = true;
 
+    /// <summary>Hard bounces and complaints are added by themselves (actormta.suppression.automatic).</summary>
+    public bool Automatic { get; init; } = true;
+
     /// <summary>Lifetime of automatic entries (bounces, complaints); null: they never expire.</summary>
     public TimeSpan? AutomaticExpiry { get; init; }
 

@@ -75,6 +75,8 @@ public sealed class DeliveryTestBed : IAsyncDisposable
           connect-timeout = 5s
           throttles { "*" { max-connections = 4 } }
         }
+        # Delivery tests send to refusing receivers again and again; HardBounceSuppressionTests turns this back on.
+        actormta.suppression.automatic = off
         {{overrides}}
         """;
 

@@ -25,6 +25,7 @@ public sealed class HardBounceSuppressionTests
         var httpPort = ServerPorts.PickOne();
         await using var bed = await DeliveryTestBed.StartAsync([new RemoteDomain("bouncing.test", Mx)], [Sender], overrides: $$"""
             actormta.http { enabled = on, port = {{httpPort}}, tokens = ["{{Token}}"] }
+            actormta.suppression.automatic = on
             """);
         var receiver = bed.Receiver(Mx);
         receiver.RejectRecipient("gone@bouncing.test", 550, "5.1.1 <gone@bouncing.test>: Recipient address rejected: User unknown in virtual mailbox table");

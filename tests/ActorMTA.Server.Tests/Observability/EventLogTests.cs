@@ -83,6 +83,40 @@ public sealed class EventLogTests : Akka.TestKit.Xunit2.TestKit, IDisposable
     }
 
     [Fact]
+    public void A_consumer_reads_on_from_its_saved_cursor_across_rotation_and_compression()
+    {
+        var settings = Settings(segmentSize: 4096);
+        var log = Sys.ActorOf(EventLog.Open(settings));
+        void Append(int from, int to)
+        {
+            for (var i = from; i <= to; i++)
+            {
+                log.Tell(new AppendEvents("q|a", [Entry("q|a", i)]), TestActor);
+                ExpectMsg<EventsWritten>();
+            }
+        }
+        Append(1, 30);
+        var batch = EventLogTail.Read(settings.Directory, EventCursor.Start, 25, DeliveryEventFilter.All);
+        Assert.Equal(Enumerable.Range(1, 25).Select(i => $"q|a/{i}/0"), batch.Events.Select(e => e.Event.Id));
+        batch.Next.Save(settings.Directory, "test");
+
+        Append(31, 120); // several rotations; the segment the cursor is in gets compressed
+        AwaitCondition(() => Directory.GetFiles(settings.Directory, "*.jsonl.gz").Length >= 2, TimeSpan.FromSeconds(10));
+        var cursor = EventCursor.Load(settings.Directory, "test");
+        var rest = new List<string>();
+        do
+        {
+            batch = EventLogTail.Read(settings.Directory, cursor, 7, DeliveryEventFilter.All);
+            rest.AddRange(batch.Events.Select(e => e.Event.Id));
+            cursor = batch.Next;
+        }
+        while (!batch.AtEnd || batch.Events.Count > 0);
+
+        Assert.Equal(Enumerable.Range(26, 95).Select(i => $"q|a/{i}/0"), rest);
+        Assert.Empty(EventLogTail.Read(settings.Directory, cursor, 7, DeliveryEventFilter.All).Events);
+    }
+
+    [Fact]
     public void A_torn_last_line_is_skipped_by_readers()
     {
         var settings = Settings();

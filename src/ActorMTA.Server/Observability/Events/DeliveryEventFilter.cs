@@ -6,6 +6,9 @@ public sealed record DeliveryEventFilter(
 {
     public static readonly DeliveryEventFilter All = new();
 
+    /// <summary>Matches no event (for reading past events without keeping them).</summary>
+    public static readonly DeliveryEventFilter None = new(Types: new HashSet<string>());
+
     public bool Matches(DeliveryEvent e) =>
         (Types is null || Types.Contains(e.Type))
         && (Recipient is null || string.Equals(e.Recipient, Recipient, StringComparison.OrdinalIgnoreCase))
