@@ -105,4 +105,4 @@ for i, name in ((0, "SMTP accept (msg/s)"), (1, "relay: accepted and delivered (
     print(f"| {name} | {m(off, i):.0f} | {m(on, i):.0f} | {r:.3f} | ≥ 0.95 | {'yes' if r >= 0.95 else '**no**'} |")
 print(f"\nRESULT test=events accept_off={m(off, 0):.0f} accept_on={m(on, 0):.0f} relay_off={m(off, 1):.0f} relay_on={m(on, 1):.0f}")
 PY
-log "results in $OUT"
+log "results in ${OUT#$ROOT/}"
