@@ -85,7 +85,6 @@ public sealed class RspamdClient : IDisposable
     }
 
     // Waits before the learn request is sent again after a transient failure.
-    private static readonly TimeSpan[] LearnRetryDelays = [TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3)];
 
     /// <summary>
     /// Failures of the controller's own storage that pass: its sqlite statfiles answer HTTP 500 "database is locked"
@@ -122,8 +121,8 @@ public sealed class RspamdClient : IDisposable
             if (status == HttpStatusCode.OK)
                 return new RspamdLearnResult(RspamdLearnOutcome.Learned, null);
             error = ErrorText(reply);
-            if (attempt >= LearnRetryDelays.Length || !IsTransientLearnFailure(status, error)) break;
-            await Task.Delay(LearnRetryDelays[attempt], ct);
+            if (attempt >= _options.LearnRetryDelays.Count || !IsTransientLearnFailure(status, error)) break;
+            await Task.Delay(_options.LearnRetryDelays[attempt], ct);
         }
         // Newer Rspamd says 208 Already Reported; 3.x says 404 with "... has been already learned as spam, ignore it".
         if (status == HttpStatusCode.AlreadyReported || error.Contains("already learned", StringComparison.OrdinalIgnoreCase))

@@ -14,6 +14,14 @@ public sealed record RspamdOptions(Uri Url, Uri? ControllerUrl, string? Password
 {
     public TimeSpan EffectiveLearnTimeout => LearnTimeout ?? Timeout;
 
+    /// <summary>
+    /// The waits between attempts of a learn that failed for a passing reason (a locked statfile, a controller still
+    /// loading): about 35 s in all, since a learn is advice that may wait, and on a busy host Rspamd's sqlite statfiles
+    /// stayed locked ("cannot commit checkpoint: database is locked") past the 4 s of a shorter schedule.
+    /// </summary>
+    public IReadOnlyList<TimeSpan> LearnRetryDelays { get; init; } =
+        [TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(6), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(15)];
+
     /// <summary>The controller to learn at: <see cref="ControllerUrl"/> or, without one, <see cref="Url"/>.</summary>
     public Uri EffectiveControllerUrl => ControllerUrl ?? Url;
 }

@@ -110,15 +110,17 @@ public sealed class RspamdUnavailableTests
     public async Task A_locked_statfile_is_asked_again_before_the_learn_fails()
     {
         await using var locked = new CannedHttpServer(CannedHttpServer.Response(500, "Internal Server Error", "{\"error\":\"cannot commit checkpoint: database is locked\"}"));
-        using var client = Client(locked.Url, TimeSpan.FromSeconds(2));
+        using var client = new RspamdClient(new RspamdOptions(locked.Url, null, null, TimeSpan.FromSeconds(2), 1 << 20)
+            { LearnRetryDelays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(800)] });
         var started = System.Diagnostics.Stopwatch.StartNew();
 
         var result = await client.LearnAsync(RspamdMessages.SpammyMessage(), spam: true, CancellationToken.None);
 
         Assert.Equal(RspamdLearnOutcome.Failed, result.Outcome);
         Assert.Contains("database is locked", result.Reason);
-        // Three waits (0.25 s, 1 s, 3 s) between four attempts.
-        Assert.True(started.Elapsed >= TimeSpan.FromSeconds(4), $"gave up after {started.Elapsed}");
+        // Three waits between four attempts, each on a connection of its own (the canned server closes every one).
+        Assert.True(started.Elapsed >= TimeSpan.FromMilliseconds(1400), $"gave up after {started.Elapsed}");
+        Assert.Equal(4, locked.Connections);
     }
 
     [Fact]
