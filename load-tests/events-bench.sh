@@ -66,7 +66,7 @@ run_case() { # $1 = on|off, $2 = pair number; appends "case accept relay" to $OU
   CONF=$WORK/bench-$1.conf
   { cat hocon/bench.conf; echo; echo "actormta.events.enabled = $1"; echo "actormta.metrics { enabled = $1, port = 29464 }"; } >"$CONF"
   "${ACTORMTA[@]}" domain add local.test --config "$CONF" --data-dir "$DATA" >/dev/null
-    # The server's log (megabytes per case) stays in the work directory, which is removed at the end.
+  # The server's log (megabytes per case) stays in the work directory, which is removed at the end.
   "${ACTORMTA[@]}" run --config "$CONF" --data-dir "$DATA" >"$WORK/server-$1-$2.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 300); do ss -ltn | grep -q ":27025 " && break; kill -0 "$SERVER_PID" || { tail "$WORK/server-$1-$2.log" >&2; exit 1; }; sleep 0.2; done
