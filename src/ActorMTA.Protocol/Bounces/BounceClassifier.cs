@@ -35,6 +35,14 @@ public sealed class BounceClassifier
     /// <param name="text">The reply text (lines joined), with or without the enhanced code in front.</param>
     public BounceCategory Classify(int replyCode, string? enhancedStatus, string text) => Explain(replyCode, enhancedStatus, text).Category;
 
+    /// <summary>The category of a DSN-style diagnostic ("smtp; 550 5.1.1 no such user", or a reply line as a queue keeps
+    /// it); <paramref name="status"/> stands in when the text carries no enhanced code.</summary>
+    public BounceCategory ClassifyDiagnostic(string? diagnostic, string? status = null)
+    {
+        var parsed = SmtpDiagnostic.Parse(diagnostic);
+        return Classify(parsed.ReplyCode, parsed.EnhancedStatus ?? status, parsed.Text);
+    }
+
     /// <summary>The category and the rule that gave it (null: the RFC 3463 fallback or Uncategorized), for logs and `why` questions.</summary>
     public (BounceCategory Category, BounceRule? Rule) Explain(int replyCode, string? enhancedStatus, string text)
     {

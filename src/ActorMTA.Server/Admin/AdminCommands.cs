@@ -30,12 +30,7 @@ public sealed partial class AdminCommands(ActorSystem system, ShardRegions regio
     /// <summary>Names the bounce category of a queued message's last result (queue show).</summary>
     public Protocol.Bounces.BounceClassifier Bounces { get; init; } = Protocol.Bounces.BounceClassifier.Fallback;
 
-    private string? CategoryOf(string? lastResult)
-    {
-        if (lastResult is null) return null;
-        var diagnostic = Protocol.Bounces.SmtpDiagnostic.Parse(lastResult);
-        return Bounces.Classify(diagnostic.ReplyCode, diagnostic.EnhancedStatus, diagnostic.Text).ToString();
-    }
+    private string? CategoryOf(string? lastResult) => lastResult is null ? null : Bounces.ClassifyDiagnostic(lastResult).ToString();
 
     /// <summary>The suppression list, for `ctl suppression reload`; null: off.</summary>
     public ActorMTA.Storage.Suppression.SuppressionList? Suppression { get; init; }

@@ -460,12 +460,8 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         CompleteIfSettled(job.OriginalQueueId, batch);
     }
 
-    private string CategoryOf(FailedDelivery failure)
-    {
-        var diagnostic = Protocol.Bounces.SmtpDiagnostic.Parse(failure.Diagnostic);
-        return (_delivery?.Bounces ?? Protocol.Bounces.BounceClassifier.Fallback)
-            .Classify(diagnostic.ReplyCode, diagnostic.EnhancedStatus ?? failure.Status, diagnostic.Text).ToString();
-    }
+    private string CategoryOf(FailedDelivery failure) =>
+        (_delivery?.Bounces ?? Protocol.Bounces.BounceClassifier.Fallback).ClassifyDiagnostic(failure.Diagnostic, failure.Status).ToString();
 
     private void Release(string reference) => ReleaseContent(_content, [reference]);
 

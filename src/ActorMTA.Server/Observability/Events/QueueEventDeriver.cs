@@ -74,9 +74,10 @@ public sealed class QueueEventDeriver
         foreach (var recipient in recipients)
         {
             var reply = report?.ReplyOf(recipient);
+            failed.TryGetValue(recipient, out var failure);
             string type;
             if (delivered.Contains(recipient)) type = DeliveryEventType.Delivery;
-            else if (failed.TryGetValue(recipient, out var failure))
+            else if (failure is not null)
             {
                 type = failure.IsRelayed ? DeliveryEventType.Delivery : report?.Kind switch
                 {
@@ -88,7 +89,7 @@ public sealed class QueueEventDeriver
             }
             else if (entry.Recipients.Contains(recipient, StringComparer.Ordinal)) type = DeliveryEventType.TransientFailure;
             else continue; // settled earlier: a late duplicate report
-            var at = report?.At ?? (failed.TryGetValue(recipient, out var f2) ? f2.At : attempted.NextAttemptAt);
+            var at = report?.At ?? failure?.At ?? attempted.NextAttemptAt;
             events.Add(new DeliveryEvent
             {
                 Id = IdOf(sequence, events.Count),
@@ -105,7 +106,7 @@ public sealed class QueueEventDeriver
                 Site = report?.Site,
                 Provider = report?.Provider,
                 Source = report?.Source,
-                MxHost = report?.MxHost ?? (failed.TryGetValue(recipient, out var f3) ? f3.RemoteMta : null),
+                MxHost = report?.MxHost ?? failure?.RemoteMta,
                 MxIp = report?.MxAddress,
                 TlsProtocol = report?.TlsProtocol,
                 TlsCipher = report?.TlsCipher,
