@@ -4,7 +4,7 @@ using ActorMTA.Storage.Content;
 
 namespace ActorMTA.Storage.Tests;
 
-/// <summary>Released content files are kept empty and written over by the next messages (see SpareFilePool).</summary>
+/// <summary>Released content files are kept and written over by the next messages (see SpareFilePool).</summary>
 public sealed class SpareFileTests : IDisposable
 {
     private readonly TempDirectory _temp = new();
@@ -24,7 +24,7 @@ public sealed class SpareFileTests : IDisposable
     private string SpareDirectory => Path.Combine(_store.RootDirectory, "spare");
 
     [Fact]
-    public async Task A_released_file_is_kept_empty_and_the_next_message_is_written_into_the_same_inode()
+    public async Task A_released_file_is_kept_and_the_next_message_is_written_into_the_same_inode()
     {
         var first = await CommitAsync("m1", RandomNumberGenerator.GetBytes(5000), 1);
         var inode = InodeOf(Path.Combine(_store.RootDirectory, first[0]));
@@ -32,8 +32,7 @@ public sealed class SpareFileTests : IDisposable
         _store.Release(first[0]);
 
         Assert.False(_store.Exists(first[0]));
-        var spare = Assert.Single(Directory.GetFiles(SpareDirectory));
-        Assert.Equal(0, new FileInfo(spare).Length);
+        Assert.Single(Directory.GetFiles(SpareDirectory));
         Assert.Equal(1, _store.SpareFileCount);
 
         var content = RandomNumberGenerator.GetBytes(300);
@@ -43,6 +42,43 @@ public sealed class SpareFileTests : IDisposable
         Assert.Equal(300, _store.GetLength(second[0]));
         Assert.Equal(inode, InodeOf(Path.Combine(_store.RootDirectory, second[0])));
         Assert.Empty(Directory.GetFiles(SpareDirectory));
+    }
+
+    [Fact]
+    public async Task A_shorter_message_in_a_reused_file_never_shows_the_released_bytes_past_its_end()
+    {
+        var first = await CommitAsync("m-long", RandomNumberGenerator.GetBytes(9000), 1);
+        _store.Release(first[0]);
+
+        var content = RandomNumberGenerator.GetBytes(1200);
+        using var writer = _store.BeginWrite("m-short");
+        await writer.Stream.WriteAsync(content);
+        Assert.Equal(1200, writer.Length);
+        await using (var readBack = writer.OpenWritten())
+        {
+            using var copy = new MemoryStream();
+            await readBack.CopyToAsync(copy);
+            Assert.Equal(content, copy.ToArray());
+        }
+        var more = RandomNumberGenerator.GetBytes(100);
+        await writer.Stream.WriteAsync(more);
+        var second = await _store.CommitAsync(writer, 1);
+
+        Assert.Equal([.. content, .. more], ReadAll(second[0]));
+        Assert.Equal(1300, _store.GetLength(second[0]));
+    }
+
+    [Fact]
+    public async Task A_message_committed_into_a_reused_file_without_reading_it_back_is_cut_to_its_length()
+    {
+        var first = await CommitAsync("m-long2", RandomNumberGenerator.GetBytes(20_000), 1);
+        _store.Release(first[0]);
+
+        var content = RandomNumberGenerator.GetBytes(10);
+        var second = await CommitAsync("m-tiny", content, 1);
+
+        Assert.Equal(content, ReadAll(second[0]));
+        Assert.Equal(10, new FileInfo(Path.Combine(_store.RootDirectory, second[0])).Length);
     }
 
     [Fact]

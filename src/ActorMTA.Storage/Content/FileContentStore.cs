@@ -46,7 +46,7 @@ public sealed class FileContentStore : IContentStore, IDisposable
         {
             try
             {
-                return new FileContentWriter(this, queueId, spare, FileMode.Truncate);
+                return new FileContentWriter(this, queueId, spare, FileMode.Open);
             }
             catch (FileNotFoundException)
             {
@@ -150,15 +150,9 @@ public sealed class FileContentStore : IContentStore, IDisposable
                 File.Delete(spare);
                 return;
             }
-            try
-            {
-                File.WriteAllBytes(spare, []);
-                _spares.Add(spare);
-            }
-            catch (IOException)
-            {
-                File.Delete(spare);
-            }
+            // Not truncated: the next message is written over these blocks (see FileContentWriter), so the file
+            // system neither frees them now nor allocates new ones then.
+            _spares.Add(spare);
             return;
         }
         _layout.Unlink(reference);

@@ -18,13 +18,18 @@ internal sealed class FileContentWriter : ContentWriter
     private int _state = Writing;
     private long _finalLength = -1;
 
-    /// <param name="mode">CreateNew for a new temp file, Truncate for an empty spare file taken from the pool.</param>
+    // A spare file still holds the bytes of the message released into it; they are written over, and whatever of
+    // them lies past this message's end is cut off before anyone reads the file back or it is committed.
+    private bool _staleTail;
+
+    /// <param name="mode">CreateNew for a new temp file, Open for a spare file taken from the pool.</param>
     public FileContentWriter(FileContentStore owner, string queueId, string tempPath, FileMode mode)
     {
         Owner = owner;
         QueueId = queueId;
         TempPath = tempPath;
         _stream = new FileStream(tempPath, mode, FileAccess.Write, FileShare.Read, BufferSize, FileOptions.None);
+        _staleTail = mode == FileMode.Open;
     }
 
     public FileContentStore Owner { get; }
@@ -33,9 +38,14 @@ internal sealed class FileContentWriter : ContentWriter
     public override Stream Stream => _stream;
     public FileStream FileStream => _stream;
 
-    public override long Length => _finalLength >= 0 ? _finalLength : _stream.Length;
+    // Content is only ever appended (or restarted from 0), so the position is its length, stale tail or not.
+    public override long Length => _finalLength >= 0 ? _finalLength : _stream.Position;
 
-    public override Stream OpenWritten() => OpenTempFile(_stream, TempPath);
+    public override Stream OpenWritten()
+    {
+        CutStaleTail();
+        return OpenTempFile(_stream, TempPath);
+    }
 
     /// <summary>Hands the file to the committer; false when it was already committed or aborted.</summary>
     public bool TryBeginCommit()
@@ -46,7 +56,19 @@ internal sealed class FileContentWriter : ContentWriter
     /// <summary>Records the final size once the buffer is flushed, before the committer may close the stream.</summary>
     public void SealLength()
     {
-        _finalLength = _stream.Length;
+        CutStaleTail();
+        _finalLength = _stream.Position;
+    }
+
+    private void CutStaleTail()
+    {
+        if (!_staleTail)
+            return;
+        _stream.Flush();
+        // Writes after this only extend the file, so one cut is enough.
+        if (_stream.Length > _stream.Position)
+            _stream.SetLength(_stream.Position);
+        _staleTail = false;
     }
 
     /// <summary>Called by the committer once the file is synced; closes the handle.</summary>

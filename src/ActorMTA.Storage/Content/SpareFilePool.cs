@@ -6,9 +6,12 @@ namespace ActorMTA.Storage.Content;
 /// Empty spool files kept for the next messages to be written into. Creating a file costs an inode allocation,
 /// and on ext4 that allocation walks past every inode freed in the last few seconds (it will not reuse them so
 /// soon): with messages relayed and deleted at 1,500 a second, the walk was 45% of the server's CPU. A released
-/// file is therefore renamed here and truncated instead of unlinked, and a new message is written into it, so a
-/// steady stream of messages allocates no inodes at all. Files here hold no content (truncated, and they are
-/// never referenced), so a crash can only leave an empty file to be reused or deleted at the next start.
+/// file is therefore renamed here instead of unlinked, and a new message is written into it, so a steady stream
+/// of messages allocates no inodes at all. Nor is it truncated: the next message is written over its blocks and
+/// only what lies past that message's end is cut (see FileContentWriter), which spares ext4 freeing the blocks on
+/// release and allocating them again on the next write (truncating was 6% of the server's CPU when relaying).
+/// Files here are never referenced, so a crash can only leave a released or half-written message to be written
+/// over, or emptied at the next start.
 /// </summary>
 internal sealed class SpareFilePool
 {
