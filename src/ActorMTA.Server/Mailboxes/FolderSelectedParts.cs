@@ -56,7 +56,8 @@ public static class FolderSelectedParts
         return size;
     }
 
-    private static long Utf8(string s) => 5 + Encoding.UTF8.GetByteCount(s);
+    // The most UTF-8 bytes the string can take, not its exact count: a bound is all the split needs, and costs no scan.
+    private static long Utf8(string s) => 5 + Encoding.UTF8.GetMaxByteCount(s.Length);
 
     private static MailboxMessage[] Slice(IReadOnlyList<MailboxMessage> messages, int from, int to)
     {

@@ -184,7 +184,13 @@ public sealed partial class Mailbox
             HighestModSeq = folder.HighestModSeq,
             VanishedSince = c.VanishedSince is { } since ? folder.VanishedSince(since) : null,
         };
-        // The session may be on another node: a large folder goes in pieces that each fit a remoting frame.
+        // A session on another node gets a large folder in pieces that each fit a remoting frame; one on this node
+        // gets it whole (sizing 20,000 messages for the split was a third of the CPU of a local SELECT).
+        if (sender.Path.Address.HasLocalScope)
+        {
+            batch.Reply(sender, reply);
+            return;
+        }
         var parts = FolderSelectedParts.Split(reply, _selectPartBytes, out var last);
         foreach (var part in parts) batch.Reply(sender, part);
         batch.Reply(sender, last);
