@@ -25,7 +25,9 @@ public sealed class SelectedFolderView
         ReadOnly = readOnly;
         UidValidity = uidValidity;
         Messages = messages.ToList();
-        foreach (var m in Messages) if (m.Uid >= recentFrom) Recent.Add(m.Uid);
+        // Messages are in uid order, so the \Recent ones are the tail: walked from the end, a 20,000-message
+        // folder with none recent costs one comparison.
+        for (var i = Messages.Count - 1; i >= 0 && Messages[i].Uid >= recentFrom; i--) Recent.Add(Messages[i].Uid);
         _keywords = flags.Where(f => !f.StartsWith('\\')).ToList();
         foreach (var f in MailboxFlags.System.Concat(_keywords)) _knownFlags.Add(f);
     }
