@@ -543,8 +543,9 @@ public sealed class SocketConnection
         try { await _reader.CompleteAsync(); } catch { /* peer gone */ }
         try { _socket.Shutdown(SocketShutdown.Both); } catch { /* peer gone */ }
         try { await _stream.DisposeAsync(); } catch { /* peer gone */ }
-        _lifetime.Dispose();
-        _interrupt.Dispose();
+        // The two token sources are left undisposed: they hold no timer or wait handle, and the session's Abort
+        // (its PostStop, after every close) cancelling a disposed one threw an ObjectDisposedException per
+        // connection, 500 a second when each message comes on its own connection.
     }
 
     private sealed class ReadTimeoutException : Exception;
