@@ -327,7 +327,7 @@ public sealed class SocketConnection
     private async Task<bool> ReadDotTerminatedAsync(ReadDotTerminated request)
     {
         var unstuffer = new DotUnstuffer();
-        var output = new ArrayBufferWriter<byte>(ChunkSize);
+        using var output = new PooledBufferWriter(ChunkSize);
         long total = 0;
         var tooBig = false;
         var deadline = ReadDeadline.Start(request.Timeout, request.Pace);
