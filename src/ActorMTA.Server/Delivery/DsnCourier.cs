@@ -73,11 +73,13 @@ public static class DsnCourier
         var local = destination.Mailbox is not null;
 
         byte[] bytes;
+        string? messageId;
         await using (var original = content.OpenRead(job.OriginalContentRef))
         {
             var message = BounceBuilder.Build(new BounceRequest(
                 services.ReportingMta, job.OriginalQueueId, sender, wanted, original, job.ArrivalDate, job.IsDelayWarning)
                 { Dsn = job.Dsn, Notify = notify });
+            messageId = message.MessageId;
             // Into a local mailbox it goes as delivered mail, which starts with its Return-Path (RFC 5321 section
             // 4.4); queued for another server it goes without, the final server adds it.
             bytes = local ? [.. LocalReturnPath, .. BounceWriter.ToBytes(message)] : BounceWriter.ToBytes(message);
@@ -101,7 +103,14 @@ public static class DsnCourier
         if (destination.Mailbox is { } mailbox)
         {
             await sharding.ShardRegion(ShardRegions.MailboxTypeName).Ask<MailboxDelivered>(
-                new DeliverToMailbox(mailbox, job.DsnQueueId, reference, bytes.Length, now, 0) { OncePerQueueId = true }, services.Settings.BounceTimeout);
+                new DeliverToMailbox(mailbox, job.DsnQueueId, reference, bytes.Length, now, 0)
+                {
+                    OncePerQueueId = true,
+                    // A report from the null sender to whom it is for, received from ourselves.
+                    Envelope = Observability.Events.DeliveryEvents.Get(system).Log is null
+                        ? null
+                        : new DeliveryEnvelope("dsn", null, "", [notify], new Queues.MessageTags(messageId, null, null)),
+                }, services.Settings.BounceTimeout);
             return new DsnOutcome(job, true, destination.Reason);
         }
         var queueName = destination.QueueName!;

@@ -228,7 +228,7 @@ public sealed class ServerNode : IAsyncDisposable
         {
             // Before the shard regions: an entity looks up the log when it starts.
             var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
-            DeliveryEvents.Get(system).Start(system.ActorOf(EventLog.Open(eventLog), "event-log"), $"{self.Host}:{self.Port}",
+            DeliveryEvents.Get(system).Start(system.ActorOf(EventLog.Open(eventLog, DeliveryEvents.Get(system).Durable), "event-log"), $"{self.Host}:{self.Port}",
                 reply => bounceRules.Classifier.Classify(reply.Code, reply.EnhancedCode, string.Join(" ", reply.Lines)).ToString());
             DeliveryEvents.Get(system).Webhooks = webhooks
                 .Select(w => system.ActorOf(Observability.Webhooks.WebhookShipper.Open(w, eventLog.Directory, WebhookHttp), "webhook-" + w.Name))

@@ -239,7 +239,11 @@ public sealed class HttpInjector(InboundServices services, HttpSettings settings
         {
             var correlation = Interlocked.Increment(ref _nextCorrelation);
             var reference = refs[i++];
-            asks.Add((services.MailboxRegion.Ask<object>(new DeliverToMailbox(mailbox, queueId, reference, size, queuedAt, correlation), timeout),
+            var deliver = new DeliverToMailbox(mailbox, queueId, reference, size, queuedAt, correlation)
+            {
+                Envelope = services.Events?.Log is null ? null : new DeliveryEnvelope("http", client.ToString(), sender.IsNull ? "" : sender.Address, [recipient.Address], tags),
+            };
+            asks.Add((services.MailboxRegion.Ask<object>(deliver, timeout),
                 new RetractDelivery(mailbox, queueId, correlation), reference));
         }
         var chosenPool = remote.Count > 0 ? PoolOf(pool, poolHeader, sender, requestId, queueId) : null;

@@ -72,6 +72,9 @@ public sealed class SmtpSession : ProtocolSession
     private Dictionary<string, DsnRecipientParameters> _recipientDsn = new(StringComparer.Ordinal);
     private Acceptance? _acceptance;
     private (List<string> Local, Dictionary<string, List<string>> Remote) _targets;
+    // The RCPT addresses behind each local mailbox of the message, for its delivery events (null while the node writes none).
+    private Dictionary<string, List<string>>? _recipientsByMailbox;
+    private string? _clientIp;
     private List<(string Address, DsnRecipientParameters Dsn)> _successDsn = [];
     // Octets of the Return-Path: line at the start of the spooled message: a stamp of header fields goes after it.
     private int _returnPathLength;
@@ -502,7 +505,8 @@ public sealed class SmtpSession : ProtocolSession
         var spooler = _spooler!;
         _spooler = null;
         // Aliases are expanded here again: the accounts may have changed since RCPT.
-        var (local, remote) = Services.Router.Plan(_engine.Recipients);
+        _recipientsByMailbox = Services.Events?.Log is null ? null : new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var (local, remote) = Services.Router.Plan(_engine.Recipients, _recipientsByMailbox);
         _recipientDsn = RecipientDsnByAddress();
         var transaction = ++_transaction;
         var acceptance = new Acceptance(transaction, _queueId!)
@@ -652,6 +656,8 @@ public sealed class SmtpSession : ProtocolSession
         var size = m.Size;
         var now = DateTimeOffset.UtcNow;
         var i = 0;
+        var byMailbox = _recipientsByMailbox;
+        _recipientsByMailbox = null;
         foreach (var address in _targets.Local)
         {
             var correlation = ++_nextCorrelation;
@@ -659,6 +665,11 @@ public sealed class SmtpSession : ProtocolSession
             Services.MailboxRegion.Tell(new DeliverToMailbox(address, acceptance.QueueId, m.References[i++], size, now, correlation)
             {
                 ToJunk = m.Verdict?.Action == SpamAction.Junk,
+                // What the mailbox journals for the message's Reception and Delivery events.
+                Envelope = byMailbox is not null && byMailbox.TryGetValue(address, out var recipients)
+                    ? new DeliveryEnvelope("smtp", _clientIp ??= Connection.RemoteEndPoint.Address.ToString(), _engine.ReversePath?.Address ?? "", recipients,
+                        acceptance.Tags)
+                    : null,
             });
             acceptance.Retractions.Add(new RetractDelivery(address, acceptance.QueueId, correlation));
         }

@@ -1,4 +1,5 @@
 using ActorMTA.Server.Cluster;
+using ActorMTA.Server.Observability.Events;
 using ActorMTA.Storage;
 using Akka.Actor;
 using Akka.Event;
@@ -11,8 +12,9 @@ namespace ActorMTA.Server.Mailboxes;
 /// (see <see cref="BatchingPersistentEntity"/>) and passivates after
 /// actormta.mailbox.passivate-after without traffic, unless an IMAP session has a folder selected.
 /// Sessions with a folder selected get a <see cref="FolderChanged"/> after every persisted change made by someone else.
+/// A delivered message's Reception and Delivery events are derived from its journaled append (see <see cref="DeriveEvents"/>).
 /// </summary>
-public sealed partial class Mailbox : BatchingPersistentEntity
+public sealed partial class Mailbox : BatchingPersistentEntity, IWithTimers
 {
     private readonly IContentStore _content;
     private readonly FolderSessions _sessions = new();
@@ -20,6 +22,21 @@ public sealed partial class Mailbox : BatchingPersistentEntity
     private MailboxState _state = new();
     private readonly long? _quotaLimit;
     private readonly int _selectPartBytes;
+    // Delivery events (actormta.events): null when the node writes none.
+    private readonly EventOutbox? _outbox;
+    private readonly MailboxEventDeriver? _deriver;
+    private readonly IActorRef? _eventLog;
+    private readonly DeliveryEvents? _events;
+    private long _liveSequence;
+    // In recovery: how far the log already holds this mailbox's events (read once, at the first replayed delivery).
+    private long? _durableAtRecovery;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private sealed record ResendEvents : INoSerializationVerificationNeeded { public static readonly ResendEvents Instance = new(); }
+
+    // Unconfirmed events are sent again this often: the log may have been restarted, or the confirmation lost.
+    private static readonly TimeSpan EventResendInterval = TimeSpan.FromSeconds(5);
 
     /// <summary>Octets in all folders: what the quota counts.</summary>
     private long UsedBytes => _state.Folders.Sum(f => f.Bytes);
@@ -35,6 +52,14 @@ public sealed partial class Mailbox : BatchingPersistentEntity
         _selectPartBytes = settings.SelectPartBytes;
         PersistenceId = PersistenceIdOf(address);
         Context.SetReceiveTimeout(settings.PassivateAfter);
+        var events = DeliveryEvents.Get(Context.System);
+        if (events.Log is { } log)
+        {
+            _events = events;
+            _eventLog = log;
+            _outbox = new EventOutbox(PersistenceId);
+            _deriver = new MailboxEventDeriver(address, PersistenceId, events.Node);
+        }
     }
 
     public override string PersistenceId { get; }
@@ -100,7 +125,11 @@ public sealed partial class Mailbox : BatchingPersistentEntity
         }
         var target = deliver.ToJunk ? JunkFolder(batch) : EnsureUidValidity(_state.Inbox, batch);
         var uid = target.UidNext;
-        batch.Emit(new MessageAppended(target.Name, uid, deliver.QueueId, deliver.ContentRef, deliver.Size, deliver.InternalDate, MailboxMessage.NoFlags));
+        batch.Emit(new MessageAppended(target.Name, uid, deliver.QueueId, deliver.ContentRef, deliver.Size, deliver.InternalDate, MailboxMessage.NoFlags)
+        {
+            // Journaled only while this node derives events: with them off an append costs what it did before.
+            Envelope = _outbox is null ? null : deliver.Envelope,
+        });
         batch.Reply(sender, new MailboxDelivered(deliver.Address, deliver.CorrelationId, uid));
         NotifyAppended(deliver.Address, target, [target.Get(uid)!], caller: null, batch);
     }
@@ -226,11 +255,36 @@ public sealed partial class Mailbox : BatchingPersistentEntity
     protected override bool ApplyEvent(object @event)
     {
         if (@event is not IMailboxEvent e) return false;
+        if (_outbox is not null) DeriveEvents(e);
         _state.Apply(e);
         return true;
     }
 
-    protected override object CreateSnapshot() => _state.ToSnapshot();
+    /// <summary>
+    /// The delivery events of a journaled delivery (an append with its envelope; an IMAP APPEND has none): in recovery
+    /// its sequence number is the replayed one, live the events of a batch get the numbers after the last persisted
+    /// one, in order, as PersistAll gives them. Published once the batch is persisted (<see cref="OnBatchPersisted"/>),
+    /// kept (in snapshots too) until the log confirms them. In recovery, deliveries the log already holds are skipped:
+    /// a large mailbox replays up to as many events as it holds messages, and would otherwise send them all again.
+    /// </summary>
+    private void DeriveEvents(IMailboxEvent e)
+    {
+        var sequence = IsRecovering ? LastSequenceNr : ++_liveSequence;
+        if (e is not MessageAppended { Envelope: not null } appended) return;
+        if (IsRecovering && sequence <= (_durableAtRecovery ??= _events!.DurableUpTo(PersistenceId))) return;
+        _outbox!.Add(sequence, _deriver!.Derive(sequence, appended));
+    }
+
+    private void PublishEvents(bool again)
+    {
+        if (_outbox is null || _outbox.IsEmpty) return;
+        _outbox.Publish(_eventLog!, LastSequenceNr, again, Self);
+        if (!Timers.IsTimerActive("events-resend"))
+            Timers.StartPeriodicTimer("events-resend", ResendEvents.Instance, EventResendInterval);
+    }
+
+    protected override object CreateSnapshot() =>
+        _outbox is null || _outbox.IsEmpty ? _state.ToSnapshot() : _state.ToSnapshot() with { Unpublished = _outbox.Entries.ToArray() };
 
     protected override int SnapshotSize => _state.MessageCount;
 
@@ -238,8 +292,21 @@ public sealed partial class Mailbox : BatchingPersistentEntity
     {
         if (snapshot is not MailboxSnapshot s) return false;
         _state = MailboxState.FromSnapshot(s);
+        _outbox?.Restore(s.Unpublished);
         return true;
     }
+
+    protected override void OnRecovered()
+    {
+        if (_outbox is null) return;
+        _liveSequence = LastSequenceNr;
+        // What a snapshot carried may have been written since it was taken.
+        _outbox.Confirmed(_durableAtRecovery ?? _events!.DurableUpTo(PersistenceId));
+        _durableAtRecovery = null;
+        PublishEvents(again: true);
+    }
+
+    protected override void OnBatchPersisted() => PublishEvents(again: false);
 
     protected override bool ReceiveOther(object message)
     {
@@ -247,7 +314,16 @@ public sealed partial class Mailbox : BatchingPersistentEntity
         {
             case ReceiveTimeout:
                 // A session with a folder selected waits for pushes (IDLE): stopping would silently cut them off.
-                if (_sessions.IsEmpty && _retained.IsEmpty) RequestPassivation();
+                // Unconfirmed delivery events hold it too: once passivated, nothing would start it to send them again.
+                if (_sessions.IsEmpty && _retained.IsEmpty && (_outbox?.IsEmpty ?? true)) RequestPassivation();
+                return true;
+            case EventsWritten written:
+                _outbox?.Confirmed(written.UpTo);
+                if (_outbox is { IsEmpty: true }) Timers.Cancel("events-resend");
+                return true;
+            case ResendEvents:
+                if (_outbox is null || _outbox.IsEmpty) Timers.Cancel("events-resend");
+                else _outbox.Publish(_eventLog!, LastSequenceNr, again: true, Self);
                 return true;
             case Terminated dead:
                 _sessions.Remove(dead.ActorRef);

@@ -21,6 +21,10 @@ public sealed record DeliverToMailbox(string Address, string QueueId, string Con
     /// INBOX: the spam verdict or a DMARC p=quarantine said so.
     /// </summary>
     public bool ToJunk { get; init; }
+
+    /// <summary>How the message came in, for its delivery events; journaled with the append. Null while the sending
+    /// node writes no events (then nothing is derived).</summary>
+    public DeliveryEnvelope? Envelope { get; init; }
 }
 
 public sealed record MailboxDelivered(string Address, long CorrelationId, long Uid) : IClusterMessage;

@@ -13,7 +13,12 @@ public sealed record FolderCreated(string Folder, long UidValidity) : IMailboxEv
 }
 
 /// <summary>A message was added to a folder under <see cref="Uid"/> (the folder's UIDNEXT becomes Uid + 1).</summary>
-public sealed record MessageAppended(string Folder, long Uid, string QueueId, string ContentRef, long Size, DateTimeOffset InternalDate, IReadOnlySet<string> Flags) : IMailboxEvent;
+public sealed record MessageAppended(string Folder, long Uid, string QueueId, string ContentRef, long Size, DateTimeOffset InternalDate, IReadOnlySet<string> Flags) : IMailboxEvent
+{
+    /// <summary>Set for a delivered message while the node writes delivery events (layout MA2): what its Reception and
+    /// Delivery events are derived from. Null for IMAP APPEND/COPY/MOVE and in layout MA1.</summary>
+    public DeliveryEnvelope? Envelope { get; init; }
+}
 
 public enum RemovalReason : byte
 {

@@ -13,6 +13,10 @@ public sealed record MailboxSnapshot(IReadOnlyList<FolderSnapshot> Folders) : IP
 
     /// <summary>The RFC 7162 change counter (<see cref="MailboxState.HighestModSeq"/>). Layout MS3 on.</summary>
     public long HighestModSeq { get; init; }
+
+    /// <summary>Delivery events derived from journaled appends but not yet confirmed written by the event log (layout MS4):
+    /// the snapshot stands in for the events it covers, so it carries these or nobody could derive them again.</summary>
+    public IReadOnlyList<Observability.Events.OutboxEntry> Unpublished { get; init; } = [];
 }
 
 public sealed record FolderSnapshot(string Folder, long UidValidity, long UidNext, IReadOnlyList<MailboxMessage> Messages)

@@ -76,7 +76,10 @@ public sealed class RecipientRouter
     /// recipient that no longer resolves (its user was deleted after RCPT) still gets a mailbox of its own
     /// address: the client was told 250 for it.
     /// </summary>
-    public (List<string> Mailboxes, Dictionary<string, List<string>> Remote) Plan(IEnumerable<SmtpPath> recipients)
+    /// <param name="recipientsByMailbox">When given, filled with the recipients (as given) that lead to each mailbox, for
+    /// the delivery events.</param>
+    public (List<string> Mailboxes, Dictionary<string, List<string>> Remote) Plan(IEnumerable<SmtpPath> recipients,
+        Dictionary<string, List<string>>? recipientsByMailbox = null)
     {
         var mailboxes = new List<string>();
         var remote = new Dictionary<string, List<string>>(StringComparer.Ordinal);
@@ -86,18 +89,30 @@ public sealed class RecipientRouter
             switch (expansion.Status)
             {
                 case AddressExpansionStatus.Local:
-                    foreach (var mailbox in expansion.Mailboxes) AddOnce(mailboxes, mailbox);
+                    foreach (var mailbox in expansion.Mailboxes)
+                    {
+                        AddOnce(mailboxes, mailbox);
+                        if (recipientsByMailbox is not null) AddRecipient(recipientsByMailbox, mailbox, recipient.Address);
+                    }
                     foreach (var forward in expansion.Forwards) AddRemote(remote, DomainOf(forward), forward);
                     break;
                 case AddressExpansionStatus.NotLocal when recipient.Domain is not null:
                     AddRemote(remote, recipient.Domain, recipient.Address);
                     break;
                 default:
-                    AddOnce(mailboxes, MailboxOf(recipient.Address));
+                    var own = MailboxOf(recipient.Address);
+                    AddOnce(mailboxes, own);
+                    if (recipientsByMailbox is not null) AddRecipient(recipientsByMailbox, own, recipient.Address);
                     break;
             }
         }
         return (mailboxes, remote);
+    }
+
+    private static void AddRecipient(Dictionary<string, List<string>> byMailbox, string mailbox, string recipient)
+    {
+        if (!byMailbox.TryGetValue(mailbox, out var list)) byMailbox[mailbox] = [recipient];
+        else if (!list.Contains(recipient, StringComparer.OrdinalIgnoreCase)) list.Add(recipient);
     }
 
     /// <summary>

@@ -24,6 +24,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
     // Manifests: M = mailbox command, R = mailbox reply or push, Q = domain-queue command, A = domain-queue reply,
     // G = greylist command or reply, C = cluster plumbing. Short, because every remote message carries its manifest.
     internal const string DeliverToMailboxManifest = "MD";
+    internal const string DeliverToMailboxWithEnvelopeManifest = "MD2";
     internal const string RetractDeliveryManifest = "MR";
     internal const string GetMaildropManifest = "MG";
     internal const string ExpungeMessagesManifest = "MX";
@@ -113,7 +114,8 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
 
     public override string Manifest(object o) => o switch
     {
-        DeliverToMailbox => DeliverToMailboxManifest,
+        DeliverToMailbox { Envelope: null } => DeliverToMailboxManifest,
+        DeliverToMailbox => DeliverToMailboxWithEnvelopeManifest,
         RetractDelivery => RetractDeliveryManifest,
         GetMaildrop => GetMaildropManifest,
         ExpungeMessages => ExpungeMessagesManifest,
@@ -196,6 +198,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
             case DeliverToMailbox m:
                 w.String(m.Address); w.String(m.QueueId); w.String(m.ContentRef); w.Long(m.Size); w.Timestamp(m.InternalDate);
                 w.Long(m.CorrelationId); w.Bool(m.OncePerQueueId); w.Bool(m.ToJunk);
+                if (m.Envelope is { } envelope) EntityRecordSerializer.WriteEnvelope(w, envelope); // MD2
                 break;
             case RetractDelivery m:
                 w.String(m.Address); w.String(m.QueueId); w.Long(m.CorrelationId);
@@ -472,6 +475,8 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
         object result = manifest switch
         {
             DeliverToMailboxManifest => new DeliverToMailbox(r.String(), r.String(), r.String(), r.Long(), r.Timestamp(), r.Long()) { OncePerQueueId = r.Bool(), ToJunk = r.Bool() },
+            DeliverToMailboxWithEnvelopeManifest => new DeliverToMailbox(r.String(), r.String(), r.String(), r.Long(), r.Timestamp(), r.Long())
+                { OncePerQueueId = r.Bool(), ToJunk = r.Bool(), Envelope = EntityRecordSerializer.ReadEnvelope(r) },
             RetractDeliveryManifest => new RetractDelivery(r.String(), r.String(), r.Long()),
             GetMaildropManifest => new GetMaildrop(r.String(), r.String()) { WithoutStructures = r.Bool() },
             ExpungeMessagesManifest => new ExpungeMessages(r.String(), r.String(), r.Longs(), r.Long()),

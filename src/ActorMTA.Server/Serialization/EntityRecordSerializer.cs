@@ -21,6 +21,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
     // Manifests: M = mailbox, Q = domain queue, G = greylist; the digit is the layout version.
     internal const string FolderCreatedV1 = "MF1";
     internal const string MessageAppendedV1 = "MA1";
+    internal const string MessageAppendedV2 = "MA2";
     internal const string MessagesRemovedV1 = "MR1";
     internal const string MailboxSnapshotV1 = "MS1";
     internal const string FolderCreatedV2 = "MF2";
@@ -33,6 +34,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
     internal const string MessageStructureComputedV1 = "MC1";
     internal const string MailboxSnapshotV2 = "MS2";
     internal const string MailboxSnapshotV3 = "MS3";
+    internal const string MailboxSnapshotV4 = "MS4";
     internal const string DeliveryQueuedV1 = "QQ1";
     internal const string DeliveryQueuedV2 = "QQ2";
     internal const string DeliveryQueuedV3 = "QQ3";
@@ -65,9 +67,13 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
         // An ordinary folder keeps the MF1 layout; MF2 adds the special-use attribute.
         FolderCreated { SpecialUse: null } => FolderCreatedV1,
         FolderCreated => FolderCreatedV2,
-        MessageAppended => MessageAppendedV1,
+        // IMAP APPEND/COPY/MOVE and deliveries without events keep the MA1 layout; MA2 adds the delivery envelope.
+        MessageAppended { Envelope: null } => MessageAppendedV1,
+        MessageAppended => MessageAppendedV2,
         MessagesRemoved => MessagesRemovedV1,
-        MailboxSnapshot => MailboxSnapshotV3,
+        // MS4 adds the unconfirmed delivery events; a snapshot without any keeps MS3.
+        MailboxSnapshot { Unpublished.Count: 0 } => MailboxSnapshotV3,
+        MailboxSnapshot => MailboxSnapshotV4,
         FolderDeleted => FolderDeletedV1,
         FolderRenamed => FolderRenamedV1,
         FolderSubscriptionChanged => FolderSubscriptionChangedV1,
@@ -105,6 +111,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                 w.String(e.Folder);
                 w.Long(e.Uid);
                 WriteMessageFields(w, e.QueueId, e.ContentRef, e.Size, e.InternalDate, e.Flags);
+                if (e.Envelope is { } envelope) WriteEnvelope(w, envelope); // MA2
                 break;
             case MessagesRemoved e:
                 w.String(e.Folder);
@@ -138,6 +145,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                 w.Strings(s.Subscriptions);
                 w.Long(s.LastUidValidity);
                 w.Long(s.HighestModSeq);
+                if (s.Unpublished.Count > 0) WriteUnpublished(w, s.Unpublished); // MS4
                 break;
             case FolderDeleted e:
                 w.String(e.Folder);
@@ -216,12 +224,7 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
                     WriteTags(w, d.Tags);
                 }
                 w.Byte(s.Suspended ? (byte)1 : (byte)0);
-                w.Int(s.Unpublished.Count);
-                foreach (var pending in s.Unpublished)
-                {
-                    w.Long(pending.Sequence);
-                    w.Strings(pending.Lines);
-                }
+                WriteUnpublished(w, s.Unpublished);
                 break;
             case DeliveryAttempted e:
                 w.String(e.QueueId);
@@ -285,10 +288,12 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
         {
             FolderCreatedV1 => new FolderCreated(r.String(), r.Long()),
             MessageAppendedV1 => ReadMessageAppended(r),
+            MessageAppendedV2 => ReadMessageAppended(r) with { Envelope = ReadEnvelope(r) },
             MessagesRemovedV1 => new MessagesRemoved(r.String(), r.Longs(), ReadEnum<RemovalReason>(r)),
             MailboxSnapshotV1 => ReadMailboxSnapshot(r, version: 1),
             MailboxSnapshotV2 => ReadMailboxSnapshot(r, version: 2),
             MailboxSnapshotV3 => ReadMailboxSnapshot(r, version: 3),
+            MailboxSnapshotV4 => ReadMailboxSnapshot(r, version: 3) with { Unpublished = ReadUnpublished(r) },
             FolderCreatedV2 => new FolderCreated(r.String(), r.Long()) { SpecialUse = r.String() },
             FolderDeletedV1 => new FolderDeleted(r.String()),
             FolderRenamedV1 => new FolderRenamed(r.String(), r.String()),
@@ -443,10 +448,36 @@ public sealed class EntityRecordSerializer : SerializerWithStringManifest
         }
         var suspended = version >= 2 && r.Byte() != 0;
         if (version < 6) return new DomainQueueSnapshot(entries) { Suspended = suspended };
+        return new DomainQueueSnapshot(entries) { Suspended = suspended, Unpublished = ReadUnpublished(r) };
+    }
+
+    private static void WriteUnpublished(RecordWriter w, IReadOnlyList<Observability.Events.OutboxEntry> unpublished)
+    {
+        w.Int(unpublished.Count);
+        foreach (var pending in unpublished)
+        {
+            w.Long(pending.Sequence);
+            w.Strings(pending.Lines);
+        }
+    }
+
+    private static Observability.Events.OutboxEntry[] ReadUnpublished(RecordReader r)
+    {
         var unpublished = new Observability.Events.OutboxEntry[r.Count()];
         for (var i = 0; i < unpublished.Length; i++) unpublished[i] = new Observability.Events.OutboxEntry(r.Long(), r.Strings());
-        return new DomainQueueSnapshot(entries) { Suspended = suspended, Unpublished = unpublished };
+        return unpublished;
     }
+
+    internal static void WriteEnvelope(RecordWriter w, DeliveryEnvelope envelope)
+    {
+        w.String(envelope.Protocol);
+        w.NullableString(envelope.ClientIp);
+        w.String(envelope.Sender);
+        w.Strings(envelope.Recipients);
+        WriteTags(w, envelope.Tags);
+    }
+
+    internal static DeliveryEnvelope ReadEnvelope(RecordReader r) => new(r.String(), r.NullableString(), r.String(), r.Strings(), ReadTags(r));
 
     internal static void WriteTags(RecordWriter w, MessageTags tags)
     {

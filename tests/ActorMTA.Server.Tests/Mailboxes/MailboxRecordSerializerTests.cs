@@ -34,7 +34,45 @@ public sealed class MailboxRecordSerializerTests : Akka.TestKit.Xunit2.TestKit
             new FolderSnapshot("INBOX", 42, 10, [Described, Described with { Uid = 3, Structure = null }]) { RecentBoundary = 4 },
             new FolderSnapshot("Trash", 43, 1, []) { SpecialUse = "\\Trash", RecentBoundary = 1 },
         ]) { Subscriptions = ["INBOX", "Gone"], LastUidValidity = 99 }],
+        [new MessageAppended("INBOX", 7, "Q7", "ref/7", 4096, Then, MailboxMessage.NoFlags)
+            { Envelope = new DeliveryEnvelope("smtp", "127.0.0.1", "", ["Info@Example.org", "bob@example.org"], new ActorMTA.Server.Queues.MessageTags("<m@x>", "t1", null)) }],
+        [new MailboxSnapshot([new FolderSnapshot("INBOX", 42, 10, [Described])])
+            { Unpublished = [new ActorMTA.Server.Observability.Events.OutboxEntry(3, ["{\"id\":\"a\"}", "{\"id\":\"b\"}"]), new ActorMTA.Server.Observability.Events.OutboxEntry(9, [])] }],
     };
+
+    [Fact]
+    public void Deliveries_with_an_envelope_use_MA2_and_everything_else_keeps_MA1_and_MS3()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(MessageAppended));
+        var appended = new MessageAppended("INBOX", 1, "Q1", "ref/1", 10, Then, MailboxMessage.NoFlags);
+        Assert.Equal("MA1", serializer.Manifest(appended));
+        Assert.Equal("MA2", serializer.Manifest(appended with { Envelope = new DeliveryEnvelope("http", null, "s@x", ["r@y"], ActorMTA.Server.Queues.MessageTags.None) }));
+        Assert.Equal("MS4", serializer.Manifest(new MailboxSnapshot([]) { Unpublished = [new ActorMTA.Server.Observability.Events.OutboxEntry(1, ["{}"])] }));
+    }
+
+    [Fact]
+    public void An_append_in_the_MA1_layout_is_still_read_without_an_envelope()
+    {
+        // MA1 as the previous version wrote it: folder, uid, queue id, content ref, size, internal date, flags.
+        using var buffer = new MemoryStream();
+        using (var w = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write("INBOX");
+            w.Write7BitEncodedInt64(7);
+            w.Write("Q7");
+            w.Write("ref/7");
+            w.Write7BitEncodedInt64(4096);
+            w.Write(Then.UtcTicks);
+            w.Write((short)Then.Offset.TotalMinutes);
+            w.Write7BitEncodedInt(1);
+            w.Write("\\Seen");
+        }
+        var serializer = Sys.Serialization.FindSerializerForType(typeof(MessageAppended));
+        var back = (MessageAppended)Sys.Serialization.Deserialize(buffer.ToArray(), serializer.Identifier, "MA1");
+        Assert.Equal(("INBOX", 7L, "Q7", "ref/7", 4096L, Then), (back.Folder, back.Uid, back.QueueId, back.ContentRef, back.Size, back.InternalDate));
+        Assert.Equal(["\\Seen"], back.Flags);
+        Assert.Null(back.Envelope);
+    }
 
     [Theory]
     [MemberData(nameof(Records))]

@@ -60,6 +60,8 @@ public sealed class ClusterMessageSerializerTests : Akka.TestKit.Xunit2.TestKit
         // Mailbox commands.
         new DeliverToMailbox(Bob, "Q1", "ref/1", 1234, Then, 42) { OncePerQueueId = true },
         new DeliverToMailbox(Bob, "Q1", "ref/1", 0, Then, 0),
+        new DeliverToMailbox(Bob, "Q1", "ref/1", 7, Then, 5)
+            { ToJunk = true, Envelope = new DeliveryEnvelope("smtp", "192.0.2.1", "", ["Info@example.org", Bob], new MessageTags("<a@b>", null, "spring")) },
         new RetractDelivery(Bob, "Q1", 42),
         new GetMaildrop(Bob),
         new GetMaildrop(Bob, Unicode),
@@ -218,6 +220,19 @@ public sealed class ClusterMessageSerializerTests : Akka.TestKit.Xunit2.TestKit
         .Where(t => typeof(IClusterMessage).IsAssignableFrom(t) || typeof(IMailboxCommand).IsAssignableFrom(t) || typeof(IDomainQueueCommand).IsAssignableFrom(t))
         .OrderBy(t => t.FullName, StringComparer.Ordinal)
         .ToList();
+
+    [Fact]
+    public void A_delivery_without_an_envelope_keeps_the_MD_layout()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(DeliverToMailbox));
+        var plain = new DeliverToMailbox(Bob, "Q1", "ref/1", 1, Then, 3);
+        Assert.Equal("MD", serializer.Manifest(plain));
+        var withEnvelope = plain with { Envelope = new DeliveryEnvelope("dsn", null, "", [Bob], MessageTags.None) };
+        Assert.Equal("MD2", serializer.Manifest(withEnvelope));
+        var back = (DeliverToMailbox)RoundTrip(withEnvelope);
+        Assert.Equal(("dsn", (string?)null, "", Bob), (back.Envelope!.Protocol, back.Envelope.ClientIp, back.Envelope.Sender, Assert.Single(back.Envelope.Recipients)));
+        Assert.Null(((DeliverToMailbox)RoundTrip(plain)).Envelope);
+    }
 
     [Fact]
     public void Every_cross_node_message_type_is_bound_to_the_cluster_serializer_not_json()

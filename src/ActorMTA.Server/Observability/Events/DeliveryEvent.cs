@@ -17,6 +17,11 @@ public sealed record DeliveryEvent
     public string? MessageId { get; init; }
     public string? Sender { get; init; }
     public string? Recipient { get; init; }
+    /// <summary>The local mailbox a message was stored in (Reception, Delivery), when it is not the recipient's own
+    /// address: the recipient is an alias.</summary>
+    public string? Mailbox { get; init; }
+    /// <summary>The folder of a local Delivery when not INBOX (Junk, after a spam verdict or DMARC quarantine).</summary>
+    public string? Folder { get; init; }
     public string? Tenant { get; init; }
     public string? Campaign { get; init; }
     public string? Pool { get; init; }

@@ -16,6 +16,14 @@ public sealed class DeliveryEvents : IExtension
 
     public IActorRef? Log => _log;
 
+    /// <summary>Per producer, how far the node's event log holds its events durably, as the log last knew it (its index at
+    /// start, then each write). Written by the log only; read by entities in recovery, to derive no event the log already
+    /// holds (a mailbox's journal after its snapshot may hold thousands of deliveries).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, long> Durable { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The journal sequence number up to which <paramref name="producer"/>'s events are durable in this node's log.</summary>
+    public long DurableUpTo(string producer) => Durable.GetValueOrDefault(producer);
+
     public string? Node { get; private set; }
 
     /// <summary>This node's webhook shippers (actormta.webhooks), for ctl webhooks.</summary>

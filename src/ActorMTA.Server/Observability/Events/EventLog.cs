@@ -32,12 +32,18 @@ public sealed class EventLog : ReceiveActor
     private bool _indexDirty;
     private DateTime _failedUntil;
     private DateTime _indexSavedAt = DateTime.UtcNow;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long>? _mirror;
 
     /// <param name="published">The published index as <see cref="EventSegmentWriter.LoadIndex"/> read it.</param>
-    public EventLog(EventSegmentWriter writer, Dictionary<string, long> published)
+    /// <param name="mirror">Kept equal to the durable figures, for entities to read (<see cref="DeliveryEvents.Durable"/>).</param>
+    public EventLog(EventSegmentWriter writer, Dictionary<string, long> published,
+        System.Collections.Concurrent.ConcurrentDictionary<string, long>? mirror = null)
     {
         _writer = writer;
         _durable = published;
+        _mirror = mirror;
+        if (mirror is not null)
+            foreach (var (producer, sequence) in published) mirror[producer] = sequence;
         _accepted = new Dictionary<string, long>(_durable, StringComparer.Ordinal);
         Receive<AppendEvents>(Append);
         Receive<BatchWritten>(Written);
@@ -46,13 +52,13 @@ public sealed class EventLog : ReceiveActor
     }
 
     /// <summary>Opens the log's directory (I/O, so before the actor exists) and the props of the actor that writes it.</summary>
-    public static Props Open(EventLogSettings settings)
+    public static Props Open(EventLogSettings settings, System.Collections.Concurrent.ConcurrentDictionary<string, long>? mirror = null)
     {
         var writer = new EventSegmentWriter(settings, () => DateTimeOffset.UtcNow);
         var published = EventSegmentWriter.LoadIndex(settings.Directory);
         EventSegmentWriter.CatchUp(settings.Directory, published);
         writer.CompressLeftovers();
-        return Akka.Actor.Props.Create(() => new EventLog(writer, published));
+        return Akka.Actor.Props.Create(() => new EventLog(writer, published, mirror));
     }
 
     private void Append(AppendEvents append)
@@ -126,7 +132,12 @@ public sealed class EventLog : ReceiveActor
     private void Written(BatchWritten written)
     {
         _writing = false;
-        foreach (var (producer, sequence) in written.Covered) _durable[producer] = Math.Max(_durable.GetValueOrDefault(producer), sequence);
+        foreach (var (producer, sequence) in written.Covered)
+        {
+            var durable = Math.Max(_durable.GetValueOrDefault(producer), sequence);
+            _durable[producer] = durable;
+            if (_mirror is not null) _mirror[producer] = durable;
+        }
         if (written.IndexSaved)
         {
             _indexSavedAt = DateTime.UtcNow;
