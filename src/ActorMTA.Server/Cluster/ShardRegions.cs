@@ -61,11 +61,13 @@ public sealed class ShardRegions
         var counters = EntityPersistenceCounters.Get(system);
         var defaults = ClusterShardingSettings.Create(system);
 
-        // Mailboxes passivate themselves after passivate-after and are recreated by the next message:
-        // nothing to remember, and sharding's own idle passivation stays out of the way.
+        // Mailboxes passivate themselves after passivate-after and are recreated by the next message; sharding's
+        // own idle passivation stays out of the way. They are remembered so that a mailbox running when its node
+        // died comes back by itself: it may hold delivery events its journal has and the event log had not yet
+        // confirmed (it never passivates while it does), and nothing else would start it to send them.
         // Shards handed over (rebalance, a node leaving on SIGTERM) stop their entities with the entities' own
         // PassivateEntity, which waits for writes in flight and their replies, never with a PoisonPill between them.
-        var mailboxSettings = defaults.WithRememberEntities(false).WithPassivateIdleAfter(TimeSpan.Zero);
+        var mailboxSettings = defaults.WithRememberEntities(true).WithPassivateIdleAfter(TimeSpan.Zero);
         var mailboxRegion = sharding.Start(
             MailboxTypeName,
             address => Mailboxes.Mailbox.Props(address, content, mailbox, counters.Mailbox),

@@ -26,6 +26,22 @@ public sealed class EventLogTests : Akka.TestKit.Xunit2.TestKit, IDisposable
     private List<string> Ids(EventLogSettings settings) => EventLogReader.Read(settings.Directory, DeliveryEventFilter.All).Select(e => e.Id).ToList();
 
     [Fact]
+    public void With_a_commit_delay_events_wait_for_it_and_go_in_one_write_with_those_after_them()
+    {
+        var settings = Settings() with { CommitDelay = TimeSpan.FromMilliseconds(800) };
+        var log = Sys.ActorOf(EventLog.Open(settings));
+
+        log.Tell(new AppendEvents("q|a", [Entry("q|a", 1)]), TestActor);
+        log.Tell(new AppendEvents("q|b", [Entry("q|b", 1)]), TestActor);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(400));
+        Assert.Empty(Ids(settings));
+
+        var confirmed = ReceiveN(2, TimeSpan.FromSeconds(5)).Cast<EventsWritten>().Select(m => m.Producer).Order();
+        Assert.Equal(["q|a", "q|b"], confirmed);
+        Assert.Equal(["q|a/1/0", "q|b/1/0"], Ids(settings));
+    }
+
+    [Fact]
     public void Appends_are_confirmed_once_durable_and_duplicates_are_dropped()
     {
         var settings = Settings();

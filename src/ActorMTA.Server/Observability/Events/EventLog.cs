@@ -33,13 +33,16 @@ public sealed class EventLog : ReceiveActor
     private DateTime _failedUntil;
     private DateTime _indexSavedAt = DateTime.UtcNow;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long>? _mirror;
+    private readonly TimeSpan _commitDelay;
+    private bool _delayRunning;
 
     /// <param name="published">The published index as <see cref="EventSegmentWriter.LoadIndex"/> read it.</param>
     /// <param name="mirror">Kept equal to the durable figures, for entities to read (<see cref="DeliveryEvents.Durable"/>).</param>
     public EventLog(EventSegmentWriter writer, Dictionary<string, long> published,
-        System.Collections.Concurrent.ConcurrentDictionary<string, long>? mirror = null)
+        System.Collections.Concurrent.ConcurrentDictionary<string, long>? mirror = null, TimeSpan commitDelay = default)
     {
         _writer = writer;
+        _commitDelay = commitDelay;
         _durable = published;
         _mirror = mirror;
         if (mirror is not null)
@@ -49,6 +52,26 @@ public sealed class EventLog : ReceiveActor
         Receive<BatchWritten>(Written);
         Receive<BatchFailed>(Failed);
         Receive<Tick>(_ => WriteNext());
+        Receive<DelayOver>(_ =>
+        {
+            _delayRunning = false;
+            WriteNext();
+        });
+    }
+
+    private sealed record DelayOver : INoSerializationVerificationNeeded { public static readonly DelayOver Instance = new(); }
+
+    /// <summary>New events: written now, or with actormta.events.commit-delay once it has passed since the first of them.</summary>
+    private void Arrived()
+    {
+        if (_commitDelay <= TimeSpan.Zero)
+        {
+            WriteNext();
+            return;
+        }
+        if (_delayRunning) return;
+        _delayRunning = true;
+        Context.System.Scheduler.ScheduleTellOnce(_commitDelay, Self, DelayOver.Instance, Self);
     }
 
     /// <summary>Opens the log's directory (I/O, so before the actor exists) and the props of the actor that writes it.</summary>
@@ -58,7 +81,8 @@ public sealed class EventLog : ReceiveActor
         var published = EventSegmentWriter.LoadIndex(settings.Directory);
         EventSegmentWriter.CatchUp(settings.Directory, published);
         writer.CompressLeftovers();
-        return Akka.Actor.Props.Create(() => new EventLog(writer, published, mirror));
+        var delay = settings.CommitDelay;
+        return Akka.Actor.Props.Create(() => new EventLog(writer, published, mirror, delay));
     }
 
     private void Append(AppendEvents append)
@@ -66,7 +90,7 @@ public sealed class EventLog : ReceiveActor
         if (append.Producer is not { } producer)
         {
             foreach (var entry in append.Entries) _lines.AddRange(entry.Lines);
-            WriteNext();
+            Arrived();
             return;
         }
         var accepted = _accepted.GetValueOrDefault(producer);
@@ -86,12 +110,12 @@ public sealed class EventLog : ReceiveActor
         if (upTo == 0) return;
         if (_durable.GetValueOrDefault(producer) >= upTo) Sender.Tell(new EventsWritten(producer, upTo));
         else _waiting.Add((Sender, producer, upTo));
-        WriteNext();
+        Arrived();
     }
 
     private void WriteNext()
     {
-        if (_writing || DateTime.UtcNow < _failedUntil) return;
+        if (_writing || _delayRunning || DateTime.UtcNow < _failedUntil) return;
         var indexDue = DateTime.UtcNow - _indexSavedAt >= IndexInterval;
         if (_lines.Count == 0 && _batchCovers.Count == 0 && !(_indexDirty && indexDue)) return;
         _writing = true;

@@ -5,6 +5,9 @@ namespace ActorMTA.Server.Observability.Events;
 /// <summary>actormta.events: where and how the node's delivery events are written.</summary>
 public sealed record EventLogSettings(bool Enabled, string Directory, long SegmentSize, TimeSpan SegmentAge, bool Compress, TimeSpan Retention)
 {
+    /// <summary>How long events wait to be written with the ones after them (one fsync for all); zero: written at once.</summary>
+    public TimeSpan CommitDelay { get; init; }
+
     public static EventLogSettings FromConfig(Config root, string dataDirectory)
     {
         var c = root.GetConfig("actormta.events") ?? ConfigurationFactory.Empty;
@@ -18,6 +21,11 @@ public sealed record EventLogSettings(bool Enabled, string Directory, long Segme
             Path.GetFullPath(Path.Combine(dataDirectory, directory)),
             segmentSize, age,
             c.GetBoolean("compress", true),
-            c.GetTimeSpan("retention", TimeSpan.FromDays(30)));
+            c.GetTimeSpan("retention", TimeSpan.FromDays(30)))
+        {
+            CommitDelay = c.GetTimeSpan("commit-delay", TimeSpan.Zero) is var delay && delay >= TimeSpan.Zero
+                ? delay
+                : throw new ConfigurationException("actormta.events.commit-delay must not be negative"),
+        };
     }
 }
