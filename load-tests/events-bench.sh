@@ -10,7 +10,8 @@
 # machine over the run falls on both. Per server: WARMUP untimed passes, then one timed pass of MESSAGES messages of
 # one relayed recipient each (r{n}@remote.test, which bench.conf routes to the load tool's sink). Accept rate: the
 # load tool's messages/s. Relay rate: MESSAGES / (time from the pass's start until every message left the queue).
-# With events on, the pass's events are checked to be in the log (a Reception and a Delivery per message).
+# Local accept rate: the same, to a local mailbox (bench@local.test), whose deliveries have their own events.
+# With events on, the passes' events are checked to be in the log (a Reception and a Delivery per message).
 # Environment: MESSAGES (5000), SESSIONS (20), PAIRS (2), WARMUP (2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,21 +62,36 @@ if acked < n or errors: sys.exit(f"{sys.argv[1]}: {acked} acknowledged, errors {
 print(round(s["messages_per_s"], 1), round(n / (float(sys.argv[3]) - float(sys.argv[2])), 1))' "$OUT/load-$1.json" "$start" "$end" "$MESSAGES"
 }
 
-run_case() { # $1 = on|off, $2 = pair number; appends "case accept relay" to $OUT/rows.txt
+local_pass() { # $1 = label; prints the accept rate into the local mailbox
+  "${LOAD[@]}" smtp --port 27025 --sessions "$SESSIONS" --messages "$MESSAGES" --rcpt "bench@local.test" \
+    --from load@bench.test --json "$OUT/load-local-$1.json" >"$OUT/load-local-$1.txt" 2>&1 || true
+  python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1])); n = int(sys.argv[2])
+acked, errors = s["messages_acknowledged"], s["errors"]
+if acked < n or errors: sys.exit(f"{sys.argv[1]}: {acked} acknowledged, errors {errors}")
+print(round(s["messages_per_s"], 1))' "$OUT/load-local-$1.json" "$MESSAGES"
+}
+
+run_case() { # $1 = on|off, $2 = pair number; appends "case accept relay local-accept" to $OUT/rows.txt
   DATA=$WORK/data-$1-$2
   CONF=$WORK/bench-$1.conf
   { cat hocon/bench.conf; echo; echo "actormta.events.enabled = $1"; echo "actormta.metrics { enabled = $1, port = 29464 }"; } >"$CONF"
   "${ACTORMTA[@]}" domain add local.test --config "$CONF" --data-dir "$DATA" >/dev/null
+  "${ACTORMTA[@]}" user add bench@local.test --password secret --config "$CONF" --data-dir "$DATA" >/dev/null
   # The server's log (megabytes per case) stays in the work directory, which is removed at the end.
   "${ACTORMTA[@]}" run --config "$CONF" --data-dir "$DATA" >"$WORK/server-$1-$2.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 300); do ss -ltn | grep -q ":27025 " && break; kill -0 "$SERVER_PID" || { tail "$WORK/server-$1-$2.log" >&2; exit 1; }; sleep 0.2; done
-  for w in $(seq "$WARMUP"); do pass "warmup-$1-$2-$w" >/dev/null; done
+  for w in $(seq "$WARMUP"); do pass "warmup-$1-$2-$w" >/dev/null; local_pass "warmup-$1-$2-$w" >/dev/null; done
   sync; sleep 3
   local figures; figures=$(pass "$1-$2")
+  sync; sleep 3
+  local local_rate; local_rate=$(local_pass "$1-$2")
+  figures="$figures $local_rate"
   if [ "$1" = on ]; then
     # Every message of the log's passes has its Reception and Delivery (the log may still be writing the last ones).
-    local want=$(( (WARMUP + 1) * MESSAGES ))
+    local want=$(( 2 * (WARMUP + 1) * MESSAGES ))
     for _ in $(seq 50); do
       got=$("${ACTORMTA[@]}" events query --since 1d --type Delivery --json --config "$CONF" --data-dir "$DATA" | wc -l)
       [ "$got" -ge "$want" ] && break; sleep 0.2
@@ -101,9 +117,9 @@ m = lambda rs, i: statistics.median(r[i] for r in rs)
 print(f"Events + metrics on vs off, {sys.argv[2]} messages per pass, {len(on)} passes each (ABBA)\n")
 print("| Rate | off | on | on / off | target | met |")
 print("|---|---:|---:|---:|---:|:---:|")
-for i, name in ((0, "SMTP accept (msg/s)"), (1, "relay: accepted and delivered (msg/s)")):
+for i, name in ((0, "SMTP accept, relayed (msg/s)"), (1, "relay: accepted and delivered (msg/s)"), (2, "SMTP accept into a local mailbox (msg/s)")):
     r = m(on, i) / m(off, i)
     print(f"| {name} | {m(off, i):.0f} | {m(on, i):.0f} | {r:.3f} | ≥ 0.95 | {'yes' if r >= 0.95 else '**no**'} |")
-print(f"\nRESULT test=events accept_off={m(off, 0):.0f} accept_on={m(on, 0):.0f} relay_off={m(off, 1):.0f} relay_on={m(on, 1):.0f}")
+print(f"\nRESULT test=events accept_off={m(off, 0):.0f} accept_on={m(on, 0):.0f} relay_off={m(off, 1):.0f} relay_on={m(on, 1):.0f} local_off={m(off, 2):.0f} local_on={m(on, 2):.0f}")
 PY
 log "results in ${OUT#$ROOT/}"
