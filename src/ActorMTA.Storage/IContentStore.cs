@@ -57,7 +57,7 @@ public abstract class ContentWriter : IDisposable
     /// a create next to many recent unlinks scans the inode bitmap, and a second file per message with the unlink of
     /// the first was a quarter of the server's CPU at 700 msg/s.
     /// </summary>
-    public void Restart()
+    public virtual void Restart()
     {
         Stream.Flush();
         Stream.SetLength(0);

@@ -81,6 +81,31 @@ public sealed class SpareFileTests : IDisposable
         Assert.Equal(10, new FileInfo(Path.Combine(_store.RootDirectory, second[0])).Length);
     }
 
+    [Theory]
+    [InlineData(3000, 5000)]
+    [InlineData(5000, 3000)]
+    public async Task Content_written_again_from_the_start_is_exactly_the_new_bytes(int first, int second)
+    {
+        var original = RandomNumberGenerator.GetBytes(first);
+        var rewritten = RandomNumberGenerator.GetBytes(second);
+        using var writer = _store.BeginWrite("m-restart-" + first);
+        await writer.Stream.WriteAsync(original);
+
+        writer.Restart();
+        Assert.Equal(0, writer.Length);
+        await writer.Stream.WriteAsync(rewritten);
+        await using (var readBack = writer.OpenWritten())
+        {
+            using var copy = new MemoryStream();
+            await readBack.CopyToAsync(copy);
+            Assert.Equal(rewritten, copy.ToArray());
+        }
+        var committed = await _store.CommitAsync(writer, 1);
+
+        Assert.Equal(rewritten, ReadAll(committed[0]));
+        Assert.Equal(second, _store.GetLength(committed[0]));
+    }
+
     [Fact]
     public async Task Content_with_other_names_left_is_not_reused()
     {

@@ -60,6 +60,15 @@ internal sealed class FileContentWriter : ContentWriter
         _finalLength = _stream.Position;
     }
 
+    /// <summary>Writes again from the start over the same blocks; whatever the new content leaves of the old past its
+    /// end is cut like a spare file's (stamping mostly makes a message longer, so usually nothing is).</summary>
+    public override void Restart()
+    {
+        _stream.Flush();
+        _stream.Position = 0;
+        _staleTail = true;
+    }
+
     private void CutStaleTail()
     {
         if (!_staleTail)
