@@ -209,7 +209,8 @@ public sealed class DeliveryAgent : ReceiveActor
                         SendVerpNext();
                         break;
                     }
-                    Report(VerpSettled(null, finished.Result.Reply));
+                    // Recipients left when the session is not ready for another transaction were not tried: a temporary failure.
+                    Report(VerpSettled(null, LocalReplies.ConnectionLost));
                 }
                 else Report(finished.Result);
                 SendNextOrQuit();

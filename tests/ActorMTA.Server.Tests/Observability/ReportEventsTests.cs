@@ -169,4 +169,19 @@ public sealed class ReportEventsTests
         var reply = "From: bob@remote.example\r\nTo: bounces+01JQUEUE01=bob=remote.example@local.test\r\nSubject: Re: hello\r\n\r\nPlease stop.\r\n";
         Assert.Empty(ReportEvents.From(Load(reply), [To("bounces+01JQUEUE01=bob=remote.example@local.test")], "01JREPORT06", Bounces, Addresses, "mta.local.test", Now));
     }
+
+    [Fact]
+    public void The_report_fields_survive_the_event_log_line()
+    {
+        var e = new DeliveryEvent
+        {
+            Id = "report|01JREPORT07/1/0", Type = DeliveryEventType.Feedback, Time = Now, Recipient = "dave@yahoo.example",
+            BounceSource = "async", FeedbackType = "abuse", FeedbackAgent = "Yahoo!-Mail-Feedback/2.0", ReportQueueId = "01JREPORT07",
+        };
+
+        var line = e.ToJsonLine();
+        Assert.Contains("\"feedback_agent\":\"Yahoo!-Mail-Feedback/2.0\"", line);
+        Assert.Contains("\"report_queue_id\":\"01JREPORT07\"", line);
+        Assert.Equal(e, DeliveryEvent.FromJsonLine(line));
+    }
 }
