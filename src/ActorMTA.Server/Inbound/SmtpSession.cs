@@ -747,12 +747,19 @@ public sealed class SmtpSession : ProtocolSession
         }).PipeTo(Self, failure: e => new ReportRead(transaction, [], reference, e.GetBaseException().Message));
     }
 
+    /// <summary>Releases a content reference on the thread pool: it may delete a spool file.</summary>
+    private void ReleaseLater(string reference)
+    {
+        var content = Services.Content;
+        _ = Task.Run(() => content.Release(reference));
+    }
+
     private void OnReportRead(ReportRead m)
     {
         if (_acceptance?.Transaction != m.Transaction)
         {
-            // The transaction already failed (timeout): the report's copy is not wanted any more.
-            if (m.Reference is { } stale) Services.Content.Release(stale);
+            // The transaction already failed (timeout): the report's copy is not wanted any more (released off the actor thread).
+            if (m.Reference is { } stale) ReleaseLater(stale);
             return;
         }
         var acceptance = _acceptance;
@@ -774,7 +781,7 @@ public sealed class SmtpSession : ProtocolSession
             m.Error is null ? (Services.Events?.Log is null ? " (events off)" : "") : ": " + m.Error, postmaster);
         if (_targets.Local.Contains(postmaster))
         {
-            Services.Content.Release(m.Reference!);
+            ReleaseLater(m.Reference!);
             Acknowledged(acceptance.ReportCorrelation);
             return;
         }
