@@ -60,6 +60,10 @@ public sealed class DeliveryAgent : ReceiveActor
     private bool _askedForMore;
     private Action? _afterClose;
     private SmtpReply _lastFailure = LocalReplies.ConnectFailed;
+    // VERP (actormta.bounces.verp): the current message goes as one transaction per recipient, each with its own return
+    // path, over the same session and content. The results so far and the recipients still to send; null: not VERP.
+    private List<RecipientResult>? _verpResults;
+    private Queue<string>? _verpLeft;
 
     private StartTlsMode StartTls => _job.StartTls ?? _settings.StartTls;
 
@@ -197,7 +201,18 @@ public sealed class DeliveryAgent : ReceiveActor
                 }, null));
                 break;
             case ClientEffect.TransactionFinished finished:
-                Report(finished.Result);
+                if (_verpLeft is not null)
+                {
+                    _verpResults!.AddRange(finished.Result.Recipients);
+                    if (_verpLeft.Count > 0 && engine.State == ClientState.Ready)
+                    {
+                        SendVerpNext();
+                        break;
+                    }
+                    // Recipients left when the session is not ready for another transaction were not tried: a temporary failure.
+                    Report(VerpSettled(null, LocalReplies.ConnectionLost));
+                }
+                else Report(finished.Result);
                 SendNextOrQuit();
                 break;
             case ClientEffect.ConnectionFailed failed:
@@ -267,12 +282,46 @@ public sealed class DeliveryAgent : ReceiveActor
         var item = _current;
         if (m.Content.TemporaryRef is not null)
             _log.Debug("delivery queue={0} message {1}: 8-bit content converted to 7-bit for {2}", _job.QueueName, item.QueueId, _target);
-        Apply(_engine.Send(new OutboundMessage(item.QueueId, item.ReversePath, item.Recipients, m.Content.Size,
-            Needs8BitMime: m.Content.EightBit, NeedsSmtpUtf8: item.Traits.HasFlag(ContentTraits.SmtpUtf8))
+        if (_settings.ReturnPaths is { VerpOn: true } && item.ReversePath.Length > 0)
+        {
+            _verpResults = new List<RecipientResult>(item.Recipients.Count);
+            _verpLeft = new Queue<string>(item.Recipients);
+            SendVerpNext();
+            return;
+        }
+        Apply(_engine.Send(MessageOf(item, item.ReversePath, item.Recipients)));
+    }
+
+    private OutboundMessage MessageOf(OutboundItem item, string reversePath, IReadOnlyList<string> recipients) =>
+        new(item.QueueId, reversePath, recipients, _currentContent!.Size,
+            Needs8BitMime: _currentContent.EightBit, NeedsSmtpUtf8: item.Traits.HasFlag(ContentTraits.SmtpUtf8))
         {
             Dsn = item.Dsn,
-            RecipientDsn = item.RecipientDsn.Count == 0 ? [] : item.Recipients.Select(r => item.RecipientDsn.GetValueOrDefault(r, DsnRecipientParameters.None)).ToArray(),
-        }));
+            RecipientDsn = item.RecipientDsn.Count == 0 ? [] : recipients.Select(r => item.RecipientDsn.GetValueOrDefault(r, DsnRecipientParameters.None)).ToArray(),
+        };
+
+    /// <summary>The next recipient of the current message in a transaction of its own, MAIL FROM its VERP return path.</summary>
+    private void SendVerpNext()
+    {
+        var item = _current!;
+        var recipient = _verpLeft!.Dequeue();
+        var returnPath = _settings.ReturnPaths!.ReturnPathFor(item.ReversePath, item.QueueId, recipient);
+        Apply(_engine!.Send(MessageOf(item, returnPath, [recipient])));
+    }
+
+    /// <summary>
+    /// The whole message's result once its VERP transactions end: what each one gave, then <paramref name="last"/>'s
+    /// recipients (the transaction the session failed in), and <paramref name="forRest"/> for those never sent, as
+    /// the queue expects one result per message and attempt.
+    /// </summary>
+    private TransactionResult VerpSettled(TransactionResult? last, SmtpReply forRest)
+    {
+        var results = _verpResults!;
+        if (last is not null) results.AddRange(last.Recipients);
+        foreach (var recipient in _verpLeft!) results.Add(new RecipientResult(recipient, forRest));
+        _verpResults = null;
+        _verpLeft = null;
+        return new TransactionResult(_current?.QueueId ?? last?.QueueId ?? "", results, last?.Reply ?? forRest);
     }
 
     private void ReleaseConvertedContent()
@@ -283,7 +332,9 @@ public sealed class DeliveryAgent : ReceiveActor
 
     private void OnSessionFailed(ClientEffect.ConnectionFailed failed)
     {
-        if (failed.Transaction is not null) Report(failed.Transaction);
+        // A VERP message part sent: what was sent is settled, never sent again; the rest gets the session's failure.
+        if (_verpLeft is not null) Report(VerpSettled(failed.Transaction, failed.Reply));
+        else if (failed.Transaction is not null) Report(failed.Transaction);
         if (_current is not null)
         {
             // Cannot happen with the engine's contract (a message in flight is always settled), but never lose one.

@@ -38,6 +38,8 @@ public sealed record DeliverySettings
     public TimeSpan ConnectionIdleTime { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>Longest reply line accepted from a remote server, CRLF included.</summary>
     public int MaxReplyLineLength { get; init; } = 4096;
+    /// <summary>The VERP return paths of outbound copies (actormta.bounces.verp); null or VERP off: the sender's own.</summary>
+    public Routing.ReportAddresses? ReturnPaths { get; init; }
     /// <summary>How long a bounce may take to be stored by its destination before it is tried again.</summary>
     public TimeSpan BounceTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -211,8 +211,11 @@ public sealed class ServerNode : IAsyncDisposable
             (content as IDisposable)?.Dispose();
             throw new IOException($"cannot open the suppression list in {settings.DataDirectory}: {e.Message}", e);
         }
-        var router = new RecipientRouter(() => accounts.Current, deliverySettings) { Suppression = suppression };
         var bounceRules = ActorMTA.Server.Delivery.Bounces.BounceRulesSettings.FromConfig(system.Settings.Config);
+        // VERP return paths (when on) and feedback-loop addresses: written by the delivery agents, recognised by the router.
+        var reports = new ReportAddresses(bounceRules, () => accounts.Current.PrimaryDomain);
+        deliverySettings = deliverySettings with { ReturnPaths = reports };
+        var router = new RecipientRouter(() => accounts.Current, deliverySettings) { Suppression = suppression, Reports = reports };
         var delivery = DeliveryServices.Create(deliverySettings, settings.HostName, router) with
         {
             Bounces = bounceRules.Classifier,

@@ -11,7 +11,9 @@ using ActorMTA.Server.Delivery;
 using ActorMTA.Server.Hosting;
 using ActorMTA.Server.Mailboxes;
 using ActorMTA.Server.Net;
+using ActorMTA.Server.Observability.Events;
 using ActorMTA.Server.Queues;
+using ActorMTA.Server.Routing;
 using ActorMTA.Storage;
 using Akka.Actor;
 using Akka.Event;
@@ -37,6 +39,11 @@ public sealed class SmtpSession : ProtocolSession
     private sealed record SuccessDsnDone(string QueueId, string Outcome);
     /// <summary>A step held back by the error delay (past the soft error limit), due now.</summary>
     private sealed record DelayedStepDue(SmtpStep Step);
+    /// <summary>
+    /// A report (bounce or complaint) read off the actor thread: its events, or none when nothing could be read; then
+    /// <paramref name="Reference"/> is the content reference still held for the postmaster's copy (null: released).
+    /// </summary>
+    private sealed record ReportRead(long Transaction, IReadOnlyList<DeliveryEvent> Events, string? Reference, string? Error) : INoSerializationVerificationNeeded;
 
     /// <summary>Where one accepted message has to go: local mailboxes and remote domain queues.</summary>
     private sealed class Acceptance(long transaction, string queueId)
@@ -54,6 +61,17 @@ public sealed class SmtpSession : ProtocolSession
 
         /// <summary>The message's Message-ID, for the delivery events of its queued copies.</summary>
         public MessageTags Tags { get; init; } = MessageTags.None;
+
+        /// <summary>The report addresses among the recipients (VERP return paths, feedback loops): the message is read as a report.</summary>
+        public IReadOnlyList<ReportAddress> Reports { get; init; } = [];
+
+        /// <summary>The pending entry that the report's events (or its postmaster copy) stand for.</summary>
+        public long ReportCorrelation { get; set; }
+
+        /// <summary>The event-log producer whose confirmation acknowledges the report; null until its events are sent.</summary>
+        public (string Producer, long UpTo)? ReportEvents { get; set; }
+
+        public long Size { get; set; }
     }
 
     private readonly SmtpLimits _limits;
@@ -151,6 +169,12 @@ public sealed class SmtpSession : ProtocolSession
             var content = Services.Content;
             _ = Task.Run(() => content.Release(reference));
             FailAcceptance(SmtpServerEngine.InsufficientStorage);
+        });
+        Receive<ReportRead>(OnReportRead);
+        Receive<EventsWritten>(m =>
+        {
+            if (_acceptance is { ReportEvents: { } written } acceptance && written.Producer == m.Producer && m.UpTo >= written.UpTo)
+                Acknowledged(acceptance.ReportCorrelation);
         });
         Receive<MailboxDelivered>(m => Acknowledged(m.CorrelationId));
         Receive<DeliveryEnqueued>(m => Acknowledged(m.CorrelationId));
@@ -507,12 +531,15 @@ public sealed class SmtpSession : ProtocolSession
         // Aliases are expanded here again: the accounts may have changed since RCPT.
         _recipientsByMailbox = Services.Events?.Log is null ? null : new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var (local, remote) = Services.Router.Plan(_engine.Recipients, _recipientsByMailbox);
+        // Bounces and complaints sent to our report addresses: read at the end of data, never delivered as they are.
+        var reports = _engine.Recipients.Select(Services.Router.ReportFor).OfType<ReportAddress>().ToList();
         _recipientDsn = RecipientDsnByAddress();
         var transaction = ++_transaction;
         var acceptance = new Acceptance(transaction, _queueId!)
         {
             Pool = remote.Count > 0 ? PoolOf(spooler) : null,
             Tags = spooler.MessageId is { } messageId ? new MessageTags(messageId, null, null) : MessageTags.None,
+            Reports = reports,
         };
         _acceptance = acceptance;
         var screening = ScreensClient ? ScreeningRequest() : null;
@@ -523,7 +550,7 @@ public sealed class SmtpSession : ProtocolSession
         _successDsn = _recipientDsn.Count == 0 || Services.Delivery is null || _engine.ReversePath is not { IsNull: false }
             ? []
             : local.Where(a => _recipientDsn.TryGetValue(a, out var dsn) && dsn.WantsSuccess).Select(a => (a, _recipientDsn[a])).ToList();
-        var references = local.Count + remote.Count + (_successDsn.Count > 0 ? 1 : 0);
+        var references = local.Count + remote.Count + (_successDsn.Count > 0 ? 1 : 0) + (reports.Count > 0 ? 1 : 0);
         var store = Services.Content;
         var stamp = new Stamp(
             screening is null ? null : Services.Checks,
@@ -692,8 +719,85 @@ public sealed class SmtpSession : ProtocolSession
             });
             acceptance.Retractions.Add(new RetractEnqueue(queueName, acceptance.QueueId, correlation));
         }
-        if (_successDsn.Count > 0) acceptance.SuccessDsnReference = m.References[i];
+        if (_successDsn.Count > 0) acceptance.SuccessDsnReference = m.References[i++];
+        acceptance.Size = size;
+        if (acceptance.Reports.Count > 0) ReadReport(acceptance, m.References[i]);
         if (acceptance.Pending.Count == 0) FinishAcceptance();
+    }
+
+    /// <summary>
+    /// A message to report addresses: parsed off the actor thread (it is file I/O and MIME parsing) into events. The 250
+    /// waits for the event log to confirm them durable, so an acknowledged report is never lost; the accept timer
+    /// answers 451 4.3.0 when the log does not confirm in time, and the sender tries again. With the event log off
+    /// there is nowhere to write them: the report goes to the postmaster as it is.
+    /// </summary>
+    private void ReadReport(Acceptance acceptance, string reference)
+    {
+        var correlation = ++_nextCorrelation;
+        acceptance.Pending.Add(correlation);
+        acceptance.ReportCorrelation = correlation;
+        if (Services.Events?.Log is null)
+        {
+            OnReportRead(new ReportRead(acceptance.Transaction, [], reference, null));
+            return;
+        }
+        var (content, transaction, to, queueId) = (Services.Content, acceptance.Transaction, acceptance.Reports, acceptance.QueueId);
+        var (bounces, addresses, hostName) = (new global::ActorMTA.Protocol.Bounces.AsyncBounceParser(Services.Delivery?.Bounces ?? global::ActorMTA.Protocol.Bounces.BounceClassifier.Fallback),
+            Services.Router.Reports, Services.Settings.HostName);
+        Task.Run(() =>
+        {
+            IReadOnlyList<DeliveryEvent> events;
+            using (var stream = content.OpenRead(reference))
+            {
+                var message = MimeKit.MimeMessage.Load(stream);
+                events = ReportEvents.From(message, to, queueId, bounces, addresses, hostName, DateTimeOffset.UtcNow);
+            }
+            if (events.Count == 0) return new ReportRead(transaction, events, reference, null);
+            content.Release(reference);
+            return new ReportRead(transaction, events, null, null);
+        }).PipeTo(Self, failure: e => new ReportRead(transaction, [], reference, e.GetBaseException().Message));
+    }
+
+    /// <summary>Releases a content reference on the thread pool: it may delete a spool file.</summary>
+    private void ReleaseLater(string reference)
+    {
+        var content = Services.Content;
+        _ = Task.Run(() => content.Release(reference));
+    }
+
+    private void OnReportRead(ReportRead m)
+    {
+        if (_acceptance?.Transaction != m.Transaction)
+        {
+            // The transaction already failed (timeout): the report's copy is not wanted any more (released off the actor thread).
+            if (m.Reference is { } stale) ReleaseLater(stale);
+            return;
+        }
+        var acceptance = _acceptance;
+        if (m.Events.Count > 0)
+        {
+            var producer = ReportEvents.ProducerOf(acceptance.QueueId);
+            var node = Services.Events!.Node;
+            var entries = m.Events.Select((e, i) => new OutboxEntry(i + 1, [(e with { Node = node }).ToJsonLine()])).ToArray();
+            acceptance.ReportEvents = (producer, entries.Length);
+            Log.Info("smtp session={SessionId} queue-id={QueueId} report: {Events}", SessionId, acceptance.QueueId,
+                string.Join(", ", m.Events.Select(e => $"{e.Type} {LogSafe.Text(e.Recipient)} {e.BounceCategory ?? e.FeedbackType}")));
+            Services.Events.Log!.Tell(new AppendEvents(producer, entries), Self);
+            return;
+        }
+        // Nothing machine-readable (a person's reply, an auto-reply, a format we do not know), or the event log is off:
+        // a person reads it, rather than it being dropped.
+        var postmaster = Services.Router.PostmasterMailbox();
+        Log.Info("smtp session={SessionId} queue-id={QueueId} report not readable{Why}: delivered to {Postmaster}", SessionId, acceptance.QueueId,
+            m.Error is null ? (Services.Events?.Log is null ? " (events off)" : "") : ": " + m.Error, postmaster);
+        if (_targets.Local.Contains(postmaster))
+        {
+            ReleaseLater(m.Reference!);
+            Acknowledged(acceptance.ReportCorrelation);
+            return;
+        }
+        Services.MailboxRegion.Tell(new DeliverToMailbox(postmaster, acceptance.QueueId, m.Reference!, acceptance.Size, DateTimeOffset.UtcNow, acceptance.ReportCorrelation));
+        acceptance.Retractions.Add(new RetractDelivery(postmaster, acceptance.QueueId, acceptance.ReportCorrelation));
     }
 
     private void Acknowledged(long correlationId)

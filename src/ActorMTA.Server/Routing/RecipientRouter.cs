@@ -8,7 +8,7 @@ namespace ActorMTA.Server.Routing;
 /// <summary>
 /// The one place that decides where mail for an address goes: local mailboxes (users, aliases, the implicit
 /// postmaster, see <see cref="AccountSnapshot.Expand"/>), remote domains and their queue names, an unknown user,
-/// or a relay that is not allowed. The SMTP session asks it at RCPT and again at acceptance, DSNs ask it for
+/// or a relay that is not allowed; and the report addresses (VERP return paths, feedback loops) that take no mail. The SMTP session asks it at RCPT and again at acceptance, DSNs ask it for
 /// their destination, and <c>ctl</c> for a mailbox's name. Reads the current account snapshot on every call, so
 /// it is thread-safe and sees account changes at once.
 /// </summary>
@@ -36,12 +36,24 @@ public sealed class RecipientRouter
     /// </summary>
     public SuppressionList? Suppression { get; init; }
 
+    /// <summary>
+    /// VERP return paths and feedback-loop addresses (actormta.bounces): accepted at RCPT without an account, never
+    /// relayed, never suppressed, and left out of <see cref="Plan"/>: the session reads the reports they receive.
+    /// Null: no address is a report address.
+    /// </summary>
+    public ReportAddresses? Reports { get; init; }
+
+    /// <summary>The report address <paramref name="recipient"/> is, or null for ordinary mail.</summary>
+    public ReportAddress? ReportFor(SmtpPath recipient) => Reports?.Recognize(recipient);
+
     /// <summary>The answer to RCPT TO: local addresses must lead to a mailbox or forward; others need relay permission
     /// and must not be suppressed (globally, or for <paramref name="tenant"/> when the message has one).</summary>
     /// <param name="mayRelay">The client authenticated or is in actormta.smtp.relay-networks.</param>
     /// <param name="tenant">The message's tenant (the HTTP API's tenant field); null: the global list only.</param>
     public RecipientVerdict Verdict(SmtpPath recipient, bool mayRelay, string? tenant = null)
     {
+        // A report is for this server, whoever sends it (bounces come from anywhere) and whatever the lists say.
+        if (ReportFor(recipient) is not null) return RecipientVerdict.Accept;
         return Expand(recipient).Status switch
         {
             AddressExpansionStatus.Local => RecipientVerdict.Accept,
@@ -74,7 +86,7 @@ public sealed class RecipientRouter
     /// Where an accepted message goes: the mailboxes to store it in, and per remote domain the recipients to queue
     /// (forwards of aliases included). Both without duplicates; fresh collections the caller owns. A local
     /// recipient that no longer resolves (its user was deleted after RCPT) still gets a mailbox of its own
-    /// address: the client was told 250 for it.
+    /// address: the client was told 250 for it. Report addresses go to neither (<see cref="ReportFor"/>).
     /// </summary>
     /// <param name="recipientsByMailbox">When given, filled with the recipients (as given) that lead to each mailbox, for
     /// the delivery events.</param>
@@ -85,6 +97,7 @@ public sealed class RecipientRouter
         var remote = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var recipient in recipients)
         {
+            if (ReportFor(recipient) is not null) continue;
             var expansion = Expand(recipient);
             switch (expansion.Status)
             {
@@ -135,6 +148,13 @@ public sealed class RecipientRouter
             default:
                 return DsnDestination.Nowhere("no local mailbox " + sender);
         }
+    }
+
+    /// <summary>The mailbox the postmaster's mail is stored in: where reports nothing could read go.</summary>
+    public string PostmasterMailbox()
+    {
+        var expansion = Accounts.Expand(Accounts.ImplicitPostmaster);
+        return expansion is { Status: AddressExpansionStatus.Local, Mailboxes.Count: > 0 } ? expansion.Mailboxes[0] : Accounts.ImplicitPostmaster;
     }
 
     /// <summary>The DomainQueue entity for a message to <paramref name="domain"/> (partitioned by queue id when configured).</summary>

@@ -36,7 +36,7 @@ public sealed class DeliveryEventTests(ITestOutputHelper output)
             new RemoteDomain("datareject.test", DataRejectMx),
             new RemoteDomain("expire.test", ExpireMx),
             new RemoteDomain("admin.test", AdminMx),
-        ], [Sender], overrides: "actormta.delivery.max-age = 4s");
+        ], [Sender], overrides: $"actormta.delivery.max-age = 4s\nactormta.bounces.feedback-addresses = [\"fbl@{ServerProcess.Domain}\"]");
         bed.Receiver(DeferMx).ScriptReplies(451);
         bed.Receiver(RcptRejectMx).RejectRecipient("nobody@rcptreject.test", 550, "5.1.1 The email account that you tried to reach does not exist");
         bed.Receiver(DataRejectMx).ScriptReplies(554);
@@ -62,11 +62,18 @@ public sealed class DeliveryEventTests(ITestOutputHelper output)
             SmtpConversation.Expect(await smtp.CommandAsync($"RCPT TO:<no-such-user@{ServerProcess.Domain}>"), 550);
             await smtp.QuitAsync();
         }
+        // A complaint about the delivered message from the receiving provider's feedback loop, enclosing the header it got.
+        var copy = Assert.Single(await bed.Receiver(DeliverMx).WaitForMessagesAsync(1, TimeSpan.FromSeconds(20)));
+        await using (var smtp = await SmtpConversation.OpenReadyAsync(bed.Server.Ports.Smtp))
+        {
+            SmtpConversation.Expect(await smtp.SendMessageAsync("", [$"fbl@{ServerProcess.Domain}"], Complaint("a@deliver.test", copy.Text[..copy.Text.IndexOf("\r\n\r\n")])), 250);
+            await smtp.QuitAsync();
+        }
 
         var events = await WaitForEventsAsync(bed, all =>
             Has(all, "Delivery", "a@deliver.test") && Has(all, "Delivery", "b@defer.test") && Has(all, "Bounce", "nobody@rcptreject.test")
             && Has(all, "Bounce", "c@datareject.test") && Has(all, "Expiration", "d@expire.test") && Has(all, "AdminBounce", "e@admin.test")
-            && Has(all, "Rejection", $"no-such-user@{ServerProcess.Domain}"), TimeSpan.FromSeconds(40));
+            && Has(all, "Rejection", $"no-such-user@{ServerProcess.Domain}") && Has(all, "Feedback", "a@deliver.test"), TimeSpan.FromSeconds(40));
 
         // Every queued message was received first, with its Message-ID, sender and size.
         foreach (var (to, token) in tokens)
@@ -109,6 +116,12 @@ public sealed class DeliveryEventTests(ITestOutputHelper output)
         var admin = One(events, "AdminBounce", "e@admin.test");
         Assert.Equal(550, admin["reply_code"]!.GetValue<int>());
 
+        var complaint = One(events, "Feedback", "a@deliver.test");
+        Assert.Equal("abuse", Str(complaint, "feedback_type"));
+        Assert.Equal($"{tokens["a@deliver.test"]}@it.test", Str(complaint, "message_id"));
+        // Recovered from our Received line in the enclosed copy.
+        Assert.Equal(Str(delivered, "queue_id"), Str(complaint, "queue_id"));
+
         var rejection = One(events, "Rejection", $"no-such-user@{ServerProcess.Domain}");
         Assert.Equal("smtp", Str(rejection, "protocol"));
         Assert.Equal(550, rejection["reply_code"]!.GetValue<int>());
@@ -124,7 +137,8 @@ public sealed class DeliveryEventTests(ITestOutputHelper output)
         Assert.Contains("nobody@rcptreject.test", tail.Stdout);
         Assert.DoesNotContain("a@deliver.test", tail.Stdout);
         var byRecipient = bed.Server.RunCli("events", "tail", "--recipient", "a@deliver.test", "--json");
-        Assert.Equal(2, byRecipient.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        // Reception, Delivery and the complaint.
+        Assert.Equal(3, byRecipient.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         var badType = bed.Server.RunCli("events", "tail", "--type", "Nonsense");
         Assert.NotEqual(0, badType.ExitCode);
         Assert.Contains("unknown event type", badType.Stderr);
@@ -181,6 +195,35 @@ public sealed class DeliveryEventTests(ITestOutputHelper output)
             await Task.Delay(500);
         }
     }
+
+    /// <summary>An RFC 5965 report by <paramref name="recipient"/>, enclosing the header of the copy that was received.</summary>
+    private static byte[] Complaint(string recipient, string header) => System.Text.Encoding.UTF8.GetBytes($"""
+        From: fbl@deliver.test
+        To: fbl@{ServerProcess.Domain}
+        Subject: complaint
+        MIME-Version: 1.0
+        Content-Type: multipart/report; report-type=feedback-report; boundary="arf"
+
+        --arf
+        Content-Type: text/plain
+
+        An abuse report.
+        --arf
+        Content-Type: message/feedback-report
+
+        Feedback-Type: abuse
+        User-Agent: deliver-test-fbl/1
+        Version: 1
+        Original-Rcpt-To: <{recipient}>
+
+        --arf
+        Content-Type: text/rfc822-headers
+
+        HEADER
+
+        --arf--
+
+        """.ReplaceLineEndings("\r\n").Replace("HEADER", header));
 
     private static bool Has(List<JsonObject> events, string type, string recipient) =>
         events.Any(e => Str(e, "type") == type && Str(e, "recipient") == recipient);

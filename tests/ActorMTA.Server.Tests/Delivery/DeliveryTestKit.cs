@@ -78,7 +78,10 @@ public abstract class DeliveryTestKit : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
 
     protected ShardRegions Regions { get; private set; } = null!;
 
-    protected DeliverySettings Settings => DeliverySettings.FromConfig(_actorMta);
+    protected DeliverySettings Settings => DeliverySettings.FromConfig(_actorMta) with { ReturnPaths = ReturnPaths };
+
+    /// <summary>VERP return paths and report addresses (actormta.bounces), as the node builds them over the local domain.</summary>
+    protected ReportAddresses ReturnPaths => new(ActorMTA.Server.Delivery.Bounces.BounceRulesSettings.FromConfig(_actorMta), () => LocalDomain);
 
     public async Task InitializeAsync()
     {

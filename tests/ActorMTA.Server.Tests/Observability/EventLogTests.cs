@@ -60,6 +60,24 @@ public sealed class EventLogTests : Akka.TestKit.Xunit2.TestKit, IDisposable
     }
 
     [Fact]
+    public void A_reports_producer_is_confirmed_and_never_in_the_published_index()
+    {
+        var settings = Settings();
+        var log = Sys.ActorOf(EventLog.Open(settings));
+        var report = ReportEvents.ProducerOf("01JREPORT01");
+
+        log.Tell(new AppendEvents(report, [Entry(report, 1), Entry(report, 2)]), TestActor);
+        ExpectMsg<EventsWritten>(m => m.Producer == report && m.UpTo == 2);
+        log.Tell(new AppendEvents("q|a", [Entry("q|a", 1)]), TestActor);
+        ExpectMsg<EventsWritten>(m => m.Producer == "q|a");
+
+        // The index is saved at most every 2 s, by a timer when nothing else is written.
+        AwaitCondition(() => EventSegmentWriter.LoadIndex(settings.Directory).ContainsKey("q|a"), TimeSpan.FromSeconds(6));
+        Assert.False(EventSegmentWriter.LoadIndex(settings.Directory).ContainsKey(report));
+        Assert.Equal([report + "/1/0", report + "/2/0", "q|a/1/0"], Ids(settings));
+    }
+
+    [Fact]
     public void After_a_crash_that_lost_the_index_the_log_still_knows_what_it_holds()
     {
         var settings = Settings();

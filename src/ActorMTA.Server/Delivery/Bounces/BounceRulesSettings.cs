@@ -29,7 +29,11 @@ public sealed record BounceRulesSettings
     /// <summary>The VERP encoder for return paths at <see cref="VerpDomain"/>, or at <paramref name="primaryDomain"/> when none is set.</summary>
     public VerpAddress VerpAddressFor(string primaryDomain) => new(VerpLocalPart, VerpDomain ?? primaryDomain);
 
-    private static readonly HashSet<string> SectionKeys = new(StringComparer.Ordinal) { "rules", "extra-rules", "verp", "verp-local-part", "verp-domain" };
+    /// <summary>Feedback-loop addresses (actormta.bounces.feedback-addresses), lower case: ARF complaints arrive there.</summary>
+    public IReadOnlyList<string> FeedbackAddresses { get; init; } = [];
+
+    private static readonly HashSet<string> SectionKeys = new(StringComparer.Ordinal)
+        { "rules", "extra-rules", "verp", "verp-local-part", "verp-domain", "feedback-addresses" };
     private static readonly HashSet<string> RuleKeys = new(StringComparer.Ordinal) { "category", "code", "status", "text", "source" };
 
     public static BounceRulesSettings FromConfig(Config root)
@@ -52,8 +56,19 @@ public sealed record BounceRulesSettings
         if (verp.MaxQueueIdLength < QueueIdGenerator.Length)
             throw new ConfigurationException($"{Path}.verp-local-part: '{localPart}' is too long; with a queue id and a recipient hash the return path would pass {VerpAddress.MaxLocalPartLength} octets");
 
+        var feedback = new List<string>();
+        foreach (var address in c.HasPath("feedback-addresses") ? c.GetStringList("feedback-addresses") ?? [] : [])
+        {
+            var a = address.Trim();
+            var at = a.LastIndexOf('@');
+            if (at <= 0 || at == a.Length - 1 || a.Any(char.IsWhiteSpace))
+                throw new ConfigurationException($"{Path}.feedback-addresses: '{address}' is not an address (local@domain)");
+            feedback.Add(a.ToLowerInvariant());
+        }
+
         return new BounceRulesSettings
         {
+            FeedbackAddresses = feedback,
             ExtraRules = extra,
             ShippedRules = shipped,
             Classifier = BounceClassifier.Of(extra, shipped),

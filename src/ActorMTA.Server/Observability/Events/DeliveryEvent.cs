@@ -47,6 +47,15 @@ public sealed record DeliveryEvent
     /// <summary>The client's address (Reception, Rejection).</summary>
     public string? ClientIp { get; init; }
     public string? Node { get; init; }
+    /// <summary>"async" for a Bounce or TransientFailure read from a report that came back later (a DSN at a VERP
+    /// return path) rather than from our own delivery attempt.</summary>
+    public string? BounceSource { get; init; }
+    /// <summary>A Feedback event's RFC 5965 Feedback-Type (abuse, fraud, virus, not-spam, other...).</summary>
+    public string? FeedbackType { get; init; }
+    /// <summary>A Feedback event's User-Agent: whose feedback loop sent it.</summary>
+    public string? FeedbackAgent { get; init; }
+    /// <summary>The queue id under which the report (bounce or complaint) itself was received.</summary>
+    public string? ReportQueueId { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()
     {

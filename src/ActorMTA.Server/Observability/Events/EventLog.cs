@@ -74,6 +74,13 @@ public sealed class EventLog : ReceiveActor
         Context.System.Scheduler.ScheduleTellOnce(_commitDelay, Self, DelayOver.Instance, Self);
     }
 
+    /// <summary>
+    /// A producer whose events come in one append and are never sent again once confirmed: a report's
+    /// (<see cref="ReportEvents.ProducerOf"/>, one per received bounce or complaint). It is forgotten once confirmed and
+    /// never written to the published index, which would otherwise grow by one line per report for ever.
+    /// </summary>
+    public static bool IsOneShot(string producer) => producer.StartsWith(ReportEvents.ProducerPrefix, StringComparison.Ordinal);
+
     /// <summary>Opens the log's directory (I/O, so before the actor exists) and the props of the actor that writes it.</summary>
     public static Props Open(EventLogSettings settings, System.Collections.Concurrent.ConcurrentDictionary<string, long>? mirror = null)
     {
@@ -148,8 +155,11 @@ public sealed class EventLog : ReceiveActor
 
     private IReadOnlyDictionary<string, long> MergedIndex(IReadOnlyDictionary<string, long> covered)
     {
-        var index = new Dictionary<string, long>(_durable, StringComparer.Ordinal);
-        foreach (var (producer, sequence) in covered) index[producer] = Math.Max(index.GetValueOrDefault(producer), sequence);
+        var index = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (producer, sequence) in _durable)
+            if (!IsOneShot(producer)) index[producer] = sequence;
+        foreach (var (producer, sequence) in covered)
+            if (!IsOneShot(producer)) index[producer] = Math.Max(index.GetValueOrDefault(producer), sequence);
         return index;
     }
 
@@ -175,6 +185,13 @@ public sealed class EventLog : ReceiveActor
             who.Tell(new EventsWritten(producer, upTo));
             _waiting.RemoveAt(i);
         }
+        foreach (var producer in written.Covered.Keys)
+            if (IsOneShot(producer) && _accepted.GetValueOrDefault(producer) <= _durable.GetValueOrDefault(producer) && !_waiting.Exists(w => w.Producer == producer))
+            {
+                _durable.Remove(producer);
+                _accepted.Remove(producer);
+                _mirror?.TryRemove(producer, out _);
+            }
         WriteNext();
         if (!_writing && _indexDirty) Context.System.Scheduler.ScheduleTellOnce(IndexInterval, Self, Tick.Instance, Self);
     }

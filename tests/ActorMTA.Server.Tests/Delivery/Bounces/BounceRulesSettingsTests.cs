@@ -75,6 +75,7 @@ public sealed class BounceRulesSettingsTests
         Assert.False(s.Verp);
         Assert.Equal("bounces", s.VerpLocalPart);
         Assert.Null(s.VerpDomain);
+        Assert.Empty(s.FeedbackAddresses);
         Assert.Equal("bounces+01JB2Q8M3X=a=b.example@here.example", s.VerpAddressFor("here.example").Encode("01JB2Q8M3X", "a@b.example"));
     }
 
@@ -91,5 +92,13 @@ public sealed class BounceRulesSettingsTests
         Assert.Equal("rp+01JB2Q8M3X=a+b=c.example@bounce.example.com", address);
         Assert.True(verp.TryDecode(address, out var target));
         Assert.Equal(("01JB2Q8M3X", "a+b@c.example"), (target.QueueId, target.Recipient));
+    }
+
+    [Fact]
+    public void Feedback_addresses_are_read_in_lower_case()
+    {
+        var s = Read("""actormta.bounces.feedback-addresses = ["FBL@Example.ORG", "jmrp@example.org"]""");
+
+        Assert.Equal(["fbl@example.org", "jmrp@example.org"], s.FeedbackAddresses);
     }
 }

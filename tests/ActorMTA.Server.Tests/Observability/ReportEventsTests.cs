@@ -1,0 +1,187 @@
+using System.Text;
+using ActorMTA.Protocol.Bounces;
+using ActorMTA.Protocol.Smtp;
+using ActorMTA.Server.Delivery.Bounces;
+using ActorMTA.Server.Observability.Events;
+using ActorMTA.Server.Routing;
+using Akka.Configuration;
+using MimeKit;
+using Xunit;
+
+namespace ActorMTA.Server.Tests.Observability;
+
+/// <summary>What a report at a report address becomes: Bounce / TransientFailure events from DSNs, a Feedback event from ARF.</summary>
+public sealed class ReportEventsTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 6, 10, 0, 0, TimeSpan.Zero);
+    private static readonly ReportAddresses Addresses = new(
+        BounceRulesSettings.FromConfig(ConfigurationFactory.ParseString("actormta.bounces { verp = on, feedback-addresses = [\"fbl@local.test\"] }")),
+        () => "local.test");
+    private static readonly AsyncBounceParser Bounces = new(new BounceClassifier([]));
+
+    private static MimeMessage Load(string text) => MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(text.ReplaceLineEndings("\r\n"))));
+
+    private static ReportAddress To(string address)
+    {
+        var at = address.LastIndexOf('@');
+        return Addresses.Recognize(new SmtpPath(address[..at], address[(at + 1)..]))!;
+    }
+
+    private static string Dsn(string finalRecipient, string action = "failed", string status = "5.1.1", string diagnostic = "smtp; 550 5.1.1 <x>: Recipient address rejected: User unknown") => $"""
+        From: MAILER-DAEMON@remote.example
+        To: bounces+01JQUEUE01=bob=remote.example@local.test
+        Subject: Undelivered Mail Returned to Sender
+        MIME-Version: 1.0
+        Content-Type: multipart/report; report-type=delivery-status; boundary="b"
+
+        --b
+        Content-Type: text/plain
+
+        Your message could not be delivered.
+        --b
+        Content-Type: message/delivery-status
+
+        Reporting-MTA: dns; mx.remote.example
+
+        Final-Recipient: rfc822; {finalRecipient}
+        Action: {action}
+        Status: {status}
+        Remote-MTA: dns; mx.remote.example
+        Diagnostic-Code: {diagnostic}
+        --b
+        Content-Type: text/rfc822-headers
+
+        From: alice@local.test
+        To: {finalRecipient}
+        Subject: hello
+        Message-ID: <hello-1@local.test>
+        --b--
+        """;
+
+    [Fact]
+    public void A_dsn_at_a_verp_address_is_one_async_bounce_of_the_message_and_recipient_we_sent()
+    {
+        var events = ReportEvents.From(Load(Dsn("bob.forwarded@elsewhere.example")), [To("bounces+01JQUEUE01=bob=remote.example@local.test")],
+            "01JREPORT01", Bounces, Addresses, "mta.local.test", Now);
+
+        var e = Assert.Single(events);
+        Assert.Equal(DeliveryEventType.Bounce, e.Type);
+        Assert.Equal("report|01JREPORT01/1/0", e.Id);
+        Assert.Equal("01JQUEUE01", e.QueueId);
+        Assert.Equal("bob@remote.example", e.Recipient);
+        Assert.Equal("InvalidRecipient", e.BounceCategory);
+        Assert.Equal(550, e.ReplyCode);
+        Assert.Equal("5.1.1", e.EnhancedCode);
+        Assert.Contains("User unknown", e.ReplyText);
+        Assert.Equal("mx.remote.example", e.MxHost);
+        Assert.Equal("hello-1@local.test", e.MessageId);
+        Assert.Equal("async", e.BounceSource);
+        Assert.Equal("01JREPORT01", e.ReportQueueId);
+        Assert.Contains("\"bounce_source\":\"async\"", e.ToJsonLine());
+    }
+
+    [Fact]
+    public void A_delay_report_is_a_transient_failure()
+    {
+        var events = ReportEvents.From(Load(Dsn("bob@remote.example", "delayed", "4.2.2", "smtp; 452 4.2.2 Mailbox full")),
+            [To("bounces+01JQUEUE01=bob=remote.example@local.test")], "01JREPORT02", Bounces, Addresses, "mta.local.test", Now);
+
+        Assert.Equal(DeliveryEventType.TransientFailure, Assert.Single(events).Type);
+    }
+
+    [Fact]
+    public void Without_verp_each_failed_recipient_the_dsn_names_is_a_bounce_without_a_queue_id()
+    {
+        var events = ReportEvents.From(Load(Dsn("carol@remote.example")), [To("fbl@local.test")], "01JREPORT03", Bounces, Addresses, "mta.local.test", Now);
+
+        var e = Assert.Single(events);
+        Assert.Equal("carol@remote.example", e.Recipient);
+        Assert.Null(e.QueueId);
+    }
+
+    private const string Arf = """
+        From: feedbackloop@yahoo.com
+        To: fbl@local.test
+        Subject: FW: hello
+        MIME-Version: 1.0
+        Content-Type: multipart/report; report-type=feedback-report; boundary="p"
+
+        --p
+        Content-Type: text/plain
+
+        This is an email abuse report.
+        --p
+        Content-Type: message/feedback-report
+
+        Feedback-Type: abuse
+        User-Agent: Yahoo!-Mail-Feedback/2.0
+        Version: 1
+        Original-Mail-From: <MAILFROM>
+        Original-Rcpt-To: RCPTTO
+
+        --p
+        Content-Type: message/rfc822
+
+        Received: from laptop ([198.51.100.7])
+        	by mta.local.test (ActorMTA) with ESMTPSA id 01JQUEUE02; Sun, 6 Dec 2026 09:00:00 +0000
+        From: alice@local.test
+        To: dave@yahoo.example
+        Subject: hello
+        Message-ID: <hello-2@local.test>
+
+        Hi.
+        --p--
+        """;
+
+    [Fact]
+    public void A_complaint_at_the_feedback_address_names_the_complainer_and_our_queue_id_from_our_received_line()
+    {
+        var events = ReportEvents.From(Load(Arf.Replace("MAILFROM", "alice@local.test").Replace("RCPTTO", "dave@yahoo.example")), [To("fbl@local.test")],
+            "01JREPORT04", Bounces, Addresses, "mta.local.test", Now);
+
+        var e = Assert.Single(events);
+        Assert.Equal(DeliveryEventType.Feedback, e.Type);
+        Assert.Equal("dave@yahoo.example", e.Recipient);
+        Assert.Equal("abuse", e.FeedbackType);
+        Assert.Equal("Yahoo!-Mail-Feedback/2.0", e.FeedbackAgent);
+        Assert.Equal("hello-2@local.test", e.MessageId);
+        Assert.Equal("01JQUEUE02", e.QueueId);
+        Assert.Equal("alice@local.test", e.Sender);
+        Assert.Contains("\"feedback_type\":\"abuse\"", e.ToJsonLine());
+    }
+
+    [Fact]
+    public void A_complaint_about_verp_mail_takes_the_queue_id_from_its_return_path_when_nothing_else_names_it()
+    {
+        var arf = Arf.Replace("MAILFROM", "bounces+01JQUEUE03=erin=yahoo.example@local.test").Replace("Original-Rcpt-To: RCPTTO\n", "")
+            .Replace("To: dave@yahoo.example", "To: redacted@yahoo.example").Replace("(ActorMTA) with ESMTPSA id 01JQUEUE02", "(Other) with ESMTPSA id X");
+        var events = ReportEvents.From(Load(arf), [To("fbl@local.test")], "01JREPORT05", Bounces, Addresses, "mta.local.test", Now);
+
+        var e = Assert.Single(events);
+        Assert.Equal("01JQUEUE03", e.QueueId);
+        // The enclosed To comes before the return path: that is what the provider says complained.
+        Assert.Equal("redacted@yahoo.example", e.Recipient);
+    }
+
+    [Fact]
+    public void A_message_that_is_neither_gives_no_events()
+    {
+        var reply = "From: bob@remote.example\r\nTo: bounces+01JQUEUE01=bob=remote.example@local.test\r\nSubject: Re: hello\r\n\r\nPlease stop.\r\n";
+        Assert.Empty(ReportEvents.From(Load(reply), [To("bounces+01JQUEUE01=bob=remote.example@local.test")], "01JREPORT06", Bounces, Addresses, "mta.local.test", Now));
+    }
+
+    [Fact]
+    public void The_report_fields_survive_the_event_log_line()
+    {
+        var e = new DeliveryEvent
+        {
+            Id = "report|01JREPORT07/1/0", Type = DeliveryEventType.Feedback, Time = Now, Recipient = "dave@yahoo.example",
+            BounceSource = "async", FeedbackType = "abuse", FeedbackAgent = "Yahoo!-Mail-Feedback/2.0", ReportQueueId = "01JREPORT07",
+        };
+
+        var line = e.ToJsonLine();
+        Assert.Contains("\"feedback_agent\":\"Yahoo!-Mail-Feedback/2.0\"", line);
+        Assert.Contains("\"report_queue_id\":\"01JREPORT07\"", line);
+        Assert.Equal(e, DeliveryEvent.FromJsonLine(line));
+    }
+}
