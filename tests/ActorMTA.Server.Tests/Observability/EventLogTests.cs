@@ -26,6 +26,24 @@ public sealed class EventLogTests : Akka.TestKit.Xunit2.TestKit, IDisposable
     private List<string> Ids(EventLogSettings settings) => EventLogReader.Read(settings.Directory, DeliveryEventFilter.All).Select(e => e.Id).ToList();
 
     [Fact]
+    public void A_type_filter_skips_lines_of_other_types_before_parsing_them_and_keeps_the_rest()
+    {
+        var bounces = new DeliveryEventFilter(Types: new HashSet<string> { DeliveryEventType.Bounce, DeliveryEventType.Feedback });
+        string Line(string type, string recipient) => new DeliveryEvent
+        {
+            Id = "x/1/0", Type = type, Time = DateTimeOffset.UnixEpoch, Recipient = recipient,
+        }.ToJsonLine();
+
+        Assert.True(bounces.MayMatch(Line(DeliveryEventType.Bounce, "a@b.test")));
+        Assert.True(bounces.MayMatch(Line(DeliveryEventType.Feedback, "a@b.test")));
+        Assert.False(bounces.MayMatch(Line(DeliveryEventType.Delivery, "a@b.test")));
+        // A quote in a field before or after the type cannot fake it: JSON escapes it.
+        Assert.False(bounces.MayMatch(Line(DeliveryEventType.Reception, "\"type\":\"Bounce\"@b.test")));
+        Assert.True(DeliveryEventFilter.All.MayMatch(Line(DeliveryEventType.Delivery, "a@b.test")));
+        Assert.True(bounces.MayMatch("not a line of ours"));
+    }
+
+    [Fact]
     public void With_a_commit_delay_events_wait_for_it_and_go_in_one_write_with_those_after_them()
     {
         var settings = Settings() with { CommitDelay = TimeSpan.FromMilliseconds(800) };

@@ -32,7 +32,7 @@ public static class EventLogTail
             {
                 cursor = cursor with { Line = cursor.Line + 1, Offset = offset };
                 scanned++;
-                if (DeliveryEvent.FromJsonLine(line) is { } e && filter.Matches(e)) found.Add((e, line));
+                if (filter.MayMatch(line) && DeliveryEvent.FromJsonLine(line) is { } e && filter.Matches(e)) found.Add((e, line));
                 if (found.Count >= max || scanned >= MaxScan) return new Batch(found, cursor, AtEnd: false);
             }
             if (last) return new Batch(found, cursor, AtEnd: true);
