@@ -33,10 +33,8 @@ public sealed partial class Mailbox : BatchingPersistentEntity, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    private sealed record ResendEvents : INoSerializationVerificationNeeded { public static readonly ResendEvents Instance = new(); }
 
     // Unconfirmed events are sent again this often: the log may have been restarted, or the confirmation lost.
-    private static readonly TimeSpan EventResendInterval = TimeSpan.FromSeconds(5);
 
     /// <summary>Octets in all folders: what the quota counts.</summary>
     private long UsedBytes => _state.Folders.Sum(f => f.Bytes);
@@ -277,10 +275,7 @@ public sealed partial class Mailbox : BatchingPersistentEntity, IWithTimers
 
     private void PublishEvents(bool again)
     {
-        if (_outbox is null || _outbox.IsEmpty) return;
-        _outbox.Publish(_eventLog!, LastSequenceNr, again, Self);
-        if (!Timers.IsTimerActive("events-resend"))
-            Timers.StartPeriodicTimer("events-resend", ResendEvents.Instance, EventResendInterval);
+        _outbox?.Publish(_eventLog!, LastSequenceNr, again, Self, Timers);
     }
 
     protected override object CreateSnapshot() =>
@@ -318,12 +313,10 @@ public sealed partial class Mailbox : BatchingPersistentEntity, IWithTimers
                 if (_sessions.IsEmpty && _retained.IsEmpty && (_outbox?.IsEmpty ?? true)) RequestPassivation();
                 return true;
             case EventsWritten written:
-                _outbox?.Confirmed(written.UpTo);
-                if (_outbox is { IsEmpty: true }) Timers.Cancel("events-resend");
+                _outbox?.Confirmed(written.UpTo, Timers);
                 return true;
-            case ResendEvents:
-                if (_outbox is null || _outbox.IsEmpty) Timers.Cancel("events-resend");
-                else _outbox.Publish(_eventLog!, LastSequenceNr, again: true, Self);
+            case EventOutbox.ResendTick:
+                _outbox?.Resend(_eventLog!, LastSequenceNr, Self, Timers);
                 return true;
             case Terminated dead:
                 _sessions.Remove(dead.ActorRef);

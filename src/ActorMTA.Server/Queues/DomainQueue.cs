@@ -76,10 +76,8 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         }
     }
 
-    private sealed record ResendEvents : INoSerializationVerificationNeeded { public static readonly ResendEvents Instance = new(); }
 
     // Unconfirmed events are sent again this often: the log may have been restarted, or the confirmation lost.
-    private static readonly TimeSpan EventResendInterval = TimeSpan.FromSeconds(5);
 
     public override string PersistenceId { get; }
 
@@ -492,10 +490,7 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
 
     private void PublishEvents(bool again)
     {
-        if (_outbox is null || _outbox.IsEmpty) return;
-        _outbox.Publish(_eventLog!, LastSequenceNr, again, Self);
-        if (!Timers.IsTimerActive("events-resend"))
-            Timers.StartPeriodicTimer("events-resend", ResendEvents.Instance, EventResendInterval);
+        _outbox?.Publish(_eventLog!, LastSequenceNr, again, Self, Timers);
     }
 
     protected override object CreateSnapshot() =>
@@ -565,16 +560,10 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 Dispatch();
                 return true;
             case EventsWritten written:
-                _outbox?.Confirmed(written.UpTo);
-                if (_outbox is { IsEmpty: true })
-                {
-                    Timers.Cancel("events-resend");
-                    UpdatePassivation();
-                }
+                if (_outbox?.Confirmed(written.UpTo, Timers) == true) UpdatePassivation();
                 return true;
-            case ResendEvents:
-                if (_outbox is null || _outbox.IsEmpty) Timers.Cancel("events-resend");
-                else _outbox.Publish(_eventLog!, LastSequenceNr, again: true, Self);
+            case EventOutbox.ResendTick:
+                _outbox?.Resend(_eventLog!, LastSequenceNr, Self, Timers);
                 return true;
             case MoreWork more:
                 if (_ready is null) Sender.Tell(new MoreMessages([]));

@@ -50,4 +50,40 @@ public sealed class EventOutbox
     }
 
     public void Confirmed(long upTo) => _entries.RemoveAll(e => e.Sequence <= upTo);
+
+    private const string ResendTimer = "events-resend";
+
+    // Until the log confirms, the events go again this often (the log drops what it already holds).
+    private static readonly TimeSpan ResendInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>The owning entity's periodic reminder to call <see cref="Resend"/>.</summary>
+    public sealed record ResendTick : INoSerializationVerificationNeeded
+    {
+        public static readonly ResendTick Instance = new();
+    }
+
+    /// <summary><see cref="Publish(IActorRef, long, bool, IActorRef)"/>, keeping the entity's <see cref="ResendTick"/>
+    /// timer running while anything is unconfirmed.</summary>
+    public void Publish(IActorRef log, long persistedUpTo, bool again, IActorRef self, ITimerScheduler timers)
+    {
+        if (IsEmpty) return;
+        Publish(log, persistedUpTo, again, self);
+        if (!timers.IsTimerActive(ResendTimer)) timers.StartPeriodicTimer(ResendTimer, ResendTick.Instance, ResendInterval);
+    }
+
+    /// <summary>On <see cref="ResendTick"/>: everything persisted goes again, or the timer stops when nothing is left.</summary>
+    public void Resend(IActorRef log, long persistedUpTo, IActorRef self, ITimerScheduler timers)
+    {
+        if (IsEmpty) timers.Cancel(ResendTimer);
+        else Publish(log, persistedUpTo, again: true, self);
+    }
+
+    /// <summary>On <see cref="EventsWritten"/>: drops what is durable; true when nothing is left (the timer is stopped).</summary>
+    public bool Confirmed(long upTo, ITimerScheduler timers)
+    {
+        Confirmed(upTo);
+        if (!IsEmpty) return false;
+        timers.Cancel(ResendTimer);
+        return true;
+    }
 }
