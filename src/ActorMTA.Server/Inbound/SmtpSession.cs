@@ -166,8 +166,7 @@ public sealed class SmtpSession : ProtocolSession
             if (_acceptance is null || reference is null || !_acceptance.Pending.Contains(correlation)) return;
             Log.Error("smtp session={0} queue-id={1} journal write failed: {2}", SessionId, _acceptance.QueueId, m.Reason);
             // That entity stored nothing, so its content reference is nobody's (the others are released by their retraction).
-            var content = Services.Content;
-            _ = Task.Run(() => content.Release(reference));
+            ReleaseLater(reference);
             FailAcceptance(SmtpServerEngine.InsufficientStorage);
         });
         Receive<ReportRead>(OnReportRead);

@@ -33,9 +33,6 @@ public sealed partial class Mailbox : BatchingPersistentEntity, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-
-    // Unconfirmed events are sent again this often: the log may have been restarted, or the confirmation lost.
-
     /// <summary>Octets in all folders: what the quota counts.</summary>
     private long UsedBytes => _state.Folders.Sum(f => f.Bytes);
 

@@ -76,9 +76,6 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
         }
     }
 
-
-    // Unconfirmed events are sent again this often: the log may have been restarted, or the confirmation lost.
-
     public override string PersistenceId { get; }
 
     public static string PersistenceIdOf(string queueName) => "domain-queue|" + queueName;
