@@ -88,8 +88,43 @@ public sealed class PostgresContentStoreTests(PostgresFixture fixture) : IClassF
             Assert.True(store.Exists(reference));
         }
         Assert.Equal((1L, 3L), (Count("actormta_content"), Count("actormta_content_ref")));
-        // The temp file is gone once committed.
-        Assert.Empty(Directory.GetFiles(_temp.Combine("a", "tmp")));
+        // The temp file is kept once committed, to be written over by the next message.
+        Assert.Single(Directory.GetFiles(_temp.Combine("a", "tmp")));
+        Assert.Equal(1, store.SpareFileCount);
+    }
+
+    [Fact]
+    public async Task A_spare_temp_file_is_written_over_and_only_the_new_message_is_stored()
+    {
+        var store = Node();
+        var longer = RandomNumberGenerator.GetBytes(200_000);
+        var first = await CommitAsync(store, "long", longer, 1);
+        var spare = Assert.Single(Directory.GetFiles(_temp.Combine("a", "tmp")));
+
+        var shorter = RandomNumberGenerator.GetBytes(1_000);
+        var second = await CommitAsync(store, "short", shorter, 1);
+        // Stamped: written, read back, then written again from the start, shorter than the file it lands in.
+        var stamped = RandomNumberGenerator.GetBytes(5_000);
+        IReadOnlyList<string> third;
+        using (var writer = store.BeginWrite("stamped"))
+        {
+            await writer.Stream.WriteAsync(longer);
+            using (var back = new MemoryStream())
+            {
+                await using (var written = writer.OpenWritten()) await written.CopyToAsync(back);
+                Assert.Equal(longer, back.ToArray());
+            }
+            writer.Restart();
+            await writer.Stream.WriteAsync(stamped);
+            Assert.Equal(stamped.Length, writer.Length);
+            third = await store.CommitAsync(writer, 1);
+        }
+
+        Assert.Equal(spare, Assert.Single(Directory.GetFiles(_temp.Combine("a", "tmp"))));
+        Assert.Equal(longer, ReadAll(store, first[0]));
+        Assert.Equal(shorter, ReadAll(store, second[0]));
+        Assert.Equal(shorter.Length, store.GetLength(second[0]));
+        Assert.Equal(stamped, ReadAll(store, third[0]));
     }
 
     [Fact]
@@ -132,7 +167,9 @@ public sealed class PostgresContentStoreTests(PostgresFixture fixture) : IClassF
         await Assert.ThrowsAsync<InvalidOperationException>(() => store.CommitAsync(writer, 1));
         using var foreign = Node("c").BeginWrite("x");
         await Assert.ThrowsAsync<ArgumentException>(() => Node("b").CommitAsync(foreign, 1));
-        Assert.Empty(Directory.GetFiles(_temp.Combine("a", "tmp")));
+        // The aborted file is deleted; the committed one is kept as a spare.
+        Assert.Single(Directory.GetFiles(_temp.Combine("a", "tmp")));
+        Assert.Equal(1, store.SpareFileCount);
         Assert.Equal(1L, Count("actormta_content"));
     }
 

@@ -318,7 +318,7 @@ public sealed class ServerNode : IAsyncDisposable
             {
                 // The spool directory holds this node's temp files and read cache; the bodies are in PostgreSQL.
                 var shared = new PostgresContentStore(new PostgresContentStoreOptions(settings.Storage.PostgresConnectionString,
-                    settings.SpoolDirectory, settings.Storage.PostgresMaxBatch));
+                    settings.SpoolDirectory, settings.Storage.PostgresMaxBatch, SpareFiles: settings.SpareFiles));
                 return (accounts, shared);
             }
             var content = new FileContentStore(new ContentStoreOptions(settings.SpoolDirectory, settings.GroupCommitMaxBatch, settings.GroupCommitParallelism) { SpareFiles = settings.SpareFiles });

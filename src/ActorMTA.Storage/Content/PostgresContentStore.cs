@@ -9,7 +9,8 @@ namespace ActorMTA.Storage.Content;
 /// <param name="LocalDirectory">Node-local: temp files of messages being received, and the read cache.</param>
 /// <param name="MaxBatch">Commits gathered into one transaction at most.</param>
 /// <param name="MaxBatchBytes">Content octets of one transaction at most (a larger message goes alone).</param>
-public sealed record PostgresContentStoreOptions(string ConnectionString, string LocalDirectory, int MaxBatch = 128, long MaxBatchBytes = 32 * 1024 * 1024);
+public sealed record PostgresContentStoreOptions(string ConnectionString, string LocalDirectory, int MaxBatch = 128, long MaxBatchBytes = 32 * 1024 * 1024,
+    int SpareFiles = 1024);
 
 /// <summary>
 /// Message content in PostgreSQL, for a cluster whose nodes must all read every message: one row per body however
@@ -27,6 +28,7 @@ public sealed class PostgresContentStore : IContentStore, IDisposable
     private readonly Task _committer;
     private readonly string _tempDirectory;
     private readonly string _cacheDirectory;
+    private readonly SpareFilePool _spares;
     private long _transactions;
     private long _commits;
     private int _disposed;
@@ -44,6 +46,9 @@ public sealed class PostgresContentStore : IContentStore, IDisposable
             if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
             Directory.CreateDirectory(directory);
         }
+        // Temp files are written over by later messages instead of being created and unlinked for each one: on ext4
+        // each create walked the inode bitmap past every recent unlink (7% of a 3-node cluster's CPU accepting mail).
+        _spares = new SpareFilePool(_tempDirectory, options.SpareFiles);
         _db = NpgsqlDataSource.Create(options.ConnectionString);
         EnsureSchema();
         _committer = Task.Run(CommitLoopAsync);
@@ -84,7 +89,18 @@ public sealed class PostgresContentStore : IContentStore, IDisposable
     public ContentWriter BeginWrite(string queueId)
     {
         ThrowIfDisposed();
-        return new PostgresContentWriter(this, queueId, Path.Combine(_tempDirectory, Guid.NewGuid().ToString("N")));
+        while (_spares.TryTake() is { } spare)
+        {
+            try
+            {
+                return new PostgresContentWriter(this, queueId, spare, FileMode.Open);
+            }
+            catch (FileNotFoundException)
+            {
+                // Removed behind our back; take the next one.
+            }
+        }
+        return new PostgresContentWriter(this, queueId, Path.Combine(_tempDirectory, Guid.NewGuid().ToString("N")), FileMode.CreateNew);
     }
 
     public async Task<IReadOnlyList<string>> CommitAsync(ContentWriter writer, int references, CancellationToken cancellationToken = default)
@@ -169,6 +185,16 @@ public sealed class PostgresContentStore : IContentStore, IDisposable
             foreach (var file in files) await file.DisposeAsync();
         }
     }
+
+    /// <summary>A temp file nobody reads any more goes to the spare pool, or is deleted when the pool is full.</summary>
+    internal void Recycle(string path)
+    {
+        if (_spares.TryKeep(path)) return;
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>Finished temp files waiting to be written over.</summary>
+    public int SpareFileCount => _spares.Count;
 
     public void Abort(ContentWriter writer)
     {

@@ -2,62 +2,56 @@ namespace ActorMTA.Storage.Content;
 
 /// <summary>
 /// Content on its way into PostgreSQL: streamed into a local temp file first (never a whole message in memory),
-/// handed to the group committer at commit. The state decides who may still touch the file.
+/// handed to the group committer at commit. After the commit the file goes back to the store's spare pool to be
+/// written over by a later message (see <see cref="SpareFilePool"/>). The state decides who may still touch it.
 /// </summary>
-internal sealed class PostgresContentWriter : ContentWriter
+internal sealed class PostgresContentWriter : SpoolFileWriter
 {
     private const int Writing = 0;
     private const int Committing = 1;
     private const int Finished = 2;
 
-    private readonly FileStream _stream;
     private int _state = Writing;
     private long _finalLength = -1;
 
-    public PostgresContentWriter(PostgresContentStore owner, string queueId, string tempPath)
+    /// <param name="mode">CreateNew for a new temp file, Open for a spare file taken from the pool.</param>
+    public PostgresContentWriter(PostgresContentStore owner, string queueId, string tempPath, FileMode mode)
+        : base(queueId, tempPath, mode)
     {
         Owner = owner;
-        QueueId = queueId;
-        TempPath = tempPath;
-        _stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 4096, FileOptions.None);
     }
 
     public PostgresContentStore Owner { get; }
-    public string TempPath { get; }
-    public override string QueueId { get; }
-    public override Stream Stream => _stream;
-    public override long Length => _finalLength >= 0 ? _finalLength : _stream.Length;
+    public override long Length => _finalLength >= 0 ? _finalLength : WrittenLength;
 
-    public override Stream OpenWritten() => OpenTempFile(_stream, TempPath);
-
-    /// <summary>Takes the file for committing: flushed and closed; false when it was committed or aborted already.</summary>
+    /// <summary>Takes the file for committing: flushed, cut to its length and closed; false when it was committed or aborted already.</summary>
     public bool TryBeginCommit()
     {
         if (Interlocked.CompareExchange(ref _state, Committing, Writing) != Writing) return false;
-        _stream.Flush();
-        _finalLength = _stream.Length;
-        _stream.Dispose();
+        CutStaleTail();
+        FileStream.Flush();
+        _finalLength = WrittenLength;
+        FileStream.Dispose();
         return true;
     }
 
-    /// <summary>After the commit (or its failure): the temp file is no longer needed.</summary>
+    /// <summary>After the commit (or its failure), once the committer closed its reader: the file is spare again.</summary>
     public void Finish()
     {
         Volatile.Write(ref _state, Finished);
-        TryDelete(TempPath);
+        Owner.Recycle(TempPath);
     }
 
+    /// <remarks>
+    /// Deleted, not recycled: a reader of the uncommitted content (the checks) may still have it open when the
+    /// client goes away, and must not see a later message written over it.
+    /// </remarks>
     public void Abort()
     {
         if (Interlocked.CompareExchange(ref _state, Finished, Writing) != Writing) return;
-        _stream.Dispose();
-        TryDelete(TempPath);
+        FileStream.Dispose();
+        try { File.Delete(TempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     public override void Dispose() => Abort();
-
-    private static void TryDelete(string path)
-    {
-        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
 }

@@ -70,6 +70,15 @@ internal sealed class SpareFilePool
         return NativeFileSystem.TryRenameNoReplace(path, name) == 0 ? name : null;
     }
 
+    /// <summary>Keeps a file where it is, when its name is private to the store (nothing ever refers to it); false when full.</summary>
+    public bool TryKeep(string path)
+    {
+        if (_capacity == 0 || Count >= _capacity)
+            return false;
+        Add(path);
+        return true;
+    }
+
     public void Add(string spare)
     {
         _spares.Enqueue(spare);
