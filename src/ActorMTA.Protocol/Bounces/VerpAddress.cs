@@ -77,7 +77,9 @@ public sealed class VerpAddress
         if (first <= 0) return false;
         if (!TryUnescape(rest[..first], out var queueId)) return false;
         var tail = rest[(first + 1)..];
-        if (tail.StartsWith(HashMarker, StringComparison.OrdinalIgnoreCase))
+        // The hashed form has no '=' after the marker; a spelt-out recipient always has one (before its domain), so
+        // a recipient whose local part starts "h" and an escaped octet ("h=x@..." is "h~3Dx=...") is not taken for a hash.
+        if (tail.StartsWith(HashMarker, StringComparison.OrdinalIgnoreCase) && !tail.Contains('='))
         {
             var hash = tail[HashMarker.Length..];
             if (hash.Length != 16 || !hash.All(char.IsAsciiHexDigit)) return false;
