@@ -14,9 +14,9 @@ using Xunit;
 namespace ActorMTA.Server.Tests.Observability;
 
 /// <summary>
-/// The suppression feeder over a real event log and a real SQLite list: the events of reports (written as the SMTP
-/// session writes them) put their address on the list; an event whose address or tenant the list refuses is passed
-/// over instead of holding up the ones after it.
+/// The suppression feeder over a real event log and a real SQLite list: the events of reports at a tenant's VERP
+/// address (written as the SMTP session writes them) put their address on that tenant's list, not the global one;
+/// an event whose address or tenant the list refuses is passed over instead of holding up the ones after it.
 /// </summary>
 public sealed class SuppressionFeederTests : Akka.TestKit.Xunit2.TestKit, IDisposable
 {
@@ -74,6 +74,37 @@ public sealed class SuppressionFeederTests : Akka.TestKit.Xunit2.TestKit, IDispo
         --b--
         """;
 
+    private static string Arf(string originalMailFrom, string complainer) => $"""
+        From: feedbackloop@yahoo.example
+        To: fbl@local.test
+        Subject: FW: hello
+        MIME-Version: 1.0
+        Content-Type: multipart/report; report-type=feedback-report; boundary="p"
+
+        --p
+        Content-Type: text/plain
+
+        This is an email abuse report.
+        --p
+        Content-Type: message/feedback-report
+
+        Feedback-Type: abuse
+        User-Agent: Yahoo!-Mail-Feedback/2.0
+        Version: 1
+        Original-Mail-From: <{originalMailFrom}>
+        Original-Rcpt-To: <{complainer}>
+
+        --p
+        Content-Type: message/rfc822
+
+        From: alice@local.test
+        To: {complainer}
+        Subject: hello
+
+        Hi.
+        --p--
+        """;
+
     /// <summary>As the SMTP session writes a report's events: one producer per report, one entry per event.</summary>
     private void Append(Akka.Actor.IActorRef log, string reportQueueId, IReadOnlyList<DeliveryEvent> events)
     {
@@ -84,6 +115,34 @@ public sealed class SuppressionFeederTests : Akka.TestKit.Xunit2.TestKit, IDispo
 
     private void AwaitSuppressed(string address, string tenant) =>
         AwaitCondition(() => _list.IsSuppressed(address, tenant), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+
+    [Fact]
+    public async Task An_async_bounce_and_a_complaint_about_a_tenants_mail_go_on_that_tenants_list_not_the_global_one()
+    {
+        var log = Sys.ActorOf(EventLog.Open(_settings));
+        var bounceReturnPath = Addresses.ReturnPathFor("alice@local.test", "01JQUEUE01", "gone@remote.example", "acme");
+        var complaintReturnPath = Addresses.ReturnPathFor("alice@local.test", "01JQUEUE02", "annoyed@yahoo.example", "acme");
+        var now = DateTimeOffset.UtcNow;
+        Append(log, "01JREPORT01", ReportEvents.From(Load(Dsn(bounceReturnPath, "gone@remote.example")), [To(bounceReturnPath)], "01JREPORT01", Bounces,
+            Addresses, "mta.local.test", now));
+        Append(log, "01JREPORT02", ReportEvents.From(Load(Arf(complaintReturnPath, "annoyed@yahoo.example")), [To("fbl@local.test")], "01JREPORT02", Bounces,
+            Addresses, "mta.local.test", now));
+
+        Sys.ActorOf(SuppressionFeeder.Open(_settings.Directory, _list));
+
+        AwaitSuppressed("gone@remote.example", "acme");
+        AwaitSuppressed("annoyed@yahoo.example", "acme");
+        // The tenant's list only: other tenants' mail and mail without a tenant still go to these addresses.
+        Assert.False(_list.IsSuppressed("gone@remote.example"));
+        Assert.False(_list.IsSuppressed("gone@remote.example", "other"));
+        Assert.False(_list.IsSuppressed("annoyed@yahoo.example"));
+        var bounce = await _list.FindAsync("gone@remote.example", "acme");
+        Assert.Equal("acme", bounce!.Tenant);
+        Assert.Equal(SuppressionSource.Bounce, bounce.Source);
+        var complaint = await _list.FindAsync("annoyed@yahoo.example", "acme");
+        Assert.Equal("acme", complaint!.Tenant);
+        Assert.Equal(SuppressionSource.Complaint, complaint.Source);
+    }
 
     [Fact]
     public void A_bounce_of_mail_sent_without_a_tenant_goes_on_the_global_list()
