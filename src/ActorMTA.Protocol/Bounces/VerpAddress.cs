@@ -20,12 +20,26 @@ namespace ActorMTA.Protocol.Bounces;
 /// is <c>local+queueId=h~HASH</c> instead: the first 16 hex digits of the SHA-256 of the recipient, which
 /// <see cref="VerpTarget.Names"/> compares against the message's recipients (the queue id says which message).
 /// </para>
+/// <para>
+/// A message with a tenant (the HTTP API's tag) carries it as a field of its own after the queue id,
+/// <c>local+queueId=~tTENANT=recipientLocal=recipientDomain@bounceDomain</c>, so a report arriving at any node puts
+/// its suppression entry on that tenant's list: the queue entry that knew the tenant is gone by the time a report
+/// comes, and the node that sent the copy may not be the one the report reaches. "~t" cannot start an escaped field
+/// ('t' is no hex digit), so the field is told apart from a recipient; return paths without it (all those written
+/// before tenants were carried) decode as before, and a decoder that predates the field refuses the new form (its
+/// recipient field would not unescape) rather than misread it. The tenant is escaped like the other fields and only
+/// carried when it is printable ASCII without blanks (what the HTTP API accepts). When the 64 octets do not hold
+/// everything, the recipient wins over the tenant: without the recipient a complaint whose report redacts it can
+/// suppress nothing, without the tenant the entry goes to the global list. So the order of preference is tenant and
+/// spelt-out recipient, spelt-out recipient, tenant and hashed recipient, hashed recipient.
+/// </para>
 /// </summary>
 public sealed class VerpAddress
 {
     public const int MaxLocalPartLength = 64;
     private const char Escape = '~';
     private const string HashMarker = "h~";
+    private const string TenantMarker = "~t";
     private const string Unescaped = "!#$&'*+-/?^_`{|}";
 
     public string LocalPart { get; }
@@ -43,23 +57,37 @@ public sealed class VerpAddress
     /// <summary>The longest queue id (of plain characters) whose return path fits whatever the recipient: the hashed form's.</summary>
     public int MaxQueueIdLength => MaxLocalPartLength - LocalPart.Length - "+=".Length - HashMarker.Length - 16;
 
-    /// <summary>The return path for <paramref name="recipient"/> of message <paramref name="queueId"/>.</summary>
-    public string Encode(string queueId, string recipient)
+    /// <summary>
+    /// The return path for <paramref name="recipient"/> of message <paramref name="queueId"/>, naming
+    /// <paramref name="tenant"/> too when there is room (null or empty: the message has none).
+    /// </summary>
+    public string Encode(string queueId, string recipient, string? tenant = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(queueId);
         ArgumentException.ThrowIfNullOrEmpty(recipient);
-        var at = recipient.LastIndexOf('@');
         var prefix = LocalPart + "+" + EscapeField(queueId) + "=";
-        if (at > 0 && at < recipient.Length - 1)
-        {
-            var local = prefix + EscapeField(recipient[..at]) + "=" + EscapeField(recipient[(at + 1)..]);
-            if (Encoding.UTF8.GetByteCount(local) <= MaxLocalPartLength) return local + "@" + Domain;
-        }
-        var hashed = prefix + HashMarker + HashOf(recipient);
-        if (hashed.Length > MaxLocalPartLength)
-            throw new ArgumentException($"queue id '{queueId}' with local part '{LocalPart}' leaves no room for a recipient within {MaxLocalPartLength} octets");
-        return hashed + "@" + Domain;
+        var withTenant = !string.IsNullOrEmpty(tenant) && IsCarriedTenant(tenant) ? prefix + TenantMarker + EscapeField(tenant) + "=" : null;
+        var at = recipient.LastIndexOf('@');
+        var spelt = at > 0 && at < recipient.Length - 1 ? EscapeField(recipient[..at]) + "=" + EscapeField(recipient[(at + 1)..]) : null;
+        var hashed = HashMarker + HashOf(recipient);
+        // The recipient before the tenant (see the class comment).
+        var local = Fitting(withTenant, spelt) ?? Fitting(prefix, spelt) ?? Fitting(withTenant, hashed) ?? Fitting(prefix, hashed)
+            ?? throw new ArgumentException($"queue id '{queueId}' with local part '{LocalPart}' leaves no room for a recipient within {MaxLocalPartLength} octets");
+        return local + "@" + Domain;
     }
+
+    private static string? Fitting(string? head, string? tail)
+    {
+        if (head is null || tail is null) return null;
+        var local = head + tail;
+        return Encoding.UTF8.GetByteCount(local) <= MaxLocalPartLength ? local : null;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="tenant"/> can ride in a return path: printable ASCII without blanks, as the HTTP API
+    /// admits tenants. A decoded tenant outside that set was not written by us and is refused.
+    /// </summary>
+    public static bool IsCarriedTenant(string tenant) => tenant.Length > 0 && tenant.All(c => c is >= '!' and <= '~');
 
     /// <summary>Reads a return path written by <see cref="Encode"/> with this local part (any domain: the caller routes by domain).</summary>
     public bool TryDecode(string address, out VerpTarget target)
@@ -77,17 +105,28 @@ public sealed class VerpAddress
         if (first <= 0) return false;
         if (!TryUnescape(rest[..first], out var queueId)) return false;
         var tail = rest[(first + 1)..];
-        if (tail.StartsWith(HashMarker, StringComparison.OrdinalIgnoreCase))
+        string? tenant = null;
+        if (tail.StartsWith(TenantMarker, StringComparison.OrdinalIgnoreCase))
+        {
+            // A tenant field is always followed by a recipient (spelt out or hashed).
+            var end = tail.IndexOf('=');
+            if (end < 0 || !TryUnescape(tail[TenantMarker.Length..end], out var decoded) || !IsCarriedTenant(decoded)) return false;
+            tenant = decoded;
+            tail = tail[(end + 1)..];
+        }
+        // The hashed form has no '=' after the marker; a spelt-out recipient always has one (before its domain), so
+        // a recipient whose local part starts "h" and an escaped octet ("h=x@..." is "h~3Dx=...") is not taken for a hash.
+        if (tail.StartsWith(HashMarker, StringComparison.OrdinalIgnoreCase) && !tail.Contains('='))
         {
             var hash = tail[HashMarker.Length..];
             if (hash.Length != 16 || !hash.All(char.IsAsciiHexDigit)) return false;
-            target = new VerpTarget(queueId, null, hash.ToLowerInvariant());
+            target = new VerpTarget(queueId, null, hash.ToLowerInvariant(), tenant);
             return true;
         }
         var last = tail.LastIndexOf('=');
         if (last <= 0 || last == tail.Length - 1) return false;
         if (!TryUnescape(tail[..last], out var recipientLocal) || !TryUnescape(tail[(last + 1)..], out var recipientDomain)) return false;
-        target = new VerpTarget(queueId, recipientLocal + "@" + recipientDomain, null);
+        target = new VerpTarget(queueId, recipientLocal + "@" + recipientDomain, null, tenant);
         return true;
     }
 

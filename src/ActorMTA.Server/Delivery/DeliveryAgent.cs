@@ -305,7 +305,7 @@ public sealed class DeliveryAgent : ReceiveActor
     {
         var item = _current!;
         var recipient = _verpLeft!.Dequeue();
-        var returnPath = _settings.ReturnPaths!.ReturnPathFor(item.ReversePath, item.QueueId, recipient);
+        var returnPath = _settings.ReturnPaths!.ReturnPathFor(item.ReversePath, item.QueueId, recipient, item.Tenant);
         Apply(_engine!.Send(MessageOf(item, returnPath, [recipient])));
     }
 

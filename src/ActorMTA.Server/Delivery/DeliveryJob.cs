@@ -21,6 +21,10 @@ public sealed record OutboundItem(string QueueId, string ContentRef, string Reve
 
     /// <summary>NOTIFY=/ORCPT= by recipient address; a recipient missing here gave none.</summary>
     public IReadOnlyDictionary<string, DsnRecipientParameters> RecipientDsn { get; init; } = QueuedDelivery.NoRecipientDsn;
+
+    /// <summary>The message's tenant (the HTTP API's tag), null for none: written into its VERP return paths, so an
+    /// asynchronous report about it names the tenant whose suppression list it belongs on.</summary>
+    public string? Tenant { get; init; }
 }
 
 /// <summary>

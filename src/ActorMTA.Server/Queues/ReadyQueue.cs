@@ -388,7 +388,7 @@ internal sealed class ReadyQueue
         if (granted < wanted) _domainRate?.Return(wanted - granted);
         permits?.Spend(granted);
         return candidates.Take(granted)
-            .Select(e => new OutboundItem(e.QueueId, e.ContentRef, e.ReversePath, e.Recipients, e.Size, e.Traits) { Dsn = e.Dsn, RecipientDsn = e.RecipientDsn })
+            .Select(e => new OutboundItem(e.QueueId, e.ContentRef, e.ReversePath, e.Recipients, e.Size, e.Traits) { Dsn = e.Dsn, RecipientDsn = e.RecipientDsn, Tenant = e.Tags.Tenant })
             .ToArray();
     }
 

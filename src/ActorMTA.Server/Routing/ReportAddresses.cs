@@ -41,11 +41,11 @@ public sealed class ReportAddresses
 
     /// <summary>
     /// The MAIL FROM for the copy of message <paramref name="queueId"/> to <paramref name="recipient"/>: the VERP
-    /// address when VERP is on, else <paramref name="reversePath"/>. The null sender (a bounce or DSN) stays null:
-    /// nothing may answer a bounce.
+    /// address (naming <paramref name="tenant"/> when the message has one and there is room) when VERP is on, else
+    /// <paramref name="reversePath"/>. The null sender (a bounce or DSN) stays null: nothing may answer a bounce.
     /// </summary>
-    public string ReturnPathFor(string reversePath, string queueId, string recipient) =>
-        !VerpOn || reversePath.Length == 0 ? reversePath : Verp.Encode(queueId, recipient);
+    public string ReturnPathFor(string reversePath, string queueId, string recipient, string? tenant = null) =>
+        !VerpOn || reversePath.Length == 0 ? reversePath : Verp.Encode(queueId, recipient, tenant);
 
     /// <summary>
     /// The report address <paramref name="recipient"/> is, or null. VERP return paths are recognised whether VERP is on

@@ -32,6 +32,9 @@ public sealed class VerpAddressTests
     [InlineData("01JB2Q8M3X", "😀@example.org")]
     [InlineData("q=1+2~3@x", "bob@example.org")]
     [InlineData("01JB2Q8M3X", "UPPER.Case@Example.ORG")]
+    // Spelt out as "h~3Dx=...": starts like the hashed form's marker.
+    [InlineData("01JB2Q8M3X", "h=x@example.org")]
+    [InlineData("01JB2Q8M3X", "H~y@example.org")]
     public void Any_queue_id_and_recipient_round_trip_through_a_dot_atom(string queueId, string recipient)
     {
         var address = Verp.Encode(queueId, recipient);

@@ -96,14 +96,16 @@ public abstract class DeliveryTestKit : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
     public Task DisposeAsync() => Task.CompletedTask;
 
     /// <summary>Stores <paramref name="body"/> in the spool and queues it (the way the SMTP session does); waits for the ack.</summary>
-    protected string Enqueue(string domain, string body, string? queueId = null, string sender = Sender, ShardRegions? regions = null, params string[] recipients)
+    protected string Enqueue(string domain, string body, string? queueId = null, string sender = Sender, ShardRegions? regions = null, MessageTags? tags = null,
+        params string[] recipients)
     {
         queueId ??= "M" + Guid.NewGuid().ToString("N")[..12].ToUpperInvariant();
         var reference = Store(queueId, body);
         var rcpts = recipients.Length == 0 ? ["bob@" + domain] : recipients;
         var queueName = QueuePartitions.QueueNameFor(domain, queueId, Settings.ThrottleFor(domain).Partitions);
         (regions ?? Regions).DomainQueue.Ask<DeliveryEnqueued>(
-            new EnqueueDelivery(queueName, queueId, reference, sender, rcpts, body.Length, DateTimeOffset.UtcNow, 1), TimeSpan.FromSeconds(20))
+            new EnqueueDelivery(queueName, queueId, reference, sender, rcpts, body.Length, DateTimeOffset.UtcNow, 1) { Tags = tags ?? MessageTags.None },
+            TimeSpan.FromSeconds(20))
             .GetAwaiter().GetResult();
         return queueId;
     }

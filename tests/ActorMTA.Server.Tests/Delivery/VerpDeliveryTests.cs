@@ -1,4 +1,5 @@
 using ActorMTA.Protocol.Bounces;
+using ActorMTA.Server.Queues;
 using ActorMTA.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
@@ -27,6 +28,24 @@ public sealed class VerpDeliveryTests(ITestOutputHelper output, DeliveryZoneFixt
         Assert.Equal("bounces+" + id + "=carol=one.test@" + LocalDomain, received[1].MailFrom);
         // One connection: the transactions share the session (and the content is read once per transaction).
         Assert.Single(received.Select(m => m.ConnectionId).Distinct());
+        await WaitForEmptyQueueAsync("one.test", Wait);
+    }
+
+    [Fact]
+    public async Task A_tenants_message_names_its_tenant_in_each_return_path()
+    {
+        var id = Enqueue("one.test", Message("verp tenant"), tags: new MessageTags(null, "acme", null), recipients: ["bob@one.test", "carol@one.test"]);
+
+        var received = await Receivers[0].WaitForMessagesAsync(2, Wait);
+
+        var verp = new VerpAddress("bounces", LocalDomain);
+        Assert.Equal(["bounces+" + id + "=~tacme=bob=one.test@" + LocalDomain, "bounces+" + id + "=~tacme=carol=one.test@" + LocalDomain],
+            received.Select(m => m.MailFrom).Order(StringComparer.Ordinal));
+        foreach (var m in received)
+        {
+            Assert.True(verp.TryDecode(m.MailFrom, out var target), m.MailFrom);
+            Assert.Equal("acme", target.Tenant);
+        }
         await WaitForEmptyQueueAsync("one.test", Wait);
     }
 

@@ -78,6 +78,35 @@ public sealed class ReportEventsTests
         Assert.Equal("async", e.BounceSource);
         Assert.Equal("01JREPORT01", e.ReportQueueId);
         Assert.Contains("\"bounce_source\":\"async\"", e.ToJsonLine());
+        // A return path written before tenants were carried (or for a message without one): the global list's.
+        Assert.Null(e.Tenant);
+    }
+
+    [Fact]
+    public void A_dsn_at_a_tenants_verp_address_gives_a_bounce_of_that_tenant()
+    {
+        var returnPath = Addresses.ReturnPathFor("alice@local.test", "01JQUEUE01", "bob@remote.example", "acme");
+        Assert.Equal("bounces+01JQUEUE01=~tacme=bob=remote.example@local.test", returnPath);
+
+        var events = ReportEvents.From(Load(Dsn("bob@remote.example")), [To(returnPath)], "01JREPORT08", Bounces, Addresses, "mta.local.test", Now);
+
+        var e = Assert.Single(events);
+        Assert.Equal(DeliveryEventType.Bounce, e.Type);
+        Assert.Equal("acme", e.Tenant);
+        Assert.Equal("01JQUEUE01", e.QueueId);
+        Assert.Equal("bob@remote.example", e.Recipient);
+        Assert.Contains("\"tenant\":\"acme\"", e.ToJsonLine());
+    }
+
+    [Fact]
+    public void A_delay_report_at_a_tenants_verp_address_is_a_transient_failure_of_that_tenant()
+    {
+        var events = ReportEvents.From(Load(Dsn("bob@remote.example", "delayed", "4.2.2", "smtp; 452 4.2.2 Mailbox full")),
+            [To("bounces+01JQUEUE01=~tacme=bob=remote.example@local.test")], "01JREPORT09", Bounces, Addresses, "mta.local.test", Now);
+
+        var e = Assert.Single(events);
+        Assert.Equal(DeliveryEventType.TransientFailure, e.Type);
+        Assert.Equal("acme", e.Tenant);
     }
 
     [Fact]
@@ -161,6 +190,35 @@ public sealed class ReportEventsTests
         Assert.Equal("01JQUEUE03", e.QueueId);
         // The enclosed To comes before the return path: that is what the provider says complained.
         Assert.Equal("redacted@yahoo.example", e.Recipient);
+        Assert.Null(e.Tenant);
+    }
+
+    [Fact]
+    public void A_complaint_at_the_feedback_address_about_a_tenants_verp_mail_names_that_tenant()
+    {
+        var arf = Arf.Replace("MAILFROM", "bounces+01JQUEUE03=~tacme=erin=yahoo.example@local.test").Replace("Original-Rcpt-To: RCPTTO\n", "")
+            .Replace("To: dave@yahoo.example\n", "").Replace("(ActorMTA) with ESMTPSA id 01JQUEUE02", "(Other) with ESMTPSA id X");
+        var events = ReportEvents.From(Load(arf), [To("fbl@local.test")], "01JREPORT10", Bounces, Addresses, "mta.local.test", Now);
+
+        var e = Assert.Single(events);
+        Assert.Equal(DeliveryEventType.Feedback, e.Type);
+        Assert.Equal("acme", e.Tenant);
+        Assert.Equal("01JQUEUE03", e.QueueId);
+        // Redacted report and copy: the complainer is the recipient the return path names.
+        Assert.Equal("erin@yahoo.example", e.Recipient);
+    }
+
+    [Fact]
+    public void A_complaint_sent_to_a_tenants_verp_address_names_that_tenant()
+    {
+        var arf = Arf.Replace("MAILFROM", "alice@local.test").Replace("RCPTTO", "dave@yahoo.example");
+        var events = ReportEvents.From(Load(arf), [To("bounces+01JQUEUE02=~tacme=dave=yahoo.example@local.test")], "01JREPORT11", Bounces, Addresses,
+            "mta.local.test", Now);
+
+        var e = Assert.Single(events);
+        Assert.Equal(DeliveryEventType.Feedback, e.Type);
+        Assert.Equal("acme", e.Tenant);
+        Assert.Equal("dave@yahoo.example", e.Recipient);
     }
 
     [Fact]

@@ -54,6 +54,19 @@ public sealed class ReportAddressesTests
         Assert.Equal("Bob.Smith@Remote.Example", report.Target.Recipient);
     }
 
+    [Fact]
+    public void A_tenants_return_path_is_recognised_with_its_tenant_and_verp_off_leaves_the_sender_alone()
+    {
+        var returnPath = Reports().ReturnPathFor("alice@local.test", "01JB2Q8M3X", "bob@remote.example", "acme");
+
+        Assert.Equal("bounces+01JB2Q8M3X=~tacme=bob=remote.example@local.test", returnPath);
+        var report = Reports().Recognize(Path(returnPath));
+        Assert.Equal(ReportKind.Verp, report!.Kind);
+        Assert.Equal("acme", report.Target!.Tenant);
+        Assert.Equal("bob@remote.example", report.Target.Recipient);
+        Assert.Equal("alice@local.test", Reports("actormta.bounces.verp = off").ReturnPathFor("alice@local.test", "01JB2Q8M3X", "bob@remote.example", "acme"));
+    }
+
     [Theory]
     // Another domain, another local part, no queue id, a plain address.
     [InlineData("bounces+01JB2Q8M3X=bob=remote.example@other.test")]

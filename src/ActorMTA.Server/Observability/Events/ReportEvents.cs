@@ -10,7 +10,10 @@ namespace ActorMTA.Server.Observability.Events;
 /// The delivery events a report received at a report address says: an ARF complaint (RFC 5965) gives one Feedback
 /// event, an asynchronous bounce (RFC 3464 DSN, qmail, old Exim) one Bounce per failed recipient (TransientFailure per
 /// delayed one), all marked as read from a report. What the report leaves out comes from the address it came to: a
-/// VERP return path names the message (queue id) and the recipient we sent it to. Pure: the caller reads the message.
+/// VERP return path names the message (queue id), the recipient we sent it to and the message's tenant, which puts
+/// the suppression entry of a hard bounce or complaint on that tenant's list (nothing else on the node that receives
+/// the report knows it: the queue entry is gone and the message may have left from another node). Pure: the caller
+/// reads the message.
 /// Nothing recognisable gives no events; the caller then keeps the message for a person.
 /// </summary>
 public static partial class ReportEvents
@@ -50,6 +53,7 @@ public static partial class ReportEvents
                 QueueId = verp?.QueueId,
                 MessageId = entry.OriginalMessageId,
                 Recipient = recipient,
+                Tenant = verp?.Tenant,
                 MxHost = entry.RemoteMta,
                 ReplyCode = diagnostic.ReplyCode == 0 ? null : diagnostic.ReplyCode,
                 EnhancedCode = entry.Status ?? diagnostic.EnhancedStatus,
@@ -65,7 +69,7 @@ public static partial class ReportEvents
     private static DeliveryEvent Feedback(FeedbackReport report, VerpTarget? verp, string producer, string reportQueueId, ReportAddresses? addresses,
         string hostName, DateTimeOffset now)
     {
-        // The copy's envelope sender is our VERP return path when the complaint was about VERP mail: message and recipient.
+        // The copy's envelope sender is our VERP return path when the complaint was about VERP mail: message, recipient, tenant.
         VerpTarget? fromMailFrom = null;
         if (report.OriginalMailFrom is { } mailFrom && addresses is not null && addresses.Verp.TryDecode(mailFrom, out var decoded)) fromMailFrom = decoded;
         var target = verp ?? fromMailFrom;
@@ -78,6 +82,7 @@ public static partial class ReportEvents
             MessageId = report.OriginalMessageId,
             Sender = fromMailFrom is null ? report.OriginalMailFrom : null,
             Recipient = report.Recipient ?? target?.Recipient,
+            Tenant = target?.Tenant,
             FeedbackType = report.FeedbackType,
             FeedbackAgent = report.UserAgent,
             ReplyText = report.UserAgent is null ? report.FeedbackType : $"{report.FeedbackType} ({report.UserAgent})",

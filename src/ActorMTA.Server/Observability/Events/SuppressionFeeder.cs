@@ -1,3 +1,4 @@
+using ActorMTA.Protocol.Text;
 using ActorMTA.Storage.Suppression;
 using Akka.Actor;
 using Akka.Event;
@@ -19,7 +20,7 @@ public sealed class SuppressionFeeder : ReceiveActor, IWithTimers
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
 
     private sealed record Tick : INoSerializationVerificationNeeded { public static readonly Tick Instance = new(); }
-    private sealed record Done(EventCursor Next, int Added, bool AtEnd) : INoSerializationVerificationNeeded;
+    private sealed record Done(EventCursor Next, int Added, bool AtEnd, IReadOnlyList<string> Refused) : INoSerializationVerificationNeeded;
     private sealed record Failed(string Reason) : INoSerializationVerificationNeeded;
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -36,19 +37,20 @@ public sealed class SuppressionFeeder : ReceiveActor, IWithTimers
             Task.Run(async () =>
             {
                 var batch = EventLogTail.Read(directory, from, 1000, Wanted);
-                var entries = batch.Events.Select(e => e.Event).Where(ShouldSuppress)
-                    .Select(e => SuppressionEntry.Automatic(e.Recipient!, e.Tenant, e.Type == DeliveryEventType.Feedback ? SuppressionSource.Complaint : SuppressionSource.Bounce,
-                        ReasonOf(e), list.Options.AutomaticExpiry))
-                    .ToList();
+                var entries = new List<SuppressionEntry>();
+                var refused = new List<string>();
+                foreach (var e in batch.Events.Select(e => e.Event).Where(ShouldSuppress))
+                    if (EntryOf(e, list.Options.AutomaticExpiry, refused) is { } entry) entries.Add(entry);
                 if (entries.Count > 0) await list.AddAsync(entries).ConfigureAwait(false);
                 if (batch.Next != from) batch.Next.Save(directory, Consumer);
-                return (object)new Done(batch.Next, entries.Count, batch.AtEnd);
+                return (object)new Done(batch.Next, entries.Count, batch.AtEnd, refused);
             }).PipeTo(Self, failure: e => new Failed(e.GetBaseException().Message));
         });
         Receive<Done>(done =>
         {
             _cursor = done.Next;
             if (done.Added > 0) _log.Info("suppression: {0} addresses added from bounces and complaints", done.Added);
+            foreach (var refused in done.Refused) _log.Warning("suppression: not added: {0}", LogSafe.Text(refused));
             Timers.StartSingleTimer("tick", Tick.Instance, done.AtEnd ? Poll : TimeSpan.Zero);
         });
         Receive<Failed>(failed =>
@@ -65,6 +67,26 @@ public sealed class SuppressionFeeder : ReceiveActor, IWithTimers
     }
 
     protected override void PreStart() => Self.Tell(Tick.Instance);
+
+    /// <summary>
+    /// The entry for <paramref name="e"/>, or null (with the reason in <paramref name="refused"/>) when its address or
+    /// tenant cannot be stored. Asynchronous reports come from anyone: a DSN naming "garbage" as its recipient, or a
+    /// forged VERP address with a tenant the list refuses, would otherwise fail its batch on every retry and hold up
+    /// every hard bounce and complaint after it.
+    /// </summary>
+    private static SuppressionEntry? EntryOf(DeliveryEvent e, TimeSpan? expiry, List<string> refused)
+    {
+        try
+        {
+            return SuppressionEntry.Automatic(e.Recipient!, e.Tenant, e.Type == DeliveryEventType.Feedback ? SuppressionSource.Complaint : SuppressionSource.Bounce,
+                ReasonOf(e), expiry);
+        }
+        catch (SuppressionException x)
+        {
+            refused.Add($"event {e.Id}: {x.Message}");
+            return null;
+        }
+    }
 
     private static bool ShouldSuppress(DeliveryEvent e) =>
         e.Recipient is { Length: > 0 } && (e.Type == DeliveryEventType.Feedback || (e.BounceCategory is { } c && HardCategories.Contains(c)));
