@@ -21,11 +21,12 @@ public static class ContentStamper
     /// <param name="keepFirst">Bytes of the original that stay first (the Return-Path: line).</param>
     /// <param name="fields">Whole header fields, each ending in CRLF, inserted after them.</param>
     /// <param name="removeAuthResultsOf">An authserv-id whose Authentication-Results fields are removed; null: none are.</param>
-    /// <param name="written">What was written to <paramref name="original"/>, when the writer kept it in memory.</param>
+    /// <param name="written">The content, when the spooler kept it in memory (at most <see cref="InPlaceLimit"/>); the file
+    /// may not hold it yet (see <see cref="MessageSpooler.Length"/>), and is written from the start either way.</param>
     public static async Task<ContentWriter> StampAsync(IContentStore store, ContentWriter original, int keepFirst, string fields,
         string? removeAuthResultsOf, int maxHeaderSize, CancellationToken ct, ReadOnlyMemory<byte>? written = null)
     {
-        if (original.Length <= InPlaceLimit)
+        if (written is not null || original.Length <= InPlaceLimit)
             return await StampInPlaceAsync(original, written ?? await ReadWrittenAsync(original, ct).ConfigureAwait(false), keepFirst, fields, removeAuthResultsOf, maxHeaderSize, ct)
                 .ConfigureAwait(false);
         var stamped = store.BeginWrite(original.QueueId);

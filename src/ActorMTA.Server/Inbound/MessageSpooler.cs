@@ -32,6 +32,7 @@ public sealed class MessageSpooler : IMessageSink
     private bool _inHeader = true;
     private ArrayBufferWriter<byte>? _copy;
     private readonly int _copyLimit;
+    private bool _writtenOut;
 
     /// <param name="prefix">Bytes written before the message (Return-Path: and Received:).</param>
     /// <param name="messageIdHeader">Added when the header has no Message-ID: (null: never add).</param>
@@ -64,12 +65,43 @@ public sealed class MessageSpooler : IMessageSink
     /// </summary>
     public ReadOnlyMemory<byte>? Copy => _copy?.WrittenMemory;
 
+    /// <summary>
+    /// Octets of the message so far. While a copy is kept, nothing goes to the file until <see cref="WriteOut"/> (or
+    /// the limit is passed): a message that is stamped after its checks is written once, with its new fields,
+    /// instead of twice, and a refused one never is.
+    /// </summary>
+    public long Length => _copy?.WrittenCount ?? _writer.Length;
+
+    /// <summary>True while the content is only in <see cref="Copy"/>: the file is still empty.</summary>
+    public bool InMemoryOnly => _copy is not null && !_writtenOut;
+
+    /// <summary>Writes the kept copy to the file, when it was not written there yet (a message not stamped).</summary>
+    /// <exception cref="IOException">The write failed.</exception>
+    public void WriteOut()
+    {
+        if (_copy is not { } copy || _writtenOut) return;
+        _writer.Stream.Write(copy.WrittenSpan);
+        _writer.Stream.Flush();
+        _writtenOut = true;
+    }
+
     private void Put(ReadOnlySpan<byte> data)
     {
+        if (_copy is null)
+        {
+            _writer.Stream.Write(data);
+            return;
+        }
+        if (_copy.WrittenCount + data.Length <= _copyLimit)
+        {
+            _copy.Write(data);
+            return;
+        }
+        // Past the limit: what was kept goes to the file first, then everything streams there as usual.
+        var kept = _copy;
+        _copy = null;
+        _writer.Stream.Write(kept.WrittenSpan);
         _writer.Stream.Write(data);
-        if (_copy is null) return;
-        if (_copy.WrittenCount + data.Length > _copyLimit) _copy = null;
-        else _copy.Write(data);
     }
 
     /// <summary>The content so far has a bare CR or LF (RFC 5321 section 2.3.8); it was stored as CRLF.</summary>

@@ -68,6 +68,9 @@ public sealed class SmtpSession : ProtocolSession
         /// <summary>The pending entry that the report's events (or its postmaster copy) stand for.</summary>
         public long ReportCorrelation { get; set; }
 
+        /// <summary>The checks' verdict (" checks: ..."), logged with the outcome; empty when no checks ran.</summary>
+        public string Checks { get; set; } = "";
+
         /// <summary>The event-log producer whose confirmation acknowledges the report; null until its events are sent.</summary>
         public (string Producer, long UpTo)? ReportEvents { get; set; }
 
@@ -638,7 +641,7 @@ public sealed class SmtpSession : ProtocolSession
             {
                 var spf = stamp.Spf is null ? null : await stamp.Spf.ConfigureAwait(false);
                 var connection = stamp.Connection is null ? request.Connection : await stamp.Connection.ConfigureAwait(false);
-                verdict = await checks.AssessContentAsync(request with { Spf = spf, Connection = connection, Size = writer.Length }, open, CancellationToken.None)
+                verdict = await checks.AssessContentAsync(request with { Spf = spf, Connection = connection, Size = spooler.Length }, open, CancellationToken.None)
                     .ConfigureAwait(false);
                 if (verdict.Action is SpamAction.Reject or SpamAction.TempFail)
                 {
@@ -655,8 +658,13 @@ public sealed class SmtpSession : ProtocolSession
             if (fields.Length > 0)
             {
                 var removeOf = stamp.Checks is { Settings.RemoveForeignAuthResults: true } c ? c.AuthServId : null;
+                // A copy still only in memory is written to the (empty) file here for the first time, with its fields.
                 writer = await ContentStamper.StampAsync(store, writer, stamp.ReturnPathLength, fields, removeOf, stamp.MaxHeaderSize, CancellationToken.None, copy)
                     .ConfigureAwait(false);
+            }
+            else
+            {
+                spooler.WriteOut();
             }
             var size = writer.Length;
             return new CommitOutcome(false, await Observability.MtaMetrics.TimedSpoolCommit(store.CommitAsync(writer, references)), size, verdict);
@@ -677,8 +685,9 @@ public sealed class SmtpSession : ProtocolSession
             return;
         }
         var acceptance = _acceptance;
-        if (m.Verdict is { } verdict)
-            Log.Info("smtp session={SessionId} queue-id={QueueId} checks: {Summary}", SessionId, acceptance.QueueId, verdict.Summary);
+        // Logged on the line that says how the message ended (one line per message: at 2,000 msg/s a second
+        // line was a tenth of what the checks cost).
+        if (m.Verdict is { } verdict) acceptance.Checks = " checks: " + verdict.Summary;
         var size = m.Size;
         var now = DateTimeOffset.UtcNow;
         var i = 0;
@@ -810,8 +819,9 @@ public sealed class SmtpSession : ProtocolSession
         var acceptance = _acceptance!;
         Timers.Cancel("accept");
         _acceptance = null;
-        Log.Info("smtp session={SessionId} queue-id={QueueId} accepted from=<{From}> rcpts={Count} local={Local} remote-domains={Remote}",
-            SessionId, acceptance.QueueId, LogSafe.Text(_engine.ReversePath?.Address), _engine.Recipients.Count, _targets.Local.Count, _targets.Remote.Count);
+        Log.Info("smtp session={SessionId} queue-id={QueueId} accepted from=<{From}> rcpts={Count} local={Local} remote-domains={Remote}{Checks}",
+            [SessionId, acceptance.QueueId, LogSafe.Text(_engine.ReversePath?.Address), _engine.Recipients.Count, _targets.Local.Count, _targets.Remote.Count,
+                acceptance.Checks]);
         _queueId = null;
         Observability.MtaMetrics.Received("smtp");
         SendSuccessDsn(acceptance);
@@ -844,6 +854,8 @@ public sealed class SmtpSession : ProtocolSession
         var acceptance = _acceptance!;
         Timers.Cancel("accept");
         _acceptance = null;
+        if (acceptance.Checks.Length > 0)
+            Log.Info("smtp session={SessionId} queue-id={QueueId} not accepted ({Reply}){Checks}", SessionId, acceptance.QueueId, reply.Code, acceptance.Checks);
         if (acceptance.SuccessDsnReference is { } reference) Services.Content.Release(reference);
         foreach (var retraction in acceptance.Retractions)
         {

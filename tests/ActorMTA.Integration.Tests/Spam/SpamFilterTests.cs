@@ -79,6 +79,23 @@ public sealed class SpamFilterTests(SpamFixture fixture) : IClassFixture<SpamFix
         Assert.Contains("dmarc=pass", results);
     }
 
+    [Theory]
+    [InlineData(200 * 1024)] // kept in memory until its verdict is known, then written once with the fields
+    [InlineData(400 * 1024)] // past the in-memory limit: spooled to its file, then copied with the fields
+    public async Task A_large_signed_message_is_stored_whole_with_its_verdict(int bodySize)
+    {
+        var line = new string('z', 76) + "\r\n";
+        var body = string.Concat(Enumerable.Repeat(line, bodySize / line.Length));
+        var subject = "dkim-large-" + bodySize;
+        var message = SpamZone.Message("frank@signed.test", SpamFixture.User.Address, subject, body);
+        SpamZone.Sign(message, "signed.test", fixture.Zone.SigningKey);
+        var reply = await fixture.SendAsync("127.0.0.10", "frank@signed.test", message);
+        Assert.Equal(250, reply.Code);
+        var stored = await fixture.FindAsync("INBOX", subject);
+        Assert.Contains("dkim=pass header.d=signed.test", AuthResults(stored));
+        Assert.Equal(body.Replace("\r\n", "\n"), ((TextPart)stored.Body).Text.Replace("\r\n", "\n"));
+    }
+
     [Fact]
     public async Task A_body_changed_by_one_byte_fails_dkim_and_then_dmarc_reject_refuses_it()
     {

@@ -53,21 +53,39 @@ public sealed class MessageSpoolerTests
     [InlineData(100, false)]
     [InlineData(100_000, true)]
     [InlineData(0, false)]
-    public async Task The_copy_in_memory_is_the_file_while_it_fits(int limit, bool kept)
+    public async Task A_message_that_fits_the_copy_is_only_in_memory_until_written_out(int limit, bool kept)
     {
         var writer = new FillingWriter(1_000_000);
         var spooler = new MessageSpooler(writer, "Received: x\r\n", "Message-ID: <1@h>\r\n", null, 64 * 1024, keepCopyUpTo: limit);
         await spooler.WriteAsync(Encoding.ASCII.GetBytes("Subject: a\nbare line end\r\n\r\n" + new string('x', 150) + "\r\n"), CancellationToken.None);
         await spooler.CompleteAsync(CancellationToken.None);
+        var expected = "Received: x\r\nSubject: a\r\nbare line end\r\nMessage-ID: <1@h>\r\n\r\n" + new string('x', 150) + "\r\n";
+        Assert.Equal(expected.Length, spooler.Length);
 
         if (!kept)
         {
+            // Past the limit (or no copy asked for): everything, the part kept so far included, is in the file.
             Assert.Null(spooler.Copy);
+            Assert.False(spooler.InMemoryOnly);
+            Assert.Equal(expected, await new StreamReader(writer.OpenWritten()).ReadToEndAsync());
             return;
         }
 
-        var file = await new StreamReader(writer.OpenWritten()).ReadToEndAsync();
-        Assert.Contains("Message-ID: <1@h>", file);
-        Assert.Equal(file, Encoding.ASCII.GetString(spooler.Copy!.Value.Span));
+        Assert.True(spooler.InMemoryOnly);
+        Assert.Equal(0, writer.Length);
+        Assert.Equal(expected, Encoding.ASCII.GetString(spooler.Copy!.Value.Span));
+        spooler.WriteOut();
+        spooler.WriteOut(); // once only
+        Assert.False(spooler.InMemoryOnly);
+        Assert.Equal(expected, await new StreamReader(writer.OpenWritten()).ReadToEndAsync());
+    }
+
+    [Fact]
+    public async Task A_failed_write_out_of_the_copy_is_thrown()
+    {
+        var spooler = new MessageSpooler(new FillingWriter(100), "Received: x\r\n", null, null, 64 * 1024, keepCopyUpTo: 100_000);
+        await spooler.WriteAsync(Encoding.ASCII.GetBytes("Subject: a\r\n\r\n" + new string('x', 200) + "\r\n"), CancellationToken.None);
+        await spooler.CompleteAsync(CancellationToken.None);
+        Assert.Throws<IOException>(spooler.WriteOut);
     }
 }
