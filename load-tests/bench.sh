@@ -6,8 +6,9 @@
 # Builds the server in Release, starts it with hocon/bench.conf in its own data dir, warms it up, runs the
 # peer scripts of ../shared/bench (smtp-vs-postfix, relay-vs-postfix, imap-vs-dovecot) RUNS times each
 # (default 3) and takes the median of each ratio, then holds 10,000 concurrent SMTP sessions on a freshly
-# started server and reports its peak RSS, and last the accept rate with the inbound checks on next to off
-# (checks-bench.sh). Everything lands in load-tests/results/<timestamp>/; the table
+# started server and reports its peak RSS, then the accept rate with the inbound checks on next to off
+# (checks-bench.sh), and last accept and relay with events and metrics on next to off (events-bench.sh).
+# Everything lands in load-tests/results/<timestamp>/; the table
 # is printed and written to load-tests/results/latest.md.
 # Environment: RUNS (3), PEERS (../shared/bench), CONCURRENCY (10000), KEEP_DATA=1 keeps the data dir.
 set -euo pipefail
@@ -140,9 +141,14 @@ stop_server
 log "checks: SPF + DKIM + DMARC on vs off, $RUNS runs"
 CHECKS_OUT="$OUT/checks" RUNS="$RUNS" bash load-tests/checks-bench.sh >"$OUT/checks.txt" 2>&1 || echo "checks-bench exit $?" >>"$OUT/checks.txt"
 
+# --- events and metrics: accept and relay with them on next to off (load-tests/events-bench.sh) ---------
+log "events + metrics on vs off (ABBA)"
+EVENTS_OUT="$OUT/events" bash load-tests/events-bench.sh >"$OUT/events.txt" 2>&1 || echo "events-bench exit $?" >>"$OUT/events.txt"
+
 # --- the table ----------------------------------------------------------------------------------------
 python3 load-tests/bench_table.py "$OUT" "$RUNS" >"$OUT/table.md"
 if [ -f "$OUT/checks/table.md" ]; then { echo; echo "Inbound checks (load-tests/checks-bench.sh, same run):"; echo; cat "$OUT/checks/table.md"; } >>"$OUT/table.md"; fi
+if [ -f "$OUT/events/table.md" ]; then { echo; echo "Events and metrics (load-tests/events-bench.sh, same run):"; echo; cat "$OUT/events/table.md"; } >>"$OUT/table.md"; fi
 cat "$OUT/table.md"
 cp "$OUT/table.md" "$ROOT/load-tests/results/latest.md"
 log "results in ${OUT#"$ROOT"/}"
