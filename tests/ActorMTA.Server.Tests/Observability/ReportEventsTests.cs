@@ -1,12 +1,6 @@
-using System.Text;
-using ActorMTA.Protocol.Bounces;
-using ActorMTA.Protocol.Smtp;
-using ActorMTA.Server.Delivery.Bounces;
 using ActorMTA.Server.Observability.Events;
-using ActorMTA.Server.Routing;
-using Akka.Configuration;
-using MimeKit;
 using Xunit;
+using static ActorMTA.Server.Tests.Observability.ReportSamples;
 
 namespace ActorMTA.Server.Tests.Observability;
 
@@ -14,49 +8,6 @@ namespace ActorMTA.Server.Tests.Observability;
 public sealed class ReportEventsTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 6, 10, 0, 0, TimeSpan.Zero);
-    private static readonly ReportAddresses Addresses = new(
-        BounceRulesSettings.FromConfig(ConfigurationFactory.ParseString("actormta.bounces { verp = on, feedback-addresses = [\"fbl@local.test\"] }")),
-        () => "local.test");
-    private static readonly AsyncBounceParser Bounces = new(new BounceClassifier([]));
-
-    private static MimeMessage Load(string text) => MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(text.ReplaceLineEndings("\r\n"))));
-
-    private static ReportAddress To(string address)
-    {
-        var at = address.LastIndexOf('@');
-        return Addresses.Recognize(new SmtpPath(address[..at], address[(at + 1)..]))!;
-    }
-
-    private static string Dsn(string finalRecipient, string action = "failed", string status = "5.1.1", string diagnostic = "smtp; 550 5.1.1 <x>: Recipient address rejected: User unknown") => $"""
-        From: MAILER-DAEMON@remote.example
-        To: bounces+01JQUEUE01=bob=remote.example@local.test
-        Subject: Undelivered Mail Returned to Sender
-        MIME-Version: 1.0
-        Content-Type: multipart/report; report-type=delivery-status; boundary="b"
-
-        --b
-        Content-Type: text/plain
-
-        Your message could not be delivered.
-        --b
-        Content-Type: message/delivery-status
-
-        Reporting-MTA: dns; mx.remote.example
-
-        Final-Recipient: rfc822; {finalRecipient}
-        Action: {action}
-        Status: {status}
-        Remote-MTA: dns; mx.remote.example
-        Diagnostic-Code: {diagnostic}
-        --b
-        Content-Type: text/rfc822-headers
-
-        From: alice@local.test
-        To: {finalRecipient}
-        Subject: hello
-        Message-ID: <hello-1@local.test>
-        --b--
-        """;
 
     [Fact]
     public void A_dsn_at_a_verp_address_is_one_async_bounce_of_the_message_and_recipient_we_sent()
@@ -128,44 +79,11 @@ public sealed class ReportEventsTests
         Assert.Null(e.QueueId);
     }
 
-    private const string Arf = """
-        From: feedbackloop@yahoo.com
-        To: fbl@local.test
-        Subject: FW: hello
-        MIME-Version: 1.0
-        Content-Type: multipart/report; report-type=feedback-report; boundary="p"
-
-        --p
-        Content-Type: text/plain
-
-        This is an email abuse report.
-        --p
-        Content-Type: message/feedback-report
-
-        Feedback-Type: abuse
-        User-Agent: Yahoo!-Mail-Feedback/2.0
-        Version: 1
-        Original-Mail-From: <MAILFROM>
-        Original-Rcpt-To: RCPTTO
-
-        --p
-        Content-Type: message/rfc822
-
-        Received: from laptop ([198.51.100.7])
-        	by mta.local.test (ActorMTA) with ESMTPSA id 01JQUEUE02; Sun, 6 Dec 2026 09:00:00 +0000
-        From: alice@local.test
-        To: dave@yahoo.example
-        Subject: hello
-        Message-ID: <hello-2@local.test>
-
-        Hi.
-        --p--
-        """;
 
     [Fact]
     public void A_complaint_at_the_feedback_address_names_the_complainer_and_our_queue_id_from_our_received_line()
     {
-        var events = ReportEvents.From(Load(Arf.Replace("MAILFROM", "alice@local.test").Replace("RCPTTO", "dave@yahoo.example")), [To("fbl@local.test")],
+        var events = ReportEvents.From(Load(Arf("alice@local.test", "dave@yahoo.example")), [To("fbl@local.test")],
             "01JREPORT04", Bounces, Addresses, "mta.local.test", Now);
 
         var e = Assert.Single(events);
@@ -182,7 +100,7 @@ public sealed class ReportEventsTests
     [Fact]
     public void A_complaint_about_verp_mail_takes_the_queue_id_from_its_return_path_when_nothing_else_names_it()
     {
-        var arf = Arf.Replace("MAILFROM", "bounces+01JQUEUE03=erin=yahoo.example@local.test").Replace("Original-Rcpt-To: RCPTTO\n", "")
+        var arf = ArfTemplate.Replace("MAILFROM", "bounces+01JQUEUE03=erin=yahoo.example@local.test").Replace("Original-Rcpt-To: RCPTTO\n", "")
             .Replace("To: dave@yahoo.example", "To: redacted@yahoo.example").Replace("(ActorMTA) with ESMTPSA id 01JQUEUE02", "(Other) with ESMTPSA id X");
         var events = ReportEvents.From(Load(arf), [To("fbl@local.test")], "01JREPORT05", Bounces, Addresses, "mta.local.test", Now);
 
@@ -196,7 +114,7 @@ public sealed class ReportEventsTests
     [Fact]
     public void A_complaint_at_the_feedback_address_about_a_tenants_verp_mail_names_that_tenant()
     {
-        var arf = Arf.Replace("MAILFROM", "bounces+01JQUEUE03=~tacme=erin=yahoo.example@local.test").Replace("Original-Rcpt-To: RCPTTO\n", "")
+        var arf = ArfTemplate.Replace("MAILFROM", "bounces+01JQUEUE03=~tacme=erin=yahoo.example@local.test").Replace("Original-Rcpt-To: RCPTTO\n", "")
             .Replace("To: dave@yahoo.example\n", "").Replace("(ActorMTA) with ESMTPSA id 01JQUEUE02", "(Other) with ESMTPSA id X");
         var events = ReportEvents.From(Load(arf), [To("fbl@local.test")], "01JREPORT10", Bounces, Addresses, "mta.local.test", Now);
 
@@ -211,7 +129,7 @@ public sealed class ReportEventsTests
     [Fact]
     public void A_complaint_sent_to_a_tenants_verp_address_names_that_tenant()
     {
-        var arf = Arf.Replace("MAILFROM", "alice@local.test").Replace("RCPTTO", "dave@yahoo.example");
+        var arf = Arf("alice@local.test", "dave@yahoo.example");
         var events = ReportEvents.From(Load(arf), [To("bounces+01JQUEUE02=~tacme=dave=yahoo.example@local.test")], "01JREPORT11", Bounces, Addresses,
             "mta.local.test", Now);
 

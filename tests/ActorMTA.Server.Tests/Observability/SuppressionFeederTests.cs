@@ -1,15 +1,9 @@
-using System.Text;
-using ActorMTA.Protocol.Bounces;
-using ActorMTA.Protocol.Smtp;
-using ActorMTA.Server.Delivery.Bounces;
 using ActorMTA.Server.Observability.Events;
-using ActorMTA.Server.Routing;
 using ActorMTA.Server.Tests.Support;
 using ActorMTA.Storage.Accounts;
 using ActorMTA.Storage.Suppression;
-using Akka.Configuration;
-using MimeKit;
 using Xunit;
+using static ActorMTA.Server.Tests.Observability.ReportSamples;
 
 namespace ActorMTA.Server.Tests.Observability;
 
@@ -20,11 +14,6 @@ namespace ActorMTA.Server.Tests.Observability;
 /// </summary>
 public sealed class SuppressionFeederTests : Akka.TestKit.Xunit2.TestKit, IDisposable
 {
-    private static readonly ReportAddresses Addresses = new(
-        BounceRulesSettings.FromConfig(ConfigurationFactory.ParseString("actormta.bounces { verp = on, feedback-addresses = [\"fbl@local.test\"] }")),
-        () => "local.test");
-    private static readonly AsyncBounceParser Bounces = new(new BounceClassifier([]));
-
     private readonly TempDirectory _temp = new();
     private readonly EventLogSettings _settings;
     private readonly SuppressionList _list;
@@ -42,68 +31,6 @@ public sealed class SuppressionFeederTests : Akka.TestKit.Xunit2.TestKit, IDispo
         _list.Dispose();
         _temp.Dispose();
     }
-
-    private static MimeMessage Load(string text) => MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(text.ReplaceLineEndings("\r\n"))));
-
-    private static ReportAddress To(string address)
-    {
-        var at = address.LastIndexOf('@');
-        return Addresses.Recognize(new SmtpPath(address[..at], address[(at + 1)..]))!;
-    }
-
-    private static string Dsn(string returnPath, string finalRecipient) => $"""
-        From: MAILER-DAEMON@remote.example
-        To: {returnPath}
-        Subject: Undelivered Mail Returned to Sender
-        MIME-Version: 1.0
-        Content-Type: multipart/report; report-type=delivery-status; boundary="b"
-
-        --b
-        Content-Type: text/plain
-
-        Your message could not be delivered.
-        --b
-        Content-Type: message/delivery-status
-
-        Reporting-MTA: dns; mx.remote.example
-
-        Final-Recipient: rfc822; {finalRecipient}
-        Action: failed
-        Status: 5.1.1
-        Diagnostic-Code: smtp; 550 5.1.1 <{finalRecipient}>: Recipient address rejected: User unknown
-        --b--
-        """;
-
-    private static string Arf(string originalMailFrom, string complainer) => $"""
-        From: feedbackloop@yahoo.example
-        To: fbl@local.test
-        Subject: FW: hello
-        MIME-Version: 1.0
-        Content-Type: multipart/report; report-type=feedback-report; boundary="p"
-
-        --p
-        Content-Type: text/plain
-
-        This is an email abuse report.
-        --p
-        Content-Type: message/feedback-report
-
-        Feedback-Type: abuse
-        User-Agent: Yahoo!-Mail-Feedback/2.0
-        Version: 1
-        Original-Mail-From: <{originalMailFrom}>
-        Original-Rcpt-To: <{complainer}>
-
-        --p
-        Content-Type: message/rfc822
-
-        From: alice@local.test
-        To: {complainer}
-        Subject: hello
-
-        Hi.
-        --p--
-        """;
 
     /// <summary>As the SMTP session writes a report's events: one producer per report, one entry per event.</summary>
     private void Append(Akka.Actor.IActorRef log, string reportQueueId, IReadOnlyList<DeliveryEvent> events)
@@ -123,7 +50,7 @@ public sealed class SuppressionFeederTests : Akka.TestKit.Xunit2.TestKit, IDispo
         var bounceReturnPath = Addresses.ReturnPathFor("alice@local.test", "01JQUEUE01", "gone@remote.example", "acme");
         var complaintReturnPath = Addresses.ReturnPathFor("alice@local.test", "01JQUEUE02", "annoyed@yahoo.example", "acme");
         var now = DateTimeOffset.UtcNow;
-        Append(log, "01JREPORT01", ReportEvents.From(Load(Dsn(bounceReturnPath, "gone@remote.example")), [To(bounceReturnPath)], "01JREPORT01", Bounces,
+        Append(log, "01JREPORT01", ReportEvents.From(Load(Dsn("gone@remote.example", to: bounceReturnPath)), [To(bounceReturnPath)], "01JREPORT01", Bounces,
             Addresses, "mta.local.test", now));
         Append(log, "01JREPORT02", ReportEvents.From(Load(Arf(complaintReturnPath, "annoyed@yahoo.example")), [To("fbl@local.test")], "01JREPORT02", Bounces,
             Addresses, "mta.local.test", now));
@@ -149,7 +76,7 @@ public sealed class SuppressionFeederTests : Akka.TestKit.Xunit2.TestKit, IDispo
     {
         var log = Sys.ActorOf(EventLog.Open(_settings));
         var returnPath = Addresses.ReturnPathFor("alice@local.test", "01JQUEUE03", "gone@remote.example");
-        Append(log, "01JREPORT03", ReportEvents.From(Load(Dsn(returnPath, "gone@remote.example")), [To(returnPath)], "01JREPORT03", Bounces,
+        Append(log, "01JREPORT03", ReportEvents.From(Load(Dsn("gone@remote.example", to: returnPath)), [To(returnPath)], "01JREPORT03", Bounces,
             Addresses, "mta.local.test", DateTimeOffset.UtcNow));
 
         Sys.ActorOf(SuppressionFeeder.Open(_settings.Directory, _list));
