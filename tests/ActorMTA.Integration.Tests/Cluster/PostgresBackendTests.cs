@@ -56,7 +56,8 @@ public sealed class PostgresBackendTests : IAsyncLifetime
         // Every acknowledged body is in PostgreSQL (one row each), and so are the journal's events.
         Assert.Equal(count, Scalar("SELECT count(*) FROM actormta_content"));
         Assert.True(Scalar("SELECT count(*) FROM journal") >= count);
-        Assert.Empty(Directory.GetFiles(Path.Combine(server.DataDirectory, "spool", "tmp")));
+        // One session's messages were written one after another over the same spare temp file; nothing else is left.
+        Assert.True(Directory.GetFiles(Path.Combine(server.DataDirectory, "spool", "tmp")).Length <= 1);
         Assert.False(File.Exists(Path.Combine(server.DataDirectory, "journal.db")));
         // The CLI wrote the domain and the user into PostgreSQL too.
         Assert.False(File.Exists(Path.Combine(server.DataDirectory, "accounts.db")));
