@@ -42,18 +42,7 @@ public sealed class FileContentStore : IContentStore, IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(queueId);
         ThrowIfDisposed();
-        while (_spares.TryTake() is { } spare)
-        {
-            try
-            {
-                return new FileContentWriter(this, queueId, spare, FileMode.Open);
-            }
-            catch (FileNotFoundException)
-            {
-                // Removed behind our back; take the next one.
-            }
-        }
-        return new FileContentWriter(this, queueId, _layout.NewTempPath(queueId), FileMode.CreateNew);
+        return _spares.OpenWriter((path, mode) => new FileContentWriter(this, queueId, path, mode), () => _layout.NewTempPath(queueId));
     }
 
     /// <summary>Released files waiting to be written over (see <see cref="SpareFilePool"/>).</summary>

@@ -89,18 +89,8 @@ public sealed class PostgresContentStore : IContentStore, IDisposable
     public ContentWriter BeginWrite(string queueId)
     {
         ThrowIfDisposed();
-        while (_spares.TryTake() is { } spare)
-        {
-            try
-            {
-                return new PostgresContentWriter(this, queueId, spare, FileMode.Open);
-            }
-            catch (FileNotFoundException)
-            {
-                // Removed behind our back; take the next one.
-            }
-        }
-        return new PostgresContentWriter(this, queueId, Path.Combine(_tempDirectory, Guid.NewGuid().ToString("N")), FileMode.CreateNew);
+        return _spares.OpenWriter((path, mode) => new PostgresContentWriter(this, queueId, path, mode),
+            () => Path.Combine(_tempDirectory, Guid.NewGuid().ToString("N")));
     }
 
     public async Task<IReadOnlyList<string>> CommitAsync(ContentWriter writer, int references, CancellationToken cancellationToken = default)

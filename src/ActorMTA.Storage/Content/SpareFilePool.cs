@@ -49,6 +49,26 @@ internal sealed class SpareFilePool
         }
     }
 
+    /// <summary>
+    /// Opens a writer (<paramref name="open"/>) over a spare file, or over <paramref name="newPath"/>() created anew
+    /// when no spare is left; a spare removed behind the pool's back is skipped.
+    /// </summary>
+    public T OpenWriter<T>(Func<string, FileMode, T> open, Func<string> newPath)
+    {
+        while (TryTake() is { } spare)
+        {
+            try
+            {
+                return open(spare, FileMode.Open);
+            }
+            catch (FileNotFoundException)
+            {
+                // Removed behind our back; take the next one.
+            }
+        }
+        return open(newPath(), FileMode.CreateNew);
+    }
+
     /// <summary>A spare file to write into, or null when there is none.</summary>
     public string? TryTake()
     {
