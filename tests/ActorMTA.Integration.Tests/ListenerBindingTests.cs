@@ -33,6 +33,22 @@ public sealed class ListenerBindingTests
     }
 
     [Fact]
+    public async Task A_second_server_on_the_same_data_dir_is_refused_and_the_first_keeps_serving()
+    {
+        // The host turns .NET's FileShare emulation off; the data dir's lock is an flock of its own.
+        await using var server = await ServerProcess.StartAsync();
+
+        var second = server.RunCli(RunTimeout, "run");
+
+        Assert.True(second.ExitCode != 0, $"expected a refusal: {second}");
+        Assert.Contains("is locked by another running server", second.Stderr);
+        Assert.DoesNotContain("cannot listen on", second.Stderr);
+        Assert.False(server.HasExited, "the first server must not be disturbed");
+        await using var smtp = await SmtpConversation.OpenReadyAsync(server.Ports.Smtp);
+        Assert.Equal(250, (await smtp.CommandAsync("NOOP")).Code);
+    }
+
+    [Fact]
     public async Task A_port_held_by_another_program_makes_run_exit_1()
     {
         await using var server = await ServerProcess.StartAsync();
