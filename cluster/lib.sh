@@ -4,6 +4,7 @@
 #   ACTORMTA_CLUSTER_DIR   where everything lives (default /tmp/actormta-cluster); one cluster per directory
 #   ACTORMTA_CLUSTER_NET   address prefix of the nodes (default 127.0.0.1 -> 127.0.0.11..1N); must be in 127.0.0.0/8
 #   ACTORMTA_CLUSTER_CONF  extra HOCON appended to every node's configuration (a file)
+#   ACTORMTA_CLUSTER_PG_OPTS  extra postgres options for up.sh, e.g. "-c shared_preload_libraries=pg_stat_statements"
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE="${ACTORMTA_CLUSTER_DIR:-${TMPDIR:-/tmp}/actormta-cluster}"

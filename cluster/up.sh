@@ -22,7 +22,7 @@ mkdir -p "$STATE/pg"
 PG_PORT=$(free_port)
 as_postgres "$(pg_bin)/initdb" -D "$STATE/pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 as_postgres "$(pg_bin)/pg_ctl" -D "$STATE/pg/data" -l "$STATE/pg/log" -w -t 60 \
-  -o "-p $PG_PORT -k $STATE/pg -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null
+  -o "-p $PG_PORT -k $STATE/pg -c listen_addresses=127.0.0.1 -c max_connections=300 ${ACTORMTA_CLUSTER_PG_OPTS:-}" start >/dev/null
 cat "$STATE/pg/data/postmaster.pid" | head -1 > "$STATE/pg/pid"
 psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE actormta" >/dev/null
 CONN="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=actormta;Timeout=15;Command Timeout=30"
