@@ -58,31 +58,33 @@ pending() { # $1 = on|off
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/${SERVER_PID[$1]}/stat"; }
 
-pass() { # $1 = on|off, $2 = label; prints "accept-msg/s relay-msg/s cpu-s-per-1000"
-  local start ticks0; start=$(date +%s.%N); ticks0=$(cpu_ticks "$1")
-  "${LOAD[@]}" smtp --port "${PORT[$1]}" --sessions "$SESSIONS" --messages "$MESSAGES" --rcpt "r{n}@remote.test" --users 10000 \
-    --from load@bench.test --json "$OUT/load-$2.json" >"$OUT/load-$2.txt" 2>&1 || true
-  for _ in $(seq 1200); do [ "$(pending "$1")" = 0 ] && break; sleep 0.2; done
-  local end ticks1; end=$(date +%s.%N); ticks1=$(cpu_ticks "$1")
-  python3 -c '
-import json, os, sys
-s = json.load(open(sys.argv[1])); n = int(sys.argv[4])
-acked, errors = s["messages_acknowledged"], s["errors"]
-if acked < n or errors: sys.exit(f"{sys.argv[1]}: {acked} acknowledged, errors {errors}")
-cpu = (int(sys.argv[6]) - int(sys.argv[5])) / os.sysconf("SC_CLK_TCK") / n * 1000
-print(round(s["messages_per_s"], 1), round(n / (float(sys.argv[3]) - float(sys.argv[2])), 1), round(cpu, 3))' \
-    "$OUT/load-$2.json" "$start" "$end" "$MESSAGES" "$ticks0" "$ticks1"
-}
-
-local_pass() { # $1 = on|off, $2 = label; prints the accept rate into the local mailbox
-  "${LOAD[@]}" smtp --port "${PORT[$1]}" --sessions "$SESSIONS" --messages "$MESSAGES" --rcpt "bench@local.test" \
-    --from load@bench.test --json "$OUT/load-local-$2.json" >"$OUT/load-local-$2.txt" 2>&1 || true
+accept_rate() { # $1 = the load tool's JSON; prints its messages/s, or fails when a message was not acknowledged
   python3 -c '
 import json, sys
 s = json.load(open(sys.argv[1])); n = int(sys.argv[2])
 acked, errors = s["messages_acknowledged"], s["errors"]
 if acked < n or errors: sys.exit(f"{sys.argv[1]}: {acked} acknowledged, errors {errors}")
-print(round(s["messages_per_s"], 1))' "$OUT/load-local-$2.json" "$MESSAGES"
+print(round(s["messages_per_s"], 1))' "$1" "$MESSAGES"
+}
+
+pass() { # $1 = on|off, $2 = label; prints "accept-msg/s relay-msg/s cpu-s-per-1000"
+  local start ticks0; start=$(date +%s.%N); ticks0=$(cpu_ticks "$1")
+  "${LOAD[@]}" smtp --port "${PORT[$1]}" --sessions "$SESSIONS" --messages "$MESSAGES" --rcpt "r{n}@remote.test" --users 10000 \
+    --from load@bench.test --json "$OUT/load-$2.json" >"$OUT/load-$2.txt" 2>&1 || true
+  for _ in $(seq 1200); do [ "$(pending "$1")" = 0 ] && break; sleep 0.2; done
+  local end ticks1 accept; end=$(date +%s.%N); ticks1=$(cpu_ticks "$1")
+  accept=$(accept_rate "$OUT/load-$2.json") || return 1
+  python3 -c '
+import os, sys
+start, end, n, t0, t1 = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+print(sys.argv[6], round(n / (end - start), 1), round((t1 - t0) / os.sysconf("SC_CLK_TCK") / n * 1000, 3))' \
+    "$start" "$end" "$MESSAGES" "$ticks0" "$ticks1" "$accept"
+}
+
+local_pass() { # $1 = on|off, $2 = label; prints the accept rate into the local mailbox
+  "${LOAD[@]}" smtp --port "${PORT[$1]}" --sessions "$SESSIONS" --messages "$MESSAGES" --rcpt "bench@local.test" \
+    --from load@bench.test --json "$OUT/load-local-$2.json" >"$OUT/load-local-$2.txt" 2>&1 || true
+  accept_rate "$OUT/load-local-$2.json"
 }
 
 start_server() { # $1 = on|off, $2 = first port of its block (SMTP; POP3 +1, IMAP +2, metrics +3)
