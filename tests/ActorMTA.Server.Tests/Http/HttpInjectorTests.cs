@@ -24,7 +24,8 @@ namespace ActorMTA.Server.Tests.Http;
 /// </summary>
 public sealed class HttpInjectorTests(ITestOutputHelper output) : ProbedEntitiesTestKit(output)
 {
-    private HttpInjector Injector(IContentStore content) => new(Services(content), HttpSettings.Disabled, Sys.Log);
+    private HttpInjector Injector(IContentStore content, TimeSpan? acceptTimeout) =>
+        new(Services(content, acceptTimeout), HttpSettings.Disabled, Sys.Log);
 
     private static (InjectRequest, InjectMessageBuilder) Request(params string[] recipients)
     {
@@ -37,10 +38,12 @@ public sealed class HttpInjectorTests(ITestOutputHelper output) : ProbedEntities
         return (request, builder);
     }
 
-    private Task<InjectResponse> Inject(IContentStore content, params string[] recipients)
+    private Task<InjectResponse> Inject(IContentStore content, params string[] recipients) => Inject(content, null, recipients);
+
+    private Task<InjectResponse> Inject(IContentStore content, TimeSpan? acceptTimeout, params string[] recipients)
     {
         var (request, builder) = Request(recipients);
-        return Injector(content).InjectAsync(request, builder, "H1", System.Net.IPAddress.Loopback, false, CancellationToken.None);
+        return Injector(content, acceptTimeout).InjectAsync(request, builder, "H1", System.Net.IPAddress.Loopback, false, CancellationToken.None);
     }
 
     [Fact]
@@ -77,7 +80,7 @@ public sealed class HttpInjectorTests(ITestOutputHelper output) : ProbedEntities
     [Fact]
     public async Task No_ack_within_the_accept_timeout_fails_the_recipient_and_retracts()
     {
-        var injection = Inject(Content, "u@local.test");
+        var injection = Inject(Content, ShortAcceptTimeout, "u@local.test");
         var deliver = Mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
         var response = await injection;
         Assert.Equal(0, response.SuccessCount);

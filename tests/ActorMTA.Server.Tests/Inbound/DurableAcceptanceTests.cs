@@ -21,16 +21,9 @@ namespace ActorMTA.Server.Tests.Inbound;
 /// The 250-after-DATA contract of one SmtpSession over a real socket, with the sharded entities
 /// replaced by probes so a test decides which enqueues are acknowledged.
 /// </summary>
-public sealed class DurableAcceptanceTests : ProbedEntitiesTestKit
+public sealed class DurableAcceptanceTests(ITestOutputHelper output) : ProbedEntitiesTestKit(output)
 {
-    private readonly InboundServices _services;
-
-    public DurableAcceptanceTests(ITestOutputHelper output) : base(output)
-    {
-        _services = Services();
-    }
-
-    private async Task<(StreamReader Reader, Stream Stream, TcpClient Client)> OpenSessionAsync()
+    private async Task<(StreamReader Reader, Stream Stream, TcpClient Client)> OpenSessionAsync(TimeSpan? acceptTimeout = null)
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -38,7 +31,7 @@ public sealed class DurableAcceptanceTests : ProbedEntitiesTestKit
         await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
         var socket = await listener.AcceptSocketAsync();
         var settings = new ListenerSettings("smtp", ListenerProtocol.Smtp, IPAddress.Loopback, 0, TlsMode.None, Submission: false, Enabled: true);
-        Sys.ActorOf(SmtpSession.Props(_services, settings, socket));
+        Sys.ActorOf(SmtpSession.Props(Services(acceptTimeout: acceptTimeout), settings, socket));
         var stream = client.GetStream();
         var reader = new StreamReader(stream, Encoding.ASCII);
         Assert.StartsWith("220 ", await reader.ReadLineAsync());
@@ -67,7 +60,7 @@ public sealed class DurableAcceptanceTests : ProbedEntitiesTestKit
     [Fact]
     public async Task A_persistence_timeout_answers_451_and_tells_every_target_to_retract()
     {
-        var (reader, stream, client) = await OpenSessionAsync();
+        var (reader, stream, client) = await OpenSessionAsync(ShortAcceptTimeout);
         using var _ = client;
         await SendEnvelopeAndDataAsync(stream, reader);
 
@@ -101,8 +94,8 @@ public sealed class DurableAcceptanceTests : ProbedEntitiesTestKit
         Mailboxes.ExpectMsg<DeliverToMailbox>(TimeSpan.FromSeconds(10));
         firstSender.Tell(new JournalWriteFailed(first, "database or disk is full"));
 
-        // Well before the 1 s accept-timeout, and as a storage failure, not a generic 451.
-        var reply = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromMilliseconds(800));
+        // Well before the 15 s accept-timeout, and as a storage failure, not a generic 451.
+        var reply = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(5));
         Assert.StartsWith("452 4.3.1", reply);
         Mailboxes.ExpectMsg<RetractDelivery>();
         Mailboxes.ExpectMsg<RetractDelivery>();

@@ -31,13 +31,13 @@ public sealed class ReportAcceptanceTests : ProbedEntitiesTestKit
         _log = CreateTestProbe();
     }
 
-    private InboundServices ReportServices(bool events)
+    private InboundServices ReportServices(bool events, TimeSpan? acceptTimeout = null)
     {
         var reports = new ReportAddresses(
             BounceRulesSettings.FromConfig(ConfigurationFactory.ParseString("actormta.bounces { verp = on, feedback-addresses = [\"fbl@local.test\"] }")),
             () => Accounts.Current.PrimaryDomain);
         if (events) DeliveryEvents.Get(Sys).Start(_log.Ref, "test-node", null);
-        return Services() with
+        return Services(acceptTimeout: acceptTimeout) with
         {
             Router = new RecipientRouter(() => Accounts.Current) { Reports = reports },
             Events = events ? DeliveryEvents.Get(Sys) : null,
@@ -131,12 +131,11 @@ public sealed class ReportAcceptanceTests : ProbedEntitiesTestKit
     [Fact]
     public async Task A_log_that_does_not_confirm_in_time_gives_451_so_the_sender_retries()
     {
-        var (reader, stream, client) = await OpenSessionAsync(ReportServices(events: true));
+        var (reader, stream, client) = await OpenSessionAsync(ReportServices(events: true, ShortAcceptTimeout));
         using var _ = client;
         await SendAsync(stream, reader, Verp, Dsn);
 
         _log.ExpectMsg<AppendEvents>(TimeSpan.FromSeconds(10));
-        // The accept timeout is 1 s here.
         var reply = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(5));
         Assert.StartsWith("451 4.3.0", reply);
         Assert.StartsWith("250", await CommandAsync(stream, reader, "NOOP"));

@@ -37,10 +37,18 @@ public abstract class ProbedEntitiesTestKit : Akka.TestKit.Xunit2.TestKit
     protected TestProbe Mailboxes { get; }
     protected TestProbe Queues { get; }
 
-    /// <summary>Services over <paramref name="content"/> (default: <see cref="Content"/>), with a 1 s accept timeout.</summary>
-    protected InboundServices Services(IContentStore? content = null)
+    /// <summary>The accept timeout a test that waits for it to fire passes to <see cref="Services"/>.</summary>
+    protected static readonly TimeSpan ShortAcceptTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Services over <paramref name="content"/> (default: <see cref="Content"/>). The accept timeout defaults to 15 s,
+    /// so a test whose probe acknowledges is never overtaken by it on a loaded CI host; a test of the timeout itself
+    /// passes <see cref="ShortAcceptTimeout"/>.
+    /// </summary>
+    protected InboundServices Services(IContentStore? content = null, TimeSpan? acceptTimeout = null)
     {
-        var config = ConfigurationFactory.ParseString($"actormta.smtp.accept-timeout = 1s\nactormta.data-dir = \"{Temp.Path}\"")
+        var timeout = (int)(acceptTimeout ?? TimeSpan.FromSeconds(15)).TotalMilliseconds;
+        var config = ConfigurationFactory.ParseString($"actormta.smtp.accept-timeout = {timeout}ms\nactormta.data-dir = \"{Temp.Path}\"")
             .WithFallback(ConfigLoader.Load(null));
         return new InboundServices(ServerSettings.FromConfig(config), Accounts, content ?? Content, Mailboxes.Ref, Queues.Ref, Certificate: null);
     }
