@@ -65,6 +65,22 @@ public sealed class PostgresContentStoreTests(PostgresFixture fixture) : IClassF
         return copy.ToArray();
     }
 
+    private long Scalar(string sql)
+    {
+        using var connection = new NpgsqlConnection(_database);
+        connection.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(command.ExecuteScalar());
+    }
+
+    private void Execute(string sql)
+    {
+        using var connection = new NpgsqlConnection(_database);
+        connection.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        command.ExecuteNonQuery();
+    }
+
     private long Count(string table)
     {
         using var connection = new NpgsqlConnection(_database);
@@ -198,6 +214,38 @@ public sealed class PostgresContentStoreTests(PostgresFixture fixture) : IClassF
         var (transactions, commits) = store.Statistics;
         Assert.Equal(200, commits);
         Assert.True(transactions < 200, $"{transactions} transactions for 200 commits: no group commit");
+    }
+
+    [Fact]
+    public async Task A_statement_that_fails_takes_its_whole_group_commit_with_it_and_nothing_of_it_is_stored()
+    {
+        var store = Node();
+        Execute("ALTER TABLE actormta_content ADD CONSTRAINT no_poison CHECK (queue_id <> 'poison')");
+        await using var blocker = new NpgsqlConnection(_database);
+        await blocker.OpenAsync();
+        await using var hold = await blocker.BeginTransactionAsync();
+        await new NpgsqlCommand("LOCK TABLE actormta_content IN SHARE ROW EXCLUSIVE MODE", blocker, hold).ExecuteNonQueryAsync();
+
+        // The first commit holds the committer on the lock, so the next three queue up and go in one batch.
+        var first = CommitAsync(store, "first", [1, 2, 3], 1);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (Scalar("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the first commit never reached the lock");
+            await Task.Delay(20);
+        }
+        // Written first, so that each CommitAsync queues before it returns.
+        var writers = new[] { "good", "poison", "good2" }.Select(id => store.BeginWrite(id)).ToArray();
+        foreach (var writer in writers) await writer.Stream.WriteAsync(new byte[] { 4, 5, 6 });
+        var grouped = writers.Select(writer => store.CommitAsync(writer, 2)).ToArray();
+        await hold.CommitAsync();
+
+        Assert.Single(await first);
+        foreach (var commit in grouped) await Assert.ThrowsAsync<IOException>(() => commit);
+        Assert.Equal(1, Scalar("SELECT count(*) FROM actormta_content"));
+        Assert.Equal(1, Scalar("SELECT count(*) FROM actormta_content_ref"));
+        Assert.Equal((1L, 1L), store.Statistics);
+        foreach (var writer in writers) writer.Dispose();
     }
 
     [Fact]

@@ -141,12 +141,16 @@ public sealed class PostgresContentStore : IContentStore, IDisposable
         }
     }
 
-    /// <summary>One transaction, one round trip: each body and its references in one statement, all pipelined.</summary>
+    /// <summary>
+    /// One transaction, one round trip: each body and its references in one statement, all pipelined. No explicit
+    /// transaction: a batch ends in a single Sync, so PostgreSQL runs it as one implicit transaction — all or nothing,
+    /// committed (and flushed, with synchronous_commit on) before its ReadyForQuery — and BEGIN/COMMIT would only add
+    /// a second round trip.
+    /// </summary>
     private async Task CommitBatchAsync(List<Pending> batch)
     {
         await using var connection = await _db.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        await using var commands = new NpgsqlBatch(connection, transaction);
+        await using var commands = new NpgsqlBatch(connection);
         var files = new List<FileStream>(batch.Count);
         try
         {
@@ -166,7 +170,6 @@ public sealed class PostgresContentStore : IContentStore, IDisposable
                 commands.BatchCommands.Add(command);
             }
             await commands.ExecuteNonQueryAsync();
-            await transaction.CommitAsync();
             Interlocked.Increment(ref _transactions);
             Interlocked.Add(ref _commits, batch.Count);
         }
