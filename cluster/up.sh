@@ -25,7 +25,8 @@ as_postgres "$(pg_bin)/pg_ctl" -D "$STATE/pg/data" -l "$STATE/pg/log" -w -t 60 \
   -o "-p $PG_PORT -k $STATE/pg -c listen_addresses=127.0.0.1 -c max_connections=300 ${ACTORMTA_CLUSTER_PG_OPTS:-}" start >/dev/null
 cat "$STATE/pg/data/postmaster.pid" | head -1 > "$STATE/pg/pid"
 psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE actormta" >/dev/null
-CONN="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=actormta;Timeout=15;Command Timeout=30"
+# Prepared statements and no DISCARD ALL on every pooled connection: see storage.postgresql in hocon/actormta.conf.
+CONN="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=actormta;Timeout=15;Command Timeout=30;Max Auto Prepare=64;No Reset On Close=true"
 TOKEN=$(python3 -c 'import secrets; print(secrets.token_hex(24))')
 echo "$N" > "$STATE/nodes"
 echo "$NET" > "$STATE/net"
