@@ -88,11 +88,13 @@ public sealed class SiteShapingTests(ITestOutputHelper output)
         var received = await receiver.WaitForMessagesAsync(count, TimeSpan.FromSeconds(60));
         output.WriteLine($"{count} delivered in {watch.Elapsed.TotalSeconds:F1} s");
 
-        var (busiest, span) = Spread(received.Select(m => m.ReceivedAt));
-        output.WriteLine($"busiest second: {busiest} messages; first to last {span:F2} s");
-        // 20 a second plus the one-token burst the bucket allows, and one message of jitter between a grant and
-        // its arrival at the receiver; over the whole run, within 10 %.
-        Assert.True(busiest <= 23, $"{busiest} messages within one second at 20/s");
+        var (busiest, span) = Spread(received.Select(m => m.ReceivedAt), Window);
+        output.WriteLine($"busiest {Window.TotalSeconds:F0} s: {busiest} messages; first to last {span:F2} s");
+        // The receiver sees arrivals, not grants: a grant's message reaches it up to ArrivalJitter later (seen in CI:
+        // a loaded host held deliveries for ~0.6 s, then 32 arrived within one second at 20/s). So any Window holds
+        // at most what was granted in Window + ArrivalJitter, plus the bucket's one-token burst. Unthrottled, or at
+        // twice the rate, 100 messages would break that; over the whole run the rate is within 10 %.
+        Assert.True(busiest <= 20 * (Window + ArrivalJitter).TotalSeconds + 1, $"{busiest} messages within {Window.TotalSeconds} s at 20/s");
         Assert.True((count - 1) / span <= 22, $"{count} messages in {span:F2} s at 20/s");
     }
 
@@ -117,12 +119,12 @@ public sealed class SiteShapingTests(ITestOutputHelper output)
         await bed.SubmitManyAsync(Sender, messages, sessions: 8);
         var received = await receiver.WaitForMessagesAsync(messages.Count, TimeSpan.FromSeconds(60));
 
-        var slow = Spread(received.Where(m => m.Recipients[0].EndsWith("@slow.rate2.test", StringComparison.Ordinal)).Select(m => m.ReceivedAt));
-        var fast = Spread(received.Where(m => m.Recipients[0].EndsWith("@fast.rate2.test", StringComparison.Ordinal)).Select(m => m.ReceivedAt));
-        output.WriteLine($"slow: busiest second {slow.Busiest}, span {slow.Span:F2} s; fast: busiest second {fast.Busiest}, span {fast.Span:F2} s");
-        // 40 at 10/s, with the tolerance of the site-rate test above: the one-token burst and some jitter between a
-        // grant and its arrival in any second, and within 10 % over the whole run.
-        Assert.True(slow.Busiest <= 13, $"{slow.Busiest} slow-domain messages within one second at 10/s");
+        var slow = Spread(received.Where(m => m.Recipients[0].EndsWith("@slow.rate2.test", StringComparison.Ordinal)).Select(m => m.ReceivedAt), Window);
+        var fast = Spread(received.Where(m => m.Recipients[0].EndsWith("@fast.rate2.test", StringComparison.Ordinal)).Select(m => m.ReceivedAt), TimeSpan.FromSeconds(1));
+        output.WriteLine($"slow: busiest {Window.TotalSeconds:F0} s {slow.Busiest}, span {slow.Span:F2} s; fast: busiest second {fast.Busiest}, span {fast.Span:F2} s");
+        // 40 at 10/s, with the tolerance of the site-rate test above: what was granted in Window + ArrivalJitter plus
+        // the one-token burst (40 at once would break it), and within 10 % over the whole run.
+        Assert.True(slow.Busiest <= 10 * (Window + ArrivalJitter).TotalSeconds + 1, $"{slow.Busiest} slow-domain messages within {Window.TotalSeconds} s at 10/s");
         Assert.True(39 / slow.Span <= 11, $"40 slow-domain messages in {slow.Span:F2} s at 10/s");
         Assert.True(fast.Busiest > 12, $"the other domain of the site was held back too: busiest second {fast.Busiest}");
     }
@@ -170,9 +172,13 @@ public sealed class SiteShapingTests(ITestOutputHelper output)
     }
 
     /// <summary>The most arrivals within any one second, and the seconds from the first to the last.</summary>
-    private static (int Busiest, double Span) Spread(IEnumerable<DateTimeOffset> arrivals)
+    /// <summary>The window the rate tests count arrivals in, and how late a granted message may reach the receiver.</summary>
+    private static readonly TimeSpan Window = TimeSpan.FromSeconds(2), ArrivalJitter = TimeSpan.FromSeconds(1);
+
+    /// <summary>The most arrivals within any <paramref name="window"/>, and the time from the first to the last.</summary>
+    private static (int Busiest, double Span) Spread(IEnumerable<DateTimeOffset> arrivals, TimeSpan window)
     {
         var times = arrivals.Order().ToArray();
-        return (times.Select((t, i) => times.Skip(i).TakeWhile(u => u - t < TimeSpan.FromSeconds(1)).Count()).Max(), (times[^1] - times[0]).TotalSeconds);
+        return (times.Select((t, i) => times.Skip(i).TakeWhile(u => u - t < window).Count()).Max(), (times[^1] - times[0]).TotalSeconds);
     }
 }
