@@ -81,13 +81,7 @@ public sealed class PostgresContentStoreTests(PostgresFixture fixture) : IClassF
         command.ExecuteNonQuery();
     }
 
-    private long Count(string table)
-    {
-        using var connection = new NpgsqlConnection(_database);
-        connection.Open();
-        using var command = new NpgsqlCommand($"SELECT count(*) FROM {table}", connection);
-        return (long)command.ExecuteScalar()!;
-    }
+    private long Count(string table) => Scalar($"SELECT count(*) FROM {table}");
 
     [Fact]
     public async Task Committed_content_reads_back_byte_exact_with_one_body_for_all_references()
@@ -224,7 +218,8 @@ public sealed class PostgresContentStoreTests(PostgresFixture fixture) : IClassF
         await using var blocker = new NpgsqlConnection(_database);
         await blocker.OpenAsync();
         await using var hold = await blocker.BeginTransactionAsync();
-        await new NpgsqlCommand("LOCK TABLE actormta_content IN SHARE ROW EXCLUSIVE MODE", blocker, hold).ExecuteNonQueryAsync();
+        await using (var lockTable = new NpgsqlCommand("LOCK TABLE actormta_content IN SHARE ROW EXCLUSIVE MODE", blocker, hold))
+            await lockTable.ExecuteNonQueryAsync();
 
         // The first commit holds the committer on the lock, so the next three queue up and go in one batch.
         var first = CommitAsync(store, "first", [1, 2, 3], 1);
@@ -242,8 +237,7 @@ public sealed class PostgresContentStoreTests(PostgresFixture fixture) : IClassF
 
         Assert.Single(await first);
         foreach (var commit in grouped) await Assert.ThrowsAsync<IOException>(() => commit);
-        Assert.Equal(1, Scalar("SELECT count(*) FROM actormta_content"));
-        Assert.Equal(1, Scalar("SELECT count(*) FROM actormta_content_ref"));
+        Assert.Equal((1L, 1L), (Count("actormta_content"), Count("actormta_content_ref")));
         Assert.Equal((1L, 1L), store.Statistics);
         foreach (var writer in writers) writer.Dispose();
     }
