@@ -18,7 +18,8 @@ namespace ActorMTA.Server.Cluster;
 /// </summary>
 public abstract class BatchingPersistentEntity : PersistentActor
 {
-    private readonly Queue<(object Command, IActorRef Sender)> _waiting = new();
+    // Courier: the EntityCourier on another node a bundled command came through (its reply goes back the same way).
+    private readonly Queue<(object Command, IActorRef Sender, IActorRef? Courier)> _waiting = new();
     // The commands of the batch being written: told JournalWriteFailed if the write fails.
     private readonly List<(object Command, IActorRef Sender)> _inFlight = new();
     private readonly PersistenceCounter _counter;
@@ -166,8 +167,18 @@ public abstract class BatchingPersistentEntity : PersistentActor
                 return true;
         }
 
-        if (!IsCommand(message)) return ReceiveOther(message);
-        _waiting.Enqueue((message, Sender));
+        if (message is EntityCommandBundle bundle)
+        {
+            // A courier on this node gains nothing from answering through it: only a remote one gets the replies.
+            var courier = Sender.Path.Address.HasGlobalScope ? Sender : null;
+            foreach (var (sender, command) in bundle.Commands)
+            {
+                if (IsCommand(command)) _waiting.Enqueue((command, sender, courier));
+                else Self.Tell(command, sender);
+            }
+        }
+        else if (IsCommand(message)) _waiting.Enqueue((message, Sender, null));
+        else return ReceiveOther(message);
         if (!_writing) WriteNextBatch();
         return true;
     }
@@ -189,7 +200,8 @@ public abstract class BatchingPersistentEntity : PersistentActor
             _inFlight.Clear();
             while (_waiting.Count > 0 && batch.Events.Count < MaxBatch)
             {
-                var (command, sender) = _waiting.Dequeue();
+                var (command, sender, courier) = _waiting.Dequeue();
+                batch.Deciding(sender, courier);
                 Decide(command, sender, batch);
                 // Once the batch holds events, this command's replies wait for the write.
                 if (batch.Events.Count > 0) _inFlight.Add((command, sender));
@@ -211,7 +223,7 @@ public abstract class BatchingPersistentEntity : PersistentActor
         var space = Space;
         if (!space.IsLow || !space.Reserve.IsHeld) return false;
         var i = 0;
-        foreach (var (command, _) in _waiting)
+        foreach (var (command, _, _) in _waiting)
         {
             if (FreesSpace(command)) return true;
             if (++i >= MaxBatch) break;
@@ -261,7 +273,7 @@ public abstract class BatchingPersistentEntity : PersistentActor
         if (_failed) return;
         _failed = true;
         var reason = cause.GetBaseException().Message;
-        foreach (var (command, sender) in _inFlight.Concat(_waiting))
+        foreach (var (command, sender) in _inFlight.Concat(_waiting.Select(w => (w.Command, w.Sender))))
             if (!sender.IsNobody()) sender.Tell(new JournalWriteFailed(command, reason));
         _inFlight.Clear();
         _waiting.Clear();

@@ -12,6 +12,9 @@ public sealed class CommandBatch
     private readonly Action<object> _apply;
     private readonly List<object> _events = new();
     private readonly List<Action> _effects = new();
+    // Replies to senders whose commands came in bundles, per courier on another node: one message each after the write.
+    private Dictionary<IActorRef, List<BundledReply>>? _bundledReplies;
+    private IActorRef? _sender, _courier;
 
     internal CommandBatch(Action<object> apply) => _apply = apply;
 
@@ -35,11 +38,40 @@ public sealed class CommandBatch
         else _effects.Add(effect);
     }
 
-    public void Reply(IActorRef to, object message) => After(() => to.Tell(message));
+    /// <summary>
+    /// Answers <paramref name="to"/> once the batch is persisted. The sender of the command being decided, when its
+    /// command came in a bundle from a courier on another node, is answered through that courier, together with the
+    /// other replies for its node.
+    /// </summary>
+    public void Reply(IActorRef to, object message)
+    {
+        if (_events.Count == 0 || _courier is null || !to.Equals(_sender))
+        {
+            After(() => to.Tell(message));
+            return;
+        }
+        _bundledReplies ??= new Dictionary<IActorRef, List<BundledReply>>();
+        if (!_bundledReplies.TryGetValue(_courier, out var replies)) _bundledReplies[_courier] = replies = new List<BundledReply>();
+        replies.Add(new BundledReply(to, message));
+    }
+
+    /// <summary>Who sent the command decided next, and the courier on another node it came through (null: none).</summary>
+    internal void Deciding(IActorRef sender, IActorRef? courier)
+    {
+        _sender = sender;
+        _courier = courier;
+    }
 
     internal void RunEffects()
     {
         foreach (var effect in _effects) effect();
         _effects.Clear();
+        if (_bundledReplies is null) return;
+        foreach (var (courier, replies) in _bundledReplies)
+        {
+            if (replies.Count == 1) replies[0].To.Tell(replies[0].Message);
+            else courier.Tell(new EntityReplyBundle(replies.ToArray()));
+        }
+        _bundledReplies = null;
     }
 }

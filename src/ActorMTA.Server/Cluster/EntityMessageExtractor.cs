@@ -13,6 +13,8 @@ public sealed class EntityMessageExtractor<TCommand>(int shardCount, Func<TComma
     public override string? EntityId(object message) => message switch
     {
         TCommand command => Normalize(idOf(command)),
+        // Gathered by an EntityCourier from this extractor's ids: already normalized.
+        EntityCommandBundle bundle => bundle.EntityId,
         // Remember-entities restarts an entity by this message, without a command of ours.
         ShardRegion.StartEntity start => start.EntityId,
         _ => null,

@@ -36,6 +36,17 @@ public sealed class ShardRegions
     public IActorRef Mailbox { get; }
     public IActorRef DomainQueue { get; }
 
+    /// <summary>
+    /// Where accepted mail's commands for mailboxes go (<see cref="EntityCourier"/>, actormta.cluster.command-bundling);
+    /// the region itself when bundling is off.
+    /// </summary>
+    public IActorRef MailboxCourier { get => _mailboxCourier ?? Mailbox; private set => _mailboxCourier = value; }
+
+    /// <summary>The same for domain queues.</summary>
+    public IActorRef DomainQueueCourier { get => _domainQueueCourier ?? DomainQueue; private set => _domainQueueCourier = value; }
+
+    private IActorRef? _mailboxCourier, _domainQueueCourier;
+
     /// <summary>Greylist entities, one per client network; started whether or not greylisting is enabled (it costs nothing unasked).</summary>
     public IActorRef Greylist { get; }
 
@@ -68,11 +79,12 @@ public sealed class ShardRegions
         // Shards handed over (rebalance, a node leaving on SIGTERM) stop their entities with the entities' own
         // PassivateEntity, which waits for writes in flight and their replies, never with a PoisonPill between them.
         var mailboxSettings = defaults.WithRememberEntities(true).WithPassivateIdleAfter(TimeSpan.Zero);
+        var mailboxExtractor = new EntityMessageExtractor<IMailboxCommand>(shardCount, c => c.Address);
         var mailboxRegion = sharding.Start(
             MailboxTypeName,
             address => Mailboxes.Mailbox.Props(address, content, mailbox, counters.Mailbox),
             mailboxSettings,
-            new EntityMessageExtractor<IMailboxCommand>(shardCount, c => c.Address),
+            mailboxExtractor,
             sharding.DefaultShardAllocationStrategy(mailboxSettings),
             PassivateEntity.Instance);
 
@@ -90,11 +102,12 @@ public sealed class ShardRegions
 
         // A queue holding mail must come back after a restart without waiting for new mail.
         var queueSettings = defaults.WithRememberEntities(true);
+        var queueExtractor = new EntityMessageExtractor<IDomainQueueCommand>(shardCount, c => c.QueueName);
         var queueRegion = sharding.Start(
             DomainQueueTypeName,
             queueName => Queues.DomainQueue.Props(queueName, content, queue, counters.DomainQueue, delivery),
             queueSettings,
-            new EntityMessageExtractor<IDomainQueueCommand>(shardCount, c => c.QueueName),
+            queueExtractor,
             sharding.DefaultShardAllocationStrategy(queueSettings),
             PassivateEntity.Instance);
 
@@ -110,6 +123,26 @@ public sealed class ShardRegions
             sharding.DefaultShardAllocationStrategy(greylistShards),
             PassivateEntity.Instance);
 
-        return new ShardRegions(mailboxRegion, queueRegion, greylistRegion, throttleRegion, shardCount);
+        var regions = new ShardRegions(mailboxRegion, queueRegion, greylistRegion, throttleRegion, shardCount);
+        var bundling = system.Settings.Config.GetConfig("actormta.cluster.command-bundling");
+        if (bundling is not null && !bundling.IsEmpty && BundlingEnabled(bundling.GetString("enabled", "off"), system.Settings.Config))
+        {
+            var max = bundling.GetInt("max-commands", 64);
+            regions.MailboxCourier = system.ActorOf(EntityCourier.Props(mailboxRegion, mailboxExtractor, max), "mailbox-courier");
+            regions.DomainQueueCourier = system.ActorOf(EntityCourier.Props(queueRegion, queueExtractor, max), "domain-queue-courier");
+        }
+        return regions;
     }
+
+    /// <summary>
+    /// actormta.cluster.command-bundling.enabled: on, off, or auto (on when seed nodes are configured: bundles pay for
+    /// themselves where commands cross nodes; on a node alone the courier is one more hand-over per message).
+    /// </summary>
+    public static bool BundlingEnabled(string setting, Akka.Configuration.Config config) => setting.Trim().ToLowerInvariant() switch
+    {
+        "on" or "true" or "yes" => true,
+        "off" or "false" or "no" => false,
+        "auto" => config.GetStringList("akka.cluster.seed-nodes", []).Count > 0,
+        _ => throw new Akka.Configuration.ConfigurationException($"actormta.cluster.command-bundling.enabled must be on, off or auto, not '{setting}'"),
+    };
 }

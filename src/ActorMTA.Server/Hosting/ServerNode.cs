@@ -425,6 +425,7 @@ public sealed class ServerNode : IAsyncDisposable
         {
             Router = Router, Delivery = Delivery, Space = _space, Events = DeliveryEvents.Get(System), Quota = Mailboxes.MailboxQuota.FromConfig(System.Settings.Config),
             Checks = _checks, Learner = _learner, Greylist = _greylist, Signer = _signer,
+            MailboxCourier = Regions.MailboxCourier, DomainQueueCourier = Regions.DomainQueueCourier,
         };
         var (smtpLimiter, pop3Limiter, imapLimiter) = (services.SmtpConnections, services.Pop3Connections, services.ImapConnections);
         foreach (var listener in Settings.Listeners.Where(l => l.Enabled))

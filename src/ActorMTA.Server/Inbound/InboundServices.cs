@@ -54,6 +54,26 @@ public sealed record InboundServices(
     /// <summary>DKIM signing of our users' mail (actormta.dkim); null: nothing is signed.</summary>
     public Checks.Signing.OutboundDkimSigner? Signer { get; init; }
 
+    /// <summary>
+    /// Where a session tells the commands of an accepted message for mailboxes (deliver, retract): an
+    /// <see cref="Cluster.EntityCourier"/> in front of <see cref="MailboxRegion"/> when actormta.cluster.command-bundling
+    /// is on, else the region itself.
+    /// </summary>
+    public IActorRef MailboxCourier
+    {
+        get => _mailboxCourier ?? MailboxRegion;
+        init => _mailboxCourier = value;
+    }
+
+    /// <summary>The same for domain queues (enqueue, retract) in front of <see cref="DomainQueueRegion"/>.</summary>
+    public IActorRef DomainQueueCourier
+    {
+        get => _domainQueueCourier ?? DomainQueueRegion;
+        init => _domainQueueCourier = value;
+    }
+
+    private readonly IActorRef? _mailboxCourier, _domainQueueCourier;
+
     /// <summary>Where recipients go; by default over <see cref="Accounts"/> with unpartitioned domain queues.</summary>
     public RecipientRouter Router
     {

@@ -697,7 +697,7 @@ public sealed class SmtpSession : ProtocolSession
         {
             var correlation = ++_nextCorrelation;
             acceptance.Pending.Add(correlation);
-            Services.MailboxRegion.Tell(new DeliverToMailbox(address, acceptance.QueueId, m.References[i++], size, now, correlation)
+            Services.MailboxCourier.Tell(new DeliverToMailbox(address, acceptance.QueueId, m.References[i++], size, now, correlation)
             {
                 ToJunk = m.Verdict?.Action == SpamAction.Junk,
                 // What the mailbox journals for the message's Reception and Delivery events.
@@ -715,7 +715,7 @@ public sealed class SmtpSession : ProtocolSession
             acceptance.Pending.Add(correlation);
             // A domain split into partitions (actormta.delivery.throttles) has its queue picked by the message id.
             var queueName = Services.Router.QueueNameFor(domain, acceptance.QueueId);
-            Services.DomainQueueRegion.Tell(new EnqueueDelivery(queueName, acceptance.QueueId, m.References[i++], reversePath, recipients, size, now, correlation)
+            Services.DomainQueueCourier.Tell(new EnqueueDelivery(queueName, acceptance.QueueId, m.References[i++], reversePath, recipients, size, now, correlation)
             {
                 Traits = (_engine.Body == BodyType.EightBitMime ? ContentTraits.EightBitMime : ContentTraits.None)
                     | (_engine.SmtpUtf8 ? ContentTraits.SmtpUtf8 : ContentTraits.None),
@@ -804,7 +804,7 @@ public sealed class SmtpSession : ProtocolSession
             Acknowledged(acceptance.ReportCorrelation);
             return;
         }
-        Services.MailboxRegion.Tell(new DeliverToMailbox(postmaster, acceptance.QueueId, m.Reference!, acceptance.Size, DateTimeOffset.UtcNow, acceptance.ReportCorrelation));
+        Services.MailboxCourier.Tell(new DeliverToMailbox(postmaster, acceptance.QueueId, m.Reference!, acceptance.Size, DateTimeOffset.UtcNow, acceptance.ReportCorrelation));
         acceptance.Retractions.Add(new RetractDelivery(postmaster, acceptance.QueueId, acceptance.ReportCorrelation));
     }
 
@@ -859,8 +859,8 @@ public sealed class SmtpSession : ProtocolSession
         if (acceptance.SuccessDsnReference is { } reference) Services.Content.Release(reference);
         foreach (var retraction in acceptance.Retractions)
         {
-            if (retraction is RetractDelivery rd) Services.MailboxRegion.Tell(rd);
-            else Services.DomainQueueRegion.Tell(retraction);
+            if (retraction is RetractDelivery rd) Services.MailboxCourier.Tell(rd);
+            else Services.DomainQueueCourier.Tell(retraction);
         }
         Apply(MessageRefused(() => _engine.OnMessageFailed(reply)));
     }

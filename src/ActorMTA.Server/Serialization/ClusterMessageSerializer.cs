@@ -107,6 +107,8 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
 
     internal const string JournalWriteFailedManifest = "CJ";
     internal const string PassivateEntityManifest = "CP";
+    internal const string EntityCommandBundleManifest = "CB";
+    internal const string EntityReplyBundleManifest = "CR";
 
     public ClusterMessageSerializer(ExtendedActorSystem system) : base(system) { }
 
@@ -186,6 +188,8 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
         SendThrottleStatus => SendThrottleStatusManifest,
         JournalWriteFailed => JournalWriteFailedManifest,
         PassivateEntity => PassivateEntityManifest,
+        EntityCommandBundle => EntityCommandBundleManifest,
+        EntityReplyBundle => EntityReplyBundleManifest,
         _ => throw new SerializationException($"{nameof(ClusterMessageSerializer)} cannot serialize {o.GetType().FullName}"),
     };
 
@@ -462,6 +466,15 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
                 break;
             case PassivateEntity:
                 break;
+            case EntityCommandBundle m:
+                w.String(m.EntityId);
+                w.Int(m.Commands.Count);
+                foreach (var c in m.Commands) { WriteActorRef(w, c.Sender); WriteNested(w, c.Command); }
+                break;
+            case EntityReplyBundle m:
+                w.Int(m.Replies.Count);
+                foreach (var reply in m.Replies) { WriteActorRef(w, reply.To); WriteNested(w, reply.Message); }
+                break;
 
             default:
                 throw new SerializationException($"{nameof(ClusterMessageSerializer)} cannot serialize {obj.GetType().FullName}");
@@ -560,11 +573,28 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
 
             JournalWriteFailedManifest => new JournalWriteFailed(ReadNested(r), r.String()),
             PassivateEntityManifest => PassivateEntity.Instance,
+            EntityCommandBundleManifest => ReadCommandBundle(r),
+            EntityReplyBundleManifest => ReadReplyBundle(r),
 
             _ => throw new SerializationException($"{nameof(ClusterMessageSerializer)}: unknown manifest '{manifest}' (sent by a newer node?)"),
         };
         r.End();
         return result;
+    }
+
+    private EntityCommandBundle ReadCommandBundle(RecordReader r)
+    {
+        var id = r.String();
+        var commands = new BundledCommand[r.Int()];
+        for (var i = 0; i < commands.Length; i++) commands[i] = new BundledCommand(ReadActorRef(r) ?? ActorRefs.Nobody, ReadNested(r));
+        return new EntityCommandBundle(id, commands);
+    }
+
+    private EntityReplyBundle ReadReplyBundle(RecordReader r)
+    {
+        var replies = new BundledReply[r.Int()];
+        for (var i = 0; i < replies.Length; i++) replies[i] = new BundledReply(ReadActorRef(r) ?? ActorRefs.Nobody, ReadNested(r));
+        return new EntityReplyBundle(replies);
     }
 
     // ---- actor references and nested messages ----

@@ -130,6 +130,43 @@ public sealed class CrossNodeMessageTests : Akka.TestKit.Xunit2.TestKit, IAsyncL
         Assert.Equal("Q1", Assert.Single(status.Entries).QueueId);
     }
 
+    [Fact]
+    public void A_bundle_of_commands_crosses_once_and_its_replies_come_back_in_one_bundle_to_its_courier()
+    {
+        // The test actor stands in for node A's courier; three probes for the sessions whose commands it gathered.
+        var sessions = Enumerable.Range(0, 3).Select(i => CreateTestProbe("session-" + i)).ToArray();
+        var commands = sessions.Select((s, i) => new BundledCommand(s.Ref, new DeliverToMailbox("carol@example.org", "QB" + i, _content.Add("QB" + i), 100 + i, Arrival, 40 + i)))
+            .ToArray();
+        _mailbox.Tell(new EntityCommandBundle("carol@example.org", commands), TestActor);
+
+        var bundle = ExpectMsg<EntityReplyBundle>(Wait);
+        Assert.Equal(Node(_systemB), Node(LastSender));
+        Assert.Equal(sessions.Select(s => s.Ref), bundle.Replies.Select(r => r.To));
+        var delivered = bundle.Replies.Select(r => Assert.IsType<MailboxDelivered>(r.Message)).ToArray();
+        Assert.Equal([40L, 41, 42], delivered.Select(d => d.CorrelationId));
+        Assert.Equal(3, delivered.Select(d => d.Uid).Distinct().Count());
+        foreach (var s in sessions) s.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        // A command alone is answered as before, straight to its sender.
+        _mailbox.Tell(new DeliverToMailbox("carol@example.org", "QB9", _content.Add("QB9"), 1, Arrival, 49), sessions[0].Ref);
+        Assert.Equal(49, sessions[0].ExpectMsg<MailboxDelivered>(Wait).CorrelationId);
+    }
+
+    [Fact]
+    public void A_courier_on_node_a_hands_each_session_its_own_reply_from_a_queue_on_node_b()
+    {
+        var shards = Sys.Settings.Config.GetInt("actormta.cluster.shard-count");
+        var courier = Sys.ActorOf(EntityCourier.Props(_queue, new EntityMessageExtractor<IDomainQueueCommand>(shards, c => c.QueueName), 64));
+        var sessions = Enumerable.Range(0, 20).Select(i => CreateTestProbe("sender-" + i)).ToArray();
+        for (var i = 0; i < sessions.Length; i++)
+            courier.Tell(new EnqueueDelivery("example.com", "QC" + i, _content.Add("QC" + i), "s@example.org", ["a@example.com"], 10, Arrival, 100 + i), sessions[i].Ref);
+        for (var i = 0; i < sessions.Length; i++)
+            Assert.Equal(100 + i, sessions[i].ExpectMsg<DeliveryEnqueued>(Wait).CorrelationId);
+
+        _queue.Tell(new GetQueueStatus("example.com"), TestActor);
+        Assert.Equal(sessions.Length, ExpectMsg<QueueStatus>(Wait).Entries.Count);
+    }
+
     private static Address Node(ActorSystem system) => Akka.Cluster.Cluster.Get(system).SelfAddress;
 
     private static Address Node(IActorRef actor) => actor.Path.Address;

@@ -212,6 +212,9 @@ public sealed class ClusterMessageSerializerTests : Akka.TestKit.Xunit2.TestKit
         new JournalWriteFailed(new StoreFlags(Bob, "INBOX", [1], FlagStoreMode.Add, ["\\Seen"], session), "database or disk is full"),
         new JournalWriteFailed(new EnqueueDelivery("example.net", "Q1", "ref/1", "", ["a@example.net"], 1, Then, 2), "I/O error"),
         PassivateEntity.Instance,
+        new EntityCommandBundle(Bob, [new BundledCommand(session, new DeliverToMailbox(Bob, "Q1", "ref/1", 1, Then, 3)),
+            new BundledCommand(session, new RetractDelivery(Bob, "Q1", 3))]),
+        new EntityReplyBundle([new BundledReply(session, new MailboxDelivered(Bob, 3, 7)), new BundledReply(session, new DeliveryEnqueued("example.net", 4))]),
     ];
 
     /// <summary>Every type a node may send another: the marker's and the entity command interfaces' implementations.</summary>
