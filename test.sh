@@ -26,7 +26,8 @@ if [ ${#need[@]} -gt 0 ]; then
     ($SUDO service rspamd stop || $SUDO pkill -x rspamd || true) >/dev/null 2>&1
   fi
   if [[ " ${need[*]} " == *" prometheus "* ]]; then
-    ($SUDO service prometheus stop; $SUDO service prometheus-node-exporter stop; $SUDO pkill -x prometheus; true) >/dev/null 2>&1
+    # Each may fail (nothing left to stop): the subshell inherits set -e, so every step carries its own || true.
+    { $SUDO service prometheus stop || true; $SUDO service prometheus-node-exporter stop || true; $SUDO pkill -x prometheus || true; } >/dev/null 2>&1
   fi
 fi
 dotnet build -c Release -nologo -v quiet ActorMTA.sln
