@@ -17,9 +17,8 @@ public sealed class EntityCourier : ReceiveActor
     private readonly IActorRef _region;
     private readonly IMessageExtractor _extractor;
     private readonly int _maxCommands;
-    // Entity ids in the order their first command came, each with its commands since the last flush.
+    // Each entity's commands since the last flush (the order between entities does not matter, within one it is kept).
     private readonly Dictionary<string, List<BundledCommand>> _pending = new(StringComparer.Ordinal);
-    private readonly List<string> _order = new();
     private bool _flushQueued;
 
     public EntityCourier(IActorRef region, IMessageExtractor extractor, int maxCommands)
@@ -46,11 +45,7 @@ public sealed class EntityCourier : ReceiveActor
             _region.Forward(command);
             return;
         }
-        if (!_pending.TryGetValue(id, out var commands))
-        {
-            _pending[id] = commands = new List<BundledCommand>();
-            _order.Add(id);
-        }
+        if (!_pending.TryGetValue(id, out var commands)) _pending[id] = commands = new List<BundledCommand>();
         commands.Add(new BundledCommand(Sender, command));
         if (commands.Count >= _maxCommands) Send(id, commands);
         // Behind whatever is already in the mailbox: everything that came meanwhile goes in the same bundles.
@@ -64,9 +59,8 @@ public sealed class EntityCourier : ReceiveActor
     private void FlushAll()
     {
         _flushQueued = false;
-        foreach (var id in _order) Send(id, _pending[id]);
+        foreach (var (id, commands) in _pending) Send(id, commands);
         _pending.Clear();
-        _order.Clear();
     }
 
     private void Send(string id, List<BundledCommand> commands)

@@ -171,7 +171,6 @@ public sealed class SiteShapingTests(ITestOutputHelper output)
         Assert.Equal(1, stay.CurrentConnections);
     }
 
-    /// <summary>The most arrivals within any one second, and the seconds from the first to the last.</summary>
     /// <summary>The window the rate tests count arrivals in, and how late a granted message may reach the receiver.</summary>
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(2), ArrivalJitter = TimeSpan.FromSeconds(1);
 
