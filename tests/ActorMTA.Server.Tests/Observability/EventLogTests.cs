@@ -44,6 +44,45 @@ public sealed class EventLogTests : Akka.TestKit.Xunit2.TestKit, IDisposable
     }
 
     [Fact]
+    public void An_event_is_one_line_with_its_message_id_as_written_and_reads_back_whole_after_a_write()
+    {
+        var e = new DeliveryEvent
+        {
+            Id = "q|x/7/1",
+            Type = DeliveryEventType.Bounce,
+            Time = new DateTimeOffset(2026, 12, 7, 4, 30, 0, TimeSpan.Zero),
+            MessageId = "<a+b&c@example.test>",
+            Recipient = "jürgen@exämple.test",
+            ReplyCode = 550,
+            EnhancedCode = "5.1.1",
+            ReplyText = "no such \"user\"\r\nhere\u0001",
+            QueueTimeMs = 1234,
+        };
+
+        var line = e.ToJsonLine();
+
+        Assert.Contains("\"message_id\":\"<a+b&c@example.test>\"", line);
+        Assert.Contains("\"recipient\":\"jürgen@exämple.test\"", line);
+        Assert.Contains("\"queue_time_ms\":1234", line);
+        Assert.DoesNotContain("mx_host", line);
+        Assert.DoesNotContain('\n', line);
+        Assert.DoesNotContain('\r', line);
+        Assert.DoesNotContain('\u0001', line);
+        Assert.Equal(e, DeliveryEvent.FromJsonLine(line));
+
+        // Written as UTF-8 through the segment writer's reused buffer, beside a longer line, and read back the same.
+        var settings = Settings();
+        var longer = e with { Id = "q|x/8/0", ReplyText = new string('x', 100_000) };
+        using (var writer = new EventSegmentWriter(settings, () => DateTimeOffset.UtcNow))
+        {
+            writer.Write([longer.ToJsonLine()], null);
+            writer.Write([line, line.Replace("q|x/7/1", "q|x/9/0")], null);
+        }
+        var read = EventLogReader.Read(settings.Directory, DeliveryEventFilter.All).ToList();
+        Assert.Equal([longer, e, e with { Id = "q|x/9/0" }], read);
+    }
+
+    [Fact]
     public void With_a_commit_delay_events_wait_for_it_and_go_in_one_write_with_those_after_them()
     {
         var settings = Settings() with { CommitDelay = TimeSpan.FromMilliseconds(800) };

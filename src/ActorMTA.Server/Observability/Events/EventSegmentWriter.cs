@@ -18,6 +18,9 @@ public sealed class EventSegmentWriter : IDisposable
     private string? _segmentPath;
     private DateTimeOffset _segmentOpened;
     private int _segmentCounter;
+    // One batch's bytes, reused: a busy node writes a batch every commit-delay, and the lines go straight into it.
+    // Dropped after a batch over 1 MiB (a backlog after a failure) so that it is not held for good.
+    private System.Buffers.ArrayBufferWriter<byte> _buffer = new(64 * 1024);
 
     public EventSegmentWriter(EventLogSettings settings, Func<DateTimeOffset> clock)
     {
@@ -72,9 +75,15 @@ public sealed class EventSegmentWriter : IDisposable
         if (lines.Count > 0)
         {
             var segment = SegmentFor(_clock());
-            var text = new StringBuilder();
-            foreach (var line in lines) text.Append(line).Append('\n');
-            segment.Write(Encoding.UTF8.GetBytes(text.ToString()));
+            _buffer.ResetWrittenCount();
+            foreach (var line in lines)
+            {
+                Encoding.UTF8.GetBytes(line, _buffer);
+                _buffer.GetSpan(1)[0] = (byte)'\n';
+                _buffer.Advance(1);
+            }
+            segment.Write(_buffer.WrittenSpan);
+            if (_buffer.Capacity > 1024 * 1024) _buffer = new(64 * 1024);
             segment.Flush(flushToDisk: true);
         }
         if (index is not null) SaveIndex(index);
