@@ -2,7 +2,7 @@
 # Runs the whole test suite. Installs what the tests need on a fresh Debian machine that has the
 # .NET SDK: Debian's python3 (smtplib/poplib/imaplib clients), dnsmasq (DNS for MX and spam-check tests), postgresql
 # (the tests start their own server on a free loopback port for the postgresql storage backend), publicsuffix,
-# python3-dkim, rspamd and prometheus (for promtool).
+# python3-dkim, rspamd with redis-server (each test Rspamd keeps Bayes in a Redis of its own) and prometheus (for promtool).
 set -euo pipefail
 cd "$(dirname "$0")"
 need=()
@@ -14,6 +14,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ -f /usr/share/publicsuffix/public_suffix_list.dat ] || need+=(publicsuffix)
 python3 -c 'import dkim' >/dev/null 2>&1 || need+=(python3-dkim)
 command -v rspamd >/dev/null 2>&1 || need+=(rspamd)
+[ -x /usr/bin/redis-server ] || need+=(redis-server)
 # promtool (Debian's prometheus package) checks the /metrics text; the package's own daemon is stopped.
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
@@ -24,6 +25,9 @@ if [ ${#need[@]} -gt 0 ]; then
   # The rspamd package starts its own daemon on the default ports; the tests run theirs.
   if [[ " ${need[*]} " == *" rspamd "* ]]; then
     ($SUDO service rspamd stop || $SUDO pkill -x rspamd || true) >/dev/null 2>&1
+  fi
+  if [[ " ${need[*]} " == *" redis-server "* ]]; then
+    ($SUDO service redis-server stop || true) >/dev/null 2>&1
   fi
   if [[ " ${need[*]} " == *" prometheus "* ]]; then
     # Each may fail (nothing left to stop): the subshell inherits set -e, so every step carries its own || true.

@@ -10,7 +10,7 @@ namespace ActorMTA.TestSupport;
 /// A real Rspamd (Debian's package) on 127.0.0.1: a normal worker at <see cref="Url"/> and a controller at
 /// <see cref="ControllerUrl"/>, both on free ports, in a temp directory of its own. Installs the package when missing
 /// and keeps the packaged service stopped and disabled. The configuration is the system one with local overrides
-/// (see <see cref="WriteConfig"/>): no Redis (Bayes on sqlite3), no network (DNS points at a closed loopback port,
+/// (see <see cref="WriteConfig"/>): Bayes in a private Redis on a Unix socket (<see cref="BayesRedis"/>), no network (DNS points at a closed loopback port,
 /// modules that fetch remote maps or ask remote servers are off), console logging captured in <see cref="LogLines"/>.
 /// Dispose kills it.
 /// </summary>
@@ -41,12 +41,14 @@ public sealed class RspamdServer : IAsyncDisposable, IDisposable
     private static readonly string[] DisabledModules = ["fuzzy_check", "rbl", "phishing", "multimap", "whitelist", "asn"];
 
     private readonly Process _process;
+    private readonly BayesRedis _redis;
     private readonly string _directory;
     private readonly ConcurrentQueue<string> _log;
 
-    private RspamdServer(Process process, string directory, ConcurrentQueue<string> log, int normalPort, int controllerPort)
+    private RspamdServer(Process process, BayesRedis redis, string directory, ConcurrentQueue<string> log, int normalPort, int controllerPort)
     {
         _process = process;
+        _redis = redis;
         _directory = directory;
         _log = log;
         Url = new Uri($"http://127.0.0.1:{normalPort}/");
@@ -84,6 +86,7 @@ public sealed class RspamdServer : IAsyncDisposable, IDisposable
     {
         var binary = await EnsureInstalledAsync();
         var directory = Path.Combine(Path.GetTempPath(), "actormta-rspamd-" + Guid.NewGuid().ToString("N"));
+        var redis = await BayesRedis.StartAsync(directory);
         Exception? lastError = null;
         // Free ports are found by binding and releasing them, so another process can take one in between; Rspamd
         // then fails to bind and a new pair is tried.
@@ -92,14 +95,14 @@ public sealed class RspamdServer : IAsyncDisposable, IDisposable
             var normalPort = FreeTcpPort();
             int controllerPort;
             do controllerPort = FreeTcpPort(); while (controllerPort == normalPort);
-            WriteConfig(directory, normalPort, controllerPort);
+            WriteConfig(directory, normalPort, controllerPort, redis.SocketPath);
             var log = new ConcurrentQueue<string>();
             await StartLock.WaitAsync();
             var process = Launch(binary, directory, log);
             try
             {
                 await WaitUntilAnsweringAsync(process, log, normalPort, controllerPort);
-                return new RspamdServer(process, directory, log, normalPort, controllerPort);
+                return new RspamdServer(process, redis, directory, log, normalPort, controllerPort);
             }
             catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
             {
@@ -111,6 +114,7 @@ public sealed class RspamdServer : IAsyncDisposable, IDisposable
                 StartLock.Release();
             }
         }
+        redis.Dispose();
         HelperProcess.TryDeleteDirectory(directory);
         throw new InvalidOperationException($"rspamd did not start after {StartAttempts} attempts", lastError);
     }
@@ -121,7 +125,7 @@ public sealed class RspamdServer : IAsyncDisposable, IDisposable
     /// workers and their sockets) but includes the packaged common.conf, so all rules, scores and modules are the
     /// distribution's; local.d/ and override.d/ in the directory then adjust them the documented way.
     /// </summary>
-    private static void WriteConfig(string directory, int normalPort, int controllerPort)
+    private static void WriteConfig(string directory, int normalPort, int controllerPort, string redisSocket)
     {
         foreach (var sub in new[] { "local.d", "override.d", "db", "run", "log" })
             Directory.CreateDirectory(Path.Combine(directory, sub));
@@ -175,23 +179,20 @@ public sealed class RspamdServer : IAsyncDisposable, IDisposable
             log_format = "id: <$mid>,$if_qid{ qid: <$>,}$if_ip{ ip: $,}$if_user{ user: $,}$if_smtp_from{ from: <$>,} ($is_spam ($action): [$scores] [$symbols]), len: $len, time: $time_real$if_smtp_rcpts{, rcpts: <$>}$if_settings_id{, settings_id: $}";
             """);
 
-        // Bayes on sqlite3 files in the server's directory: learning works without Redis. override.d replaces the
-        // packaged Redis backend and statfiles instead of merging with them. The learn cache (which answers "already
-        // learned") would otherwise default to /var/lib/rspamd and remember messages across test runs.
-        File.WriteAllText(Path.Combine(directory, "override.d", "classifier-bayes.conf"), """
-            backend = "sqlite3";
-            cache {
-              path = "${DBDIR}/learn_cache.sqlite";
-            }
+        // Bayes and its learn cache (which answers "already learned") in this server's own Redis. Only the classifier
+        // is pointed at it: a global redis.conf would also switch on Redis-backed modules (greylisting, rate limits,
+        // history) and change the verdicts the tests expect. override.d replaces the packaged section whole.
+        File.WriteAllText(Path.Combine(directory, "override.d", "classifier-bayes.conf"), $$"""
+            backend = "redis";
+            servers = "{{redisSocket}}";
+            new_schema = true;
             statfile {
               symbol = "BAYES_HAM";
               spam = false;
-              path = "${DBDIR}/bayes.ham.sqlite";
             }
             statfile {
               symbol = "BAYES_SPAM";
               spam = true;
-              path = "${DBDIR}/bayes.spam.sqlite";
             }
             """);
 
@@ -275,7 +276,8 @@ public sealed class RspamdServer : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// Whether the controller has loaded both Bayes statfiles. It answers /ping before that while a cold Hyperscan
+    /// Whether the controller has loaded both Bayes statfiles, on Redis (a configuration that fell back to another backend
+    /// would never pass). It answers /ping before that while a cold Hyperscan
     /// cache is compiled (the first run on a machine), and a learn request meanwhile gets HTTP 404 "cannot find
     /// statfile backend to learn spam in default classifier".
     /// </summary>
@@ -291,7 +293,8 @@ public sealed class RspamdServer : IAsyncDisposable, IDisposable
             return stat.RootElement.TryGetProperty("statfiles", out var statfiles)
                    && statfiles.ValueKind == System.Text.Json.JsonValueKind.Array
                    && statfiles.EnumerateArray().Count(f => f.TryGetProperty("symbol", out var symbol)
-                                                             && symbol.GetString() is "BAYES_SPAM" or "BAYES_HAM") == 2;
+                                                             && symbol.GetString() is "BAYES_SPAM" or "BAYES_HAM"
+                                                             && f.TryGetProperty("type", out var type) && type.GetString() == "redis") == 2;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
         {
@@ -301,15 +304,15 @@ public sealed class RspamdServer : IAsyncDisposable, IDisposable
 
     private static async Task<string> EnsureInstalledAsync()
     {
-        if (FindBinary() is { } found)
+        if (FindBinary() is { } found && BayesRedis.IsInstalled)
             return found;
         await InstallLock.WaitAsync();
         try
         {
-            if (FindBinary() is { } installedMeanwhile)
+            if (FindBinary() is { } installedMeanwhile && BayesRedis.IsInstalled)
                 return installedMeanwhile;
-            // Redis is only recommended; the tests keep Bayes in sqlite, so it is not wanted on the machine.
-            string[] install = ["install", "-y", "-qq", "--no-install-recommends", "rspamd"];
+            // Without recommends: the tests want rspamd and redis-server, nothing else.
+            string[] install = ["install", "-y", "-qq", "--no-install-recommends", "rspamd", "redis-server"];
             // A fresh machine may have no package lists yet; update only when the plain install fails.
             if ((await HelperProcess.RunAsync("apt-get", install)).ExitCode != 0)
             {
@@ -317,6 +320,8 @@ public sealed class RspamdServer : IAsyncDisposable, IDisposable
                 await HelperProcess.RunAsync("apt-get", install);
             }
             var binary = FindBinary() ?? throw new InvalidOperationException("rspamd is not installed and `apt-get install rspamd` failed");
+            if (!BayesRedis.IsInstalled)
+                throw new InvalidOperationException("redis-server is not installed and `apt-get install redis-server` failed");
             await StopPackagedServiceAsync();
             return binary;
         }
@@ -327,36 +332,44 @@ public sealed class RspamdServer : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// The package's maintainer scripts enable the rspamd service and may start it (where no policy-rc.d forbids
-    /// it) on the default ports 11332-11334. Tests want only their own instances, and a machine left with a spam
-    /// filter running and enabled at boot would surprise whoever uses it next.
+    /// The packages' maintainer scripts enable the rspamd and redis-server services and may start them (where no
+    /// policy-rc.d forbids it), rspamd on the default ports 11332-11334 and Redis on 6379. Tests want only their own
+    /// instances, and a machine left with a spam filter and a database running and enabled at boot would surprise
+    /// whoever uses it next.
     /// </summary>
     private static async Task StopPackagedServiceAsync()
     {
-        await TryRunAsync("systemctl", "disable", "rspamd");
-        await TryRunAsync("service", "rspamd", "stop");
-        const string pidFile = "/run/rspamd/rspamd.pid";
-        if (File.Exists(pidFile) && int.TryParse((await File.ReadAllTextAsync(pidFile)).Trim(), out var pid))
+        foreach (var (service, pidFile) in new[] { ("rspamd", "/run/rspamd/rspamd.pid"), ("redis-server", "/run/redis/redis-server.pid") })
         {
-            try
-            {
-                using var service = Process.GetProcessById(pid);
-                if (service.ProcessName.StartsWith("rspamd", StringComparison.Ordinal))
-                {
-                    service.Kill(entireProcessTree: true);
-                    using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                    await service.WaitForExitAsync(wait.Token);
-                }
-            }
-            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or OperationCanceledException)
-            {
-                // Already gone.
-            }
+            await TryRunAsync("systemctl", "disable", service);
+            await TryRunAsync("service", service, "stop");
+            await KillByPidFileAsync(pidFile, service);
         }
         foreach (var port in new[] { 11333, 11334 })
         {
             if (await IsListeningAsync(port))
                 throw new InvalidOperationException($"after installing rspamd something still listens on 127.0.0.1:{port}; stop the rspamd service");
+        }
+    }
+
+    /// <summary>Kills the packaged daemon named in <paramref name="pidFile"/> when it still runs (no init system here).</summary>
+    private static async Task KillByPidFileAsync(string pidFile, string processName)
+    {
+        if (!File.Exists(pidFile) || !int.TryParse((await File.ReadAllTextAsync(pidFile)).Trim(), out var pid))
+            return;
+        try
+        {
+            using var service = Process.GetProcessById(pid);
+            if (service.ProcessName.StartsWith(processName, StringComparison.Ordinal))
+            {
+                service.Kill(entireProcessTree: true);
+                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await service.WaitForExitAsync(wait.Token);
+            }
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or OperationCanceledException)
+        {
+            // Already gone.
         }
     }
 
@@ -405,6 +418,7 @@ public sealed class RspamdServer : IAsyncDisposable, IDisposable
     public void Dispose()
     {
         HelperProcess.Kill(_process);
+        _redis.Dispose();
         HelperProcess.TryDeleteDirectory(_directory);
     }
 
