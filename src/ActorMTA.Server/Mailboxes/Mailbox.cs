@@ -310,7 +310,7 @@ public sealed partial class Mailbox : BatchingPersistentEntity, IWithTimers
                 if (_sessions.IsEmpty && _retained.IsEmpty && (_outbox?.IsEmpty ?? true)) RequestPassivation();
                 return true;
             case EventsWritten written:
-                _outbox?.Confirmed(written.UpTo, Timers);
+                _outbox?.Confirmed(written.UpTo);
                 return true;
             case EventOutbox.ResendTick:
                 _outbox?.Resend(_eventLog!, LastSequenceNr, Self, Timers);

@@ -557,7 +557,8 @@ public sealed class DomainQueue : BatchingPersistentEntity, IWithTimers
                 Dispatch();
                 return true;
             case EventsWritten written:
-                if (_outbox?.Confirmed(written.UpTo, Timers) == true) UpdatePassivation();
+                _outbox?.Confirmed(written.UpTo);
+                if (_outbox?.IsEmpty == true) UpdatePassivation();
                 return true;
             case EventOutbox.ResendTick:
                 _outbox?.Resend(_eventLog!, LastSequenceNr, Self, Timers);

@@ -83,6 +83,30 @@ public sealed class EventLogTests : Akka.TestKit.Xunit2.TestKit, IDisposable
     }
 
     [Fact]
+    public void The_hand_written_line_is_what_the_serializer_writes_with_every_field_set_and_with_none()
+    {
+        // Every settable property gets a value of its own, found by reflection: a field added to DeliveryEvent and
+        // forgotten by the writer fails here.
+        var full = new DeliveryEvent { Id = "p/1/0", Type = DeliveryEventType.Delivery, Time = new DateTimeOffset(2026, 12, 7, 5, 6, 7, 891, TimeSpan.Zero).AddTicks(2345) };
+        var number = 100;
+        foreach (var property in typeof(DeliveryEvent).GetProperties().Where(p => p.CanWrite && p.Name is not ("Id" or "Type" or "Time")))
+        {
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            object value = type == typeof(string) ? $"{property.Name} <x@y> \"q\" ü \t" : type == typeof(int) ? number++ : type == typeof(long) ? (object)((long)number++ * 1_000_000_000L)
+                : throw new InvalidOperationException($"{property.Name}: no sample for {type}");
+            property.SetValue(full, value);
+        }
+        var bare = new DeliveryEvent { Id = "p/2/0", Type = DeliveryEventType.Reception, Time = DateTimeOffset.UnixEpoch };
+
+        foreach (var e in new[] { full, bare })
+        {
+            Assert.Equal(System.Text.Json.JsonSerializer.Serialize(e, DeliveryEvent.Json), e.ToJsonLine());
+            Assert.Equal(e, DeliveryEvent.FromJsonLine(e.ToJsonLine()));
+        }
+        Assert.Contains("\"report_queue_id\":", full.ToJsonLine());
+    }
+
+    [Fact]
     public void With_a_commit_delay_events_wait_for_it_and_go_in_one_write_with_those_after_them()
     {
         var settings = Settings() with { CommitDelay = TimeSpan.FromMilliseconds(800) };

@@ -67,12 +67,12 @@ public sealed record DeliveryEvent
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    // Source-generated: every message derives two events or more, and reflection-based serialization was most of their cost.
+    // Source-generated metadata, for reading lines back (consumers, queries) without reflection.
     private static readonly System.Text.Json.Serialization.Metadata.JsonTypeInfo<DeliveryEvent> TypeInfo =
         new DeliveryEventJson(Json).DeliveryEvent;
 
-    /// <summary>One line of the event log, without its line end.</summary>
-    public string ToJsonLine() => JsonSerializer.Serialize(this, TypeInfo);
+    /// <summary>One line of the event log, without its line end (<see cref="DeliveryEventWriter"/>).</summary>
+    public string ToJsonLine() => DeliveryEventWriter.ToLine(this);
 
     /// <summary>The event of one event-log line; null for a line that is not one (a torn last line after a crash).</summary>
     public static DeliveryEvent? FromJsonLine(string line)
