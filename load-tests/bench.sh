@@ -142,7 +142,7 @@ log "checks: SPF + DKIM + DMARC on vs off, $RUNS runs"
 CHECKS_OUT="$OUT/checks" RUNS="$RUNS" bash load-tests/checks-bench.sh >"$OUT/checks.txt" 2>&1 || echo "checks-bench exit $?" >>"$OUT/checks.txt"
 
 # --- events and metrics: accept and relay with them on next to off (load-tests/events-bench.sh) ---------
-log "events + metrics on vs off (ABBA)"
+log "events + metrics on vs off (both servers driven at once)"
 EVENTS_OUT="$OUT/events" bash load-tests/events-bench.sh >"$OUT/events.txt" 2>&1 || echo "events-bench exit $?" >>"$OUT/events.txt"
 
 # --- the table ----------------------------------------------------------------------------------------
