@@ -48,7 +48,21 @@ trap cleanup EXIT
 # --- DNS: bench.test with SPF, DKIM and DMARC ----------------------------------------------------------
 openssl genrsa -out "$WORK/dkim.pem" 2048 2>/dev/null
 PUB=$(openssl rsa -in "$WORK/dkim.pem" -pubout -outform DER 2>/dev/null | base64 -w0)
-DNS_PORT=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# dnsmasq listens on UDP and TCP alike: the port must be free for both (a UDP-only probe once handed it a port whose
+# TCP side was taken, right after the 10,000-session test, and every check then waited out its DNS timeout).
+free_dns_port() {
+  python3 -c '
+import socket
+while True:
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0)); port = u.getsockname()[1]
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        t.bind(("127.0.0.1", port)); print(port); break
+    except OSError:
+        pass
+    finally:
+        t.close(); u.close()'
+}
 {
   echo 'local=/test/'
   # Real records carry TTLs (300 s is common); with dnsmasq's default of 0 nothing could be cached.
@@ -57,10 +71,28 @@ DNS_PORT=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOC
   echo 'txt-record=_dmarc.bench.test,"v=DMARC1; p=reject"'
   echo "txt-record=load._domainkey.bench.test,\"v=DKIM1; k=rsa; p=${PUB:0:200}\",\"${PUB:200}\""
 } >"$WORK/dnsmasq.conf"
-dnsmasq --keep-in-foreground --port="$DNS_PORT" --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \
-  --pid-file= --conf-file="$WORK/dnsmasq.conf" --cache-size=1000 >"$OUT/dnsmasq.log" 2>&1 &
-DNS_PID=$!
-sleep 0.5
+# Another process can take the port between the probe and dnsmasq's bind: then a new port, at most five times. The
+# run goes on only once dnsmasq answers a query for the SPF record.
+for attempt in 1 2 3 4 5; do
+  DNS_PORT=$(free_dns_port)
+  dnsmasq --keep-in-foreground --port="$DNS_PORT" --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \
+    --pid-file= --conf-file="$WORK/dnsmasq.conf" --cache-size=1000 >"$OUT/dnsmasq.log" 2>&1 &
+  DNS_PID=$!
+  sleep 0.5
+  if kill -0 "$DNS_PID" 2>/dev/null && python3 - "$DNS_PORT" <<'PY'
+import socket, struct, sys
+query = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + b"".join(bytes([len(p)]) + p for p in (b"bench", b"test")) + b"\0" + struct.pack(">HH", 16, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+s.sendto(query, ("127.0.0.1", int(sys.argv[1])))
+reply = s.recv(512)
+sys.exit(0 if reply[:2] == b"\x12\x34" and struct.unpack(">H", reply[6:8])[0] > 0 else 1)
+PY
+  then break; fi
+  kill "$DNS_PID" 2>/dev/null || true; wait "$DNS_PID" 2>/dev/null || true
+  DNS_PID=
+  echo "[checks-bench] dnsmasq did not answer on port $DNS_PORT (attempt $attempt): $(tail -1 "$OUT/dnsmasq.log")" >&2
+done
+[ -n "$DNS_PID" ] || { echo "[checks-bench] dnsmasq would not start" >&2; exit 1; }
 
 # User plus system CPU of a process so far, in clock ticks (proc(5): fields 14 and 15 of /proc/PID/stat).
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
