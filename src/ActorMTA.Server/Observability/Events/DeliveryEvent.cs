@@ -89,6 +89,8 @@ public sealed record DeliveryEvent
     }
 }
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+// Metadata only: lines are written by DeliveryEventWriter, so a generated serialization path would be dead code.
+[JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Metadata, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(DeliveryEvent))]
 internal sealed partial class DeliveryEventJson : JsonSerializerContext;
